@@ -1,0 +1,49 @@
+# Collegia: `make run` serves the demo, `make test` runs the whole suite.
+VENV ?= .venv
+PY := $(VENV)/bin/python
+HOST ?= 127.0.0.1
+PORT ?= 8000
+PYTEST_ARGS ?=
+# `make run` is the laptop demo: debug on unless the caller says otherwise.
+run: export DEBUG ?= true
+
+.PHONY: run test lint format install bench bench-quick clean
+
+$(VENV)/.installed: pyproject.toml
+	@PYBIN="$$(scripts/find-python)" || exit 1; \
+	  echo "Using $$PYBIN"; \
+	  [ -x $(PY) ] || "$$PYBIN" -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[dev]"
+	touch $@
+
+install: $(VENV)/.installed
+
+run: install
+	$(PY) manage.py compile_catalogs
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py load_demo
+	$(PY) manage.py serve --host $(HOST) --port $(PORT)
+
+lint: export DJANGO_SETTINGS_MODULE = config.settings_test
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy .
+
+format: install
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+test: install lint
+	DJANGO_SETTINGS_MODULE=config.settings_test $(PY) manage.py compile_catalogs
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+bench: install
+	$(PY) -m bench
+
+bench-quick: install
+	$(PY) -m bench --quick
+
+clean:
+	rm -rf $(VENV) db.sqlite3 bench/results

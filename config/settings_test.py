@@ -1,0 +1,22 @@
+"""Settings for the test suite: the real database from DATABASE_URL, fast hashing."""
+
+import os
+
+os.environ.setdefault("SECRET_KEY", "test-only-secret-key-" + "x" * 40)
+os.environ["DEBUG"] = "false"
+
+from config.settings import *  # noqa: E402,F403
+from config.settings import COLLEGIA  # noqa: E402
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+ALLOWED_HOSTS = ["testserver", "localhost", "127.0.0.1"]
+SECURE_SSL_REDIRECT = False
+SESSION_COOKIE_SECURE = False
+CSRF_COOKIE_SECURE = False
+SECURE_HSTS_SECONDS = 0
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+# Tests that need Redis build their own channel layers on REDIS_URL; the rest
+# use the in-memory layer so that one test's groups never leak into another's.
+CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+COLLEGIA = {**COLLEGIA, "WEBHOOK_ALLOW_PRIVATE_DESTINATIONS": True}

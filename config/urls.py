@@ -1,0 +1,22 @@
+"""URL root: the API under /api/v1/, its schema and docs, the admin and the pages."""
+
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+api_v1 = [
+    path("", include("governance.urls")),
+    path("", include("deliberation.urls")),
+    path("", include("voting.urls")),
+    path("", include("webhooks.urls")),
+    path("", include("assemblies.urls")),
+]
+
+urlpatterns = [
+    path("api/v1/", include(api_v1)),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    path("admin/", admin.site.urls),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("", include("frontend.urls")),
+]

@@ -1,0 +1,46 @@
+"""API conventions shared by every app: pagination, error component, base view."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rest_framework import serializers
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.response import Response
+
+
+class Pagination(PageNumberPagination):
+    page_size = 50
+    page_size_query_param = "page_size"
+    max_page_size = 200
+
+    def get_paginated_response(self, data: Any) -> Response:
+        assert self.page is not None
+        return Response(
+            {
+                "count": self.page.paginator.count,
+                "next": self.get_next_link(),
+                "previous": self.get_previous_link(),
+                "results": data,
+            }
+        )
+
+
+class ErrorSerializer(serializers.Serializer):
+    """The one shape of every error answer."""
+
+    code = serializers.CharField(help_text="Stable machine-readable code, e.g. `vote_closed`.")
+    message = serializers.CharField(help_text="Human-readable explanation, localized.")
+    details = serializers.DictField(
+        child=serializers.JSONField(), help_text="Field errors or facts about the refusal."
+    )
+
+
+def paginate(view: Any, queryset: Any, serializer_class: type[serializers.Serializer]) -> Response:
+    """Page a queryset with the view's paginator and render it with `serializer_class`."""
+    paginator = Pagination()
+    page = paginator.paginate_queryset(queryset, view.request, view=view)
+    assert page is not None
+    return paginator.get_paginated_response(
+        serializer_class(page, many=True, context={"request": view.request}).data
+    )

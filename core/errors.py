@@ -1,0 +1,130 @@
+"""Domain errors and the one DRF exception handler that maps them to HTTP."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.http import Http404
+from django.utils.translation import gettext_lazy as _
+from rest_framework import exceptions as drf_exceptions
+from rest_framework import status
+from rest_framework.response import Response
+
+
+class DomainError(Exception):
+    """A rule of the domain refused an action; `code` is stable, `message` is for people."""
+
+    code: ClassVar[str] = "domain_error"
+    http_status: ClassVar[int] = status.HTTP_409_CONFLICT
+    default_message: ClassVar[Any] = _("The action is not allowed in the current state.")
+
+    def __init__(
+        self,
+        message: Any = None,
+        *,
+        code: str | None = None,
+        details: dict[str, Any] | None = None,
+    ) -> None:
+        self.message = str(message if message is not None else self.default_message)
+        if code is not None:
+            self.code = code  # type: ignore[misc]
+        self.details = details or {}
+        super().__init__(self.message)
+
+
+class NotFound(DomainError):
+    """Missing and not-yours are the same answer, so existence never leaks."""
+
+    code = "not_found"
+    http_status = status.HTTP_404_NOT_FOUND
+    default_message = _("Not found.")
+
+
+class InvalidInput(DomainError):
+    code = "invalid"
+    http_status = status.HTTP_400_BAD_REQUEST
+    default_message = _("The input is not valid.")
+
+
+class Forbidden(DomainError):
+    """For acts on an object the person may see but not change."""
+
+    code = "forbidden"
+    http_status = status.HTTP_403_FORBIDDEN
+    default_message = _("You may not do this.")
+
+
+class RateLimited(DomainError):
+    code = "rate_limited"
+    http_status = status.HTTP_429_TOO_MANY_REQUESTS
+    default_message = _("Too many requests; try again later.")
+
+    def __init__(self, message: Any = None, *, retry_after: int, **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.retry_after = retry_after
+
+
+_DRF_CODES: dict[type[drf_exceptions.APIException], str] = {
+    drf_exceptions.NotAuthenticated: "not_authenticated",
+    drf_exceptions.AuthenticationFailed: "authentication_failed",
+    drf_exceptions.PermissionDenied: "forbidden",
+    drf_exceptions.NotFound: "not_found",
+    drf_exceptions.MethodNotAllowed: "method_not_allowed",
+    drf_exceptions.NotAcceptable: "not_acceptable",
+    drf_exceptions.UnsupportedMediaType: "unsupported_media_type",
+    drf_exceptions.ParseError: "parse_error",
+    drf_exceptions.ValidationError: "invalid",
+    drf_exceptions.Throttled: "rate_limited",
+}
+
+
+def error_body(code: str, message: str, details: dict[str, Any] | None = None) -> dict[str, Any]:
+    return {"code": code, "message": message, "details": details or {}}
+
+
+def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    """Render every error in one JSON shape: {"code", "message", "details"}."""
+    if isinstance(exc, DomainError):
+        headers = {}
+        if isinstance(exc, RateLimited):
+            headers["Retry-After"] = str(exc.retry_after)
+        return Response(
+            error_body(exc.code, exc.message, exc.details), status=exc.http_status, headers=headers
+        )
+    if isinstance(exc, Http404):
+        exc = drf_exceptions.NotFound()
+    elif isinstance(exc, DjangoPermissionDenied):
+        exc = drf_exceptions.PermissionDenied()
+    if not isinstance(exc, drf_exceptions.APIException):
+        return None
+    code = next((c for k, c in _DRF_CODES.items() if isinstance(exc, k)), "error")
+    headers = {}
+    if getattr(exc, "auth_header", None):
+        headers["WWW-Authenticate"] = exc.auth_header  # type: ignore[attr-defined]
+    if getattr(exc, "wait", None):
+        headers["Retry-After"] = str(int(exc.wait))  # type: ignore[attr-defined]
+    if isinstance(exc, drf_exceptions.ValidationError):
+        detail = exc.detail
+        details = detail if isinstance(detail, dict) else {"non_field_errors": detail}
+        first = _first_message(detail)
+        body = error_body(code, first or str(_("The input is not valid.")), details)
+    else:
+        body = error_body(code, str(exc.detail))
+    return Response(body, status=exc.status_code, headers=headers)
+
+
+def _first_message(detail: Any) -> str | None:
+    if isinstance(detail, dict):
+        for key, value in detail.items():
+            inner = _first_message(value)
+            if inner:
+                return inner if key == "non_field_errors" else f"{key}: {inner}"
+        return None
+    if isinstance(detail, list):
+        for item in detail:
+            inner = _first_message(item)
+            if inner:
+                return inner
+        return None
+    return str(detail)

@@ -1,0 +1,39 @@
+"""OpenAPI generation: every operation documents its error answers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
+
+from core.api import ErrorSerializer
+
+_ERRORS_ALWAYS = {
+    "400": "The input is not valid (code `invalid`, field details in `details`).",
+    "401": "Not authenticated.",
+    "403": "Authenticated but not allowed.",
+    "404": "Missing, or not visible to you (the same answer for both).",
+    "405": "Method not allowed.",
+    "406": "Not acceptable.",
+    "415": "Unsupported media type.",
+}
+_ERRORS_WRITE = {
+    "409": "A rule of the domain refused the action; `code` says which.",
+    "429": "Rate limited; see the Retry-After header.",
+}
+
+
+class AutoSchema(SpectacularAutoSchema):
+    def _get_response_bodies(self, direction: str = "response") -> dict[str, Any]:
+        responses: dict[str, Any] = super()._get_response_bodies(direction)
+        errors = dict(_ERRORS_ALWAYS)
+        if self.method not in ("GET", "HEAD", "OPTIONS"):
+            errors.update(_ERRORS_WRITE)
+        for status_code, description in errors.items():
+            if status_code in responses:
+                continue
+            responses[status_code] = self._get_response_for_code(
+                ErrorSerializer, status_code, direction=direction
+            )
+            responses[status_code]["description"] = description
+        return responses

@@ -1,0 +1,793 @@
+"""REST endpoints of the governance model: one APIView per operation."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django.db import transaction
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import serializers, status
+from rest_framework.authtoken.models import Token
+from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from core.api import paginate
+from core.audit import audit_verify
+from core.errors import InvalidInput, NotFound
+from core.fields import format_fraction
+from core.models import AuditEntry
+from governance import selectors, services
+from governance.models import (
+    BoardRole,
+    BoardRoleKind,
+    Category,
+    CategoryKind,
+    College,
+    Cooperative,
+    DecisionRules,
+    LegalForm,
+    Member,
+    Membership,
+    MembershipStatus,
+    Observer,
+    OrganisationType,
+    Person,
+    Representative,
+    RulesVersion,
+)
+from governance.permissions import access_cooperative, cooperatives_readable_by
+from governance.validation import composition_warnings
+
+TAG = ["governance"]
+
+
+class FractionSerializerField(serializers.CharField):
+    """An exact fraction on the wire: "2/3", also accepting "0.25" or "25%"."""
+
+    def to_internal_value(self, data: Any) -> Any:
+        from fractions import Fraction
+
+        from django.core.exceptions import ValidationError
+
+        from core.fields import parse_fraction
+
+        text = super().to_internal_value(data)
+        try:
+            value = parse_fraction(text)
+        except ValidationError as exc:
+            raise serializers.ValidationError(exc.messages) from exc
+        if value < 0 or value > 1 or value.denominator > 10_000:
+            raise serializers.ValidationError("Use a fraction between 0 and 1, such as 2/3.")
+        return Fraction(value)
+
+    def to_representation(self, value: Any) -> Any:
+        return None if value is None else format_fraction(value)
+
+
+# Output serializers.
+
+
+class PersonOut(serializers.Serializer):
+    id = serializers.IntegerField()
+    username = serializers.CharField()
+    display_name = serializers.CharField(source="__str__")
+
+
+class CollegeWeightOut(serializers.Serializer):
+    college_id = serializers.IntegerField()
+    name = serializers.CharField(source="college.name")
+    weight = serializers.DecimalField(max_digits=5, decimal_places=2)
+
+
+class CollegeVersionOut(serializers.Serializer):
+    number = serializers.IntegerField()
+    created_at = serializers.DateTimeField()
+    created_by = serializers.CharField(source="created_by.username", allow_null=True)
+    reason = serializers.CharField()
+    colleges = CollegeWeightOut(many=True, source="weights.all")
+
+
+class ProblemOut(serializers.Serializer):
+    code = serializers.CharField()
+    message = serializers.CharField()
+    subject = serializers.CharField()
+
+
+class CooperativeOut(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    slug = serializers.SlugField()
+    legal_form = serializers.ChoiceField(choices=LegalForm.choices)
+
+
+class RoleOut(serializers.Serializer):
+    is_board = serializers.BooleanField()
+    is_member = serializers.BooleanField()
+    is_observer = serializers.BooleanField()
+
+
+class CooperativeDetailOut(CooperativeOut):
+    colleges = CollegeVersionOut(allow_null=True)
+    rules_version = serializers.IntegerField()
+    warnings = ProblemOut(many=True)
+    my_role = RoleOut()
+
+
+class DecisionRulesOut(serializers.Serializer):
+    decision_kind = serializers.CharField()
+    tally_method = serializers.CharField()
+    abstention_policy = serializers.CharField()
+    empty_college_policy = serializers.CharField()
+    quorum_mode = serializers.CharField()
+    quorum_first_call = FractionSerializerField(allow_null=True)
+    quorum_second_call = FractionSerializerField(allow_null=True)
+    majority = FractionSerializerField()
+    majority_strict = serializers.BooleanField()
+    proxies_allowed = serializers.BooleanField()
+    proxy_cap = serializers.IntegerField(allow_null=True)
+    secret_ballot_default = serializers.BooleanField()
+    notice_days_first_call = serializers.IntegerField()
+    notice_days_later_call = serializers.IntegerField()
+    legal_reference = serializers.CharField()
+
+
+class RulesVersionOut(serializers.Serializer):
+    number = serializers.IntegerField()
+    created_at = serializers.DateTimeField()
+    reason = serializers.CharField()
+    block_votes_on_composition_breach = serializers.BooleanField()
+    kinds = DecisionRulesOut(many=True, source="kinds.all")
+
+
+class CategoryOut(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    kind = serializers.ChoiceField(choices=CategoryKind.choices)
+
+
+class MemberOut(serializers.Serializer):
+    id = serializers.IntegerField()
+    kind = serializers.CharField()
+    name = serializers.CharField()
+    organisation_type = serializers.CharField()
+    person = PersonOut(allow_null=True)
+
+
+class MembershipOut(serializers.Serializer):
+    id = serializers.IntegerField()
+    member = MemberOut()
+    category = CategoryOut()
+    college = serializers.CharField(source="college.name", allow_null=True, default=None)
+    college_id = serializers.IntegerField(allow_null=True)
+    status = serializers.ChoiceField(choices=MembershipStatus.choices)
+    applied_at = serializers.DateTimeField()
+    started_on = serializers.DateField(allow_null=True)
+    ended_on = serializers.DateField(allow_null=True)
+    end_reason = serializers.CharField()
+    shares = serializers.IntegerField()
+
+
+class RepresentativeOut(serializers.Serializer):
+    id = serializers.IntegerField()
+    member_id = serializers.IntegerField()
+    person = PersonOut()
+    designated_at = serializers.DateTimeField()
+    revoked_at = serializers.DateTimeField(allow_null=True)
+
+
+class BoardRoleOut(serializers.Serializer):
+    id = serializers.IntegerField()
+    person = PersonOut()
+    role = serializers.ChoiceField(choices=BoardRoleKind.choices)
+    started_on = serializers.DateField()
+    term_ends_on = serializers.DateField()
+    revoked_at = serializers.DateTimeField(allow_null=True)
+
+
+class ObserverOut(serializers.Serializer):
+    id = serializers.IntegerField()
+    person = PersonOut()
+    organisation = serializers.CharField()
+    invited_at = serializers.DateTimeField()
+    revoked_at = serializers.DateTimeField(allow_null=True)
+
+
+class AuditEntryOut(serializers.Serializer):
+    id = serializers.IntegerField()
+    created_at = serializers.DateTimeField()
+    actor = serializers.CharField(source="actor.username", allow_null=True, default=None)
+    verb = serializers.CharField()
+    target_type = serializers.CharField()
+    target_id = serializers.CharField()
+    data = serializers.JSONField()
+    prev_hash = serializers.CharField()
+    hash = serializers.CharField()
+
+
+def _person(username_or_id: Any) -> Person:
+    lookup = {"pk": username_or_id} if str(username_or_id).isdigit() else {
+        "username": username_or_id}
+    person = Person.objects.filter(is_active=True, **lookup).first()
+    if person is None:
+        raise InvalidInput(code="unknown_person", message="No such person.",
+                           details={"person": str(username_or_id)})
+    return person
+
+
+# Auth and self.
+
+
+class TokenObtainApi(APIView):
+    permission_classes = [AllowAny]
+    authentication_classes: list[Any] = []
+
+    class InputSerializer(serializers.Serializer):
+        username = serializers.CharField(max_length=150)
+        password = serializers.CharField(max_length=200, style={"input_type": "password"})
+
+    class OutputSerializer(serializers.Serializer):
+        token = serializers.CharField()
+
+    @extend_schema(tags=["auth"], request=InputSerializer, responses={200: OutputSerializer},
+                   operation_id="auth_token_obtain")
+    def post(self, request: Request) -> Response:
+        from django.contrib.auth import authenticate
+
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        user = authenticate(request, username=data.validated_data["username"],
+                            password=data.validated_data["password"])
+        if user is None:
+            from rest_framework.exceptions import AuthenticationFailed
+
+            raise AuthenticationFailed("Wrong username or password.")
+        token, _created = Token.objects.get_or_create(user=user)
+        return Response({"token": token.key})
+
+
+class MeApi(APIView):
+    @extend_schema(tags=["auth"], responses={200: PersonOut}, operation_id="me_get")
+    def get(self, request: Request) -> Response:
+        return Response(PersonOut(request.user).data)
+
+
+# Cooperatives.
+
+
+class CollegeIn(serializers.Serializer):
+    name = serializers.CharField(max_length=120)
+    weight = serializers.DecimalField(max_digits=5, decimal_places=2, min_value=Decimal(0),
+                                      max_value=Decimal(100))
+
+
+class CooperativeListCreateApi(APIView):
+    class InputSerializer(serializers.Serializer):
+        name = serializers.CharField(max_length=200)
+        slug = serializers.SlugField(max_length=80)
+        legal_form = serializers.ChoiceField(choices=LegalForm.choices)
+        colleges = CollegeIn(many=True, required=False)
+
+    @extend_schema(tags=TAG, responses={200: CooperativeOut(many=True)},
+                   operation_id="cooperatives_list")
+    def get(self, request: Request) -> Response:
+        return paginate(self, cooperatives_readable_by(request.user).order_by("name"),
+                        CooperativeOut)
+
+    @extend_schema(tags=TAG, request=InputSerializer, responses={201: CooperativeOut},
+                   operation_id="cooperatives_create")
+    def post(self, request: Request) -> Response:
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        with transaction.atomic(durable=True):
+            cooperative = services.cooperative_create(
+                actor=request.user, name=values["name"], slug=values["slug"],
+                legal_form=values["legal_form"],
+                colleges=[services.CollegeSpec(c["name"], c["weight"])
+                          for c in values.get("colleges", [])],
+            )
+        return Response(CooperativeOut(cooperative).data, status=status.HTTP_201_CREATED)
+
+
+class CooperativeDetailApi(APIView):
+    @extend_schema(tags=TAG, responses={200: CooperativeDetailOut},
+                   operation_id="cooperatives_retrieve")
+    def get(self, request: Request, slug: str) -> Response:
+        cooperative, role = access_cooperative(request.user, slug)
+        body = {
+            **CooperativeOut(cooperative).data,
+            "colleges": (CollegeVersionOut(v).data
+                         if (v := selectors.college_config_current(cooperative)) else None),
+            "rules_version": selectors.rules_current(cooperative).number,
+            "warnings": [p.as_dict() for p in composition_warnings(cooperative)],
+            "my_role": {"is_board": role.is_board, "is_member": role.is_member,
+                        "is_observer": role.is_observer},
+        }
+        return Response(body)
+
+
+class CollegesApi(APIView):
+    class InputSerializer(serializers.Serializer):
+        colleges = CollegeIn(many=True)
+        reason = serializers.CharField(max_length=300, required=False, allow_blank=True)
+
+    @extend_schema(tags=TAG, responses={200: CollegeVersionOut}, operation_id="colleges_current")
+    def get(self, request: Request, slug: str) -> Response:
+        cooperative, _role = access_cooperative(request.user, slug)
+        version = selectors.college_config_current(cooperative)
+        if version is None:
+            raise NotFound(code="no_colleges",
+                           message="This cooperative has no colleges: one member, one vote.")
+        return Response(CollegeVersionOut(version).data)
+
+    @extend_schema(tags=TAG, request=InputSerializer, responses={201: CollegeVersionOut},
+                   operation_id="colleges_configure",
+                   description="Replace colleges and weights atomically (a statute change). "
+                   "Refused with `colleges_invalid` naming each college at fault.")
+    def put(self, request: Request, slug: str) -> Response:
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        with transaction.atomic(durable=True):
+            cooperative, _role = access_cooperative(request.user, slug, manage=True)
+            version = services.colleges_configure(
+                actor=request.user, cooperative=cooperative,
+                colleges=[services.CollegeSpec(c["name"], c["weight"])
+                          for c in data.validated_data["colleges"]],
+                reason=data.validated_data.get("reason", ""),
+            )
+        return Response(CollegeVersionOut(selectors.college_config_current(cooperative)).data
+                        if version else None, status=status.HTTP_201_CREATED)
+
+
+class CollegeVersionListApi(APIView):
+    @extend_schema(tags=TAG, responses={200: CollegeVersionOut(many=True)},
+                   operation_id="colleges_versions")
+    def get(self, request: Request, slug: str) -> Response:
+        cooperative, _role = access_cooperative(request.user, slug)
+        return paginate(self, selectors.college_config_versions(cooperative), CollegeVersionOut)
+
+
+class RulesApi(APIView):
+    class KindIn(serializers.Serializer):
+        tally_method = serializers.ChoiceField(
+            choices=DecisionRules._meta.get_field("tally_method").choices, required=False)
+        abstention_policy = serializers.ChoiceField(
+            choices=DecisionRules._meta.get_field("abstention_policy").choices, required=False)
+        empty_college_policy = serializers.ChoiceField(
+            choices=DecisionRules._meta.get_field("empty_college_policy").choices,
+            required=False)
+        quorum_mode = serializers.ChoiceField(
+            choices=DecisionRules._meta.get_field("quorum_mode").choices, required=False)
+        quorum_first_call = FractionSerializerField(required=False, allow_null=True)
+        quorum_second_call = FractionSerializerField(required=False, allow_null=True)
+        majority = FractionSerializerField(required=False)
+        majority_strict = serializers.BooleanField(required=False)
+        proxies_allowed = serializers.BooleanField(required=False)
+        proxy_cap = serializers.IntegerField(required=False, allow_null=True, min_value=1,
+                                             max_value=1000)
+        secret_ballot_default = serializers.BooleanField(required=False)
+        notice_days_first_call = serializers.IntegerField(required=False, min_value=0,
+                                                          max_value=365)
+        notice_days_later_call = serializers.IntegerField(required=False, min_value=0,
+                                                          max_value=365)
+        legal_reference = serializers.CharField(required=False, max_length=300,
+                                                allow_blank=True)
+
+    class InputSerializer(serializers.Serializer):
+        ordinary = serializers.DictField(required=False)
+        extraordinary = serializers.DictField(required=False)
+        advisory = serializers.DictField(required=False)
+        block_votes_on_composition_breach = serializers.BooleanField(required=False)
+        reason = serializers.CharField(max_length=300, required=False, allow_blank=True)
+
+    @extend_schema(tags=TAG, responses={200: RulesVersionOut}, operation_id="rules_current")
+    def get(self, request: Request, slug: str) -> Response:
+        cooperative, _role = access_cooperative(request.user, slug)
+        return Response(RulesVersionOut(selectors.rules_current(cooperative)).data)
+
+    @extend_schema(
+        tags=TAG, responses={201: RulesVersionOut}, operation_id="rules_update",
+        request=inline_serializer("RulesUpdateIn", {
+            "ordinary": KindIn(required=False), "extraordinary": KindIn(required=False),
+            "advisory": KindIn(required=False),
+            "block_votes_on_composition_breach": serializers.BooleanField(required=False),
+            "reason": serializers.CharField(required=False)}),
+        description="Make a new rules version from the current one with these changes.")
+    def patch(self, request: Request, slug: str) -> Response:
+        outer = self.InputSerializer(data=request.data)
+        outer.is_valid(raise_exception=True)
+        changes: dict[str, dict[str, Any]] = {}
+        for kind in ("ordinary", "extraordinary", "advisory"):
+            if kind in outer.validated_data:
+                inner = self.KindIn(data=outer.validated_data[kind])
+                if not inner.is_valid():
+                    raise serializers.ValidationError({kind: inner.errors})
+                changes[kind] = dict(inner.validated_data)
+        with transaction.atomic(durable=True):
+            cooperative, _role = access_cooperative(request.user, slug, manage=True)
+            version = services.rules_update(
+                actor=request.user, cooperative=cooperative, changes=changes,
+                block_votes_on_composition_breach=outer.validated_data.get(
+                    "block_votes_on_composition_breach"),
+                reason=outer.validated_data.get("reason", ""),
+            )
+        version = RulesVersion.objects.prefetch_related("kinds").get(pk=version.pk)
+        return Response(RulesVersionOut(version).data, status=status.HTTP_201_CREATED)
+
+
+class RulesVersionListApi(APIView):
+    @extend_schema(tags=TAG, responses={200: RulesVersionOut(many=True)},
+                   operation_id="rules_versions")
+    def get(self, request: Request, slug: str) -> Response:
+        cooperative, _role = access_cooperative(request.user, slug)
+        return paginate(self, selectors.rules_versions(cooperative), RulesVersionOut)
+
+
+class CategoryListCreateApi(APIView):
+    class InputSerializer(serializers.Serializer):
+        name = serializers.CharField(max_length=120)
+        kind = serializers.ChoiceField(choices=CategoryKind.choices)
+
+    @extend_schema(tags=TAG, responses={200: CategoryOut(many=True)},
+                   operation_id="categories_list")
+    def get(self, request: Request, slug: str) -> Response:
+        cooperative, _role = access_cooperative(request.user, slug)
+        return paginate(self, Category.objects.filter(cooperative=cooperative).order_by("name"),
+                        CategoryOut)
+
+    @extend_schema(tags=TAG, request=InputSerializer, responses={201: CategoryOut},
+                   operation_id="categories_create")
+    def post(self, request: Request, slug: str) -> Response:
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        with transaction.atomic(durable=True):
+            cooperative, _role = access_cooperative(request.user, slug, manage=True)
+            category = services.category_create(actor=request.user, cooperative=cooperative,
+                                                **data.validated_data)
+        return Response(CategoryOut(category).data, status=status.HTTP_201_CREATED)
+
+
+# Memberships.
+
+
+class MembershipListApplyApi(APIView):
+    class InputSerializer(serializers.Serializer):
+        category_id = serializers.IntegerField()
+        college_id = serializers.IntegerField(required=False, allow_null=True)
+        person = serializers.CharField(required=False, max_length=150,
+                                       help_text="Username or id; the board may apply for "
+                                       "someone else. Omit to apply for yourself.")
+        organisation_name = serializers.CharField(required=False, max_length=200)
+        organisation_type = serializers.ChoiceField(choices=OrganisationType.choices,
+                                                    required=False)
+        shares = serializers.IntegerField(required=False, min_value=0, max_value=10**9,
+                                          default=0)
+
+    @extend_schema(tags=TAG, responses={200: MembershipOut(many=True)},
+                   parameters=[OpenApiParameter("status", enum=MembershipStatus.values)],
+                   operation_id="memberships_list",
+                   description="Members see active memberships; the board sees all.")
+    def get(self, request: Request, slug: str) -> Response:
+        cooperative, role = access_cooperative(request.user, slug)
+        wanted = request.query_params.get("status") or None
+        if wanted and wanted not in MembershipStatus.values:
+            raise InvalidInput(code="invalid_status", message="Unknown membership status.")
+        if not role.is_board:
+            wanted = MembershipStatus.ACTIVE
+        return paginate(self, selectors.membership_list(cooperative, status=wanted),
+                        MembershipOut)
+
+    @extend_schema(tags=TAG, request=InputSerializer, responses={201: MembershipOut},
+                   operation_id="memberships_apply")
+    def post(self, request: Request, slug: str) -> Response:
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        with transaction.atomic(durable=True):
+            cooperative = Cooperative.objects.filter(slug=slug).first()
+            if cooperative is None:
+                raise NotFound()
+            category = Category.objects.filter(cooperative=cooperative,
+                                               pk=values["category_id"]).first()
+            if category is None:
+                raise InvalidInput(code="unknown_category", message="No such category.")
+            college = None
+            if values.get("college_id") is not None:
+                college = College.objects.filter(cooperative=cooperative,
+                                                 pk=values["college_id"]).first()
+                if college is None:
+                    raise InvalidInput(code="unknown_college", message="No such college.")
+            membership = services.membership_apply(
+                actor=request.user, cooperative=cooperative, category=category, college=college,
+                person=_person(values["person"]) if values.get("person") else None,
+                organisation_name=values.get("organisation_name", ""),
+                organisation_type=values.get("organisation_type", ""),
+                shares=values.get("shares", 0),
+            )
+        return Response(MembershipOut(membership).data, status=status.HTTP_201_CREATED)
+
+
+def _membership(request: Request, slug: str, pk: int) -> Membership:
+    cooperative, role = access_cooperative(request.user, slug)
+    membership = selectors.membership_list(cooperative).filter(pk=pk).first()
+    if membership is None or (not role.is_board and membership.status != "active"
+                              and membership.member.person_id != request.user.pk):
+        raise NotFound()
+    return membership
+
+
+class MembershipDetailApi(APIView):
+    @extend_schema(tags=TAG, responses={200: MembershipOut}, operation_id="memberships_retrieve")
+    def get(self, request: Request, slug: str, pk: int) -> Response:
+        return Response(MembershipOut(_membership(request, slug, pk)).data)
+
+
+class _MembershipActionApi(APIView):
+    """Base for the one-verb membership endpoints below."""
+
+    class InputSerializer(serializers.Serializer):
+        pass
+
+    def act(self, request: Request, membership: Membership, values: dict[str, Any]) -> Any:
+        raise NotImplementedError
+
+    def post(self, request: Request, slug: str, pk: int) -> Response:
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        with transaction.atomic(durable=True):
+            membership = self.act(request, _membership(request, slug, pk), data.validated_data)
+        return Response(MembershipOut(membership).data)
+
+
+def _action_schema(name: str, serializer: type[serializers.Serializer], doc: str) -> Any:
+    return extend_schema(tags=TAG, request=serializer, responses={200: MembershipOut},
+                         operation_id=f"memberships_{name}", description=doc)
+
+
+class MembershipAdmitApi(_MembershipActionApi):
+    class InputSerializer(serializers.Serializer):
+        started_on = serializers.DateField(required=False)
+
+    def act(self, request: Request, membership: Membership, values: dict[str, Any]) -> Any:
+        return services.membership_admit(actor=request.user, membership=membership,
+                                         started_on=values.get("started_on"))
+
+    post = _action_schema("admit", InputSerializer, "Board: admit an applicant.")(
+        _MembershipActionApi.post)
+
+
+class MembershipRefuseApi(_MembershipActionApi):
+    class InputSerializer(serializers.Serializer):
+        reason = serializers.CharField(required=False, max_length=300, allow_blank=True)
+
+    def act(self, request: Request, membership: Membership, values: dict[str, Any]) -> Any:
+        return services.membership_refuse(actor=request.user, membership=membership,
+                                          reason=values.get("reason", ""))
+
+    post = _action_schema("refuse", InputSerializer, "Board: refuse an application.")(
+        _MembershipActionApi.post)
+
+
+class MembershipResignApi(_MembershipActionApi):
+    class InputSerializer(serializers.Serializer):
+        ended_on = serializers.DateField(required=False)
+        reason = serializers.CharField(required=False, max_length=300, allow_blank=True)
+
+    def act(self, request: Request, membership: Membership, values: dict[str, Any]) -> Any:
+        return services.membership_resign(actor=request.user, membership=membership,
+                                          ended_on=values.get("ended_on"),
+                                          reason=values.get("reason", ""))
+
+    post = _action_schema("resign", InputSerializer, "The member or the board: resign.")(
+        _MembershipActionApi.post)
+
+
+class MembershipExcludeApi(_MembershipActionApi):
+    class InputSerializer(serializers.Serializer):
+        ended_on = serializers.DateField(required=False)
+        reason = serializers.CharField(max_length=300)
+
+    def act(self, request: Request, membership: Membership, values: dict[str, Any]) -> Any:
+        return services.membership_exclude(actor=request.user, membership=membership,
+                                           ended_on=values.get("ended_on"),
+                                           reason=values["reason"])
+
+    post = _action_schema("exclude", InputSerializer, "Board: exclude, with a reason.")(
+        _MembershipActionApi.post)
+
+
+class MembershipMoveApi(_MembershipActionApi):
+    class InputSerializer(serializers.Serializer):
+        college_id = serializers.IntegerField()
+
+    def act(self, request: Request, membership: Membership, values: dict[str, Any]) -> Any:
+        college = College.objects.filter(cooperative=membership.cooperative,
+                                         pk=values["college_id"]).first()
+        if college is None:
+            raise InvalidInput(code="unknown_college", message="No such college.")
+        return services.membership_move_college(actor=request.user, membership=membership,
+                                                college=college)
+
+    post = _action_schema("move", InputSerializer, "Board: move to another college.")(
+        _MembershipActionApi.post)
+
+
+class MembershipSharesApi(_MembershipActionApi):
+    class InputSerializer(serializers.Serializer):
+        shares = serializers.IntegerField(min_value=0, max_value=10**9)
+
+    def act(self, request: Request, membership: Membership, values: dict[str, Any]) -> Any:
+        return services.membership_set_shares(actor=request.user, membership=membership,
+                                              shares=values["shares"])
+
+    post = _action_schema("shares", InputSerializer,
+                          "Board: record shares held (local authorities at most 50 %).")(
+        _MembershipActionApi.post)
+
+
+# Members and representatives.
+
+
+class MemberListApi(APIView):
+    class Out(MemberOut):
+        representatives = PersonOut(many=True, source="representative_people")
+
+    @extend_schema(tags=TAG, responses={200: Out(many=True)}, operation_id="members_list")
+    def get(self, request: Request, slug: str) -> Response:
+        cooperative, _role = access_cooperative(request.user, slug)
+        members = list(selectors.member_list(cooperative))
+        for member in members:
+            member.representative_people = [  # type: ignore[attr-defined]
+                r.person for r in member.active_representatives]  # type: ignore[attr-defined]
+        return paginate(self, members, self.Out)
+
+
+class RepresentativeListCreateApi(APIView):
+    class InputSerializer(serializers.Serializer):
+        person = serializers.CharField(max_length=150, help_text="Username or id.")
+
+    @extend_schema(tags=TAG, responses={200: RepresentativeOut(many=True)},
+                   operation_id="representatives_list")
+    def get(self, request: Request, slug: str, member_id: int) -> Response:
+        cooperative, _role = access_cooperative(request.user, slug)
+        member = get_object_or_404(Member, cooperative=cooperative, pk=member_id)
+        return paginate(self, member.representatives.select_related("person").order_by("id"),
+                        RepresentativeOut)
+
+    @extend_schema(tags=TAG, request=InputSerializer, responses={201: RepresentativeOut},
+                   operation_id="representatives_designate")
+    def post(self, request: Request, slug: str, member_id: int) -> Response:
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        with transaction.atomic(durable=True):
+            cooperative, _role = access_cooperative(request.user, slug, manage=True)
+            member = get_object_or_404(Member, cooperative=cooperative, pk=member_id)
+            representative = services.representative_designate(
+                actor=request.user, member=member, person=_person(data.validated_data["person"]))
+        return Response(RepresentativeOut(representative).data, status=status.HTTP_201_CREATED)
+
+
+class RepresentativeRevokeApi(APIView):
+    @extend_schema(tags=TAG, request=None, responses={200: RepresentativeOut},
+                   operation_id="representatives_revoke")
+    def post(self, request: Request, slug: str, member_id: int, pk: int) -> Response:
+        with transaction.atomic(durable=True):
+            cooperative, _role = access_cooperative(request.user, slug, manage=True)
+            representative = get_object_or_404(
+                Representative.objects.select_related("member__cooperative", "person"),
+                member__cooperative=cooperative, member_id=member_id, pk=pk)
+            representative = services.representative_revoke(actor=request.user,
+                                                             representative=representative)
+        return Response(RepresentativeOut(representative).data)
+
+
+# Board and observers.
+
+
+class BoardRoleListCreateApi(APIView):
+    class InputSerializer(serializers.Serializer):
+        person = serializers.CharField(max_length=150, help_text="Username or id.")
+        role = serializers.ChoiceField(choices=BoardRoleKind.choices)
+        started_on = serializers.DateField(required=False)
+        term_ends_on = serializers.DateField(required=False)
+
+    @extend_schema(tags=TAG, responses={200: BoardRoleOut(many=True)},
+                   operation_id="board_roles_list")
+    def get(self, request: Request, slug: str) -> Response:
+        cooperative, _role = access_cooperative(request.user, slug)
+        return paginate(self, selectors.board_role_list(cooperative), BoardRoleOut)
+
+    @extend_schema(tags=TAG, request=InputSerializer, responses={201: BoardRoleOut},
+                   operation_id="board_roles_grant")
+    def post(self, request: Request, slug: str) -> Response:
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        with transaction.atomic(durable=True):
+            cooperative, _role = access_cooperative(request.user, slug, manage=True)
+            board_role = services.board_role_grant(
+                actor=request.user, cooperative=cooperative, person=_person(values["person"]),
+                role=values["role"], started_on=values.get("started_on"),
+                term_ends_on=values.get("term_ends_on"))
+        return Response(BoardRoleOut(board_role).data, status=status.HTTP_201_CREATED)
+
+
+class BoardRoleRevokeApi(APIView):
+    @extend_schema(tags=TAG, request=None, responses={200: BoardRoleOut},
+                   operation_id="board_roles_revoke")
+    def post(self, request: Request, slug: str, pk: int) -> Response:
+        with transaction.atomic(durable=True):
+            cooperative, _role = access_cooperative(request.user, slug, manage=True)
+            board_role = get_object_or_404(BoardRole.objects.select_related("person"),
+                                           cooperative=cooperative, pk=pk)
+            board_role = services.board_role_revoke(actor=request.user, board_role=board_role)
+        return Response(BoardRoleOut(board_role).data)
+
+
+class ObserverListCreateApi(APIView):
+    class InputSerializer(serializers.Serializer):
+        person = serializers.CharField(max_length=150, help_text="Username or id.")
+        organisation = serializers.CharField(max_length=200, required=False, allow_blank=True)
+
+    @extend_schema(tags=TAG, responses={200: ObserverOut(many=True)},
+                   operation_id="observers_list")
+    def get(self, request: Request, slug: str) -> Response:
+        cooperative, _role = access_cooperative(request.user, slug)
+        return paginate(self, selectors.observer_list(cooperative), ObserverOut)
+
+    @extend_schema(tags=TAG, request=InputSerializer, responses={201: ObserverOut},
+                   operation_id="observers_invite")
+    def post(self, request: Request, slug: str) -> Response:
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        with transaction.atomic(durable=True):
+            cooperative, _role = access_cooperative(request.user, slug, manage=True)
+            observer = services.observer_invite(
+                actor=request.user, cooperative=cooperative,
+                person=_person(data.validated_data["person"]),
+                organisation=data.validated_data.get("organisation", ""))
+        return Response(ObserverOut(observer).data, status=status.HTTP_201_CREATED)
+
+
+class ObserverRevokeApi(APIView):
+    @extend_schema(tags=TAG, request=None, responses={200: ObserverOut},
+                   operation_id="observers_revoke")
+    def post(self, request: Request, slug: str, pk: int) -> Response:
+        with transaction.atomic(durable=True):
+            cooperative, _role = access_cooperative(request.user, slug, manage=True)
+            observer = get_object_or_404(Observer.objects.select_related("person", "cooperative"),
+                                         cooperative=cooperative, pk=pk)
+            observer = services.observer_revoke(actor=request.user, observer=observer)
+        return Response(ObserverOut(observer).data)
+
+
+# Audit.
+
+
+class AuditListApi(APIView):
+    @extend_schema(tags=TAG, responses={200: AuditEntryOut(many=True)},
+                   operation_id="audit_list", description="Board: this cooperative's entries.")
+    def get(self, request: Request, slug: str) -> Response:
+        cooperative, _role = access_cooperative(request.user, slug, manage=True)
+        entries = AuditEntry.objects.filter(cooperative_id=cooperative.pk).select_related(
+            "actor").order_by("-id")
+        return paginate(self, entries, AuditEntryOut)
+
+
+class AuditVerifyApi(APIView):
+    class OutputSerializer(serializers.Serializer):
+        ok = serializers.BooleanField()
+        checked = serializers.IntegerField()
+        first_broken_id = serializers.IntegerField(allow_null=True)
+        reason = serializers.CharField()
+
+    @extend_schema(tags=TAG, responses={200: OutputSerializer}, operation_id="audit_verify")
+    def get(self, request: Request, slug: str) -> Response:
+        access_cooperative(request.user, slug, manage=True)
+        result = audit_verify()
+        return Response({"ok": result.ok, "checked": result.checked,
+                         "first_broken_id": result.first_broken_id, "reason": result.reason})

@@ -1,0 +1,137 @@
+"""The demo cooperative: a delivery-platform SCIC of about forty members (DOMAIN.md)."""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.contrib.auth.hashers import make_password
+from django.db import transaction
+
+from governance import services
+from governance.models import (
+    BoardRoleKind,
+    CategoryKind,
+    College,
+    Cooperative,
+    LegalForm,
+    OrganisationType,
+    Person,
+)
+
+DEMO_SLUG = "coursiers-solidaires"
+DEMO_PASSWORD = "collegia-demo"
+
+
+@dataclass(frozen=True)
+class DemoLogin:
+    username: str
+    role: str
+
+
+DEMO_LOGINS = (
+    DemoLogin("claire", "board chair, courier (workers college)"),
+    DemoLogin("karim", "board member, restaurant owner (suppliers college)"),
+    DemoLogin("lea", "member, customer (users college)"),
+    DemoLogin("mairie.villeurbanne", "representative of the Commune de Villeurbanne"),
+    DemoLogin("region.aura", "observer for the Région Auvergne-Rhône-Alpes"),
+    DemoLogin("admin", "site operator (Django admin)"),
+)
+
+COURIERS = ["claire", "yanis", "sofia", "mehdi", "ines", "thomas", "aminata", "julien",
+            "fatou", "lucas", "nora", "hugo"]
+CUSTOMERS = ["lea", "paul", "chloe", "omar", "emma", "louis", "jade", "nathan", "manon",
+             "rayan", "camille", "gabriel", "zoe", "adam"]
+SUPPLIERS = ["karim", "marion", "antoine", "salome", "bruno", "ophelie", "victor", "anais",
+             "samir", "elise"]
+
+
+def _person(username: str, *, display_name: str = "") -> Person:
+    person, created = Person.objects.get_or_create(
+        username=username,
+        defaults={"display_name": display_name or username.replace(".", " ").title(),
+                  "email": f"{username}@example.org"},
+    )
+    if created:
+        # One hash shared by every demo login: hashing forty passwords would take seconds.
+        person.password = _demo_password_hash()
+        person.save(update_fields=["password"])
+    return person
+
+
+@functools.cache
+def _demo_password_hash() -> str:
+    return make_password(DEMO_PASSWORD)
+
+
+@transaction.atomic
+def load_demo() -> tuple[Cooperative, bool]:
+    """Build the demo cooperative once; return it and whether it was created now."""
+    existing = Cooperative.objects.filter(slug=DEMO_SLUG).first()
+    if existing is not None:
+        return existing, False
+    admin = _person("admin", display_name="Operator")
+    admin.is_staff = admin.is_superuser = True
+    admin.save(update_fields=["is_staff", "is_superuser"])
+    chair = _person("claire", display_name="Claire Martin")
+    coop = services.cooperative_create(
+        actor=chair, name="Coursiers Solidaires SCIC", slug=DEMO_SLUG,
+        legal_form=LegalForm.SCIC_SA,
+        colleges=[
+            services.CollegeSpec("Couriers", Decimal(30)),
+            services.CollegeSpec("Customers", Decimal(25)),
+            services.CollegeSpec("Restaurants and shops", Decimal(25)),
+            services.CollegeSpec("Local authorities", Decimal(20)),
+        ],
+    )
+    colleges = {c.name: c for c in College.objects.filter(cooperative=coop)}
+    cats = {
+        kind: services.category_create(actor=chair, cooperative=coop, name=label, kind=kind)
+        for kind, label in [
+            (CategoryKind.EMPLOYEES, "Couriers (employees)"),
+            (CategoryKind.BENEFICIARIES, "Customers (users)"),
+            (CategoryKind.SUPPLIERS, "Restaurants and shops"),
+            (CategoryKind.LOCAL_AUTHORITIES, "Local authorities"),
+        ]
+    }
+
+    def admit_person(username: str, kind: str, college: str, shares: int) -> None:
+        person = _person(username)
+        membership = services.membership_apply(
+            actor=chair, cooperative=coop, category=cats[kind], college=colleges[college],
+            person=person, shares=shares)
+        services.membership_admit(actor=chair, membership=membership)
+
+    for i, name in enumerate(COURIERS):
+        admit_person(name, CategoryKind.EMPLOYEES, "Couriers", 2 + i % 3)
+    for i, name in enumerate(CUSTOMERS):
+        admit_person(name, CategoryKind.BENEFICIARIES, "Customers", 1 + i % 2)
+    for i, name in enumerate(SUPPLIERS):
+        admit_person(name, CategoryKind.SUPPLIERS, "Restaurants and shops", 5 + i % 4)
+
+    for org, rep, shares in [
+        ("Commune de Villeurbanne", "mairie.villeurbanne", 20),
+        ("Métropole de Lyon", "metropole.lyon", 20),
+        ("Commune de Vaulx-en-Velin", "mairie.vaulx", 10),
+    ]:
+        membership = services.membership_apply(
+            actor=chair, cooperative=coop, category=cats[CategoryKind.LOCAL_AUTHORITIES],
+            college=colleges["Local authorities"], organisation_name=org,
+            organisation_type=OrganisationType.LOCAL_AUTHORITY, shares=shares)
+        services.representative_designate(
+            actor=chair, member=membership.member,
+            person=_person(rep, display_name=f"{org} (représentant·e)"))
+        services.membership_admit(actor=chair, membership=membership)
+
+    for username, role in [("karim", BoardRoleKind.DIRECTOR), ("lea", BoardRoleKind.SECRETARY),
+                           ("yanis", BoardRoleKind.TREASURER)]:
+        if username == "lea":
+            continue  # Léa stays a plain member so the demo shows a member's view.
+        services.board_role_grant(actor=chair, cooperative=coop, person=_person(username),
+                                  role=role)
+    services.observer_invite(
+        actor=chair, cooperative=coop,
+        person=_person("region.aura", display_name="Région Auvergne-Rhône-Alpes"),
+        organisation="Région Auvergne-Rhône-Alpes")
+    return coop, True

@@ -1,0 +1,20 @@
+"""Load the demo cooperative (idempotent) and print its logins."""
+
+from typing import Any
+
+from django.core.management.base import BaseCommand
+
+from governance.demo import DEMO_LOGINS, DEMO_PASSWORD, load_demo
+
+
+class Command(BaseCommand):
+    help = "Create the demo delivery-platform SCIC if it is missing, then print the logins."
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        cooperative, created = load_demo()
+        verb = "Created" if created else "Already present:"
+        members = cooperative.memberships.filter(status="active").count()
+        self.stdout.write(f"{verb} {cooperative.name} ({members} active members).")
+        self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")
+        for login in DEMO_LOGINS:
+            self.stdout.write(f"  {login.username:<22} {login.role}")

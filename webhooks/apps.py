@@ -1,0 +1,7 @@
+"""Signed webhooks to the operational platform, delivered at least once."""
+
+from django.apps import AppConfig
+
+
+class WebhooksConfig(AppConfig):
+    name = "webhooks"
