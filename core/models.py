@@ -58,3 +58,25 @@ class OutboxEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.type} #{self.pk}"
+
+
+class Notification(models.Model):
+    """An in-app notice for one person (a mention, a convocation, a disabled endpoint)."""
+
+    person = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+    )
+    cooperative_id = models.BigIntegerField(null=True, blank=True)
+    kind = models.CharField(max_length=64)
+    message = models.CharField(max_length=500)
+    data = models.JSONField(default=dict, blank=True)
+    url = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-id"]
+        indexes = [models.Index(fields=["person", "read_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.kind} for {self.person_id}"
