@@ -1,0 +1,440 @@
+"""Weighted tally of an assembly resolution (for / against / abstain) across colleges."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from fractions import Fraction
+
+from voting.tally.types import (
+    EXTRAORDINARY_MAJORITY,
+    ORDINARY_MAJORITY,
+    ZERO,
+    AbstentionPolicy,
+    AppliedEmptyCollegeRule,
+    CollegeInput,
+    EmptyCollegePolicy,
+    JSONValue,
+    QuorumMode,
+    ResolutionRules,
+    TallyInputError,
+    TallyMethod,
+    Threshold,
+    format_percent,
+    require_count,
+    to_jsonable,
+    validate_colleges,
+)
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class ResolutionCollege(CollegeInput):
+    yes: int
+    no: int
+    # Abstentions include blank and null ballots: all three are treated alike by the law.
+    abstain: int
+
+    @property
+    def voted(self) -> int:
+        return self.yes + self.no + self.abstain
+
+
+class ResolutionOutcome(StrEnum):
+    ADOPTED = "adopted"
+    REJECTED = "rejected"
+    QUORUM_NOT_REACHED = "quorum_not_reached"
+    EMPTY_COLLEGE = "empty_college"
+    NO_VOTES_CAST = "no_votes_cast"
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class CollegeResult:
+    key: str
+    name: str
+    eligible: int
+    voted: int
+    yes: int
+    no: int
+    abstain: int
+    # Size of the base: yes + no, plus abstentions when they count against.
+    cast: int
+    # Votes against in the base: no, plus abstentions when they count against.
+    against: int
+    is_empty: bool
+    # yes / cast inside the college, None when nothing was cast.
+    share: Fraction | None
+    weight: Fraction
+    effective_weight: Fraction
+    contribution: Fraction
+    against_contribution: Fraction
+    quorum_ratio: Fraction
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class ResolutionTotals:
+    eligible: int
+    voted: int
+    yes: int
+    no: int
+    abstain: int
+    cast: int
+    against: int
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class ResolutionExplanation:
+    """Facts a caller needs to word the result in any language."""
+
+    outcome: ResolutionOutcome
+    adopted: bool
+    support: Fraction
+    against: Fraction
+    majority_value: Fraction
+    majority_strict: bool
+    is_ordinary_majority: bool
+    is_extraordinary_majority: bool
+    method: TallyMethod
+    abstention_policy: AbstentionPolicy
+    empty_college_policy_applied: AppliedEmptyCollegeRule
+    empty_colleges: tuple[str, ...]
+    empty_college_names: tuple[str, ...]
+    quorum_mode: QuorumMode
+    quorum_ratio: Fraction
+    quorum_required: Fraction | None
+    quorum_reached: bool
+    quorum_lowest_college_name: str | None
+    eligible: int
+    voted: int
+    college_count: int
+
+    def to_dict(self) -> dict[str, JSONValue]:
+        return to_jsonable(self)
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class ResolutionResult:
+    outcome: ResolutionOutcome
+    adopted: bool
+    support: Fraction
+    against: Fraction
+    majority: Threshold
+    method: TallyMethod
+    abstention_policy: AbstentionPolicy
+    empty_college_policy: EmptyCollegePolicy
+    empty_college_policy_applied: AppliedEmptyCollegeRule
+    empty_colleges: tuple[str, ...]
+    quorum_mode: QuorumMode
+    quorum_ratio: Fraction
+    quorum_required: Fraction | None
+    quorum_reached: bool
+    # Only set in per_college mode: the college whose turnout is the quorum ratio.
+    quorum_lowest_college: str | None
+    totals: ResolutionTotals
+    colleges: tuple[CollegeResult, ...]
+
+    def to_dict(self) -> dict[str, JSONValue]:
+        return to_jsonable(self)
+
+    def explanation_parts(self) -> ResolutionExplanation:
+        names = {college.key: college.name for college in self.colleges}
+        return ResolutionExplanation(
+            outcome=self.outcome,
+            adopted=self.adopted,
+            support=self.support,
+            against=self.against,
+            majority_value=self.majority.value,
+            majority_strict=self.majority.strict,
+            is_ordinary_majority=self.majority == ORDINARY_MAJORITY,
+            is_extraordinary_majority=self.majority == EXTRAORDINARY_MAJORITY,
+            method=self.method,
+            abstention_policy=self.abstention_policy,
+            empty_college_policy_applied=self.empty_college_policy_applied,
+            empty_colleges=self.empty_colleges,
+            empty_college_names=tuple(names[key] for key in self.empty_colleges),
+            quorum_mode=self.quorum_mode,
+            quorum_ratio=self.quorum_ratio,
+            quorum_required=self.quorum_required,
+            quorum_reached=self.quorum_reached,
+            quorum_lowest_college_name=(
+                names[self.quorum_lowest_college] if self.quorum_lowest_college else None
+            ),
+            eligible=self.totals.eligible,
+            voted=self.totals.voted,
+            college_count=len(self.colleges),
+        )
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class _Count:
+    college: ResolutionCollege
+    cast: int
+    against: int
+
+    @property
+    def is_empty(self) -> bool:
+        return self.cast == 0 or self.college.eligible == 0
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class _Share:
+    effective_weight: Fraction
+    contribution: Fraction
+    against_contribution: Fraction
+
+
+def tally_resolution(
+    *, colleges: Sequence[ResolutionCollege], rules: ResolutionRules
+) -> ResolutionResult:
+    """Tally one resolution exactly; raises TallyInputError on inconsistent counts or weights."""
+    _validate(colleges)
+    counted_against = rules.abstention_policy == AbstentionPolicy.COUNTED_AGAINST
+    counts = []
+    for college in colleges:
+        opposed = college.no + (college.abstain if counted_against else 0)
+        counts.append(_Count(college=college, cast=college.yes + opposed, against=opposed))
+
+    empty = tuple(count.college.key for count in counts if count.is_empty)
+    if rules.method == TallyMethod.PER_REGISTERED_MEMBER:
+        shares = _per_registered_member(counts)
+    else:
+        shares = _by_college(counts, rules)
+    support = sum((share.contribution for share in shares), ZERO)
+    against = sum((share.against_contribution for share in shares), ZERO)
+
+    turnouts = [_turnout(count.college) for count in counts]
+    quorum_ratio, lowest = _quorum_ratio(counts, turnouts, rules.quorum_mode)
+    quorum_reached = rules.quorum is None or quorum_ratio >= rules.quorum
+
+    # Attendance is checked first because without quorum the assembly cannot decide at all.
+    if not quorum_reached:
+        outcome = ResolutionOutcome.QUORUM_NOT_REACHED
+    elif len(empty) == len(counts):
+        outcome = ResolutionOutcome.NO_VOTES_CAST
+    elif empty and rules.empty_college_policy == EmptyCollegePolicy.FAIL:
+        outcome = ResolutionOutcome.EMPTY_COLLEGE
+    elif rules.majority.is_met(support):
+        outcome = ResolutionOutcome.ADOPTED
+    else:
+        outcome = ResolutionOutcome.REJECTED
+
+    return ResolutionResult(
+        outcome=outcome,
+        adopted=outcome == ResolutionOutcome.ADOPTED,
+        support=support,
+        against=against,
+        majority=rules.majority,
+        method=rules.method,
+        abstention_policy=rules.abstention_policy,
+        empty_college_policy=rules.empty_college_policy,
+        empty_college_policy_applied=_applied_rule(rules, has_empty=bool(empty)),
+        empty_colleges=empty,
+        quorum_mode=rules.quorum_mode,
+        quorum_ratio=quorum_ratio,
+        quorum_required=rules.quorum,
+        quorum_reached=quorum_reached,
+        quorum_lowest_college=lowest,
+        totals=ResolutionTotals(
+            eligible=sum(count.college.eligible for count in counts),
+            voted=sum(count.college.voted for count in counts),
+            yes=sum(count.college.yes for count in counts),
+            no=sum(count.college.no for count in counts),
+            abstain=sum(count.college.abstain for count in counts),
+            cast=sum(count.cast for count in counts),
+            against=sum(count.against for count in counts),
+        ),
+        colleges=tuple(
+            CollegeResult(
+                key=count.college.key,
+                name=count.college.name,
+                eligible=count.college.eligible,
+                voted=count.college.voted,
+                yes=count.college.yes,
+                no=count.college.no,
+                abstain=count.college.abstain,
+                cast=count.cast,
+                against=count.against,
+                is_empty=count.is_empty,
+                share=None if count.is_empty else Fraction(count.college.yes, count.cast),
+                weight=Fraction(count.college.weight),
+                effective_weight=share.effective_weight,
+                contribution=share.contribution,
+                against_contribution=share.against_contribution,
+                quorum_ratio=turnout,
+            )
+            for count, share, turnout in zip(counts, shares, turnouts, strict=True)
+        ),
+    )
+
+
+def _validate(colleges: Sequence[ResolutionCollege]) -> None:
+    validate_colleges(colleges)
+    for college in colleges:
+        for what in ("yes", "no", "abstain"):
+            require_count(getattr(college, what), what=f"{what} count of college {college.key!r}")
+        if college.voted > college.eligible:
+            raise TallyInputError(
+                f"college {college.key!r} has {college.voted} votes for "
+                f"{college.eligible} members on the roll"
+            )
+
+
+def _by_college(counts: Sequence[_Count], rules: ResolutionRules) -> list[_Share]:
+    """Proportional and winner-take-all: each college's result is scaled by its weight."""
+    voting_weight = sum((Fraction(c.college.weight) for c in counts if not c.is_empty), ZERO)
+    shares = []
+    for count in counts:
+        weight = Fraction(count.college.weight)
+        if rules.empty_college_policy != EmptyCollegePolicy.REDISTRIBUTE:
+            # count_as_absent keeps statutory weights; fail keeps them too, so the support
+            # reported beside the failure shows what the college's silence cost.
+            effective = weight
+        elif count.is_empty:
+            effective = ZERO
+        else:
+            effective = weight / voting_weight
+        if count.is_empty:
+            shares.append(
+                _Share(effective_weight=effective, contribution=ZERO, against_contribution=ZERO)
+            )
+            continue
+        yes, against = count.college.yes, count.against
+        if rules.method == TallyMethod.PROPORTIONAL:
+            pro = effective * Fraction(yes, count.cast)
+            con = effective * Fraction(against, count.cast)
+        elif yes > against:
+            pro, con = effective, ZERO
+        elif yes < against:
+            pro, con = ZERO, effective
+        else:
+            pro = con = effective / 2
+        shares.append(
+            _Share(effective_weight=effective, contribution=pro, against_contribution=con)
+        )
+    return shares
+
+
+def _per_registered_member(counts: Sequence[_Count]) -> list[_Share]:
+    """Each member of college c carries w_c / eligible_c, so turnout scales the college's say."""
+    yes_mass = []
+    against_mass = []
+    for count in counts:
+        if count.is_empty:
+            yes_mass.append(ZERO)
+            against_mass.append(ZERO)
+        else:
+            member_weight = Fraction(count.college.weight) / count.college.eligible
+            yes_mass.append(member_weight * count.college.yes)
+            against_mass.append(member_weight * count.against)
+    base = sum(yes_mass, ZERO) + sum(against_mass, ZERO)
+    if base == 0:
+        return [
+            _Share(effective_weight=ZERO, contribution=ZERO, against_contribution=ZERO)
+            for _ in counts
+        ]
+    return [
+        _Share(
+            effective_weight=(pro + con) / base,
+            contribution=pro / base,
+            against_contribution=con / base,
+        )
+        for pro, con in zip(yes_mass, against_mass, strict=True)
+    ]
+
+
+def _turnout(college: ResolutionCollege) -> Fraction:
+    if college.eligible == 0:
+        return ZERO
+    return Fraction(college.voted, college.eligible)
+
+
+def _quorum_ratio(
+    counts: Sequence[_Count], turnouts: Sequence[Fraction], mode: QuorumMode
+) -> tuple[Fraction, str | None]:
+    """Participation counts every ballot, abstentions included, whatever the base of the count."""
+    if mode == QuorumMode.ALL_MEMBERS:
+        eligible = sum(count.college.eligible for count in counts)
+        voted = sum(count.college.voted for count in counts)
+        return (Fraction(voted, eligible) if eligible else ZERO), None
+    if mode == QuorumMode.WEIGHTED:
+        ratio = sum(
+            (Fraction(c.college.weight) * t for c, t in zip(counts, turnouts, strict=True)), ZERO
+        )
+        return ratio, None
+    # Ties go to the smallest key so that the reported college does not depend on input order.
+    ratio, key = min((t, c.college.key) for c, t in zip(counts, turnouts, strict=True))
+    return ratio, key
+
+
+def _applied_rule(rules: ResolutionRules, *, has_empty: bool) -> AppliedEmptyCollegeRule:
+    if not has_empty:
+        return AppliedEmptyCollegeRule.NONE
+    policy = rules.empty_college_policy
+    if policy == EmptyCollegePolicy.FAIL:
+        return AppliedEmptyCollegeRule.FAIL
+    if rules.method == TallyMethod.PER_REGISTERED_MEMBER:
+        # Redistribution and counting as absent are both moot: silent members add nothing
+        # to either side of Y / (Y + A).
+        return AppliedEmptyCollegeRule.DROPPED_BY_METHOD
+    if policy == EmptyCollegePolicy.COUNT_AS_ABSENT:
+        return AppliedEmptyCollegeRule.COUNT_AS_ABSENT
+    return AppliedEmptyCollegeRule.REDISTRIBUTE
+
+
+def explain_en(result: ResolutionResult) -> str:
+    """One plain-English sentence; translations should build on explanation_parts() instead."""
+    parts = result.explanation_parts()
+    quorum = _quorum_clause(parts)
+    if parts.outcome == ResolutionOutcome.QUORUM_NOT_REACHED:
+        return f"Not adopted: {quorum}."
+    if parts.outcome == ResolutionOutcome.NO_VOTES_CAST:
+        return f"Not adopted: no votes cast; {quorum}."
+    if parts.outcome == ResolutionOutcome.EMPTY_COLLEGE:
+        names = ", ".join(parts.empty_college_names)
+        return (
+            f"Not adopted: no votes cast in {names}, and the statutes make a college "
+            f"without votes fail the resolution; {quorum}."
+        )
+    label = "weighted support" if parts.college_count > 1 else "support"
+    support = _percent_apart(parts.support, parts.majority_value)
+    if parts.is_ordinary_majority:
+        name = "ordinary majority"
+    elif parts.is_extraordinary_majority:
+        name = "extraordinary majority"
+    else:
+        name = "required majority"
+    relation = "above" if parts.majority_strict else "of at least"
+    majority = f"{name} {relation} {format_percent(parts.majority_value)}"
+    if parts.outcome == ResolutionOutcome.ADOPTED:
+        return f"Adopted: {support} {label}, {majority}; {quorum}."
+    return f"Rejected: {support} {label}, {majority} not reached; {quorum}."
+
+
+def _quorum_clause(parts: ResolutionExplanation) -> str:
+    members = f"{parts.eligible} member" + ("" if parts.eligible == 1 else "s")
+    if parts.quorum_required is None:
+        return f"turnout {format_percent(parts.quorum_ratio)} of {members}, no quorum required"
+    ratio = _percent_apart(parts.quorum_ratio, parts.quorum_required)
+    if parts.quorum_ratio > parts.quorum_required:
+        comparison = "above"
+    elif parts.quorum_ratio == parts.quorum_required:
+        comparison = "exactly at"
+    else:
+        comparison = "below"
+    required = format_percent(parts.quorum_required)
+    if parts.quorum_mode == QuorumMode.PER_COLLEGE:
+        return (
+            f"quorum in each college of {members}, lowest {ratio} "
+            f"({parts.quorum_lowest_college_name}), {comparison} {required}"
+        )
+    prefix = "weighted quorum" if parts.quorum_mode == QuorumMode.WEIGHTED else "quorum"
+    return f"{prefix} {ratio} of {members}, {comparison} {required}"
+
+
+def _percent_apart(value: Fraction, reference: Fraction) -> str:
+    """Format value with enough decimals that it never reads equal to a different reference."""
+    for places in range(1, 5):
+        text = format_percent(value, places=places)
+        if value == reference or text != format_percent(reference, places=places):
+            return text
+    return format_percent(value, places=4)
