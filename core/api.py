@@ -44,3 +44,25 @@ def paginate(view: Any, queryset: Any, serializer_class: type[serializers.Serial
     return paginator.get_paginated_response(
         serializer_class(page, many=True, context={"request": view.request}).data
     )
+
+
+_PAGE_SERIALIZERS: dict[str, type[serializers.Serializer]] = {}
+
+
+def page_of(item: type[serializers.Serializer] | serializers.Serializer) -> Any:
+    """The schema of one page of `item`s, as `paginate()` renders it."""
+    item_class = item if isinstance(item, type) else type(item)
+    name = f"Paginated{item_class.__name__}List"
+    if name not in _PAGE_SERIALIZERS:
+        _PAGE_SERIALIZERS[name] = type(
+            name,
+            (serializers.Serializer,),
+            {
+                "count": serializers.IntegerField(),
+                "next": serializers.URLField(allow_null=True),
+                "previous": serializers.URLField(allow_null=True),
+                "results": item_class(many=True),
+                "__module__": __name__,
+            },
+        )
+    return _PAGE_SERIALIZERS[name]

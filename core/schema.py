@@ -24,6 +24,15 @@ _ERRORS_WRITE = {
 
 
 class AutoSchema(SpectacularAutoSchema):
+    def get_serializer_name(self, serializer: Any, direction: Any) -> str:
+        """Name nested serializers after their view, so that the many `InputSerializer`s and
+        `OutputSerializer`s of one-view-per-operation become distinct components."""
+        cls = serializer.__class__
+        outer = cls.__qualname__.split(".")[0]
+        if outer != cls.__name__:
+            return outer.removesuffix("Api") + cls.__name__.removesuffix("Serializer")
+        return cls.__name__
+
     def _get_response_bodies(self, direction: str = "response") -> dict[str, Any]:
         responses: dict[str, Any] = super()._get_response_bodies(direction)
         errors = dict(_ERRORS_ALWAYS)

@@ -15,7 +15,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from core.api import paginate
+from core.api import page_of, paginate
 from core.audit import audit_verify
 from core.errors import InvalidInput, NotFound
 from core.fields import format_fraction
@@ -242,9 +242,7 @@ class TokenObtainApi(APIView):
         user = authenticate(request, username=data.validated_data["username"],
                             password=data.validated_data["password"])
         if user is None:
-            from rest_framework.exceptions import AuthenticationFailed
-
-            raise AuthenticationFailed("Wrong username or password.")
+            raise InvalidInput(code="invalid_credentials", message="Wrong username or password.")
         token, _created = Token.objects.get_or_create(user=user)
         return Response({"token": token.key})
 
@@ -271,7 +269,7 @@ class CooperativeListCreateApi(APIView):
         legal_form = serializers.ChoiceField(choices=LegalForm.choices)
         colleges = CollegeIn(many=True, required=False)
 
-    @extend_schema(tags=TAG, responses={200: CooperativeOut(many=True)},
+    @extend_schema(tags=TAG, responses={200: page_of(CooperativeOut)},
                    operation_id="cooperatives_list")
     def get(self, request: Request) -> Response:
         return paginate(self, cooperatives_readable_by(request.user).order_by("name"),
@@ -344,7 +342,7 @@ class CollegesApi(APIView):
 
 
 class CollegeVersionListApi(APIView):
-    @extend_schema(tags=TAG, responses={200: CollegeVersionOut(many=True)},
+    @extend_schema(tags=TAG, responses={200: page_of(CollegeVersionOut)},
                    operation_id="colleges_versions")
     def get(self, request: Request, slug: str) -> Response:
         cooperative, _role = access_cooperative(request.user, slug)
@@ -395,7 +393,7 @@ class RulesApi(APIView):
             "ordinary": KindIn(required=False), "extraordinary": KindIn(required=False),
             "advisory": KindIn(required=False),
             "block_votes_on_composition_breach": serializers.BooleanField(required=False),
-            "reason": serializers.CharField(required=False)}),
+            "reason": serializers.CharField(required=False, allow_blank=True, max_length=300)}),
         description="Make a new rules version from the current one with these changes.")
     def patch(self, request: Request, slug: str) -> Response:
         outer = self.InputSerializer(data=request.data)
@@ -420,7 +418,7 @@ class RulesApi(APIView):
 
 
 class RulesVersionListApi(APIView):
-    @extend_schema(tags=TAG, responses={200: RulesVersionOut(many=True)},
+    @extend_schema(tags=TAG, responses={200: page_of(RulesVersionOut)},
                    operation_id="rules_versions")
     def get(self, request: Request, slug: str) -> Response:
         cooperative, _role = access_cooperative(request.user, slug)
@@ -432,7 +430,7 @@ class CategoryListCreateApi(APIView):
         name = serializers.CharField(max_length=120)
         kind = serializers.ChoiceField(choices=CategoryKind.choices)
 
-    @extend_schema(tags=TAG, responses={200: CategoryOut(many=True)},
+    @extend_schema(tags=TAG, responses={200: page_of(CategoryOut)},
                    operation_id="categories_list")
     def get(self, request: Request, slug: str) -> Response:
         cooperative, _role = access_cooperative(request.user, slug)
@@ -467,14 +465,14 @@ class MembershipListApplyApi(APIView):
         shares = serializers.IntegerField(required=False, min_value=0, max_value=10**9,
                                           default=0)
 
-    @extend_schema(tags=TAG, responses={200: MembershipOut(many=True)},
+    @extend_schema(tags=TAG, responses={200: page_of(MembershipOut)},
                    parameters=[OpenApiParameter("status", enum=MembershipStatus.values)],
                    operation_id="memberships_list",
                    description="Members see active memberships; the board sees all.")
     def get(self, request: Request, slug: str) -> Response:
         cooperative, role = access_cooperative(request.user, slug)
-        wanted = request.query_params.get("status") or None
-        if wanted and wanted not in MembershipStatus.values:
+        wanted = request.query_params.get("status")
+        if wanted is not None and wanted not in MembershipStatus.values:
             raise InvalidInput(code="invalid_status", message="Unknown membership status.")
         if not role.is_board:
             wanted = MembershipStatus.ACTIVE
@@ -636,7 +634,7 @@ class MemberListApi(APIView):
     class Out(MemberOut):
         representatives = PersonOut(many=True, source="representative_people")
 
-    @extend_schema(tags=TAG, responses={200: Out(many=True)}, operation_id="members_list")
+    @extend_schema(tags=TAG, responses={200: page_of(Out)}, operation_id="members_list")
     def get(self, request: Request, slug: str) -> Response:
         cooperative, _role = access_cooperative(request.user, slug)
         members = list(selectors.member_list(cooperative))
@@ -650,7 +648,7 @@ class RepresentativeListCreateApi(APIView):
     class InputSerializer(serializers.Serializer):
         person = serializers.CharField(max_length=150, help_text="Username or id.")
 
-    @extend_schema(tags=TAG, responses={200: RepresentativeOut(many=True)},
+    @extend_schema(tags=TAG, responses={200: page_of(RepresentativeOut)},
                    operation_id="representatives_list")
     def get(self, request: Request, slug: str, member_id: int) -> Response:
         cooperative, _role = access_cooperative(request.user, slug)
@@ -695,7 +693,7 @@ class BoardRoleListCreateApi(APIView):
         started_on = serializers.DateField(required=False)
         term_ends_on = serializers.DateField(required=False)
 
-    @extend_schema(tags=TAG, responses={200: BoardRoleOut(many=True)},
+    @extend_schema(tags=TAG, responses={200: page_of(BoardRoleOut)},
                    operation_id="board_roles_list")
     def get(self, request: Request, slug: str) -> Response:
         cooperative, _role = access_cooperative(request.user, slug)
@@ -733,7 +731,7 @@ class ObserverListCreateApi(APIView):
         person = serializers.CharField(max_length=150, help_text="Username or id.")
         organisation = serializers.CharField(max_length=200, required=False, allow_blank=True)
 
-    @extend_schema(tags=TAG, responses={200: ObserverOut(many=True)},
+    @extend_schema(tags=TAG, responses={200: page_of(ObserverOut)},
                    operation_id="observers_list")
     def get(self, request: Request, slug: str) -> Response:
         cooperative, _role = access_cooperative(request.user, slug)
@@ -769,7 +767,7 @@ class ObserverRevokeApi(APIView):
 
 
 class AuditListApi(APIView):
-    @extend_schema(tags=TAG, responses={200: AuditEntryOut(many=True)},
+    @extend_schema(tags=TAG, responses={200: page_of(AuditEntryOut)},
                    operation_id="audit_list", description="Board: this cooperative's entries.")
     def get(self, request: Request, slug: str) -> Response:
         cooperative, _role = access_cooperative(request.user, slug, manage=True)
