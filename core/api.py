@@ -39,7 +39,7 @@ class ErrorSerializer(serializers.Serializer):
 def paginate(view: Any, queryset: Any, serializer_class: type[serializers.Serializer]) -> Response:
     """Page a queryset with the view's paginator and render it with `serializer_class`."""
     paginator = Pagination()
-    page = paginator.paginate_queryset(queryset, view.request, view=view)
+    page: Any = paginator.paginate_queryset(queryset, view.request, view=view)
     assert page is not None
     return paginator.get_paginated_response(
         serializer_class(page, many=True, context={"request": view.request}).data
@@ -66,3 +66,16 @@ def page_of(item: type[serializers.Serializer] | serializers.Serializer) -> Any:
             },
         )
     return _PAGE_SERIALIZERS[name]
+
+
+def person_of(request: Any) -> Any:
+    """The authenticated person of a request, for services' `actor` argument.
+
+    Views run behind IsAuthenticated, so an anonymous user never reaches a service.
+    """
+    user = request.user
+    if not getattr(user, "is_authenticated", False):
+        from rest_framework.exceptions import NotAuthenticated
+
+        raise NotAuthenticated()
+    return user

@@ -13,7 +13,7 @@ def parse_fraction(value: Any) -> Fraction:
     """Accept a Fraction, an int, "2/3", "0.25" or "25%"; never a float."""
     if isinstance(value, Fraction):
         return value
-    if isinstance(value, bool) or isinstance(value, float):
+    if isinstance(value, (bool, float)):
         raise ValidationError(f"{value!r} is not an exact fraction.")
     if isinstance(value, int):
         return Fraction(value)
@@ -52,4 +52,4 @@ class FractionField(models.CharField):
 
     def value_to_string(self, obj: Any) -> str:
         value = self.value_from_object(obj)
-        return "" if value is None else format_fraction(value)
+        return "" if value is None else format_fraction(parse_fraction(value))

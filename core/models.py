@@ -15,6 +15,9 @@ class AuditHead(models.Model):
     class Meta:
         constraints = [models.CheckConstraint(condition=models.Q(pk=1), name="audit_head_single")]
 
+    def __str__(self) -> str:
+        return f"audit head at #{self.last_entry_id}"
+
 
 class AuditEntry(models.Model):
     """One governance act. Append-only: each row holds the hash of the one before."""

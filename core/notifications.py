@@ -20,8 +20,14 @@ def notify(
 ) -> list[Notification]:
     """Create one notification per person and push a `notification.created` to each."""
     created = Notification.objects.bulk_create(
-        Notification(person=person, cooperative_id=cooperative_id, kind=kind,
-                     message=message[:500], data=data or {}, url=url)
+        Notification(
+            person=person,
+            cooperative_id=cooperative_id,
+            kind=kind,
+            message=message[:500],
+            data=data or {},
+            url=url,
+        )
         for person in people
     )
     for notification in created:
@@ -35,5 +41,6 @@ def notify(
 def notification_mark_read(*, person: Any, ids: Iterable[int]) -> int:
     from django.utils import timezone
 
-    return Notification.objects.filter(person=person, pk__in=list(ids),
-                                       read_at__isnull=True).update(read_at=timezone.now())
+    return Notification.objects.filter(
+        person=person, pk__in=list(ids), read_at__isnull=True
+    ).update(read_at=timezone.now())

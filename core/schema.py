@@ -33,7 +33,7 @@ class AutoSchema(SpectacularAutoSchema):
             return outer.removesuffix("Api") + cls.__name__.removesuffix("Serializer")
         return cls.__name__
 
-    def _get_response_bodies(self, direction: str = "response") -> dict[str, Any]:
+    def _get_response_bodies(self, direction: Any = "response") -> dict[str, Any]:
         responses: dict[str, Any] = super()._get_response_bodies(direction)
         errors = dict(_ERRORS_ALWAYS)
         if self.method not in ("GET", "HEAD", "OPTIONS"):

@@ -57,7 +57,16 @@ class MembershipAdmin(admin.ModelAdmin):
     list_select_related = ("member", "cooperative", "category", "college")
 
 
-for model in (models.Category, models.College, models.CollegeWeight, models.DecisionRules,
-              models.Member, models.Representative, models.BoardRole, models.Observer,
-              models.CooperativeUserPermission, models.CooperativeGroupPermission):
+for model in (
+    models.Category,
+    models.College,
+    models.CollegeWeight,
+    models.DecisionRules,
+    models.Member,
+    models.Representative,
+    models.BoardRole,
+    models.Observer,
+    models.CooperativeUserPermission,
+    models.CooperativeGroupPermission,
+):
     admin.site.register(model)

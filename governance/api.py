@@ -15,20 +15,21 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from core.api import page_of, paginate
+from core.api import page_of, paginate, person_of
 from core.audit import audit_verify
 from core.errors import InvalidInput, NotFound
 from core.fields import format_fraction
 from core.models import AuditEntry
 from governance import selectors, services
 from governance.models import (
+    AbstentionPolicy,
     BoardRole,
     BoardRoleKind,
     Category,
     CategoryKind,
     College,
     Cooperative,
-    DecisionRules,
+    EmptyCollegePolicy,
     LegalForm,
     Member,
     Membership,
@@ -36,8 +37,10 @@ from governance.models import (
     Observer,
     OrganisationType,
     Person,
+    QuorumMode,
     Representative,
     RulesVersion,
+    TallyMethod,
 )
 from governance.permissions import access_cooperative, cooperatives_readable_by
 from governance.validation import composition_warnings
@@ -203,18 +206,22 @@ class AuditEntryOut(serializers.Serializer):
     verb = serializers.CharField()
     target_type = serializers.CharField()
     target_id = serializers.CharField()
-    data = serializers.JSONField()
+    data = serializers.JSONField()  # type: ignore[assignment]
     prev_hash = serializers.CharField()
     hash = serializers.CharField()
 
 
 def _person(username_or_id: Any) -> Person:
-    lookup = {"pk": username_or_id} if str(username_or_id).isdigit() else {
-        "username": username_or_id}
+    lookup = (
+        {"pk": username_or_id} if str(username_or_id).isdigit() else {"username": username_or_id}
+    )
     person = Person.objects.filter(is_active=True, **lookup).first()
     if person is None:
-        raise InvalidInput(code="unknown_person", message="No such person.",
-                           details={"person": str(username_or_id)})
+        raise InvalidInput(
+            code="unknown_person",
+            message="No such person.",
+            details={"person": str(username_or_id)},
+        )
     return person
 
 
@@ -232,15 +239,22 @@ class TokenObtainApi(APIView):
     class OutputSerializer(serializers.Serializer):
         token = serializers.CharField()
 
-    @extend_schema(tags=["auth"], request=InputSerializer, responses={200: OutputSerializer},
-                   operation_id="auth_token_obtain")
+    @extend_schema(
+        tags=["auth"],
+        request=InputSerializer,
+        responses={200: OutputSerializer},
+        operation_id="auth_token_obtain",
+    )
     def post(self, request: Request) -> Response:
         from django.contrib.auth import authenticate
 
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        user = authenticate(request, username=data.validated_data["username"],
-                            password=data.validated_data["password"])
+        user = authenticate(
+            request,
+            username=data.validated_data["username"],
+            password=data.validated_data["password"],
+        )
         if user is None:
             raise InvalidInput(code="invalid_credentials", message="Wrong username or password.")
         token, _created = Token.objects.get_or_create(user=user)
@@ -258,8 +272,9 @@ class MeApi(APIView):
 
 class CollegeIn(serializers.Serializer):
     name = serializers.CharField(max_length=120)
-    weight = serializers.DecimalField(max_digits=5, decimal_places=2, min_value=Decimal(0),
-                                      max_value=Decimal(100))
+    weight = serializers.DecimalField(
+        max_digits=5, decimal_places=2, min_value=Decimal(0), max_value=Decimal(100)
+    )
 
 
 class CooperativeListCreateApi(APIView):
@@ -269,41 +284,57 @@ class CooperativeListCreateApi(APIView):
         legal_form = serializers.ChoiceField(choices=LegalForm.choices)
         colleges = CollegeIn(many=True, required=False)
 
-    @extend_schema(tags=TAG, responses={200: page_of(CooperativeOut)},
-                   operation_id="cooperatives_list")
+    @extend_schema(
+        tags=TAG, responses={200: page_of(CooperativeOut)}, operation_id="cooperatives_list"
+    )
     def get(self, request: Request) -> Response:
-        return paginate(self, cooperatives_readable_by(request.user).order_by("name"),
-                        CooperativeOut)
+        return paginate(
+            self, cooperatives_readable_by(request.user).order_by("name"), CooperativeOut
+        )
 
-    @extend_schema(tags=TAG, request=InputSerializer, responses={201: CooperativeOut},
-                   operation_id="cooperatives_create")
+    @extend_schema(
+        tags=TAG,
+        request=InputSerializer,
+        responses={201: CooperativeOut},
+        operation_id="cooperatives_create",
+    )
     def post(self, request: Request) -> Response:
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
         with transaction.atomic(durable=True):
             cooperative = services.cooperative_create(
-                actor=request.user, name=values["name"], slug=values["slug"],
+                actor=person_of(request),
+                name=values["name"],
+                slug=values["slug"],
                 legal_form=values["legal_form"],
-                colleges=[services.CollegeSpec(c["name"], c["weight"])
-                          for c in values.get("colleges", [])],
+                colleges=[
+                    services.CollegeSpec(c["name"], c["weight"]) for c in values.get("colleges", [])
+                ],
             )
         return Response(CooperativeOut(cooperative).data, status=status.HTTP_201_CREATED)
 
 
 class CooperativeDetailApi(APIView):
-    @extend_schema(tags=TAG, responses={200: CooperativeDetailOut},
-                   operation_id="cooperatives_retrieve")
+    @extend_schema(
+        tags=TAG, responses={200: CooperativeDetailOut}, operation_id="cooperatives_retrieve"
+    )
     def get(self, request: Request, slug: str) -> Response:
         cooperative, role = access_cooperative(request.user, slug)
         body = {
             **CooperativeOut(cooperative).data,
-            "colleges": (CollegeVersionOut(v).data
-                         if (v := selectors.college_config_current(cooperative)) else None),
+            "colleges": (
+                CollegeVersionOut(v).data
+                if (v := selectors.college_config_current(cooperative))
+                else None
+            ),
             "rules_version": selectors.rules_current(cooperative).number,
             "warnings": [p.as_dict() for p in composition_warnings(cooperative)],
-            "my_role": {"is_board": role.is_board, "is_member": role.is_member,
-                        "is_observer": role.is_observer},
+            "my_role": {
+                "is_board": role.is_board,
+                "is_member": role.is_member,
+                "is_observer": role.is_observer,
+            },
         }
         return Response(body)
 
@@ -318,32 +349,46 @@ class CollegesApi(APIView):
         cooperative, _role = access_cooperative(request.user, slug)
         version = selectors.college_config_current(cooperative)
         if version is None:
-            raise NotFound(code="no_colleges",
-                           message="This cooperative has no colleges: one member, one vote.")
+            raise NotFound(
+                code="no_colleges",
+                message="This cooperative has no colleges: one member, one vote.",
+            )
         return Response(CollegeVersionOut(version).data)
 
-    @extend_schema(tags=TAG, request=InputSerializer, responses={201: CollegeVersionOut},
-                   operation_id="colleges_configure",
-                   description="Replace colleges and weights atomically (a statute change). "
-                   "Refused with `colleges_invalid` naming each college at fault.")
+    @extend_schema(
+        tags=TAG,
+        request=InputSerializer,
+        responses={201: CollegeVersionOut},
+        operation_id="colleges_configure",
+        description="Replace colleges and weights atomically (a statute change). "
+        "Refused with `colleges_invalid` naming each college at fault.",
+    )
     def put(self, request: Request, slug: str) -> Response:
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         with transaction.atomic(durable=True):
             cooperative, _role = access_cooperative(request.user, slug, manage=True)
             version = services.colleges_configure(
-                actor=request.user, cooperative=cooperative,
-                colleges=[services.CollegeSpec(c["name"], c["weight"])
-                          for c in data.validated_data["colleges"]],
+                actor=person_of(request),
+                cooperative=cooperative,
+                colleges=[
+                    services.CollegeSpec(c["name"], c["weight"])
+                    for c in data.validated_data["colleges"]
+                ],
                 reason=data.validated_data.get("reason", ""),
             )
-        return Response(CollegeVersionOut(selectors.college_config_current(cooperative)).data
-                        if version else None, status=status.HTTP_201_CREATED)
+        return Response(
+            CollegeVersionOut(selectors.college_config_current(cooperative)).data
+            if version
+            else None,
+            status=status.HTTP_201_CREATED,
+        )
 
 
 class CollegeVersionListApi(APIView):
-    @extend_schema(tags=TAG, responses={200: page_of(CollegeVersionOut)},
-                   operation_id="colleges_versions")
+    @extend_schema(
+        tags=TAG, responses={200: page_of(CollegeVersionOut)}, operation_id="colleges_versions"
+    )
     def get(self, request: Request, slug: str) -> Response:
         cooperative, _role = access_cooperative(request.user, slug)
         return paginate(self, selectors.college_config_versions(cooperative), CollegeVersionOut)
@@ -351,29 +396,30 @@ class CollegeVersionListApi(APIView):
 
 class RulesApi(APIView):
     class KindIn(serializers.Serializer):
-        tally_method = serializers.ChoiceField(
-            choices=DecisionRules._meta.get_field("tally_method").choices, required=False)
+        tally_method = serializers.ChoiceField(choices=TallyMethod.choices, required=False)
         abstention_policy = serializers.ChoiceField(
-            choices=DecisionRules._meta.get_field("abstention_policy").choices, required=False)
+            choices=AbstentionPolicy.choices, required=False
+        )
         empty_college_policy = serializers.ChoiceField(
-            choices=DecisionRules._meta.get_field("empty_college_policy").choices,
-            required=False)
-        quorum_mode = serializers.ChoiceField(
-            choices=DecisionRules._meta.get_field("quorum_mode").choices, required=False)
+            choices=EmptyCollegePolicy.choices, required=False
+        )
+        quorum_mode = serializers.ChoiceField(choices=QuorumMode.choices, required=False)
         quorum_first_call = FractionSerializerField(required=False, allow_null=True)
         quorum_second_call = FractionSerializerField(required=False, allow_null=True)
         majority = FractionSerializerField(required=False)
         majority_strict = serializers.BooleanField(required=False)
         proxies_allowed = serializers.BooleanField(required=False)
-        proxy_cap = serializers.IntegerField(required=False, allow_null=True, min_value=1,
-                                             max_value=1000)
+        proxy_cap = serializers.IntegerField(
+            required=False, allow_null=True, min_value=1, max_value=1000
+        )
         secret_ballot_default = serializers.BooleanField(required=False)
-        notice_days_first_call = serializers.IntegerField(required=False, min_value=0,
-                                                          max_value=365)
-        notice_days_later_call = serializers.IntegerField(required=False, min_value=0,
-                                                          max_value=365)
-        legal_reference = serializers.CharField(required=False, max_length=300,
-                                                allow_blank=True)
+        notice_days_first_call = serializers.IntegerField(
+            required=False, min_value=0, max_value=365
+        )
+        notice_days_later_call = serializers.IntegerField(
+            required=False, min_value=0, max_value=365
+        )
+        legal_reference = serializers.CharField(required=False, max_length=300, allow_blank=True)
 
     class InputSerializer(serializers.Serializer):
         ordinary = serializers.DictField(required=False)
@@ -388,13 +434,21 @@ class RulesApi(APIView):
         return Response(RulesVersionOut(selectors.rules_current(cooperative)).data)
 
     @extend_schema(
-        tags=TAG, responses={201: RulesVersionOut}, operation_id="rules_update",
-        request=inline_serializer("RulesUpdateIn", {
-            "ordinary": KindIn(required=False), "extraordinary": KindIn(required=False),
-            "advisory": KindIn(required=False),
-            "block_votes_on_composition_breach": serializers.BooleanField(required=False),
-            "reason": serializers.CharField(required=False, allow_blank=True, max_length=300)}),
-        description="Make a new rules version from the current one with these changes.")
+        tags=TAG,
+        responses={201: RulesVersionOut},
+        operation_id="rules_update",
+        request=inline_serializer(
+            "RulesUpdateIn",
+            {
+                "ordinary": KindIn(required=False),
+                "extraordinary": KindIn(required=False),
+                "advisory": KindIn(required=False),
+                "block_votes_on_composition_breach": serializers.BooleanField(required=False),
+                "reason": serializers.CharField(required=False, allow_blank=True, max_length=300),
+            },
+        ),
+        description="Make a new rules version from the current one with these changes.",
+    )
     def patch(self, request: Request, slug: str) -> Response:
         outer = self.InputSerializer(data=request.data)
         outer.is_valid(raise_exception=True)
@@ -408,9 +462,12 @@ class RulesApi(APIView):
         with transaction.atomic(durable=True):
             cooperative, _role = access_cooperative(request.user, slug, manage=True)
             version = services.rules_update(
-                actor=request.user, cooperative=cooperative, changes=changes,
+                actor=person_of(request),
+                cooperative=cooperative,
+                changes=changes,
                 block_votes_on_composition_breach=outer.validated_data.get(
-                    "block_votes_on_composition_breach"),
+                    "block_votes_on_composition_breach"
+                ),
                 reason=outer.validated_data.get("reason", ""),
             )
         version = RulesVersion.objects.prefetch_related("kinds").get(pk=version.pk)
@@ -418,8 +475,9 @@ class RulesApi(APIView):
 
 
 class RulesVersionListApi(APIView):
-    @extend_schema(tags=TAG, responses={200: page_of(RulesVersionOut)},
-                   operation_id="rules_versions")
+    @extend_schema(
+        tags=TAG, responses={200: page_of(RulesVersionOut)}, operation_id="rules_versions"
+    )
     def get(self, request: Request, slug: str) -> Response:
         cooperative, _role = access_cooperative(request.user, slug)
         return paginate(self, selectors.rules_versions(cooperative), RulesVersionOut)
@@ -430,22 +488,27 @@ class CategoryListCreateApi(APIView):
         name = serializers.CharField(max_length=120)
         kind = serializers.ChoiceField(choices=CategoryKind.choices)
 
-    @extend_schema(tags=TAG, responses={200: page_of(CategoryOut)},
-                   operation_id="categories_list")
+    @extend_schema(tags=TAG, responses={200: page_of(CategoryOut)}, operation_id="categories_list")
     def get(self, request: Request, slug: str) -> Response:
         cooperative, _role = access_cooperative(request.user, slug)
-        return paginate(self, Category.objects.filter(cooperative=cooperative).order_by("name"),
-                        CategoryOut)
+        return paginate(
+            self, Category.objects.filter(cooperative=cooperative).order_by("name"), CategoryOut
+        )
 
-    @extend_schema(tags=TAG, request=InputSerializer, responses={201: CategoryOut},
-                   operation_id="categories_create")
+    @extend_schema(
+        tags=TAG,
+        request=InputSerializer,
+        responses={201: CategoryOut},
+        operation_id="categories_create",
+    )
     def post(self, request: Request, slug: str) -> Response:
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         with transaction.atomic(durable=True):
             cooperative, _role = access_cooperative(request.user, slug, manage=True)
-            category = services.category_create(actor=request.user, cooperative=cooperative,
-                                                **data.validated_data)
+            category = services.category_create(
+                actor=person_of(request), cooperative=cooperative, **data.validated_data
+            )
         return Response(CategoryOut(category).data, status=status.HTTP_201_CREATED)
 
 
@@ -456,19 +519,25 @@ class MembershipListApplyApi(APIView):
     class InputSerializer(serializers.Serializer):
         category_id = serializers.IntegerField()
         college_id = serializers.IntegerField(required=False, allow_null=True)
-        person = serializers.CharField(required=False, max_length=150,
-                                       help_text="Username or id; the board may apply for "
-                                       "someone else. Omit to apply for yourself.")
+        person = serializers.CharField(
+            required=False,
+            max_length=150,
+            help_text="Username or id; the board may apply for "
+            "someone else. Omit to apply for yourself.",
+        )
         organisation_name = serializers.CharField(required=False, max_length=200)
-        organisation_type = serializers.ChoiceField(choices=OrganisationType.choices,
-                                                    required=False)
-        shares = serializers.IntegerField(required=False, min_value=0, max_value=10**9,
-                                          default=0)
+        organisation_type = serializers.ChoiceField(
+            choices=OrganisationType.choices, required=False
+        )
+        shares = serializers.IntegerField(required=False, min_value=0, max_value=10**9, default=0)
 
-    @extend_schema(tags=TAG, responses={200: page_of(MembershipOut)},
-                   parameters=[OpenApiParameter("status", enum=MembershipStatus.values)],
-                   operation_id="memberships_list",
-                   description="Members see active memberships; the board sees all.")
+    @extend_schema(
+        tags=TAG,
+        responses={200: page_of(MembershipOut)},
+        parameters=[OpenApiParameter("status", enum=MembershipStatus.values)],
+        operation_id="memberships_list",
+        description="Members see active memberships; the board sees all.",
+    )
     def get(self, request: Request, slug: str) -> Response:
         cooperative, role = access_cooperative(request.user, slug)
         wanted = request.query_params.get("status")
@@ -476,11 +545,14 @@ class MembershipListApplyApi(APIView):
             raise InvalidInput(code="invalid_status", message="Unknown membership status.")
         if not role.is_board:
             wanted = MembershipStatus.ACTIVE
-        return paginate(self, selectors.membership_list(cooperative, status=wanted),
-                        MembershipOut)
+        return paginate(self, selectors.membership_list(cooperative, status=wanted), MembershipOut)
 
-    @extend_schema(tags=TAG, request=InputSerializer, responses={201: MembershipOut},
-                   operation_id="memberships_apply")
+    @extend_schema(
+        tags=TAG,
+        request=InputSerializer,
+        responses={201: MembershipOut},
+        operation_id="memberships_apply",
+    )
     def post(self, request: Request, slug: str) -> Response:
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -489,18 +561,23 @@ class MembershipListApplyApi(APIView):
             cooperative = Cooperative.objects.filter(slug=slug).first()
             if cooperative is None:
                 raise NotFound()
-            category = Category.objects.filter(cooperative=cooperative,
-                                               pk=values["category_id"]).first()
+            category = Category.objects.filter(
+                cooperative=cooperative, pk=values["category_id"]
+            ).first()
             if category is None:
                 raise InvalidInput(code="unknown_category", message="No such category.")
             college = None
             if values.get("college_id") is not None:
-                college = College.objects.filter(cooperative=cooperative,
-                                                 pk=values["college_id"]).first()
+                college = College.objects.filter(
+                    cooperative=cooperative, pk=values["college_id"]
+                ).first()
                 if college is None:
                     raise InvalidInput(code="unknown_college", message="No such college.")
             membership = services.membership_apply(
-                actor=request.user, cooperative=cooperative, category=category, college=college,
+                actor=person_of(request),
+                cooperative=cooperative,
+                category=category,
+                college=college,
                 person=_person(values["person"]) if values.get("person") else None,
                 organisation_name=values.get("organisation_name", ""),
                 organisation_type=values.get("organisation_type", ""),
@@ -512,8 +589,11 @@ class MembershipListApplyApi(APIView):
 def _membership(request: Request, slug: str, pk: int) -> Membership:
     cooperative, role = access_cooperative(request.user, slug)
     membership = selectors.membership_list(cooperative).filter(pk=pk).first()
-    if membership is None or (not role.is_board and membership.status != "active"
-                              and membership.member.person_id != request.user.pk):
+    if membership is None or (
+        not role.is_board
+        and membership.status != "active"
+        and membership.member.person_id != request.user.pk
+    ):
         raise NotFound()
     return membership
 
@@ -542,8 +622,13 @@ class _MembershipActionApi(APIView):
 
 
 def _action_schema(name: str, serializer: type[serializers.Serializer], doc: str) -> Any:
-    return extend_schema(tags=TAG, request=serializer, responses={200: MembershipOut},
-                         operation_id=f"memberships_{name}", description=doc)
+    return extend_schema(
+        tags=TAG,
+        request=serializer,
+        responses={200: MembershipOut},
+        operation_id=f"memberships_{name}",
+        description=doc,
+    )
 
 
 class MembershipAdmitApi(_MembershipActionApi):
@@ -551,11 +636,13 @@ class MembershipAdmitApi(_MembershipActionApi):
         started_on = serializers.DateField(required=False)
 
     def act(self, request: Request, membership: Membership, values: dict[str, Any]) -> Any:
-        return services.membership_admit(actor=request.user, membership=membership,
-                                         started_on=values.get("started_on"))
+        return services.membership_admit(
+            actor=person_of(request), membership=membership, started_on=values.get("started_on")
+        )
 
     post = _action_schema("admit", InputSerializer, "Board: admit an applicant.")(
-        _MembershipActionApi.post)
+        _MembershipActionApi.post
+    )
 
 
 class MembershipRefuseApi(_MembershipActionApi):
@@ -563,11 +650,13 @@ class MembershipRefuseApi(_MembershipActionApi):
         reason = serializers.CharField(required=False, max_length=300, allow_blank=True)
 
     def act(self, request: Request, membership: Membership, values: dict[str, Any]) -> Any:
-        return services.membership_refuse(actor=request.user, membership=membership,
-                                          reason=values.get("reason", ""))
+        return services.membership_refuse(
+            actor=person_of(request), membership=membership, reason=values.get("reason", "")
+        )
 
     post = _action_schema("refuse", InputSerializer, "Board: refuse an application.")(
-        _MembershipActionApi.post)
+        _MembershipActionApi.post
+    )
 
 
 class MembershipResignApi(_MembershipActionApi):
@@ -576,12 +665,16 @@ class MembershipResignApi(_MembershipActionApi):
         reason = serializers.CharField(required=False, max_length=300, allow_blank=True)
 
     def act(self, request: Request, membership: Membership, values: dict[str, Any]) -> Any:
-        return services.membership_resign(actor=request.user, membership=membership,
-                                          ended_on=values.get("ended_on"),
-                                          reason=values.get("reason", ""))
+        return services.membership_resign(
+            actor=person_of(request),
+            membership=membership,
+            ended_on=values.get("ended_on"),
+            reason=values.get("reason", ""),
+        )
 
     post = _action_schema("resign", InputSerializer, "The member or the board: resign.")(
-        _MembershipActionApi.post)
+        _MembershipActionApi.post
+    )
 
 
 class MembershipExcludeApi(_MembershipActionApi):
@@ -590,12 +683,16 @@ class MembershipExcludeApi(_MembershipActionApi):
         reason = serializers.CharField(max_length=300)
 
     def act(self, request: Request, membership: Membership, values: dict[str, Any]) -> Any:
-        return services.membership_exclude(actor=request.user, membership=membership,
-                                           ended_on=values.get("ended_on"),
-                                           reason=values["reason"])
+        return services.membership_exclude(
+            actor=person_of(request),
+            membership=membership,
+            ended_on=values.get("ended_on"),
+            reason=values["reason"],
+        )
 
     post = _action_schema("exclude", InputSerializer, "Board: exclude, with a reason.")(
-        _MembershipActionApi.post)
+        _MembershipActionApi.post
+    )
 
 
 class MembershipMoveApi(_MembershipActionApi):
@@ -603,15 +700,18 @@ class MembershipMoveApi(_MembershipActionApi):
         college_id = serializers.IntegerField()
 
     def act(self, request: Request, membership: Membership, values: dict[str, Any]) -> Any:
-        college = College.objects.filter(cooperative=membership.cooperative,
-                                         pk=values["college_id"]).first()
+        college = College.objects.filter(
+            cooperative=membership.cooperative, pk=values["college_id"]
+        ).first()
         if college is None:
             raise InvalidInput(code="unknown_college", message="No such college.")
-        return services.membership_move_college(actor=request.user, membership=membership,
-                                                college=college)
+        return services.membership_move_college(
+            actor=person_of(request), membership=membership, college=college
+        )
 
     post = _action_schema("move", InputSerializer, "Board: move to another college.")(
-        _MembershipActionApi.post)
+        _MembershipActionApi.post
+    )
 
 
 class MembershipSharesApi(_MembershipActionApi):
@@ -619,12 +719,13 @@ class MembershipSharesApi(_MembershipActionApi):
         shares = serializers.IntegerField(min_value=0, max_value=10**9)
 
     def act(self, request: Request, membership: Membership, values: dict[str, Any]) -> Any:
-        return services.membership_set_shares(actor=request.user, membership=membership,
-                                              shares=values["shares"])
+        return services.membership_set_shares(
+            actor=person_of(request), membership=membership, shares=values["shares"]
+        )
 
-    post = _action_schema("shares", InputSerializer,
-                          "Board: record shares held (local authorities at most 50 %).")(
-        _MembershipActionApi.post)
+    post = _action_schema(
+        "shares", InputSerializer, "Board: record shares held (local authorities at most 50 %)."
+    )(_MembershipActionApi.post)
 
 
 # Members and representatives.
@@ -637,10 +738,9 @@ class MemberListApi(APIView):
     @extend_schema(tags=TAG, responses={200: page_of(Out)}, operation_id="members_list")
     def get(self, request: Request, slug: str) -> Response:
         cooperative, _role = access_cooperative(request.user, slug)
-        members = list(selectors.member_list(cooperative))
+        members: list[Any] = list(selectors.member_list(cooperative))
         for member in members:
-            member.representative_people = [  # type: ignore[attr-defined]
-                r.person for r in member.active_representatives]  # type: ignore[attr-defined]
+            member.representative_people = [r.person for r in member.active_representatives]
         return paginate(self, members, self.Out)
 
 
@@ -648,16 +748,22 @@ class RepresentativeListCreateApi(APIView):
     class InputSerializer(serializers.Serializer):
         person = serializers.CharField(max_length=150, help_text="Username or id.")
 
-    @extend_schema(tags=TAG, responses={200: page_of(RepresentativeOut)},
-                   operation_id="representatives_list")
+    @extend_schema(
+        tags=TAG, responses={200: page_of(RepresentativeOut)}, operation_id="representatives_list"
+    )
     def get(self, request: Request, slug: str, member_id: int) -> Response:
         cooperative, _role = access_cooperative(request.user, slug)
         member = get_object_or_404(Member, cooperative=cooperative, pk=member_id)
-        return paginate(self, member.representatives.select_related("person").order_by("id"),
-                        RepresentativeOut)
+        return paginate(
+            self, member.representatives.select_related("person").order_by("id"), RepresentativeOut
+        )
 
-    @extend_schema(tags=TAG, request=InputSerializer, responses={201: RepresentativeOut},
-                   operation_id="representatives_designate")
+    @extend_schema(
+        tags=TAG,
+        request=InputSerializer,
+        responses={201: RepresentativeOut},
+        operation_id="representatives_designate",
+    )
     def post(self, request: Request, slug: str, member_id: int) -> Response:
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -665,21 +771,32 @@ class RepresentativeListCreateApi(APIView):
             cooperative, _role = access_cooperative(request.user, slug, manage=True)
             member = get_object_or_404(Member, cooperative=cooperative, pk=member_id)
             representative = services.representative_designate(
-                actor=request.user, member=member, person=_person(data.validated_data["person"]))
+                actor=person_of(request),
+                member=member,
+                person=_person(data.validated_data["person"]),
+            )
         return Response(RepresentativeOut(representative).data, status=status.HTTP_201_CREATED)
 
 
 class RepresentativeRevokeApi(APIView):
-    @extend_schema(tags=TAG, request=None, responses={200: RepresentativeOut},
-                   operation_id="representatives_revoke")
+    @extend_schema(
+        tags=TAG,
+        request=None,
+        responses={200: RepresentativeOut},
+        operation_id="representatives_revoke",
+    )
     def post(self, request: Request, slug: str, member_id: int, pk: int) -> Response:
         with transaction.atomic(durable=True):
             cooperative, _role = access_cooperative(request.user, slug, manage=True)
             representative = get_object_or_404(
                 Representative.objects.select_related("member__cooperative", "person"),
-                member__cooperative=cooperative, member_id=member_id, pk=pk)
-            representative = services.representative_revoke(actor=request.user,
-                                                             representative=representative)
+                member__cooperative=cooperative,
+                member_id=member_id,
+                pk=pk,
+            )
+            representative = services.representative_revoke(
+                actor=person_of(request), representative=representative
+            )
         return Response(RepresentativeOut(representative).data)
 
 
@@ -693,14 +810,19 @@ class BoardRoleListCreateApi(APIView):
         started_on = serializers.DateField(required=False)
         term_ends_on = serializers.DateField(required=False)
 
-    @extend_schema(tags=TAG, responses={200: page_of(BoardRoleOut)},
-                   operation_id="board_roles_list")
+    @extend_schema(
+        tags=TAG, responses={200: page_of(BoardRoleOut)}, operation_id="board_roles_list"
+    )
     def get(self, request: Request, slug: str) -> Response:
         cooperative, _role = access_cooperative(request.user, slug)
         return paginate(self, selectors.board_role_list(cooperative), BoardRoleOut)
 
-    @extend_schema(tags=TAG, request=InputSerializer, responses={201: BoardRoleOut},
-                   operation_id="board_roles_grant")
+    @extend_schema(
+        tags=TAG,
+        request=InputSerializer,
+        responses={201: BoardRoleOut},
+        operation_id="board_roles_grant",
+    )
     def post(self, request: Request, slug: str) -> Response:
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -708,21 +830,27 @@ class BoardRoleListCreateApi(APIView):
         with transaction.atomic(durable=True):
             cooperative, _role = access_cooperative(request.user, slug, manage=True)
             board_role = services.board_role_grant(
-                actor=request.user, cooperative=cooperative, person=_person(values["person"]),
-                role=values["role"], started_on=values.get("started_on"),
-                term_ends_on=values.get("term_ends_on"))
+                actor=person_of(request),
+                cooperative=cooperative,
+                person=_person(values["person"]),
+                role=values["role"],
+                started_on=values.get("started_on"),
+                term_ends_on=values.get("term_ends_on"),
+            )
         return Response(BoardRoleOut(board_role).data, status=status.HTTP_201_CREATED)
 
 
 class BoardRoleRevokeApi(APIView):
-    @extend_schema(tags=TAG, request=None, responses={200: BoardRoleOut},
-                   operation_id="board_roles_revoke")
+    @extend_schema(
+        tags=TAG, request=None, responses={200: BoardRoleOut}, operation_id="board_roles_revoke"
+    )
     def post(self, request: Request, slug: str, pk: int) -> Response:
         with transaction.atomic(durable=True):
             cooperative, _role = access_cooperative(request.user, slug, manage=True)
-            board_role = get_object_or_404(BoardRole.objects.select_related("person"),
-                                           cooperative=cooperative, pk=pk)
-            board_role = services.board_role_revoke(actor=request.user, board_role=board_role)
+            board_role = get_object_or_404(
+                BoardRole.objects.select_related("person"), cooperative=cooperative, pk=pk
+            )
+            board_role = services.board_role_revoke(actor=person_of(request), board_role=board_role)
         return Response(BoardRoleOut(board_role).data)
 
 
@@ -731,35 +859,44 @@ class ObserverListCreateApi(APIView):
         person = serializers.CharField(max_length=150, help_text="Username or id.")
         organisation = serializers.CharField(max_length=200, required=False, allow_blank=True)
 
-    @extend_schema(tags=TAG, responses={200: page_of(ObserverOut)},
-                   operation_id="observers_list")
+    @extend_schema(tags=TAG, responses={200: page_of(ObserverOut)}, operation_id="observers_list")
     def get(self, request: Request, slug: str) -> Response:
         cooperative, _role = access_cooperative(request.user, slug)
         return paginate(self, selectors.observer_list(cooperative), ObserverOut)
 
-    @extend_schema(tags=TAG, request=InputSerializer, responses={201: ObserverOut},
-                   operation_id="observers_invite")
+    @extend_schema(
+        tags=TAG,
+        request=InputSerializer,
+        responses={201: ObserverOut},
+        operation_id="observers_invite",
+    )
     def post(self, request: Request, slug: str) -> Response:
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         with transaction.atomic(durable=True):
             cooperative, _role = access_cooperative(request.user, slug, manage=True)
             observer = services.observer_invite(
-                actor=request.user, cooperative=cooperative,
+                actor=person_of(request),
+                cooperative=cooperative,
                 person=_person(data.validated_data["person"]),
-                organisation=data.validated_data.get("organisation", ""))
+                organisation=data.validated_data.get("organisation", ""),
+            )
         return Response(ObserverOut(observer).data, status=status.HTTP_201_CREATED)
 
 
 class ObserverRevokeApi(APIView):
-    @extend_schema(tags=TAG, request=None, responses={200: ObserverOut},
-                   operation_id="observers_revoke")
+    @extend_schema(
+        tags=TAG, request=None, responses={200: ObserverOut}, operation_id="observers_revoke"
+    )
     def post(self, request: Request, slug: str, pk: int) -> Response:
         with transaction.atomic(durable=True):
             cooperative, _role = access_cooperative(request.user, slug, manage=True)
-            observer = get_object_or_404(Observer.objects.select_related("person", "cooperative"),
-                                         cooperative=cooperative, pk=pk)
-            observer = services.observer_revoke(actor=request.user, observer=observer)
+            observer = get_object_or_404(
+                Observer.objects.select_related("person", "cooperative"),
+                cooperative=cooperative,
+                pk=pk,
+            )
+            observer = services.observer_revoke(actor=person_of(request), observer=observer)
         return Response(ObserverOut(observer).data)
 
 
@@ -767,12 +904,19 @@ class ObserverRevokeApi(APIView):
 
 
 class AuditListApi(APIView):
-    @extend_schema(tags=TAG, responses={200: page_of(AuditEntryOut)},
-                   operation_id="audit_list", description="Board: this cooperative's entries.")
+    @extend_schema(
+        tags=TAG,
+        responses={200: page_of(AuditEntryOut)},
+        operation_id="audit_list",
+        description="Board: this cooperative's entries.",
+    )
     def get(self, request: Request, slug: str) -> Response:
         cooperative, _role = access_cooperative(request.user, slug, manage=True)
-        entries = AuditEntry.objects.filter(cooperative_id=cooperative.pk).select_related(
-            "actor").order_by("-id")
+        entries = (
+            AuditEntry.objects.filter(cooperative_id=cooperative.pk)
+            .select_related("actor")
+            .order_by("-id")
+        )
         return paginate(self, entries, AuditEntryOut)
 
 
@@ -787,5 +931,11 @@ class AuditVerifyApi(APIView):
     def get(self, request: Request, slug: str) -> Response:
         access_cooperative(request.user, slug, manage=True)
         result = audit_verify()
-        return Response({"ok": result.ok, "checked": result.checked,
-                         "first_broken_id": result.first_broken_id, "reason": result.reason})
+        return Response(
+            {
+                "ok": result.ok,
+                "checked": result.checked,
+                "first_broken_id": result.first_broken_id,
+                "reason": result.reason,
+            }
+        )

@@ -12,6 +12,7 @@ from django.db import transaction
 from governance import services
 from governance.models import (
     BoardRoleKind,
+    Category,
     CategoryKind,
     College,
     Cooperative,
@@ -39,19 +40,57 @@ DEMO_LOGINS = (
     DemoLogin("admin", "site operator (Django admin)"),
 )
 
-COURIERS = ["claire", "yanis", "sofia", "mehdi", "ines", "thomas", "aminata", "julien",
-            "fatou", "lucas", "nora", "hugo"]
-CUSTOMERS = ["lea", "paul", "chloe", "omar", "emma", "louis", "jade", "nathan", "manon",
-             "rayan", "camille", "gabriel", "zoe", "adam"]
-SUPPLIERS = ["karim", "marion", "antoine", "salome", "bruno", "ophelie", "victor", "anais",
-             "samir", "elise"]
+COURIERS = [
+    "claire",
+    "yanis",
+    "sofia",
+    "mehdi",
+    "ines",
+    "thomas",
+    "aminata",
+    "julien",
+    "fatou",
+    "lucas",
+    "nora",
+    "hugo",
+]
+CUSTOMERS = [
+    "lea",
+    "paul",
+    "chloe",
+    "omar",
+    "emma",
+    "louis",
+    "jade",
+    "nathan",
+    "manon",
+    "rayan",
+    "camille",
+    "gabriel",
+    "zoe",
+    "adam",
+]
+SUPPLIERS = [
+    "karim",
+    "marion",
+    "antoine",
+    "salome",
+    "bruno",
+    "ophelie",
+    "victor",
+    "anais",
+    "samir",
+    "elise",
+]
 
 
 def _person(username: str, *, display_name: str = "") -> Person:
     person, created = Person.objects.get_or_create(
         username=username,
-        defaults={"display_name": display_name or username.replace(".", " ").title(),
-                  "email": f"{username}@example.org"},
+        defaults={
+            "display_name": display_name or username.replace(".", " ").title(),
+            "email": f"{username}@example.org",
+        },
     )
     if created:
         # One hash shared by every demo login: hashing forty passwords would take seconds.
@@ -76,7 +115,9 @@ def load_demo() -> tuple[Cooperative, bool]:
     admin.save(update_fields=["is_staff", "is_superuser"])
     chair = _person("claire", display_name="Claire Martin")
     coop = services.cooperative_create(
-        actor=chair, name="Coursiers Solidaires SCIC", slug=DEMO_SLUG,
+        actor=chair,
+        name="Coursiers Solidaires SCIC",
+        slug=DEMO_SLUG,
         legal_form=LegalForm.SCIC_SA,
         colleges=[
             services.CollegeSpec("Couriers", Decimal(30)),
@@ -86,7 +127,7 @@ def load_demo() -> tuple[Cooperative, bool]:
         ],
     )
     colleges = {c.name: c for c in College.objects.filter(cooperative=coop)}
-    cats = {
+    cats: dict[str, Category] = {
         kind: services.category_create(actor=chair, cooperative=coop, name=label, kind=kind)
         for kind, label in [
             (CategoryKind.EMPLOYEES, "Couriers (employees)"),
@@ -99,8 +140,13 @@ def load_demo() -> tuple[Cooperative, bool]:
     def admit_person(username: str, kind: str, college: str, shares: int) -> None:
         person = _person(username)
         membership = services.membership_apply(
-            actor=chair, cooperative=coop, category=cats[kind], college=colleges[college],
-            person=person, shares=shares)
+            actor=chair,
+            cooperative=coop,
+            category=cats[kind],
+            college=colleges[college],
+            person=person,
+            shares=shares,
+        )
         services.membership_admit(actor=chair, membership=membership)
 
     for i, name in enumerate(COURIERS):
@@ -116,22 +162,35 @@ def load_demo() -> tuple[Cooperative, bool]:
         ("Commune de Vaulx-en-Velin", "mairie.vaulx", 10),
     ]:
         membership = services.membership_apply(
-            actor=chair, cooperative=coop, category=cats[CategoryKind.LOCAL_AUTHORITIES],
-            college=colleges["Local authorities"], organisation_name=org,
-            organisation_type=OrganisationType.LOCAL_AUTHORITY, shares=shares)
+            actor=chair,
+            cooperative=coop,
+            category=cats[CategoryKind.LOCAL_AUTHORITIES],
+            college=colleges["Local authorities"],
+            organisation_name=org,
+            organisation_type=OrganisationType.LOCAL_AUTHORITY,
+            shares=shares,
+        )
         services.representative_designate(
-            actor=chair, member=membership.member,
-            person=_person(rep, display_name=f"{org} (représentant·e)"))
+            actor=chair,
+            member=membership.member,
+            person=_person(rep, display_name=f"{org} (représentant·e)"),
+        )
         services.membership_admit(actor=chair, membership=membership)
 
-    for username, role in [("karim", BoardRoleKind.DIRECTOR), ("lea", BoardRoleKind.SECRETARY),
-                           ("yanis", BoardRoleKind.TREASURER)]:
+    for username, role in [
+        ("karim", BoardRoleKind.DIRECTOR),
+        ("lea", BoardRoleKind.SECRETARY),
+        ("yanis", BoardRoleKind.TREASURER),
+    ]:
         if username == "lea":
             continue  # Léa stays a plain member so the demo shows a member's view.
-        services.board_role_grant(actor=chair, cooperative=coop, person=_person(username),
-                                  role=role)
+        services.board_role_grant(
+            actor=chair, cooperative=coop, person=_person(username), role=role
+        )
     services.observer_invite(
-        actor=chair, cooperative=coop,
+        actor=chair,
+        cooperative=coop,
         person=_person("region.aura", display_name="Région Auvergne-Rhône-Alpes"),
-        organisation="Région Auvergne-Rhône-Alpes")
+        organisation="Région Auvergne-Rhône-Alpes",
+    )
     return coop, True

@@ -80,7 +80,9 @@ class CategoryKind(models.TextChoices):
 class Category(models.Model):
     """A legal category of associates. Several categories may share one college."""
 
-    cooperative = models.ForeignKey(Cooperative, on_delete=models.CASCADE, related_name="categories")
+    cooperative = models.ForeignKey(
+        Cooperative, on_delete=models.CASCADE, related_name="categories"
+    )
     name = models.CharField(_("name"), max_length=120)
     kind = models.CharField(_("kind"), max_length=32, choices=CategoryKind.choices)
 

@@ -15,8 +15,11 @@ from governance.models import Cooperative
 PERM_MANAGE = "manage_cooperative"
 PERM_PARTICIPATE = "participate_in_cooperative"
 PERM_OBSERVE = "observe_cooperative"
-READ_PERMS = [f"governance.{PERM_MANAGE}", f"governance.{PERM_PARTICIPATE}",
-              f"governance.{PERM_OBSERVE}"]
+READ_PERMS = [
+    f"governance.{PERM_MANAGE}",
+    f"governance.{PERM_PARTICIPATE}",
+    f"governance.{PERM_OBSERVE}",
+]
 
 
 @dataclass(frozen=True)
@@ -60,7 +63,11 @@ def cooperatives_readable_by(person: Any) -> QuerySet[Cooperative]:
     if not getattr(person, "is_authenticated", False):
         return Cooperative.objects.none()
     return get_objects_for_user(
-        person, READ_PERMS, klass=Cooperative, any_perm=True, with_superuser=False,
+        person,
+        READ_PERMS,
+        klass=Cooperative,
+        any_perm=True,
+        with_superuser=False,
         accept_global_perms=False,
     )
 

@@ -25,7 +25,7 @@ _COMMON: dict[str, Any] = {
     "notice_days_later_call": 10,
 }
 
-_SA = {
+_SA: dict[DecisionKind, dict[str, Any]] = {
     DecisionKind.ORDINARY: {
         "abstention_policy": AbstentionPolicy.EXCLUDED,
         "quorum_first_call": Fraction(1, 5),
@@ -45,7 +45,7 @@ _SA = {
     },
 }
 
-_SARL = {
+_SARL: dict[DecisionKind, dict[str, Any]] = {
     DecisionKind.ORDINARY: {
         "abstention_policy": AbstentionPolicy.COUNTED_AGAINST,
         "quorum_first_call": None,
@@ -64,7 +64,7 @@ _SARL = {
     },
 }
 
-_ADVISORY = {
+_ADVISORY: dict[str, Any] = {
     "abstention_policy": AbstentionPolicy.EXCLUDED,
     "quorum_first_call": None,
     "quorum_second_call": None,
@@ -74,7 +74,7 @@ _ADVISORY = {
 }
 
 # SAS statutes decide everything; the SA rules are the suggested starting point.
-_BY_FORM = {
+_BY_FORM: dict[LegalForm, dict[DecisionKind, dict[str, Any]]] = {
     LegalForm.SCIC_SA: _SA,
     LegalForm.SCIC_SAS: _SA,
     LegalForm.SCIC_SARL: _SARL,

@@ -79,9 +79,7 @@ def decision_rules(version: RulesVersion, decision_kind: str) -> DecisionRules:
     raise LookupError(decision_kind)
 
 
-def membership_list(
-    cooperative: Cooperative, *, status: str | None = None
-) -> QuerySet[Membership]:
+def membership_list(cooperative: Cooperative, *, status: str | None = None) -> QuerySet[Membership]:
     queryset = Membership.objects.filter(cooperative=cooperative).select_related(
         "member", "member__person", "category", "college"
     )

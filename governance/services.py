@@ -56,7 +56,9 @@ class MembershipStateError(DomainError):
 
 def _require_board(actor: Any, cooperative: Cooperative) -> None:
     if not can_manage_cooperative(actor, cooperative):
-        raise Forbidden(code="board_only", message=_("Only the board of this cooperative may do this."))
+        raise Forbidden(
+            code="board_only", message=_("Only the board of this cooperative may do this.")
+        )
 
 
 def _audit(actor: Any, verb: str, cooperative: Cooperative, target: Any, **data: Any) -> None:
@@ -75,19 +77,25 @@ def person_access_sync(*, cooperative: Cooperative, person: Person) -> None:
     is_board = BoardRole.objects.filter(
         cooperative=cooperative, person=person, revoked_at__isnull=True
     ).exists()
-    is_member = Membership.objects.filter(
-        cooperative=cooperative, status=MembershipStatus.ACTIVE, member__person=person
-    ).exists() or Membership.objects.filter(
-        cooperative=cooperative,
-        status=MembershipStatus.ACTIVE,
-        member__representatives__person=person,
-        member__representatives__revoked_at__isnull=True,
-    ).exists()
+    is_member = (
+        Membership.objects.filter(
+            cooperative=cooperative, status=MembershipStatus.ACTIVE, member__person=person
+        ).exists()
+        or Membership.objects.filter(
+            cooperative=cooperative,
+            status=MembershipStatus.ACTIVE,
+            member__representatives__person=person,
+            member__representatives__revoked_at__isnull=True,
+        ).exists()
+    )
     is_observer = Observer.objects.filter(
         cooperative=cooperative, person=person, revoked_at__isnull=True
     ).exists()
-    for perm, wanted in ((PERM_MANAGE, is_board), (PERM_PARTICIPATE, is_member),
-                         (PERM_OBSERVE, is_observer)):
+    for perm, wanted in (
+        (PERM_MANAGE, is_board),
+        (PERM_PARTICIPATE, is_member),
+        (PERM_OBSERVE, is_observer),
+    ):
         if wanted:
             assign_perm(perm, person, cooperative)
         else:
@@ -106,8 +114,8 @@ def _people_of(member: Member) -> list[Person]:
     if member.person_id:
         return [member.person]  # type: ignore[list-item]
     return [
-        r.person for r in member.representatives.filter(revoked_at__isnull=True).select_related(
-            "person")
+        r.person
+        for r in member.representatives.filter(revoked_at__isnull=True).select_related("person")
     ]
 
 
@@ -140,19 +148,23 @@ def cooperative_create(
         cooperative=cooperative, number=1, created_by=actor, reason="Defaults of the legal form"
     )
     for kind in DecisionKind.values:
-        DecisionRules.objects.create(version=version, decision_kind=kind,
-                                     **default_rules(legal_form, kind))
+        DecisionRules.objects.create(
+            version=version, decision_kind=kind, **default_rules(legal_form, kind)
+        )
     today = timezone.localdate()
     BoardRole.objects.create(
-        cooperative=cooperative, person=actor, role="chair", started_on=today,
+        cooperative=cooperative,
+        person=actor,
+        role="chair",
+        started_on=today,
         term_ends_on=_add_years(today, BOARD_TERM_MAX_YEARS),
     )
     person_access_sync(cooperative=cooperative, person=actor)
-    _audit(actor, "cooperative.created", cooperative, cooperative, name=name,
-           legal_form=legal_form)
+    _audit(actor, "cooperative.created", cooperative, cooperative, name=name, legal_form=legal_form)
     if colleges:
-        colleges_configure(actor=actor, cooperative=cooperative, colleges=colleges,
-                           reason="Initial configuration")
+        colleges_configure(
+            actor=actor, cooperative=cooperative, colleges=colleges, reason="Initial configuration"
+        )
     return cooperative
 
 
@@ -167,8 +179,10 @@ def _add_years(day: dt.date, years: int) -> dt.date:
 def category_create(*, actor: Person, cooperative: Cooperative, name: str, kind: str) -> Category:
     _require_board(actor, cooperative)
     if Category.objects.filter(cooperative=cooperative, name=name).exists():
-        raise InvalidInput(code="category_exists",
-                           message=_("A category named '%(name)s' exists.") % {"name": name})
+        raise InvalidInput(
+            code="category_exists",
+            message=_("A category named '%(name)s' exists.") % {"name": name},
+        )
     category = Category.objects.create(cooperative=cooperative, name=name, kind=kind)
     _audit(actor, "category.created", cooperative, category, name=name, kind=kind)
     return category
@@ -194,8 +208,10 @@ def colleges_configure(
     if not report.ok:
         raise CollegesInvalid(
             message=" ".join(p.message for p in report.errors),
-            details={"errors": [p.as_dict() for p in report.errors],
-                     "warnings": [p.as_dict() for p in report.warnings]},
+            details={
+                "errors": [p.as_dict() for p in report.errors],
+                "warnings": [p.as_dict() for p in report.warnings],
+            },
         )
     existing = {c.name.lower(): c for c in College.objects.filter(cooperative=cooperative)}
     wanted = {spec.name.strip().lower() for spec in colleges}
@@ -204,41 +220,66 @@ def colleges_configure(
             if Membership.objects.filter(college=college, status__in=OPEN_STATUSES).exists():
                 raise CollegesInvalid(
                     code="college_has_members",
-                    message=_("College '%(name)s' still has members; move them before removing "
-                              "it.") % {"name": college.name},
+                    message=_("College '%(name)s' still has members; move them before removing it.")
+                    % {"name": college.name},
                     details={"college": college.name},
                 )
             college.is_active = False
             college.save(update_fields=["is_active"])
-    number = (CollegeConfigVersion.objects.filter(cooperative=cooperative)
-              .aggregate(m=Max("number"))["m"] or 0) + 1
+    number = (
+        CollegeConfigVersion.objects.filter(cooperative=cooperative).aggregate(m=Max("number"))["m"]
+        or 0
+    ) + 1
     version = CollegeConfigVersion.objects.create(
         cooperative=cooperative, number=number, created_by=actor, reason=reason
     )
     for position, spec in enumerate(colleges):
-        college = existing.get(spec.name.strip().lower())
-        if college is None:
+        found = existing.get(spec.name.strip().lower())
+        if found is None:
             college = College.objects.create(
                 cooperative=cooperative, name=spec.name.strip(), position=position
             )
         else:
+            college = found
             college.position, college.is_active, college.name = position, True, spec.name.strip()
             college.save(update_fields=["position", "is_active", "name"])
         CollegeWeight.objects.create(version=version, college=college, weight=spec.weight)
-    weights = [{"college_id": w.college_id, "college": w.college.name, "weight": str(w.weight)}
-               for w in version.weights.select_related("college")]
-    _audit(actor, "colleges.configured", cooperative, version, number=number, weights=weights,
-           reason=reason)
-    outbox_emit(cooperative_id=cooperative.pk, type=events.COLLEGE_WEIGHTS_CHANGED,
-                data=events.college_weights_payload(cooperative, version))
+    weights = [
+        {"college_id": w.college_id, "college": w.college.name, "weight": str(w.weight)}
+        for w in version.weights.select_related("college")
+    ]
+    _audit(
+        actor,
+        "colleges.configured",
+        cooperative,
+        version,
+        number=number,
+        weights=weights,
+        reason=reason,
+    )
+    outbox_emit(
+        cooperative_id=cooperative.pk,
+        type=events.COLLEGE_WEIGHTS_CHANGED,
+        data=events.college_weights_payload(cooperative, version),
+    )
     return version
 
 
 RULE_FIELDS = (
-    "tally_method", "abstention_policy", "empty_college_policy", "quorum_mode",
-    "quorum_first_call", "quorum_second_call", "majority", "majority_strict",
-    "proxies_allowed", "proxy_cap", "secret_ballot_default", "notice_days_first_call",
-    "notice_days_later_call", "legal_reference",
+    "tally_method",
+    "abstention_policy",
+    "empty_college_policy",
+    "quorum_mode",
+    "quorum_first_call",
+    "quorum_second_call",
+    "majority",
+    "majority_strict",
+    "proxies_allowed",
+    "proxy_cap",
+    "secret_ballot_default",
+    "notice_days_first_call",
+    "notice_days_later_call",
+    "legal_reference",
 )
 
 
@@ -261,13 +302,19 @@ def rules_update(
     current = rules_current(cooperative)
     unknown = set(changes) - set(DecisionKind.values)
     if unknown:
-        raise InvalidInput(code="unknown_decision_kind",
-                           message=_("Unknown decision kind: %(k)s") % {"k": ", ".join(unknown)})
+        raise InvalidInput(
+            code="unknown_decision_kind",
+            message=_("Unknown decision kind: %(k)s") % {"k": ", ".join(unknown)},
+        )
     version = RulesVersion.objects.create(
-        cooperative=cooperative, number=current.number + 1, created_by=actor, reason=reason,
+        cooperative=cooperative,
+        number=current.number + 1,
+        created_by=actor,
+        reason=reason,
         block_votes_on_composition_breach=(
             current.block_votes_on_composition_breach
-            if block_votes_on_composition_breach is None else block_votes_on_composition_breach
+            if block_votes_on_composition_breach is None
+            else block_votes_on_composition_breach
         ),
     )
     for old in current.kinds.all():
@@ -276,17 +323,27 @@ def rules_update(
         for key in ("quorum_first_call", "quorum_second_call"):
             q = values[key]
             if q is not None and not (Fraction(0) < Fraction(q) <= 1):
-                raise InvalidInput(code="quorum_out_of_range",
-                                   message=_("A quorum is a fraction above 0 and at most 1."),
-                                   details={"decision_kind": old.decision_kind, "field": key})
+                raise InvalidInput(
+                    code="quorum_out_of_range",
+                    message=_("A quorum is a fraction above 0 and at most 1."),
+                    details={"decision_kind": old.decision_kind, "field": key},
+                )
         if not (Fraction(0) < Fraction(values["majority"]) < 1):
-            raise InvalidInput(code="majority_out_of_range",
-                               message=_("A majority threshold is a fraction between 0 and 1."),
-                               details={"decision_kind": old.decision_kind})
+            raise InvalidInput(
+                code="majority_out_of_range",
+                message=_("A majority threshold is a fraction between 0 and 1."),
+                details={"decision_kind": old.decision_kind},
+            )
         DecisionRules.objects.create(version=version, decision_kind=old.decision_kind, **values)
-    _audit(actor, "rules.updated", cooperative, version, number=version.number,
-           changes={k: {f: str(v) for f, v in c.items()} for k, c in changes.items()},
-           reason=reason)
+    _audit(
+        actor,
+        "rules.updated",
+        cooperative,
+        version,
+        number=version.number,
+        changes={k: {f: str(v) for f, v in c.items()} for k, c in changes.items()},
+        reason=reason,
+    )
     return version
 
 
@@ -311,51 +368,74 @@ def membership_apply(
     if category.cooperative_id != cooperative.pk or (
         college is not None and college.cooperative_id != cooperative.pk
     ):
-        raise InvalidInput(code="wrong_cooperative",
-                           message=_("The category or college belongs to another cooperative."))
+        raise InvalidInput(
+            code="wrong_cooperative",
+            message=_("The category or college belongs to another cooperative."),
+        )
     if college is not None and not college.is_active:
         raise InvalidInput(code="college_inactive", message=_("This college no longer exists."))
     if college is None and College.objects.filter(cooperative=cooperative, is_active=True).exists():
-        raise InvalidInput(code="college_required",
-                           message=_("This cooperative has colleges: choose one."))
+        raise InvalidInput(
+            code="college_required", message=_("This cooperative has colleges: choose one.")
+        )
     is_board = can_manage_cooperative(actor, cooperative)
     if organisation_name:
         if organisation_type not in OrganisationType.values:
-            raise InvalidInput(code="organisation_type_required",
-                               message=_("Say what kind of organisation applies."))
+            raise InvalidInput(
+                code="organisation_type_required",
+                message=_("Say what kind of organisation applies."),
+            )
         member = Member.objects.create(
-            cooperative=cooperative, kind=MemberKind.LEGAL, name=organisation_name,
+            cooperative=cooperative,
+            kind=MemberKind.LEGAL,
+            name=organisation_name,
             organisation_type=organisation_type,
         )
         if not is_board:
-            Representative.objects.create(member=member, person=actor,
-                                          designated_at=timezone.now())
+            Representative.objects.create(member=member, person=actor, designated_at=timezone.now())
     else:
         applicant = person or actor
         if applicant.pk != actor.pk and not is_board:
-            raise Forbidden(code="board_only",
-                            message=_("Only the board may apply on behalf of someone else."))
+            raise Forbidden(
+                code="board_only", message=_("Only the board may apply on behalf of someone else.")
+            )
         member, _created = Member.objects.get_or_create(
-            cooperative=cooperative, person=applicant,
+            cooperative=cooperative,
+            person=applicant,
             defaults={"kind": MemberKind.NATURAL, "name": str(applicant)},
         )
         if Membership.objects.filter(member=member, status__in=OPEN_STATUSES).exists():
-            raise MembershipStateError(code="already_member",
-                                       message=_("%(name)s already has an open membership.")
-                                       % {"name": member.name})
+            raise MembershipStateError(
+                code="already_member",
+                message=_("%(name)s already has an open membership.") % {"name": member.name},
+            )
     membership = Membership.objects.create(
-        member=member, cooperative=cooperative, category=category, college=college,
-        status=MembershipStatus.APPLICANT, applied_at=timezone.now(), shares=shares,
+        member=member,
+        cooperative=cooperative,
+        category=category,
+        college=college,
+        status=MembershipStatus.APPLICANT,
+        applied_at=timezone.now(),
+        shares=shares,
     )
-    _audit(actor, "membership.applied", cooperative, membership, member=member.name,
-           category=category.name, college=college.name if college else None)
+    _audit(
+        actor,
+        "membership.applied",
+        cooperative,
+        membership,
+        member=member.name,
+        category=category.name,
+        college=college.name if college else None,
+    )
     return membership
 
 
 def _lock_membership(membership: Membership) -> Membership:
-    return Membership.objects.select_for_update().select_related(
-        "member", "member__person", "cooperative", "college", "category"
-    ).get(pk=membership.pk)
+    return (
+        Membership.objects.select_for_update()
+        .select_related("member", "member__person", "cooperative", "college", "category")
+        .get(pk=membership.pk)
+    )
 
 
 @transaction.atomic
@@ -368,23 +448,35 @@ def membership_admit(
     cooperative = membership.cooperative
     _require_board(actor, cooperative)
     if membership.status != MembershipStatus.APPLICANT:
-        raise MembershipStateError(message=_("Only an application can be admitted; this "
-                                             "membership is %(status)s.")
-                                   % {"status": membership.get_status_display()})
-    problem = check_local_authority_capital(cooperative, membership=membership,
-                                            shares=membership.shares)
+        raise MembershipStateError(
+            message=_("Only an application can be admitted; this membership is %(status)s.")
+            % {"status": membership.get_status_display()}
+        )
+    problem = check_local_authority_capital(
+        cooperative, membership=membership, shares=membership.shares
+    )
     if problem:
-        raise DomainError(code=problem.code, message=problem.message,
-                          details={"member": problem.subject})
+        raise DomainError(
+            code=problem.code, message=problem.message, details={"member": problem.subject}
+        )
     membership.status = MembershipStatus.ACTIVE
     membership.started_on = started_on or timezone.localdate()
     membership.save(update_fields=["status", "started_on"])
     for person in _people_of(membership.member):
         person_access_sync(cooperative=cooperative, person=person)
-    _audit(actor, "membership.admitted", cooperative, membership, member=membership.member.name,
-           started_on=membership.started_on)
-    outbox_emit(cooperative_id=cooperative.pk, type=events.MEMBERSHIP_ADMITTED,
-                data=events.membership_payload(membership))
+    _audit(
+        actor,
+        "membership.admitted",
+        cooperative,
+        membership,
+        member=membership.member.name,
+        started_on=membership.started_on,
+    )
+    outbox_emit(
+        cooperative_id=cooperative.pk,
+        type=events.MEMBERSHIP_ADMITTED,
+        data=events.membership_payload(membership),
+    )
     return membership
 
 
@@ -401,22 +493,34 @@ def membership_refuse(*, actor: Person, membership: Membership, reason: str = ""
     return membership
 
 
-def _end(actor: Person, membership: Membership, status: str, ended_on: dt.date | None,
-         reason: str) -> Membership:
+def _end(
+    actor: Person, membership: Membership, status: str, ended_on: dt.date | None, reason: str
+) -> Membership:
     if membership.status != MembershipStatus.ACTIVE:
-        raise MembershipStateError(message=_("Only an active membership can end; this one is "
-                                             "%(status)s.")
-                                   % {"status": membership.get_status_display()})
+        raise MembershipStateError(
+            message=_("Only an active membership can end; this one is %(status)s.")
+            % {"status": membership.get_status_display()}
+        )
     membership.status = status
     membership.ended_on = ended_on or timezone.localdate()
     membership.end_reason = reason
     membership.save(update_fields=["status", "ended_on", "end_reason"])
     for person in _people_of(membership.member):
         person_access_sync(cooperative=membership.cooperative, person=person)
-    _audit(actor, f"membership.{status}", membership.cooperative, membership,
-           member=membership.member.name, ended_on=membership.ended_on, reason=reason)
-    outbox_emit(cooperative_id=membership.cooperative_id, type=events.MEMBERSHIP_ENDED,
-                data=events.membership_payload(membership))
+    _audit(
+        actor,
+        f"membership.{status}",
+        membership.cooperative,
+        membership,
+        member=membership.member.name,
+        ended_on=membership.ended_on,
+        reason=reason,
+    )
+    outbox_emit(
+        cooperative_id=membership.cooperative_id,
+        type=events.MEMBERSHIP_ENDED,
+        data=events.membership_payload(membership),
+    )
     return membership
 
 
@@ -457,8 +561,14 @@ def membership_move_college(
     previous = membership.college.name if membership.college else None
     membership.college = college
     membership.save(update_fields=["college"])
-    _audit(actor, "membership.moved", membership.cooperative, membership, previous=previous,
-           college=college.name)
+    _audit(
+        actor,
+        "membership.moved",
+        membership.cooperative,
+        membership,
+        previous=previous,
+        college=college.name,
+    )
     return membership
 
 
@@ -468,16 +578,24 @@ def membership_set_shares(*, actor: Person, membership: Membership, shares: int)
     membership = _lock_membership(membership)
     _require_board(actor, membership.cooperative)
     if membership.status == MembershipStatus.ACTIVE:
-        problem = check_local_authority_capital(membership.cooperative, membership=membership,
-                                                shares=shares)
+        problem = check_local_authority_capital(
+            membership.cooperative, membership=membership, shares=shares
+        )
         if problem:
-            raise DomainError(code=problem.code, message=problem.message,
-                              details={"member": problem.subject})
+            raise DomainError(
+                code=problem.code, message=problem.message, details={"member": problem.subject}
+            )
     previous = membership.shares
     membership.shares = shares
     membership.save(update_fields=["shares"])
-    _audit(actor, "membership.shares_changed", membership.cooperative, membership,
-           previous=previous, shares=shares)
+    _audit(
+        actor,
+        "membership.shares_changed",
+        membership.cooperative,
+        membership,
+        previous=previous,
+        shares=shares,
+    )
     return membership
 
 
@@ -489,17 +607,26 @@ def representative_designate(*, actor: Person, member: Member, person: Person) -
     cooperative = member.cooperative
     _require_board(actor, cooperative)
     if member.kind != MemberKind.LEGAL:
-        raise InvalidInput(code="not_legal_person",
-                           message=_("Only a legal person has representatives."))
+        raise InvalidInput(
+            code="not_legal_person", message=_("Only a legal person has representatives.")
+        )
     if member.representatives.filter(person=person, revoked_at__isnull=True).exists():
-        raise DomainError(code="already_representative",
-                          message=_("%(p)s already represents %(m)s.") % {"p": person,
-                                                                         "m": member})
-    representative = Representative.objects.create(member=member, person=person,
-                                                   designated_at=timezone.now())
+        raise DomainError(
+            code="already_representative",
+            message=_("%(p)s already represents %(m)s.") % {"p": person, "m": member},
+        )
+    representative = Representative.objects.create(
+        member=member, person=person, designated_at=timezone.now()
+    )
     person_access_sync(cooperative=cooperative, person=person)
-    _audit(actor, "representative.designated", cooperative, representative, member=member.name,
-           person=person.username)
+    _audit(
+        actor,
+        "representative.designated",
+        cooperative,
+        representative,
+        member=member.name,
+        person=person.username,
+    )
     return representative
 
 
@@ -512,8 +639,14 @@ def representative_revoke(*, actor: Person, representative: Representative) -> R
     representative.revoked_at = timezone.now()
     representative.save(update_fields=["revoked_at"])
     person_access_sync(cooperative=cooperative, person=representative.person)
-    _audit(actor, "representative.revoked", cooperative, representative,
-           member=representative.member.name, person=representative.person.username)
+    _audit(
+        actor,
+        "representative.revoked",
+        cooperative,
+        representative,
+        member=representative.member.name,
+        person=representative.person.username,
+    )
     return representative
 
 
@@ -532,18 +665,29 @@ def board_role_grant(
     start = started_on or timezone.localdate()
     end = term_ends_on or _add_years(start, BOARD_TERM_MAX_YEARS)
     if end > _add_years(start, BOARD_TERM_MAX_YEARS) or end <= start:
-        raise InvalidInput(code="board_term_too_long",
-                           message=_("A board term lasts at most %(n)d years.")
-                           % {"n": BOARD_TERM_MAX_YEARS})
-    if BoardRole.objects.filter(cooperative=cooperative, person=person,
-                                revoked_at__isnull=True).exists():
-        raise DomainError(code="already_on_board",
-                          message=_("%(p)s already sits on the board.") % {"p": person})
-    board_role = BoardRole.objects.create(cooperative=cooperative, person=person, role=role,
-                                          started_on=start, term_ends_on=end)
+        raise InvalidInput(
+            code="board_term_too_long",
+            message=_("A board term lasts at most %(n)d years.") % {"n": BOARD_TERM_MAX_YEARS},
+        )
+    if BoardRole.objects.filter(
+        cooperative=cooperative, person=person, revoked_at__isnull=True
+    ).exists():
+        raise DomainError(
+            code="already_on_board", message=_("%(p)s already sits on the board.") % {"p": person}
+        )
+    board_role = BoardRole.objects.create(
+        cooperative=cooperative, person=person, role=role, started_on=start, term_ends_on=end
+    )
     person_access_sync(cooperative=cooperative, person=person)
-    _audit(actor, "board_role.granted", cooperative, board_role, person=person.username,
-           role=role, term_ends_on=end)
+    _audit(
+        actor,
+        "board_role.granted",
+        cooperative,
+        board_role,
+        person=person.username,
+        role=role,
+        term_ends_on=end,
+    )
     return board_role
 
 
@@ -554,15 +698,23 @@ def board_role_revoke(*, actor: Person, board_role: BoardRole) -> BoardRole:
     if board_role.revoked_at is not None:
         raise DomainError(code="already_revoked", message=_("This board role already ended."))
     remaining = BoardRole.objects.filter(cooperative=cooperative, revoked_at__isnull=True).exclude(
-        pk=board_role.pk)
+        pk=board_role.pk
+    )
     if not remaining.exists():
-        raise DomainError(code="last_board_member",
-                          message=_("The last board member cannot be removed."))
+        raise DomainError(
+            code="last_board_member", message=_("The last board member cannot be removed.")
+        )
     board_role.revoked_at = timezone.now()
     board_role.save(update_fields=["revoked_at"])
     person_access_sync(cooperative=cooperative, person=board_role.person)
-    _audit(actor, "board_role.revoked", cooperative, board_role,
-           person=board_role.person.username, role=board_role.role)
+    _audit(
+        actor,
+        "board_role.revoked",
+        cooperative,
+        board_role,
+        person=board_role.person.username,
+        role=board_role.role,
+    )
     return board_role
 
 
@@ -571,15 +723,25 @@ def observer_invite(
     *, actor: Person, cooperative: Cooperative, person: Person, organisation: str = ""
 ) -> Observer:
     _require_board(actor, cooperative)
-    if Observer.objects.filter(cooperative=cooperative, person=person,
-                               revoked_at__isnull=True).exists():
-        raise DomainError(code="already_observer",
-                          message=_("%(p)s already observes this cooperative.") % {"p": person})
-    observer = Observer.objects.create(cooperative=cooperative, person=person,
-                                       organisation=organisation, invited_at=timezone.now())
+    if Observer.objects.filter(
+        cooperative=cooperative, person=person, revoked_at__isnull=True
+    ).exists():
+        raise DomainError(
+            code="already_observer",
+            message=_("%(p)s already observes this cooperative.") % {"p": person},
+        )
+    observer = Observer.objects.create(
+        cooperative=cooperative, person=person, organisation=organisation, invited_at=timezone.now()
+    )
     person_access_sync(cooperative=cooperative, person=person)
-    _audit(actor, "observer.invited", cooperative, observer, person=person.username,
-           organisation=organisation)
+    _audit(
+        actor,
+        "observer.invited",
+        cooperative,
+        observer,
+        person=person.username,
+        organisation=organisation,
+    )
     return observer
 
 
@@ -591,6 +753,7 @@ def observer_revoke(*, actor: Person, observer: Observer) -> Observer:
     observer.revoked_at = timezone.now()
     observer.save(update_fields=["revoked_at"])
     person_access_sync(cooperative=observer.cooperative, person=observer.person)
-    _audit(actor, "observer.revoked", observer.cooperative, observer,
-           person=observer.person.username)
+    _audit(
+        actor, "observer.revoked", observer.cooperative, observer, person=observer.person.username
+    )
     return observer

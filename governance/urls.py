@@ -24,10 +24,13 @@ urlpatterns = [
     path(coop + "memberships/<int:pk>/move/", api.MembershipMoveApi.as_view()),
     path(coop + "memberships/<int:pk>/shares/", api.MembershipSharesApi.as_view()),
     path(coop + "members/", api.MemberListApi.as_view()),
-    path(coop + "members/<int:member_id>/representatives/",
-         api.RepresentativeListCreateApi.as_view()),
-    path(coop + "members/<int:member_id>/representatives/<int:pk>/revoke/",
-         api.RepresentativeRevokeApi.as_view()),
+    path(
+        coop + "members/<int:member_id>/representatives/", api.RepresentativeListCreateApi.as_view()
+    ),
+    path(
+        coop + "members/<int:member_id>/representatives/<int:pk>/revoke/",
+        api.RepresentativeRevokeApi.as_view(),
+    ),
     path(coop + "board-roles/", api.BoardRoleListCreateApi.as_view()),
     path(coop + "board-roles/<int:pk>/revoke/", api.BoardRoleRevokeApi.as_view()),
     path(coop + "observers/", api.ObserverListCreateApi.as_view()),

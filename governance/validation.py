@@ -74,8 +74,10 @@ def validate_college_weights(colleges: Sequence[tuple[str, Decimal]]) -> Report:
         report.errors.append(
             Problem(
                 "college_count",
-                _("A cooperative with colleges has between %(min)d and %(max)d of them; "
-                  "this configuration has %(count)d.")
+                _(
+                    "A cooperative with colleges has between %(min)d and %(max)d of them; "
+                    "this configuration has %(count)d."
+                )
                 % {"min": COLLEGES_MIN, "max": COLLEGES_MAX, "count": count},
             )
         )
@@ -92,8 +94,10 @@ def validate_college_weights(colleges: Sequence[tuple[str, Decimal]]) -> Report:
             report.errors.append(
                 Problem(
                     "college_weight_below_minimum",
-                    _("College '%(name)s' weighs %(weight)s %%, below the legal minimum of "
-                      "%(min)s %%.")
+                    _(
+                        "College '%(name)s' weighs %(weight)s %%, below the legal minimum of "
+                        "%(min)s %%."
+                    )
                     % {"name": name, "weight": _pct(weight), "min": _pct(COLLEGE_WEIGHT_MIN)},
                     name,
                 )
@@ -102,8 +106,10 @@ def validate_college_weights(colleges: Sequence[tuple[str, Decimal]]) -> Report:
             report.errors.append(
                 Problem(
                     "college_weight_above_maximum",
-                    _("College '%(name)s' weighs %(weight)s %%, above the legal maximum of "
-                      "%(max)s %%.")
+                    _(
+                        "College '%(name)s' weighs %(weight)s %%, above the legal maximum of "
+                        "%(max)s %%."
+                    )
                     % {"name": name, "weight": _pct(weight), "max": _pct(COLLEGE_WEIGHT_MAX)},
                     name,
                 )
@@ -137,8 +143,10 @@ def composition_warnings(cooperative: Cooperative) -> list[Problem]:
         warnings.append(
             Problem(
                 "scic_too_few_categories",
-                _("A SCIC needs at least %(min)d categories of associates; active members "
-                  "belong to %(count)d.")
+                _(
+                    "A SCIC needs at least %(min)d categories of associates; active members "
+                    "belong to %(count)d."
+                )
                 % {"min": SCIC_MIN_CATEGORIES, "count": len(kinds)},
             )
         )
@@ -153,8 +161,10 @@ def composition_warnings(cooperative: Cooperative) -> list[Problem]:
         warnings.append(
             Problem(
                 "scic_no_employees_or_producers",
-                _("A SCIC must count its employees (or, without employees, producers) "
-                  "among its associates."),
+                _(
+                    "A SCIC must count its employees (or, without employees, producers) "
+                    "among its associates."
+                ),
             )
         )
     return warnings
@@ -198,8 +208,10 @@ def check_local_authority_capital(
     if total and after.percent > LOCAL_AUTHORITY_CAPITAL_MAX:
         return Problem(
             "local_authority_capital_exceeded",
-            _("Local authorities would hold %(local)d of %(total)d shares (%(pct)s %%), above "
-              "the legal maximum of 50 %% of the capital.")
+            _(
+                "Local authorities would hold %(local)d of %(total)d shares (%(pct)s %%), above "
+                "the legal maximum of 50 %% of the capital."
+            )
             % {"local": local, "total": total, "pct": f"{after.percent:.2f}"},
             membership.member.name,
         )

@@ -12,8 +12,13 @@ from hypothesis import HealthCheck, settings
 from rest_framework.authtoken.models import Token
 
 from config.wsgi import application
-from tests.governance.factories import PersonFactory, add_legal_member, add_member, chair_of
-from tests.governance.factories import make_cooperative
+from tests.governance.factories import (
+    PersonFactory,
+    add_legal_member,
+    add_member,
+    chair_of,
+    make_cooperative,
+)
 
 schema = schemathesis.openapi.from_wsgi("/api/schema/?format=json", application)
 
@@ -32,8 +37,7 @@ def board_token(db: None) -> str:
 
 
 @schema.parametrize()
-@settings(max_examples=12, deadline=None, derandomize=True,
-          suppress_health_check=list(HealthCheck))
+@settings(max_examples=12, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
 def test_no_server_error_and_no_answer_outside_the_schema(case, board_token):
     if "slug" in (case.path_parameters or {}):
         case.path_parameters["slug"] = SLUG

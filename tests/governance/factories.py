@@ -33,15 +33,22 @@ class PersonFactory(factory.django.DjangoModelFactory):
 def make_cooperative(
     *,
     chair: Person | None = None,
-    weights: tuple[tuple[str, int], ...] = (("Workers", 30), ("Users", 30), ("Suppliers", 20),
-                                             ("Authorities", 20)),
+    weights: tuple[tuple[str, int], ...] = (
+        ("Workers", 30),
+        ("Users", 30),
+        ("Suppliers", 20),
+        ("Authorities", 20),
+    ),
     legal_form: str = LegalForm.SCIC_SA,
     slug: str | None = None,
 ) -> Cooperative:
     chair = chair or PersonFactory()
     slug = slug or f"coop-{Cooperative.objects.count() + 1}-{chair.pk}"
     return services.cooperative_create(
-        actor=chair, name=f"Coop {slug}", slug=slug, legal_form=legal_form,
+        actor=chair,
+        name=f"Coop {slug}",
+        slug=slug,
+        legal_form=legal_form,
         colleges=[services.CollegeSpec(name, Decimal(w)) for name, w in weights],
     )
 
@@ -54,8 +61,9 @@ def category(cooperative: Cooperative, kind: str = CategoryKind.EMPLOYEES) -> Ca
     existing = Category.objects.filter(cooperative=cooperative, kind=kind).first()
     if existing:
         return existing
-    return services.category_create(actor=chair_of(cooperative), cooperative=cooperative,
-                                    name=kind.title(), kind=kind)
+    return services.category_create(
+        actor=chair_of(cooperative), cooperative=cooperative, name=kind.title(), kind=kind
+    )
 
 
 def college(cooperative: Cooperative, name: str) -> College:
@@ -75,11 +83,19 @@ def add_member(
     """Apply and (by default) admit a natural person."""
     person = person or PersonFactory(**person_fields)
     chair = chair_of(cooperative)
-    target = college(cooperative, college_name) if college_name else (
-        cooperative.colleges.filter(is_active=True).order_by("position").first())
+    target = (
+        college(cooperative, college_name)
+        if college_name
+        else (cooperative.colleges.filter(is_active=True).order_by("position").first())
+    )
     membership = services.membership_apply(
-        actor=chair, cooperative=cooperative, category=category(cooperative, kind),
-        college=target, person=person, shares=shares)
+        actor=chair,
+        cooperative=cooperative,
+        category=category(cooperative, kind),
+        college=target,
+        person=person,
+        shares=shares,
+    )
     if admit:
         membership = services.membership_admit(actor=chair, membership=membership)
     return membership
@@ -96,11 +112,16 @@ def add_legal_member(
 ) -> Membership:
     chair = chair_of(cooperative)
     membership = services.membership_apply(
-        actor=chair, cooperative=cooperative,
+        actor=chair,
+        cooperative=cooperative,
         category=category(cooperative, CategoryKind.LOCAL_AUTHORITIES),
-        college=college(cooperative, college_name), organisation_name=name,
-        organisation_type=organisation_type, shares=shares)
+        college=college(cooperative, college_name),
+        organisation_name=name,
+        organisation_type=organisation_type,
+        shares=shares,
+    )
     for _ in range(representatives):
-        services.representative_designate(actor=chair, member=membership.member,
-                                          person=PersonFactory())
+        services.representative_designate(
+            actor=chair, member=membership.member, person=PersonFactory()
+        )
     return services.membership_admit(actor=chair, membership=membership)

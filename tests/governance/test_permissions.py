@@ -28,9 +28,13 @@ def world():
     resigned_membership = add_member(coop, "Users")
     services.membership_resign(actor=chair_of(coop), membership=resigned_membership)
     people = {
-        "board": chair_of(coop), "member": member, "representative": representative,
-        "observer": observer, "resigned": resigned_membership.member.person,
-        "outsider": PersonFactory(), "anonymous": None,
+        "board": chair_of(coop),
+        "member": member,
+        "representative": representative,
+        "observer": observer,
+        "resigned": resigned_membership.member.person,
+        "outsider": PersonFactory(),
+        "anonymous": None,
     }
     return coop, people
 
@@ -42,25 +46,59 @@ def call(person, method, url, data=None):
     return getattr(client, method)(url, data or {}, format="json").status_code
 
 
-READ = {"board": 200, "member": 200, "representative": 200, "observer": 200, "resigned": 404,
-        "outsider": 404, "anonymous": 401}
-BOARD_WRITE = {"board": 201, "member": 403, "representative": 403, "observer": 403,
-               "resigned": 404, "outsider": 404, "anonymous": 401}
-BOARD_READ = {"board": 200, "member": 403, "representative": 403, "observer": 403,
-              "resigned": 404, "outsider": 404, "anonymous": 401}
+READ = {
+    "board": 200,
+    "member": 200,
+    "representative": 200,
+    "observer": 200,
+    "resigned": 404,
+    "outsider": 404,
+    "anonymous": 401,
+}
+BOARD_WRITE = {
+    "board": 201,
+    "member": 403,
+    "representative": 403,
+    "observer": 403,
+    "resigned": 404,
+    "outsider": 404,
+    "anonymous": 401,
+}
+BOARD_READ = {
+    "board": 200,
+    "member": 403,
+    "representative": 403,
+    "observer": 403,
+    "resigned": 404,
+    "outsider": 404,
+    "anonymous": 401,
+}
 
 ACTIONS = {
     "read cooperative": ("get", "", None, READ),
     "list memberships": ("get", "memberships/", None, READ),
     "read rules": ("get", "rules/", None, READ),
     "list board": ("get", "board-roles/", None, READ),
-    "configure colleges": ("put", "colleges/", {"colleges": [
-        {"name": "Workers", "weight": 25}, {"name": "Users", "weight": 25},
-        {"name": "Suppliers", "weight": 25}, {"name": "Authorities", "weight": 25}]},
-        BOARD_WRITE),
+    "configure colleges": (
+        "put",
+        "colleges/",
+        {
+            "colleges": [
+                {"name": "Workers", "weight": 25},
+                {"name": "Users", "weight": 25},
+                {"name": "Suppliers", "weight": 25},
+                {"name": "Authorities", "weight": 25},
+            ]
+        },
+        BOARD_WRITE,
+    ),
     "change rules": ("patch", "rules/", {"ordinary": {"proxy_cap": 3}}, BOARD_WRITE),
-    "create category": ("post", "categories/", {"name": "Supporters", "kind": "supporters"},
-                        BOARD_WRITE),
+    "create category": (
+        "post",
+        "categories/",
+        {"name": "Supporters", "kind": "supporters"},
+        BOARD_WRITE,
+    ),
     "invite observer": ("post", "observers/", "NEW_PERSON", BOARD_WRITE),
     "read audit log": ("get", "audit/", None, BOARD_READ),
     "verify audit log": ("get", "audit/verify/", None, BOARD_READ),
@@ -87,4 +125,5 @@ def test_cooperative_list_shows_only_cooperatives_one_may_read(world):
     assert slugs == [coop.slug]
     client.force_authenticate(chair_of(other))
     assert [c["slug"] for c in client.get("/api/v1/cooperatives/").json()["results"]] == [
-        other.slug]
+        other.slug
+    ]

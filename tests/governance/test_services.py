@@ -38,7 +38,9 @@ def test_new_cooperative_gets_the_rules_of_its_legal_form_and_a_chair():
     assert (str(ordinary.majority), ordinary.majority_strict) == ("1/2", True)
     assert ordinary.abstention_policy == "excluded"
     assert (str(extraordinary.quorum_first_call), str(extraordinary.quorum_second_call)) == (
-        "1/4", "1/5")
+        "1/4",
+        "1/5",
+    )
     assert (str(extraordinary.majority), extraordinary.majority_strict) == ("2/3", False)
     assert cooperative_role(chair_of(coop), coop).is_board
 
@@ -55,9 +57,14 @@ def test_configuring_colleges_makes_a_new_version_and_keeps_the_old_one():
     chair = chair_of(coop)
     first = selectors.college_config_current(coop)
     services.colleges_configure(
-        actor=chair, cooperative=coop, reason="AGE 2026",
-        colleges=[services.CollegeSpec(n, Decimal(w)) for n, w in
-                  [("Workers", 25), ("Users", 25), ("Suppliers", 25), ("Authorities", 25)]])
+        actor=chair,
+        cooperative=coop,
+        reason="AGE 2026",
+        colleges=[
+            services.CollegeSpec(n, Decimal(w))
+            for n, w in [("Workers", 25), ("Users", 25), ("Suppliers", 25), ("Authorities", 25)]
+        ],
+    )
     current = selectors.college_config_current(coop)
     assert (first.number, current.number) == (1, 2)
     assert [str(w.weight) for w in first.weights.all()] == ["30.00", "30.00", "20.00", "20.00"]
@@ -69,10 +76,20 @@ def test_invalid_weights_are_refused_naming_each_college_and_nothing_changes():
     coop = make_cooperative()
     with pytest.raises(InvalidInput) as caught:
         services.colleges_configure(
-            actor=chair_of(coop), cooperative=coop,
-            colleges=[services.CollegeSpec(n, Decimal(w)) for n, w in
-                      [("Workers", 30), ("Users", 30), ("Suppliers", 15), ("Authorities", 15),
-                       ("Supporters", 5), ("Founders", 5)]])
+            actor=chair_of(coop),
+            cooperative=coop,
+            colleges=[
+                services.CollegeSpec(n, Decimal(w))
+                for n, w in [
+                    ("Workers", 30),
+                    ("Users", 30),
+                    ("Suppliers", 15),
+                    ("Authorities", 15),
+                    ("Supporters", 5),
+                    ("Founders", 5),
+                ]
+            ],
+        )
     assert caught.value.code == "colleges_invalid"
     assert "'Supporters' weighs 5 %" in caught.value.message
     assert "'Founders' weighs 5 %" in caught.value.message
@@ -85,8 +102,9 @@ def test_database_refuses_a_weight_outside_the_legal_bounds():
     coop = make_cooperative()
     version = selectors.college_config_current(coop)
     with pytest.raises(IntegrityError), transaction.atomic():
-        CollegeWeight.objects.create(version=version, college=college(coop, "Workers"),
-                                     weight=Decimal(5))
+        CollegeWeight.objects.create(
+            version=version, college=college(coop, "Workers"), weight=Decimal(5)
+        )
 
 
 def test_a_college_with_members_cannot_be_removed():
@@ -94,9 +112,13 @@ def test_a_college_with_members_cannot_be_removed():
     add_member(coop, "Authorities")
     with pytest.raises(InvalidInput) as caught:
         services.colleges_configure(
-            actor=chair_of(coop), cooperative=coop,
-            colleges=[services.CollegeSpec(n, Decimal(w)) for n, w in
-                      [("Workers", 40), ("Users", 30), ("Suppliers", 30)]])
+            actor=chair_of(coop),
+            cooperative=coop,
+            colleges=[
+                services.CollegeSpec(n, Decimal(w))
+                for n, w in [("Workers", 40), ("Users", 30), ("Suppliers", 30)]
+            ],
+        )
     assert caught.value.code == "college_has_members"
 
 
@@ -105,8 +127,10 @@ def test_only_the_board_configures():
     member = add_member(coop, "Workers").member.person
     with pytest.raises(Forbidden):
         services.colleges_configure(
-            actor=member, cooperative=coop,
-            colleges=[services.CollegeSpec("A", Decimal(50)), services.CollegeSpec("B", 50)])
+            actor=member,
+            cooperative=coop,
+            colleges=[services.CollegeSpec("A", Decimal(50)), services.CollegeSpec("B", 50)],
+        )
 
 
 def test_admission_grants_access_audits_and_announces(capture_on_commit):
@@ -119,10 +143,10 @@ def test_admission_grants_access_audits_and_announces(capture_on_commit):
     membership.refresh_from_db()
     assert membership.status == MembershipStatus.ACTIVE and membership.started_on
     assert cooperative_role(person, coop).is_member
-    assert AuditEntry.objects.filter(verb="membership.admitted",
-                                     target_id=str(membership.pk)).exists()
-    event = OutboxEvent.objects.get(type="membership.admitted",
-                                    data__membership__id=membership.pk)
+    assert AuditEntry.objects.filter(
+        verb="membership.admitted", target_id=str(membership.pk)
+    ).exists()
+    event = OutboxEvent.objects.get(type="membership.admitted", data__membership__id=membership.pk)
     assert event.data["member"]["name"] == str(person)
 
 
@@ -175,9 +199,14 @@ def test_board_terms_last_at_most_six_years():
 
     coop = make_cooperative()
     with pytest.raises(InvalidInput) as caught:
-        services.board_role_grant(actor=chair_of(coop), cooperative=coop, person=PersonFactory(),
-                                  role="director", started_on=dt.date(2026, 1, 1),
-                                  term_ends_on=dt.date(2032, 1, 2))
+        services.board_role_grant(
+            actor=chair_of(coop),
+            cooperative=coop,
+            person=PersonFactory(),
+            role="director",
+            started_on=dt.date(2026, 1, 1),
+            term_ends_on=dt.date(2032, 1, 2),
+        )
     assert caught.value.code == "board_term_too_long"
 
 
@@ -192,8 +221,9 @@ def test_the_last_board_member_cannot_be_removed():
 def test_observer_reads_but_is_not_a_member():
     coop = make_cooperative()
     person = PersonFactory()
-    observer = services.observer_invite(actor=chair_of(coop), cooperative=coop, person=person,
-                                        organisation="Région")
+    observer = services.observer_invite(
+        actor=chair_of(coop), cooperative=coop, person=person, organisation="Région"
+    )
     role = cooperative_role(person, coop)
     assert role.is_observer and role.can_read and not role.is_member
     services.observer_revoke(actor=chair_of(coop), observer=observer)
@@ -215,8 +245,10 @@ def test_rules_update_makes_a_new_version_with_the_change_only():
 
     coop = make_cooperative()
     version = services.rules_update(
-        actor=chair_of(coop), cooperative=coop,
-        changes={"ordinary": {"quorum_first_call": Fraction(1, 3), "proxy_cap": 2}})
+        actor=chair_of(coop),
+        cooperative=coop,
+        changes={"ordinary": {"quorum_first_call": Fraction(1, 3), "proxy_cap": 2}},
+    )
     assert version.number == 2
     ordinary = selectors.decision_rules(version, "ordinary")
     assert (ordinary.quorum_first_call, ordinary.proxy_cap) == (Fraction(1, 3), 2)
@@ -229,6 +261,7 @@ def test_rules_refuse_a_majority_outside_zero_and_one():
 
     coop = make_cooperative()
     with pytest.raises(InvalidInput) as caught:
-        services.rules_update(actor=chair_of(coop), cooperative=coop,
-                              changes={"ordinary": {"majority": Fraction(1)}})
+        services.rules_update(
+            actor=chair_of(coop), cooperative=coop, changes={"ordinary": {"majority": Fraction(1)}}
+        )
     assert caught.value.code == "majority_out_of_range"

@@ -35,14 +35,16 @@ class Command(BaseCommand):
         from core.events import bind_server_loop
 
         stop = threading.Event()
-        workers = [] if no_workers else list(settings.COLLEGIA.get("WORKER_LOOPS", []))
+        loops: list[str] = settings.COLLEGIA.get("WORKER_LOOPS", [])  # type: ignore[assignment]
+        workers = [] if no_workers else list(loops)
 
         def start_workers() -> None:
             bind_server_loop(twisted_loop)
             for dotted in workers:
                 loop = import_string(dotted)
-                thread = threading.Thread(target=loop, kwargs={"stop": stop}, name=dotted,
-                                          daemon=True)
+                thread = threading.Thread(
+                    target=loop, kwargs={"stop": stop}, name=dotted, daemon=True
+                )
                 thread.start()
                 self.stdout.write(f"Worker started: {dotted}")
 
