@@ -613,7 +613,7 @@ class _MembershipActionApi(APIView):
     def act(self, request: Request, membership: Membership, values: dict[str, Any]) -> Any:
         raise NotImplementedError
 
-    def post(self, request: Request, slug: str, pk: int) -> Response:
+    def handle(self, request: Request, slug: str, pk: int) -> Response:
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         with transaction.atomic(durable=True):
@@ -640,9 +640,9 @@ class MembershipAdmitApi(_MembershipActionApi):
             actor=person_of(request), membership=membership, started_on=values.get("started_on")
         )
 
-    post = _action_schema("admit", InputSerializer, "Board: admit an applicant.")(
-        _MembershipActionApi.post
-    )
+    @_action_schema("admit", InputSerializer, "Board: admit an applicant.")
+    def post(self, request: Request, slug: str, pk: int) -> Response:
+        return self.handle(request, slug, pk)
 
 
 class MembershipRefuseApi(_MembershipActionApi):
@@ -654,9 +654,9 @@ class MembershipRefuseApi(_MembershipActionApi):
             actor=person_of(request), membership=membership, reason=values.get("reason", "")
         )
 
-    post = _action_schema("refuse", InputSerializer, "Board: refuse an application.")(
-        _MembershipActionApi.post
-    )
+    @_action_schema("refuse", InputSerializer, "Board: refuse an application.")
+    def post(self, request: Request, slug: str, pk: int) -> Response:
+        return self.handle(request, slug, pk)
 
 
 class MembershipResignApi(_MembershipActionApi):
@@ -672,9 +672,9 @@ class MembershipResignApi(_MembershipActionApi):
             reason=values.get("reason", ""),
         )
 
-    post = _action_schema("resign", InputSerializer, "The member or the board: resign.")(
-        _MembershipActionApi.post
-    )
+    @_action_schema("resign", InputSerializer, "The member or the board: resign.")
+    def post(self, request: Request, slug: str, pk: int) -> Response:
+        return self.handle(request, slug, pk)
 
 
 class MembershipExcludeApi(_MembershipActionApi):
@@ -690,9 +690,9 @@ class MembershipExcludeApi(_MembershipActionApi):
             reason=values["reason"],
         )
 
-    post = _action_schema("exclude", InputSerializer, "Board: exclude, with a reason.")(
-        _MembershipActionApi.post
-    )
+    @_action_schema("exclude", InputSerializer, "Board: exclude, with a reason.")
+    def post(self, request: Request, slug: str, pk: int) -> Response:
+        return self.handle(request, slug, pk)
 
 
 class MembershipMoveApi(_MembershipActionApi):
@@ -709,9 +709,9 @@ class MembershipMoveApi(_MembershipActionApi):
             actor=person_of(request), membership=membership, college=college
         )
 
-    post = _action_schema("move", InputSerializer, "Board: move to another college.")(
-        _MembershipActionApi.post
-    )
+    @_action_schema("move", InputSerializer, "Board: move to another college.")
+    def post(self, request: Request, slug: str, pk: int) -> Response:
+        return self.handle(request, slug, pk)
 
 
 class MembershipSharesApi(_MembershipActionApi):
@@ -723,9 +723,11 @@ class MembershipSharesApi(_MembershipActionApi):
             actor=person_of(request), membership=membership, shares=values["shares"]
         )
 
-    post = _action_schema(
+    @_action_schema(
         "shares", InputSerializer, "Board: record shares held (local authorities at most 50 %)."
-    )(_MembershipActionApi.post)
+    )
+    def post(self, request: Request, slug: str, pk: int) -> Response:
+        return self.handle(request, slug, pk)
 
 
 # Members and representatives.
