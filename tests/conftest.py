@@ -17,8 +17,9 @@ IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 def _reachable(url: str, default_port: int) -> bool:
     parsed = urlparse(url)
     try:
-        with socket.create_connection((parsed.hostname or "127.0.0.1",
-                                       parsed.port or default_port), timeout=1):
+        with socket.create_connection(
+            (parsed.hostname or "127.0.0.1", parsed.port or default_port), timeout=1
+        ):
             return True
     except OSError:
         return False
@@ -44,6 +45,15 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
         pytest.skip(problem)
 
 
+@pytest.fixture(autouse=True)
+def _english_messages() -> Iterator[None]:
+    """Domain messages are asserted in English; requests still negotiate their language."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield
+
+
 @pytest.fixture
 def capture_on_commit(django_capture_on_commit_callbacks: Any) -> Callable[..., Any]:
     return django_capture_on_commit_callbacks
@@ -53,4 +63,6 @@ def capture_on_commit(django_capture_on_commit_callbacks: Any) -> Callable[..., 
 def api_client() -> Iterator[Any]:
     from rest_framework.test import APIClient
 
-    yield APIClient()
+    client = APIClient()
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    yield client

@@ -9,8 +9,9 @@ from tests.governance.factories import PersonFactory, add_member, chair_of, make
 pytestmark = pytest.mark.django_db
 
 
-def client_for(person: Person) -> APIClient:
+def client_for(person: Person, language: str = "en") -> APIClient:
     client = APIClient()
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = language
     client.force_authenticate(person)
     return client
 
@@ -177,3 +178,14 @@ def test_rules_patch_rejects_a_float_looking_nonsense_with_a_field_error():
     assert response.status_code == 400
     assert response.json()["code"] == "invalid"
     assert "ordinary" in response.json()["details"]
+
+
+def test_messages_are_french_by_default_and_english_on_request():
+    coop = make_cooperative()
+    bad = {"colleges": [{"name": "A", "weight": 60}, {"name": "B", "weight": 40}]}
+    url = f"/api/v1/cooperatives/{coop.slug}/colleges/"
+    french = APIClient()
+    french.force_authenticate(chair_of(coop))
+    assert "au-dessus du maximum légal" in french.put(url, bad).json()["message"]
+    english = client_for(chair_of(coop), "en").put(url, bad).json()["message"]
+    assert "above the legal maximum of 50 %" in english
