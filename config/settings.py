@@ -191,7 +191,9 @@ COLLEGIA = {
     "COMMENT_RATE_LIMIT": os.environ.get("COMMENT_RATE_LIMIT", "10/60"),
     # Background loops `manage.py serve` runs beside Daphne: dotted paths to functions
     # taking a `stop` threading.Event. Production runs each as its own command instead.
-    "WORKER_LOOPS": [],
+    "WORKER_LOOPS": ["webhooks.worker.run_forever"],
+    # Divides the webhook retry delays; only benchmarks and demos change it.
+    "WEBHOOK_RETRY_SCALE": float(os.environ.get("WEBHOOK_RETRY_SCALE", "1")),
 }
 
 if not DEBUG:
@@ -211,5 +213,8 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"django.channels.server": {"level": "WARNING"}},
+    "loggers": {
+        "django.channels.server": {"level": "WARNING"},
+        "httpx": {"level": "WARNING"},
+    },
 }

@@ -1,0 +1,95 @@
+"""The transactional outbox and its fan-out to the cooperative's endpoints."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import transaction
+
+from core.models import OutboxEvent
+from governance.models import MembershipStatus
+from tests.governance.factories import add_member, chair_of, make_cooperative
+from tests.webhooks.helpers import T0, emit, endpoint_for
+from webhooks import services, worker
+from webhooks.models import Message, MessageStatus
+
+pytestmark = pytest.mark.django_db
+
+
+class Boom(Exception):
+    pass
+
+
+def test_a_committed_change_gets_its_event_and_a_rolled_back_one_never_does() -> None:
+    cooperative = make_cooperative()
+    endpoint_for("http://127.0.0.1:9/hook", cooperative=cooperative)
+    before = OutboxEvent.objects.count()
+
+    with pytest.raises(Boom), transaction.atomic():
+        add_member(cooperative, "Workers")
+        assert OutboxEvent.objects.filter(type="membership.admitted").exists()
+        raise Boom
+
+    assert OutboxEvent.objects.count() == before
+    assert not cooperative.memberships.filter(status=MembershipStatus.ACTIVE).exists()
+    add_member(cooperative, "Workers")
+    worker.dispatch_pending(now=T0)
+    types = sorted(Message.objects.values_list("event__type", flat=True))
+    assert types == ["college.weights_changed", "membership.admitted"]
+
+
+def test_each_event_goes_once_to_each_enabled_subscribed_endpoint_of_its_cooperative() -> None:
+    cooperative = make_cooperative()
+    every = endpoint_for("http://127.0.0.1:9/all", cooperative=cooperative)
+    decisions = endpoint_for(
+        "http://127.0.0.1:9/decisions",
+        cooperative=cooperative,
+        event_types=("decision.adopted", "decision.rejected"),
+    )
+    disabled = endpoint_for("http://127.0.0.1:9/off", cooperative=cooperative)
+    services.endpoint_update(actor=chair_of(cooperative), endpoint=disabled, is_enabled=False)
+    elsewhere = endpoint_for("http://127.0.0.1:9/other")
+    OutboxEvent.objects.update(dispatched_at=T0)
+    emit(cooperative, 2, type="decision.adopted")
+    emit(cooperative, 1, type="membership.ended")
+
+    assert worker.dispatch_pending(now=T0) == 3
+    assert worker.dispatch_pending(now=T0) == 0
+
+    assert Message.objects.filter(endpoint=every).count() == 3
+    assert Message.objects.filter(endpoint=decisions).count() == 2
+    assert set(
+        Message.objects.filter(endpoint=decisions).values_list("event__type", flat=True)
+    ) == {"decision.adopted"}
+    assert not Message.objects.filter(endpoint__in=[disabled, elsewhere]).exists()
+    assert not OutboxEvent.objects.filter(dispatched_at__isnull=True).exists()
+    messages = list(Message.objects.all())
+    assert len({m.msg_id for m in messages}) == len(messages)
+    assert all(m.status == MessageStatus.PENDING and m.next_attempt_at == T0 for m in messages)
+    assert all(m.msg_id.startswith("msg_") for m in messages)
+
+
+def test_dispatch_handles_a_backlog_in_batches() -> None:
+    cooperative = make_cooperative()
+    endpoint = endpoint_for("http://127.0.0.1:9/hook", cooperative=cooperative)
+    emit(cooperative, 11)
+
+    assert worker.dispatch_pending(now=T0, limit=5) == 5
+    assert worker.dispatch_pending(now=T0, limit=5) == 5
+    assert worker.dispatch_pending(now=T0, limit=5) == 2
+    assert worker.dispatch_pending(now=T0, limit=5) == 0
+    assert Message.objects.filter(endpoint=endpoint).count() == 12
+
+
+def test_a_test_message_goes_only_to_the_endpoint_tested() -> None:
+    cooperative = make_cooperative()
+    tested = endpoint_for("http://127.0.0.1:9/a", cooperative=cooperative)
+    other = endpoint_for("http://127.0.0.1:9/b", cooperative=cooperative)
+    OutboxEvent.objects.update(dispatched_at=T0)
+
+    message = services.endpoint_send_test(actor=chair_of(cooperative), endpoint=tested, now=T0)
+    worker.dispatch_pending(now=T0)
+
+    assert message.event.type == "webhook.test"
+    assert message.event.data["endpoint"] == {"id": tested.pk}
+    assert list(Message.objects.filter(endpoint=tested)) == [message]
+    assert not Message.objects.filter(endpoint=other).exists()

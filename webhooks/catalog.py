@@ -1,0 +1,554 @@
+"""The event types a webhook endpoint can receive, with the JSON Schema of each payload."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any, Final
+
+JSON_SCHEMA_DIALECT: Final = "https://json-schema.org/draft/2020-12/schema"
+TEST_EVENT: Final = "webhook.test"
+
+type Schema = dict[str, Any]
+
+
+def _nullable(schema: Schema) -> Schema:
+    kind = schema["type"]
+    types = kind if isinstance(kind, list) else [kind]
+    nullable = {**schema, "type": [*types, "null"]}
+    if "enum" in schema:
+        nullable["enum"] = [*schema["enum"], None]
+    return nullable
+
+
+def _object(
+    properties: Mapping[str, Schema],
+    *,
+    optional: Iterable[str] = (),
+    description: str | None = None,
+) -> Schema:
+    """An object whose properties are all required except ``optional`` ones.
+
+    Receivers must ignore properties they do not know: a payload version may gain optional
+    properties, so the published schemas leave ``additionalProperties`` open.
+    """
+    skipped = set(optional)
+    schema: Schema = {
+        "type": "object",
+        "properties": dict(properties),
+        "required": [name for name in properties if name not in skipped],
+    }
+    if description:
+        schema["description"] = description
+    return schema
+
+
+def _string(description: str | None = None, **extra: Any) -> Schema:
+    schema: Schema = {"type": "string", **extra}
+    if description:
+        schema["description"] = description
+    return schema
+
+
+def _integer(description: str | None = None) -> Schema:
+    schema: Schema = {"type": "integer"}
+    if description:
+        schema["description"] = description
+    return schema
+
+
+def _enum(values: Iterable[str], description: str | None = None) -> Schema:
+    return _string(description, enum=list(values))
+
+
+_ID = _integer()
+_COUNT = {"type": "integer", "minimum": 0}
+_BOOL = {"type": "boolean"}
+_DATE = _string(format="date")
+_DATETIME = _string(format="date-time")
+_URI = _string(format="uri")
+_FRACTION = _string("An exact fraction 'p/q', e.g. '29/50'.", pattern=r"^-?[0-9]+/[0-9]+$")
+_PERCENT = _string("The same figure in percent with four decimals, e.g. '58.0000'.")
+_SHA256 = _string(pattern="^[0-9a-f]{64}$")
+
+
+def _open_object(description: str) -> Schema:
+    """An object whose shape depends on something else (the vote method): documented in
+    words, and left open."""
+    return {"type": "object", "description": description, "additionalProperties": True}
+
+
+_COOPERATIVE = _object(
+    {"id": _ID, "slug": _string(), "name": _string()},
+    description="The cooperative the event belongs to.",
+)
+_LINKS_API = _object({"api": _URI}, description="Where to read the object through the API.")
+_LINKS = _object(
+    {"api": _URI, "web": _URI},
+    description="Where to read the object through the API and in the web interface.",
+)
+_DECISION_KINDS = ["ordinary", "extraordinary", "advisory"]
+_VOTE_METHODS = ["resolution", "majority_judgment", "approval", "ranked", "consent"]
+_PROPOSAL_STATUSES = ["draft", "in_deliberation", "voting", "adopted", "rejected", "withdrawn"]
+_OUTCOMES = [
+    "adopted",
+    "rejected",
+    "blocked",
+    "winner",
+    "tie",
+    "quorum_not_reached",
+    "empty_college",
+    "no_votes_cast",
+]
+
+# Governance.
+
+_MEMBERSHIP = _object(
+    {
+        "cooperative": _COOPERATIVE,
+        "membership": _object(
+            {
+                "id": _ID,
+                "status": _enum(["applicant", "active", "refused", "resigned", "excluded"]),
+                "started_on": _nullable(_DATE),
+                "ended_on": _nullable(_DATE),
+                "end_reason": _string(),
+                "category": _string("Name of the legal category of associates."),
+                "college": _nullable(_string("Name of the voting college, if any.")),
+            }
+        ),
+        "member": _object(
+            {
+                "id": _ID,
+                "kind": _enum(["natural", "legal"]),
+                "name": _string(),
+                "organisation_type": _nullable(
+                    _enum(
+                        ["association", "company", "local_authority", "public_body", "other"],
+                        "For a legal person only.",
+                    )
+                ),
+            }
+        ),
+        "links": _LINKS_API,
+    }
+)
+
+_COLLEGE_WEIGHTS = _object(
+    {
+        "cooperative": _COOPERATIVE,
+        "version": _integer("Number of the new colleges configuration version."),
+        "colleges": {
+            "type": "array",
+            "items": _object(
+                {
+                    "id": _ID,
+                    "name": _string(),
+                    "weight_percent": _string(
+                        "Weight of the college in percent, as a decimal string ('30.00')."
+                    ),
+                }
+            ),
+        },
+    }
+)
+
+# Deliberation.
+
+_PROPOSAL = _object(
+    {
+        "id": _ID,
+        "title": _string(),
+        "status": _enum(_PROPOSAL_STATUSES),
+        "previous_status": _nullable(_enum(_PROPOSAL_STATUSES)),
+        "decision_kind": _enum(_DECISION_KINDS),
+        "visibility": _enum(["members", "members_and_observers", "board"]),
+        "version": _integer("Number of the current version of the text."),
+        "deliberation_opens_at": _nullable(_DATETIME),
+        "deliberation_closes_at": _nullable(_DATETIME),
+    },
+    description="The proposal, without its text (read it through the API).",
+)
+_PROPOSAL_EVENT = _object(
+    {
+        "cooperative": _COOPERATIVE,
+        "proposal": _PROPOSAL,
+        "links": _LINKS,
+        "decision_id": _integer("The decision that adopted or rejected the proposal."),
+    },
+    optional=["decision_id"],
+)
+
+# Voting.
+
+_PROPOSAL_REF = _nullable(
+    _object(
+        {"id": _ID, "title": _string()},
+        description="The proposal voted on; null for a standalone poll.",
+    )
+)
+_VOTE_FIELDS: dict[str, Schema] = {
+    "id": _ID,
+    "title": _string(),
+    "method": _enum(_VOTE_METHODS),
+    "decision_kind": _enum(_DECISION_KINDS),
+    "is_secret": _BOOL,
+}
+_VOTE_REF = _object(
+    {
+        **_VOTE_FIELDS,
+        "opened_at": _nullable(_DATETIME),
+        "closes_at": _nullable(_DATETIME),
+        "closed_at": _nullable(_DATETIME),
+        "rules_version": _nullable(_integer("Governance rules version frozen at opening.")),
+        "college_config_version": _nullable(
+            _integer("Colleges configuration version frozen at opening.")
+        ),
+    },
+    description="The vote.",
+)
+_VOTE_OPENED = _object(
+    {
+        "cooperative": _COOPERATIVE,
+        "proposal": _PROPOSAL_REF,
+        "vote": {
+            **_VOTE_REF,
+            "properties": {
+                **_VOTE_REF["properties"],
+                "eligible": {**_COUNT, "description": "Members on the frozen roll."},
+            },
+            "required": [*_VOTE_REF["required"], "eligible"],
+        },
+        "links": _LINKS,
+    }
+)
+_VOTE_CLOSED = _object(
+    {
+        "cooperative": _COOPERATIVE,
+        "proposal": _PROPOSAL_REF,
+        "vote": _VOTE_REF,
+        "decision": _object({"id": _ID, "outcome": _enum(_OUTCOMES), "adopted": _BOOL}),
+        "links": _LINKS,
+    }
+)
+_QUORUM = _object(
+    {
+        "mode": _enum(["all_members", "weighted", "per_college"]),
+        "required": _nullable(_FRACTION),
+        "ratio": _FRACTION,
+        "ratio_pct": _PERCENT,
+        "reached": _BOOL,
+        "lowest_college": _nullable(_string("In per-college mode: the college key deciding.")),
+        "lowest_college_name": _nullable(_string()),
+    },
+    description="Turnout against the quorum of the rules.",
+)
+_RESULT = _object(
+    {
+        "method": _enum(_VOTE_METHODS),
+        "outcome": _enum(_OUTCOMES),
+        "adopted": _BOOL,
+        "colleges": {
+            "type": "array",
+            "description": "Each college on the frozen roll: weight, eligible and voted.",
+            "items": _object(
+                {
+                    "key": _string(),
+                    "name": _string(),
+                    "weight": _FRACTION,
+                    "weight_pct": _PERCENT,
+                    "eligible": _COUNT,
+                    "voted": _COUNT,
+                }
+            ),
+        },
+        "quorum": _QUORUM,
+        "tally": _open_object(
+            "The tally of the method, per college and overall, in exact fractions. For a "
+            "resolution: support, against, majority, rules applied, totals and, per college, "
+            "yes, no, abstain, share, weight, effective weight and weighted contribution."
+        ),
+        "explanation_parts": _open_object(
+            "The facts the plain-language explanation is worded from."
+        ),
+    },
+    description="The full result as stored at the close, per college and overall.",
+)
+_DECISION = _object(
+    {
+        "cooperative": _COOPERATIVE,
+        "proposal": _PROPOSAL_REF,
+        "decision": _object(
+            {
+                "id": _ID,
+                "outcome": _enum(_OUTCOMES),
+                "adopted": _BOOL,
+                "decided_at": _DATETIME,
+                "explanation": _string("The rules applied, in plain language (English)."),
+            },
+            description="The decision recorded at the close of the vote.",
+        ),
+        "vote": _object(_VOTE_FIELDS, description="The vote and its method."),
+        "result": _RESULT,
+        "rules_version": _integer("Number of the governance rules version the vote applied."),
+        "college_config_version": _nullable(
+            _integer("Number of the colleges configuration the vote applied.")
+        ),
+        "audit_hash": {
+            **_SHA256,
+            "description": "SHA-256 of the audit log entry that closed the vote.",
+        },
+        "links": _LINKS,
+    }
+)
+
+# Assemblies.
+
+_ASSEMBLY_FIELDS: dict[str, Schema] = {
+    "id": _ID,
+    "kind": _enum(["ordinary", "extraordinary"]),
+    "title": _string(),
+    "status": _enum(["draft", "convened", "in_session", "adjourned", "closed", "cancelled"]),
+    "current_call": _nullable(_integer("1 for the first call, 2 for the second.")),
+    "rules_version": _nullable(_integer()),
+}
+_CALL = _object(
+    {
+        "number": _integer(),
+        "scheduled_at": _DATETIME,
+        "place": _string(),
+        "remote_url": _string(),
+        "status": _enum(
+            ["scheduled", "convened", "quorum_reached", "quorum_not_reached", "cancelled"]
+        ),
+        "convened_at": _nullable(_DATETIME),
+    },
+    description="The call (first or second convocation) concerned.",
+)
+_ATTENDANCE_COUNTS: dict[str, Schema] = {
+    "eligible": _COUNT,
+    "present": _COUNT,
+    "remote": _COUNT,
+    "represented": _COUNT,
+    "postal": _COUNT,
+    "attending": _COUNT,
+}
+_ATTENDANCE = _object(
+    {
+        "call": _integer(),
+        **_ATTENDANCE_COUNTS,
+        "colleges": {
+            "type": "array",
+            "items": _object(
+                {"key": _string(), "name": _string(), "weight": _FRACTION, **_ATTENDANCE_COUNTS}
+            ),
+        },
+        "quorum": _object(
+            {
+                "mode": _enum(["all_members", "weighted", "per_college"]),
+                "required": _nullable(_FRACTION),
+                "ratio": _FRACTION,
+                "ratio_pct": _PERCENT,
+                "reached": _BOOL,
+                "lowest_college_name": _nullable(_string()),
+            }
+        ),
+    },
+    description="Attendance at the opening: present, remote, represented and postal apart.",
+)
+_ASSEMBLY_CONVENED = _object(
+    {
+        "cooperative": _COOPERATIVE,
+        "assembly": _object(_ASSEMBLY_FIELDS),
+        "call": _CALL,
+        "recipients": {**_COUNT, "description": "Members convened."},
+        "links": _LINKS_API,
+    }
+)
+_ASSEMBLY_OPENED = _object(
+    {
+        "cooperative": _COOPERATIVE,
+        "assembly": _object({**_ASSEMBLY_FIELDS, "opened_at": _DATETIME}),
+        "call": _CALL,
+        "attendance": _ATTENDANCE,
+        "links": _LINKS_API,
+    }
+)
+_ASSEMBLY_CLOSED = _object(
+    {
+        "cooperative": _COOPERATIVE,
+        "assembly": _object(
+            {**_ASSEMBLY_FIELDS, "opened_at": _nullable(_DATETIME), "closed_at": _DATETIME}
+        ),
+        "links": _object({"api": _URI, "minutes": _URI}, optional=["minutes"]),
+        "minutes": _object(
+            {
+                "links": _object({"api": _URI, "html": _URI, "pdf": _URI}),
+                "pdf_sha256": _SHA256,
+                "html_sha256": _SHA256,
+                "audit_hash": _SHA256,
+            },
+            description="The minutes (procès-verbal), their digests and the audit entry.",
+        ),
+    },
+    optional=["minutes"],
+)
+
+_TEST = _object(
+    {
+        "cooperative": _COOPERATIVE,
+        "endpoint": _object({"id": _ID}),
+        "message": _string("A fixed sentence saying this is a test."),
+    }
+)
+
+
+@dataclass(frozen=True, slots=True)
+class EventType:
+    """One event type: its name, what it announces, its payload version and data schema."""
+
+    name: str
+    description: str
+    schema: Schema
+    version: int = 1
+    source: str = ""
+
+    def data_schema(self) -> Schema:
+        """Return the JSON Schema of the ``data`` member of a delivered body."""
+        properties = {
+            "payload_version": {
+                "const": self.version,
+                "description": "Version of this payload; a breaking change increments it.",
+            },
+            **self.schema["properties"],
+        }
+        return {
+            "$schema": JSON_SCHEMA_DIALECT,
+            "title": f"{self.name} v{self.version}",
+            **self.schema,
+            "properties": properties,
+            "required": ["payload_version", *self.schema["required"]],
+        }
+
+
+EVENT_TYPES: Final[dict[str, EventType]] = {
+    event.name: event
+    for event in (
+        EventType(
+            "proposal.published",
+            "A proposal left its draft and opened for deliberation.",
+            _PROPOSAL_EVENT,
+            source="deliberation",
+        ),
+        EventType(
+            "proposal.status_changed",
+            "A proposal moved in its lifecycle (published, to voting, adopted, rejected or "
+            "withdrawn); `decision_id` is set when a vote decided it.",
+            _PROPOSAL_EVENT,
+            source="deliberation",
+        ),
+        EventType(
+            "vote.opened",
+            "A vote opened: its electoral roll and rules version are frozen.",
+            _VOTE_OPENED,
+            source="voting",
+        ),
+        EventType(
+            "vote.closed",
+            "A vote closed; its result is final.",
+            _VOTE_CLOSED,
+            source="voting",
+        ),
+        EventType(
+            "decision.adopted",
+            "A vote closed and adopted its proposal: the platform should apply the decision.",
+            _DECISION,
+            source="voting",
+        ),
+        EventType(
+            "decision.rejected",
+            "A vote closed and rejected its proposal.",
+            _DECISION,
+            source="voting",
+        ),
+        EventType(
+            "membership.admitted",
+            "The board admitted a member (a person or a legal person).",
+            _MEMBERSHIP,
+            source="governance",
+        ),
+        EventType(
+            "membership.ended",
+            "A membership ended by resignation or exclusion.",
+            _MEMBERSHIP,
+            source="governance",
+        ),
+        EventType(
+            "college.weights_changed",
+            "The colleges or their weights changed (a new configuration version).",
+            _COLLEGE_WEIGHTS,
+            source="governance",
+        ),
+        EventType(
+            "assembly.convened",
+            "The board convened a general assembly (first or second call).",
+            _ASSEMBLY_CONVENED,
+            source="assemblies",
+        ),
+        EventType(
+            "assembly.opened",
+            "A general assembly opened with its quorum reached.",
+            _ASSEMBLY_OPENED,
+            source="assemblies",
+        ),
+        EventType(
+            "assembly.closed",
+            "A general assembly closed; its minutes can be read.",
+            _ASSEMBLY_CLOSED,
+            source="assemblies",
+        ),
+        EventType(
+            TEST_EVENT,
+            "A test message sent on the board's request; it is never sent otherwise.",
+            _TEST,
+            source="webhooks",
+        ),
+    )
+}
+
+# Types an endpoint can subscribe to; a test message goes only to the endpoint it tests.
+SUBSCRIBABLE_TYPES: Final = tuple(name for name in EVENT_TYPES if name != TEST_EVENT)
+
+
+def event_type_get(name: str) -> EventType | None:
+    return EVENT_TYPES.get(name)
+
+
+def delivered_data(*, payload_version: int, data: Mapping[str, Any]) -> dict[str, Any]:
+    """Return the ``data`` member of a delivered body: the payload and its version."""
+    return {"payload_version": payload_version, **data}
+
+
+def catalog_markdown() -> str:
+    """Describe every event type and its data schema, for the OpenAPI document."""
+    lines = [
+        "Every delivery is a POST following the Standard Webhooks specification: headers "
+        "`webhook-id` (stable across retries of one message, so receivers can deduplicate), "
+        "`webhook-timestamp` (fresh at each attempt) and `webhook-signature` "
+        '(`v1,<base64 HMAC-SHA256 of "{id}.{timestamp}.{body}">`, one per active secret), '
+        'and the JSON body `{"type", "timestamp", "data"}`. Only a 2xx answer is a success. '
+        "`data.payload_version` is the version of the payload schema; additions within a "
+        "version are optional properties, which receivers must ignore when unknown.",
+        "",
+    ]
+    for event in EVENT_TYPES.values():
+        lines.append(f"### `{event.name}` (version {event.version})")
+        lines.append("")
+        lines.append(event.description)
+        lines.append("")
+        lines.append("```json")
+        lines.append(json.dumps(event.data_schema(), indent=2, ensure_ascii=False))
+        lines.append("```")
+        lines.append("")
+    return "\n".join(lines)
