@@ -431,8 +431,9 @@ def membership_apply(
 
 
 def _lock_membership(membership: Membership) -> Membership:
+    # Lock only the membership row: PostgreSQL refuses FOR UPDATE across nullable joins.
     return (
-        Membership.objects.select_for_update()
+        Membership.objects.select_for_update(of=("self",))
         .select_related("member", "member__person", "cooperative", "college", "category")
         .get(pk=membership.pk)
     )
