@@ -1,0 +1,1 @@
+"""REST endpoints of the assemblies app: one APIView per operation."""

@@ -1,0 +1,161 @@
+"""Taking part in an assembly: convocations sent, proxies, postal votes and attendance."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from assemblies.models.assembly import Assembly, AssemblyCall, Resolution
+
+
+class ConvocationChannel(models.TextChoices):
+    EMAIL = "email", _("Email")
+    IN_APP = "in_app", _("In-app notification")
+
+
+class ConvocationStatus(models.TextChoices):
+    QUEUED = "queued", _("Queued")
+    SENT = "sent", _("Sent")
+    FAILED = "failed", _("Failed")
+    NO_ADDRESS = "no_address", _("No address")
+
+
+class Convocation(models.Model):
+    """Proof that one member was convened to one call: to whom, when, by which channel."""
+
+    call = models.ForeignKey(AssemblyCall, on_delete=models.CASCADE, related_name="convocations")
+    member = models.ForeignKey("governance.Member", on_delete=models.PROTECT, related_name="+")
+    person = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    channel = models.CharField(max_length=16, choices=ConvocationChannel.choices)
+    address = models.CharField(max_length=254, blank=True)
+    status = models.CharField(max_length=16, choices=ConvocationStatus.choices)
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField()
+    sent_at = models.DateTimeField(null=True, blank=True)
+    error = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["call", "member__name", "channel", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["call", "person", "member", "channel"], name="convocation_unique"
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="sent") | Q(sent_at__isnull=False),
+                name="convocation_sent_has_time",
+            ),
+        ]
+        indexes = [models.Index(fields=["call", "status"])]
+
+    def __str__(self) -> str:
+        return f"{self.channel} to {self.person_id} for {self.call_id}"
+
+
+class AssemblyProxy(models.Model):
+    """A written proxy for a whole assembly; without a holder, it goes to the chair."""
+
+    assembly = models.ForeignKey(Assembly, on_delete=models.CASCADE, related_name="proxies")
+    principal = models.ForeignKey("governance.Member", on_delete=models.PROTECT, related_name="+")
+    holder = models.ForeignKey(
+        "governance.Member", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    given_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    on_paper = models.BooleanField(default=False)
+    created_at = models.DateTimeField()
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["assembly", "id"]
+        verbose_name_plural = "assembly proxies"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["assembly", "principal"],
+                condition=Q(revoked_at__isnull=True),
+                name="assembly_proxy_one_live",
+            ),
+            models.CheckConstraint(
+                condition=~Q(principal=models.F("holder")), name="assembly_proxy_not_to_self"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"proxy {self.principal_id} -> {self.holder_id} ({self.assembly_id})"
+
+
+class PostalVote(models.Model):
+    """A postal (remote, before the meeting) ballot on one resolution.
+
+    It is cast into the resolution's vote when the chair opens it; on a secret vote the
+    choice is then erased here, so no stored link between the member and the choice stays.
+    """
+
+    resolution = models.ForeignKey(
+        Resolution, on_delete=models.CASCADE, related_name="postal_votes"
+    )
+    assembly = models.ForeignKey(Assembly, on_delete=models.CASCADE, related_name="postal_votes")
+    member = models.ForeignKey("governance.Member", on_delete=models.PROTECT, related_name="+")
+    choice = models.CharField(max_length=16, blank=True)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    on_paper = models.BooleanField(default=False)
+    received_at = models.DateTimeField()
+    counted_at = models.DateTimeField(null=True, blank=True)
+    is_sealed = models.BooleanField(default=False)
+    count_error = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["resolution", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["resolution", "member"], name="postal_vote_unique"),
+            models.CheckConstraint(
+                condition=Q(is_sealed=False) | Q(choice=""), name="postal_vote_sealed_empty"
+            ),
+        ]
+        indexes = [models.Index(fields=["assembly", "member"])]
+
+    def __str__(self) -> str:
+        return f"postal {self.member_id} on {self.resolution_id}"
+
+
+class AttendanceMode(models.TextChoices):
+    PRESENT = "present", _("Present")
+    REMOTE = "remote", _("Remote")
+
+
+class Attendance(models.Model):
+    """A member signed in to one call, in the room or remotely; leaving ends the row."""
+
+    call = models.ForeignKey(AssemblyCall, on_delete=models.CASCADE, related_name="attendances")
+    member = models.ForeignKey("governance.Member", on_delete=models.PROTECT, related_name="+")
+    mode = models.CharField(max_length=16, choices=AttendanceMode.choices)
+    person = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    checked_in_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    checked_in_at = models.DateTimeField()
+    checked_out_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["call", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["call", "member"],
+                condition=Q(checked_out_at__isnull=True),
+                name="attendance_one_open_per_member",
+            ),
+            models.CheckConstraint(
+                condition=Q(checked_out_at__isnull=True)
+                | Q(checked_out_at__gte=models.F("checked_in_at")),
+                name="attendance_out_after_in",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.member_id} {self.mode} at {self.call_id}"

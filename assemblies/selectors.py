@@ -1,0 +1,417 @@
+"""Reads of assemblies: live attendance and quorum per call, agendas, proxies, proof lists."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from fractions import Fraction
+from typing import Any
+
+from django.db.models import Prefetch, Q, QuerySet
+from django.utils.translation import gettext as _
+
+from assemblies.models import (
+    AgendaItem,
+    Assembly,
+    AssemblyCall,
+    AssemblyProxy,
+    Attendance,
+    AttendanceMode,
+    Candidate,
+    Convocation,
+    PostalVote,
+    Resolution,
+)
+from governance.models import Cooperative, Member, Membership, MembershipStatus
+from governance.permissions import CooperativeRole
+from governance.selectors import (
+    college_config_current,
+    college_weights,
+    decision_rules,
+    members_acting_person,
+    rules_current,
+)
+from voting import tally
+from voting.tally import percent_str
+
+SINGLE_COLLEGE_KEY = "all"
+
+
+@dataclass(frozen=True)
+class RollCollege:
+    key: str
+    name: str
+    weight: Fraction
+    college_id: int | None
+
+
+@dataclass(frozen=True)
+class AssemblyRoll:
+    """The members with a vote right now, each with the college that weighs it."""
+
+    colleges: list[RollCollege]
+    member_college: dict[int, str]
+
+    def eligible(self, key: str) -> int:
+        return sum(1 for k in self.member_college.values() if k == key)
+
+
+def assembly_roll(cooperative: Cooperative) -> AssemblyRoll:
+    """Active members in the current colleges (members outside them cannot vote)."""
+    config = college_config_current(cooperative)
+    weights = college_weights(config)
+    if not weights:
+        colleges = [
+            RollCollege(
+                key=SINGLE_COLLEGE_KEY, name=_("All members"), weight=Fraction(1), college_id=None
+            )
+        ]
+        by_college: dict[int | None, str] = {}
+    else:
+        assert config is not None
+        colleges = [
+            RollCollege(
+                key=f"c{w.college_id}",
+                name=w.college.name,
+                weight=weights[w.college_id],
+                college_id=w.college_id,
+            )
+            for w in config.weights.all()
+        ]
+        by_college = {c.college_id: c.key for c in colleges}
+    member_college: dict[int, str] = {}
+    rows = Membership.objects.filter(
+        cooperative=cooperative, status=MembershipStatus.ACTIVE
+    ).values_list("member_id", "college_id")
+    for member_id, college_id in rows:
+        key = by_college.get(college_id) if weights else SINGLE_COLLEGE_KEY
+        if key is not None:
+            member_college[member_id] = key
+    return AssemblyRoll(colleges=colleges, member_college=member_college)
+
+
+@dataclass(frozen=True)
+class CollegeAttendance:
+    key: str
+    name: str
+    weight: Fraction
+    eligible: int
+    present: int
+    remote: int
+    represented: int
+    postal: int
+
+    @property
+    def attending(self) -> int:
+        return self.present + self.remote + self.represented + self.postal
+
+
+@dataclass(frozen=True)
+class AttendanceCount:
+    """Who counts for the quorum of one call, with the three ways of taking part (and the
+    postal ballots, counted as present) kept apart, and the quorum in the rules' mode."""
+
+    call: int
+    colleges: list[CollegeAttendance]
+    quorum_mode: str
+    quorum_required: Fraction | None
+    quorum_ratio: Fraction
+    quorum_reached: bool
+    lowest_college: str | None
+    present_ids: frozenset[int] = field(default_factory=frozenset)
+    remote_ids: frozenset[int] = field(default_factory=frozenset)
+    represented_ids: frozenset[int] = field(default_factory=frozenset)
+    postal_ids: frozenset[int] = field(default_factory=frozenset)
+
+    def total(self, what: str) -> int:
+        return sum(getattr(c, what) for c in self.colleges)
+
+    @property
+    def attending_ids(self) -> frozenset[int]:
+        return self.present_ids | self.remote_ids
+
+    def as_dict(self) -> dict[str, Any]:
+        """The stored and published form: counts only, never names."""
+        return {
+            "call": self.call,
+            "eligible": self.total("eligible"),
+            "present": self.total("present"),
+            "remote": self.total("remote"),
+            "represented": self.total("represented"),
+            "postal": self.total("postal"),
+            "attending": self.total("attending"),
+            "colleges": [
+                {
+                    "key": c.key,
+                    "name": c.name,
+                    "weight": tally.fraction_str(c.weight),
+                    "eligible": c.eligible,
+                    "present": c.present,
+                    "remote": c.remote,
+                    "represented": c.represented,
+                    "postal": c.postal,
+                    "attending": c.attending,
+                }
+                for c in self.colleges
+            ],
+            "quorum": {
+                "mode": self.quorum_mode,
+                "required": (
+                    None
+                    if self.quorum_required is None
+                    else tally.fraction_str(self.quorum_required)
+                ),
+                "ratio": tally.fraction_str(self.quorum_ratio),
+                "ratio_pct": percent_str(self.quorum_ratio),
+                "reached": self.quorum_reached,
+                "lowest_college_name": self.lowest_college,
+            },
+        }
+
+
+def assembly_rules(assembly: Assembly) -> Any:
+    """The decision rules of the assembly's kind: as convened, or current for a draft."""
+    version = assembly.rules_version or rules_current(assembly.cooperative)
+    return decision_rules(version, assembly.kind)
+
+
+def call_quorum_required(assembly: Assembly, call: int) -> Fraction | None:
+    rules = assembly_rules(assembly)
+    value = rules.quorum_first_call if call == 1 else rules.quorum_second_call
+    return None if value is None else Fraction(value)
+
+
+def call_attendance(assembly: Assembly, call: AssemblyCall) -> AttendanceCount:
+    """Count, right now, who takes part in a call and whether its quorum is reached.
+
+    Present and remote members are those checked in; a member who gave a proxy for the
+    assembly is represented when the holder attends (or the proxy names no holder, so the
+    chair holds it); a member who voted by post counts as present. Each member counts
+    once: being there comes first, then the postal ballot, then the proxy. The quorum is
+    computed by the resolution tally engine over these counts, so attendance and votes
+    follow the same arithmetic in the rules' mode.
+    """
+    roll = assembly_roll(assembly.cooperative)
+    on_roll = roll.member_college
+    present: set[int] = set()
+    remote: set[int] = set()
+    for member_id, mode in Attendance.objects.filter(
+        call=call, checked_out_at__isnull=True
+    ).values_list("member_id", "mode"):
+        if member_id in on_roll:
+            (present if mode == AttendanceMode.PRESENT else remote).add(member_id)
+    attending = present | remote
+    postal = {
+        pk
+        for pk in PostalVote.objects.filter(assembly=assembly)
+        .values_list("member_id", flat=True)
+        .distinct()
+        if pk in on_roll and pk not in attending
+    }
+    represented: set[int] = set()
+    for principal_id, holder_id in AssemblyProxy.objects.filter(
+        assembly=assembly, revoked_at__isnull=True
+    ).values_list("principal_id", "holder_id"):
+        if principal_id not in on_roll or principal_id in attending or principal_id in postal:
+            continue
+        if holder_id is None or holder_id in attending:
+            represented.add(principal_id)
+
+    def count(ids: set[int], key: str) -> int:
+        return sum(1 for pk in ids if on_roll[pk] == key)
+
+    colleges = [
+        CollegeAttendance(
+            key=c.key,
+            name=c.name,
+            weight=c.weight,
+            eligible=roll.eligible(c.key),
+            present=count(present, c.key),
+            remote=count(remote, c.key),
+            represented=count(represented, c.key),
+            postal=count(postal, c.key),
+        )
+        for c in roll.colleges
+    ]
+    rules = assembly_rules(assembly)
+    required = call_quorum_required(assembly, call.number)
+    result = tally.tally_resolution(
+        colleges=[
+            tally.ResolutionCollege(
+                key=c.key,
+                name=c.name,
+                weight=c.weight,
+                eligible=c.eligible,
+                yes=0,
+                no=0,
+                abstain=c.attending,
+            )
+            for c in colleges
+        ],
+        rules=tally.ResolutionRules(
+            quorum_mode=tally.QuorumMode(rules.quorum_mode), quorum=required
+        ),
+    )
+    lowest = next((c.name for c in colleges if c.key == result.quorum_lowest_college), None)
+    return AttendanceCount(
+        call=call.number,
+        colleges=colleges,
+        quorum_mode=rules.quorum_mode,
+        quorum_required=required,
+        quorum_ratio=result.quorum_ratio,
+        quorum_reached=result.quorum_reached,
+        lowest_college=lowest,
+        present_ids=frozenset(present),
+        remote_ids=frozenset(remote),
+        represented_ids=frozenset(represented),
+        postal_ids=frozenset(postal),
+    )
+
+
+def item_is_secret(assembly: Assembly, item: AgendaItem) -> bool:
+    """An item is voted by secret ballot when set so, else when the rules say so."""
+    if item.is_secret is not None:
+        return item.is_secret
+    return bool(assembly_rules(assembly).secret_ballot_default)
+
+
+def resolution_is_secret(assembly: Assembly, resolution: Resolution) -> bool:
+    if resolution.vote is not None:
+        return resolution.vote.is_secret
+    return item_is_secret(assembly, resolution.item)
+
+
+def secret_resolution_ids(assembly: Assembly) -> set[int]:
+    """The resolutions of an assembly voted (or to be voted) by secret ballot."""
+    default = bool(assembly_rules(assembly).secret_ballot_default)
+    secret = set()
+    for resolution in resolutions_of(assembly):
+        if resolution.vote is not None:
+            is_secret = resolution.vote.is_secret
+        elif resolution.item.is_secret is not None:
+            is_secret = resolution.item.is_secret
+        else:
+            is_secret = default
+        if is_secret:
+            secret.add(resolution.pk)
+    return secret
+
+
+def current_call(assembly: Assembly) -> AssemblyCall:
+    call = AssemblyCall.objects.filter(assembly=assembly, number=assembly.current_call).first()
+    assert call is not None, "an assembly always has its current call"
+    return call
+
+
+def active_members_of(cooperative: Cooperative, person: Any) -> list[Member]:
+    """The members with an active membership that a person acts for."""
+    members = members_acting_person(cooperative, person)
+    active = set(
+        Member.objects.filter(
+            pk__in=[m.pk for m in members], memberships__status=MembershipStatus.ACTIVE
+        ).values_list("pk", flat=True)
+    )
+    return [m for m in members if m.pk in active]
+
+
+def acting_person_for(member: Member, preferred: Any = None) -> Any:
+    """A person who may act for a member now: the preferred one if still entitled, else the
+    natural person, else the first active representative; None when nobody may."""
+    if member.person_id:
+        return member.person
+    people = [
+        r.person
+        for r in member.representatives.filter(revoked_at__isnull=True)
+        .select_related("person")
+        .order_by("designated_at", "id")
+    ]
+    if preferred is not None and any(p.pk == preferred.pk for p in people):
+        return preferred
+    return people[0] if people else None
+
+
+def assembly_list(queryset: QuerySet[Assembly]) -> QuerySet[Assembly]:
+    return queryset.select_related("cooperative").prefetch_related("calls").order_by("-id")
+
+
+def assembly_detail(assembly_id: int) -> Assembly:
+    return (
+        Assembly.objects.select_related("cooperative", "rules_version", "chair", "secretary")
+        .prefetch_related(
+            "calls",
+            "documents",
+            Prefetch("items", queryset=agenda_items()),
+        )
+        .get(pk=assembly_id)
+    )
+
+
+def agenda_items() -> QuerySet[AgendaItem]:
+    return (
+        AgendaItem.objects.select_related("election")
+        .prefetch_related(
+            "election__reserved__college",
+            Prefetch(
+                "election__candidates",
+                queryset=Candidate.objects.select_related(
+                    "person", "member", "college", "board_role"
+                ),
+            ),
+            Prefetch(
+                "resolutions",
+                queryset=Resolution.objects.select_related(
+                    "vote", "vote__decision", "candidate", "candidate__person"
+                ).order_by("id"),
+            ),
+        )
+        .order_by("position")
+    )
+
+
+def resolutions_of(assembly: Assembly) -> QuerySet[Resolution]:
+    return (
+        Resolution.objects.filter(item__assembly=assembly)
+        .select_related(
+            "item", "vote", "vote__decision", "candidate", "candidate__person", "candidate__member"
+        )
+        .order_by("item__position", "id")
+    )
+
+
+def convocation_list(assembly: Assembly) -> QuerySet[Convocation]:
+    return (
+        Convocation.objects.filter(call__assembly=assembly)
+        .select_related("call", "member", "person", "sent_by")
+        .order_by("call__number", "member__name", "channel", "id")
+    )
+
+
+def proxy_list(assembly: Assembly, person: Any, role: CooperativeRole) -> QuerySet[AssemblyProxy]:
+    """The board sees every proxy; a member those given or held by members they act for."""
+    proxies = AssemblyProxy.objects.filter(assembly=assembly).select_related(
+        "principal", "holder", "given_by"
+    )
+    if role.is_board:
+        return proxies.order_by("id")
+    mine = [m.pk for m in members_acting_person(assembly.cooperative, person)]
+    return proxies.filter(Q(principal_id__in=mine) | Q(holder_id__in=mine)).order_by("id")
+
+
+def postal_vote_list(
+    assembly: Assembly, person: Any, role: CooperativeRole
+) -> QuerySet[PostalVote]:
+    """The board sees who voted by post; a member their own postal ballots."""
+    votes = PostalVote.objects.filter(assembly=assembly).select_related(
+        "member", "resolution", "resolution__item"
+    )
+    if role.is_board:
+        return votes.order_by("resolution__item__position", "resolution_id", "member__name")
+    mine = [m.pk for m in members_acting_person(assembly.cooperative, person)]
+    return votes.filter(member_id__in=mine).order_by("resolution__item__position", "resolution_id")
+
+
+def attendance_list(call: AssemblyCall) -> QuerySet[Attendance]:
+    return (
+        Attendance.objects.filter(call=call)
+        .select_related("call", "member", "person", "checked_in_by")
+        .order_by("member__name", "id")
+    )

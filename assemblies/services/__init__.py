@@ -1,0 +1,56 @@
+"""Every write of the assemblies app, re-exported from its sub-domain modules."""
+
+from assemblies.services.convocation import (
+    assembly_convene,
+    assembly_convene_second_call,
+    convocations_send,
+)
+from assemblies.services.elections import candidate_add, election_declare
+from assemblies.services.items import assembly_ballot_cast, item_close, item_open
+from assemblies.services.minutes import minutes_generate
+from assemblies.services.participation import (
+    assembly_proxy_give,
+    assembly_proxy_revoke,
+    attendance_check_in,
+    attendance_check_out,
+    postal_vote_submit,
+)
+from assemblies.services.preparation import (
+    agenda_item_add,
+    agenda_item_remove,
+    assembly_create,
+    assembly_update,
+    document_add,
+)
+from assemblies.services.session import (
+    assembly_cancel,
+    assembly_close,
+    assembly_open,
+    assembly_record_no_quorum,
+)
+
+__all__ = [
+    "agenda_item_add",
+    "agenda_item_remove",
+    "assembly_ballot_cast",
+    "assembly_cancel",
+    "assembly_close",
+    "assembly_convene",
+    "assembly_convene_second_call",
+    "assembly_create",
+    "assembly_open",
+    "assembly_proxy_give",
+    "assembly_proxy_revoke",
+    "assembly_record_no_quorum",
+    "assembly_update",
+    "attendance_check_in",
+    "attendance_check_out",
+    "candidate_add",
+    "convocations_send",
+    "document_add",
+    "election_declare",
+    "item_close",
+    "item_open",
+    "minutes_generate",
+    "postal_vote_submit",
+]

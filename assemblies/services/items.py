@@ -1,0 +1,349 @@
+"""The chair's control of the agenda in session: opening and closing points, and the booth."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from assemblies import events
+from assemblies.errors import AnotherItemOpen, ItemStateError, NotAttending
+from assemblies.models import (
+    AgendaItem,
+    Assembly,
+    AssemblyProxy,
+    AssemblyStatus,
+    Attendance,
+    ItemKind,
+    ItemStatus,
+    PostalVote,
+    Resolution,
+)
+from assemblies.room import room_emit
+from assemblies.selectors import (
+    AttendanceCount,
+    acting_person_for,
+    active_members_of,
+    call_attendance,
+    current_call,
+    item_is_secret,
+)
+from assemblies.services._common import (
+    audit,
+    current,
+    lock_assembly,
+    require_board,
+    require_status,
+)
+from assemblies.services.elections import election_declare
+from core.errors import DomainError, InvalidInput
+from deliberation.sanitize import html_to_text
+from governance.models import Person
+from voting import selectors as voting_selectors
+from voting import services as voting
+from voting.models import ResolutionChoice, Vote, VoteMethod, VoteStatus
+
+
+def _vote_for(
+    actor: Person,
+    assembly: Assembly,
+    item: AgendaItem,
+    resolution: Resolution,
+    *,
+    is_secret: bool,
+    now: dt.datetime,
+) -> Vote:
+    text = ""
+    if item.text:
+        text = html_to_text(item.text)
+    vote = voting.vote_create(
+        actor=actor,
+        cooperative=assembly.cooperative,
+        method=VoteMethod.RESOLUTION,
+        proposal=item.proposal if item.kind == ItemKind.RESOLUTION else None,
+        title=resolution.title,
+        description=text,
+        decision_kind=assembly.kind,
+        is_secret=is_secret,
+        results_live=assembly.results_live and not is_secret,
+        allow_change=True,
+        quorum_call=assembly.current_call,
+    )
+    return voting.vote_open(actor=actor, vote=vote, now=now)
+
+
+def _carry_in(
+    assembly: Assembly, resolution: Resolution, vote: Vote, count: AttendanceCount, now: dt.datetime
+) -> dict[str, Any]:
+    """Bring the assembly's proxies and postal ballots into a resolution's vote.
+
+    Each goes through the voting services in the name of the member who signed it (the
+    member, or a representative of the legal person): a proxy whose holder attends
+    becomes a proxy on this vote; a proxy without holder is cast by the chair's rule
+    (for the board's resolutions, against the others); a postal ballot is cast as filled
+    in. A member who attends votes in person instead. Failures are counted, not fatal.
+    """
+    carried: dict[str, Any] = {"proxies": 0, "blank_proxies": 0, "postal": 0, "failed": []}
+    proxies = (
+        AssemblyProxy.objects.filter(assembly=assembly, revoked_at__isnull=True)
+        .select_related("principal", "principal__person", "given_by")
+        .order_by("id")
+    )
+    for proxy in proxies:
+        if proxy.principal_id not in count.represented_ids:
+            continue
+        person = acting_person_for(proxy.principal, proxy.given_by)
+        try:
+            if person is None:
+                raise DomainError(code="no_representative")
+            if proxy.holder_id is None:
+                choice = (
+                    ResolutionChoice.FOR if resolution.board_backed else ResolutionChoice.AGAINST
+                )
+                voting.ballot_cast(
+                    actor=person, vote=vote, choice=choice, member_id=proxy.principal_id, now=now
+                )
+                carried["blank_proxies"] += 1
+            else:
+                voting.proxy_give(
+                    actor=person,
+                    vote=vote,
+                    holder_id=proxy.holder_id,
+                    principal_id=proxy.principal_id,
+                )
+                carried["proxies"] += 1
+        except DomainError as exc:
+            carried["failed"].append(
+                {"kind": "proxy", "member_id": proxy.principal_id, "code": exc.code}
+            )
+    postal = (
+        PostalVote.objects.select_for_update(of=("self",))
+        .filter(resolution=resolution, counted_at__isnull=True)
+        .select_related("member", "member__person", "submitted_by")
+        .order_by("id")
+    )
+    for ballot in postal:
+        if ballot.member_id not in count.postal_ids:
+            continue
+        person = acting_person_for(ballot.member, ballot.submitted_by)
+        try:
+            if person is None:
+                raise DomainError(code="no_representative")
+            voting.ballot_cast(
+                actor=person, vote=vote, choice=ballot.choice, member_id=ballot.member_id, now=now
+            )
+        except DomainError as exc:
+            ballot.count_error = exc.code
+            carried["failed"].append(
+                {"kind": "postal", "member_id": ballot.member_id, "code": exc.code}
+            )
+        else:
+            ballot.counted_at = now
+            carried["postal"] += 1
+            if vote.is_secret:
+                # The box now holds the choice without the voter; keeping it here would
+                # keep the link a secret ballot must not have.
+                ballot.choice = ""
+                ballot.is_sealed = True
+        ballot.save(update_fields=["counted_at", "choice", "is_sealed", "count_error"])
+    return carried
+
+
+@transaction.atomic
+def item_open(*, actor: Person, item: AgendaItem, now: dt.datetime | None = None) -> AgendaItem:
+    """The chair opens the next point: for a resolution its vote, for an election one vote
+    per candidate, each on the current roll and rules with the quorum of this call.
+
+    One point at a time. Proxies and postal ballots are carried into each vote; the
+    attendance at this moment is recorded on each resolution. Locks the assembly row;
+    audits; pushes the opening and the turnout to the room.
+    """
+    assembly = lock_assembly(item.assembly_id)
+    require_board(actor, assembly)
+    now = current(now)
+    require_status(assembly, AssemblyStatus.IN_SESSION)
+    item = AgendaItem.objects.select_for_update().get(pk=item.pk)
+    if item.status != ItemStatus.PENDING:
+        raise ItemStateError(message=_("This point has already been taken."))
+    if AgendaItem.objects.filter(assembly=assembly, status=ItemStatus.OPEN).exists():
+        raise AnotherItemOpen()
+    resolutions = list(item.resolutions.select_related("candidate").order_by("id"))
+    if item.kind == ItemKind.ELECTION and not resolutions:
+        raise ItemStateError(code="no_candidates", message=_("The election has no candidate."))
+    call = current_call(assembly)
+    count = call_attendance(assembly, call)
+    secret = item_is_secret(assembly, item)
+    opened = []
+    for resolution in resolutions:
+        vote = _vote_for(actor, assembly, item, resolution, is_secret=secret, now=now)
+        resolution.vote = vote
+        resolution.attendance = count.as_dict()
+        resolution.carried = _carry_in(assembly, resolution, vote, count, now)
+        resolution.save(update_fields=["vote", "attendance", "carried"])
+        opened.append(
+            {
+                "resolution_id": resolution.pk,
+                "vote_id": vote.pk,
+                "title": resolution.title,
+                "is_secret": vote.is_secret,
+                "carried": resolution.carried,
+                "turnout": voting_selectors.vote_turnout(vote),
+            }
+        )
+    item.status = ItemStatus.OPEN
+    item.opened_at = now
+    item.save(update_fields=["status", "opened_at"])
+    audit(
+        actor,
+        "assembly.item_opened",
+        assembly,
+        item,
+        position=item.position,
+        resolutions=[{k: o[k] for k in ("resolution_id", "vote_id", "carried")} for o in opened],
+    )
+    room_emit(
+        assembly=assembly,
+        type=events.ROOM_ITEM_OPENED,
+        data={
+            "item_id": item.pk,
+            "position": item.position,
+            "kind": item.kind,
+            "title": item.title,
+            "attendance": count.as_dict(),
+            "resolutions": opened,
+        },
+    )
+    return item
+
+
+@transaction.atomic
+def item_close(*, actor: Person, item: AgendaItem, now: dt.datetime | None = None) -> AgendaItem:
+    """The chair closes the open point: each vote is tallied under its frozen rules and its
+    decision stored by the voting app; an election then declares who is elected. Locks the
+    assembly row; audits; pushes the results to the room."""
+    assembly = lock_assembly(item.assembly_id)
+    require_board(actor, assembly)
+    now = current(now)
+    require_status(assembly, AssemblyStatus.IN_SESSION)
+    item = AgendaItem.objects.select_for_update().get(pk=item.pk)
+    if item.status != ItemStatus.OPEN:
+        raise ItemStateError(message=_("Only the open point can be closed."))
+    results = []
+    for resolution in item.resolutions.select_related("vote").order_by("id"):
+        if resolution.vote is None or resolution.vote.status != VoteStatus.OPEN:
+            continue
+        decision = voting.vote_close(actor=actor, vote=resolution.vote, now=now)
+        results.append(
+            {
+                "resolution_id": resolution.pk,
+                "vote_id": resolution.vote.pk,
+                "decision_id": decision.pk,
+                "outcome": decision.outcome,
+                "adopted": decision.adopted,
+                "explanation": decision.explanation,
+                "audit_hash": decision.audit_hash,
+                "result": decision.result,
+            }
+        )
+    item.status = ItemStatus.CLOSED
+    item.closed_at = now
+    item.save(update_fields=["status", "closed_at"])
+    audit(
+        actor,
+        "assembly.item_closed",
+        assembly,
+        item,
+        position=item.position,
+        decisions=[
+            {k: r[k] for k in ("resolution_id", "decision_id", "outcome", "audit_hash")}
+            for r in results
+        ],
+    )
+    room_emit(
+        assembly=assembly,
+        type=events.ROOM_ITEM_CLOSED,
+        data={"item_id": item.pk, "position": item.position, "results": results},
+    )
+    if item.kind == ItemKind.ELECTION:
+        election_declare(actor=actor, item=item, now=now)
+    return item
+
+
+@transaction.atomic
+def assembly_ballot_cast(
+    *,
+    actor: Person,
+    resolution: Resolution,
+    choice: Any,
+    member_id: int | None = None,
+    on_behalf_of: int | None = None,
+    receipt: str | None = None,
+    now: dt.datetime | None = None,
+) -> voting.CastResult:
+    """Cast in the assembly's booth, the same for members in the room and remotely.
+
+    The voter (or, with `on_behalf_of`, the proxy holder) must be signed in to the call;
+    the ballot is then cast by the voting app like any other. Pushes the turnout, and the
+    running result when the assembly shows it, to the room.
+    """
+    resolution = Resolution.objects.select_related("item", "vote").get(pk=resolution.pk)
+    item = resolution.item
+    assembly = Assembly.objects.select_related("cooperative").get(pk=item.assembly_id)
+    now = current(now)
+    if (
+        assembly.status != AssemblyStatus.IN_SESSION
+        or item.status != ItemStatus.OPEN
+        or resolution.vote is None
+    ):
+        raise ItemStateError(
+            code="resolution_not_open", message=_("This resolution is not open for voting.")
+        )
+    call = current_call(assembly)
+    own = {m.pk for m in active_members_of(assembly.cooperative, actor)}
+    attending = set(
+        Attendance.objects.filter(
+            call=call, member_id__in=own, checked_out_at__isnull=True
+        ).values_list("member_id", flat=True)
+    )
+    if member_id is not None:
+        if member_id not in own:
+            raise NotAttending(message=_("You do not act for this member."))
+        voter = member_id
+    elif len(attending) == 1:
+        voter = next(iter(attending))
+    elif not attending:
+        raise NotAttending()
+    else:
+        raise InvalidInput(
+            code="member_required",
+            message=_("You act for several members: say for which one (member_id)."),
+        )
+    if voter not in attending:
+        raise NotAttending()
+    result = voting.ballot_cast(
+        actor=actor,
+        vote=resolution.vote,
+        choice=choice,
+        member_id=voter,
+        on_behalf_of=on_behalf_of,
+        receipt=receipt,
+        now=now,
+    )
+    vote = result.vote
+    data: dict[str, Any] = {
+        "resolution_id": resolution.pk,
+        "turnout": voting_selectors.vote_turnout(vote),
+    }
+    room_emit(assembly=assembly, type=events.ROOM_TURNOUT, data=data)
+    if vote.results_live and not vote.is_secret:
+        room_emit(
+            assembly=assembly,
+            type=events.ROOM_PARTIAL_RESULTS,
+            data={
+                "resolution_id": resolution.pk,
+                "result": voting_selectors.vote_tally(vote).result,
+            },
+        )
+    return result

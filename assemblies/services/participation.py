@@ -1,0 +1,395 @@
+"""Taking part: proxies for the whole assembly, postal votes, and check-in per call."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from typing import Any
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from assemblies import events
+from assemblies.errors import (
+    AssemblyStateError,
+    AttendanceError,
+    NotAMember,
+    PostalVoteError,
+    ProxyError,
+)
+from assemblies.models import (
+    BEFORE_MEETING_STATUSES,
+    Assembly,
+    AssemblyProxy,
+    AssemblyStatus,
+    Attendance,
+    AttendanceMode,
+    CallStatus,
+    ItemKind,
+    ItemStatus,
+    PostalVote,
+    Resolution,
+)
+from assemblies.room import room_emit
+from assemblies.selectors import (
+    acting_person_for,
+    active_members_of,
+    assembly_roll,
+    call_attendance,
+    current_call,
+    resolution_is_secret,
+)
+from assemblies.services._common import audit, current, is_board, lock_assembly
+from core.errors import InvalidInput, NotFound
+from governance.models import Member, Person
+from governance.selectors import decision_rules
+from voting.models import ResolutionChoice
+
+# Members sign in from this long before the time of the call.
+CHECK_IN_OPENS = dt.timedelta(hours=3)
+
+
+def _member_for(
+    actor: Person, assembly: Assembly, member_id: int | None, *, board_may: bool
+) -> tuple[Member, bool]:
+    """The member the actor acts for here, and whether the board records it for them (a
+    paper form): the board may name any member with a vote, others only their own."""
+    own = active_members_of(assembly.cooperative, actor)
+    if member_id is None:
+        if len(own) == 1:
+            return own[0], False
+        if not own:
+            raise NotAMember()
+        raise InvalidInput(
+            code="member_required",
+            message=_("You act for several members: say for which one (member_id)."),
+            details={"members": [{"id": m.pk, "name": m.name} for m in own]},
+        )
+    for member in own:
+        if member.pk == member_id:
+            return member, False
+    if board_may and is_board(actor, assembly):
+        named = Member.objects.filter(pk=member_id, cooperative=assembly.cooperative).first()
+        if named is not None and member_id in assembly_roll(assembly.cooperative).member_college:
+            return named, True
+    raise NotAMember(
+        message=_("This member has no vote in this assembly, or you do not act for it.")
+    )
+
+
+def _require_before_meeting(assembly: Assembly, what: str) -> None:
+    if assembly.status not in BEFORE_MEETING_STATUSES:
+        raise AssemblyStateError(
+            message=_("%(what)s are taken from the convocation until the meeting opens.")
+            % {"what": what},
+            details={"status": assembly.status},
+        )
+
+
+@transaction.atomic
+def assembly_proxy_give(
+    *,
+    actor: Person,
+    assembly: Assembly,
+    holder_id: int | None,
+    principal_id: int | None = None,
+    now: dt.datetime | None = None,
+) -> AssemblyProxy:
+    """Give a proxy for the whole assembly to another member, or with no holder (the chair
+    then votes for the board's resolutions and against the others).
+
+    A member gives it for themself (or a legal person they represent); the board records
+    a paper proxy for any member. Refused when the rules forbid proxies, when the holder
+    reached the cap, when the member already gave one or voted by post. The rules version
+    is the one the assembly was convened under. Locks the assembly row; audited.
+    """
+    assembly = lock_assembly(assembly.pk)
+    now = current(now)
+    _require_before_meeting(assembly, _("Proxies"))
+    assert assembly.rules_version is not None
+    rules = decision_rules(assembly.rules_version, assembly.kind)
+    if not rules.proxies_allowed:
+        raise ProxyError(
+            code="proxies_not_allowed",
+            message=_("The rules of this cooperative do not allow proxies."),
+        )
+    principal, on_paper = _member_for(actor, assembly, principal_id, board_may=True)
+    roll = assembly_roll(assembly.cooperative).member_college
+    if holder_id is not None:
+        if holder_id == principal.pk:
+            raise InvalidInput(code="proxy_to_self", message=_("A proxy goes to another member."))
+        if holder_id not in roll:
+            raise InvalidInput(
+                code="holder_not_member",
+                message=_("The holder of a proxy must be a member with a vote."),
+            )
+    live = AssemblyProxy.objects.filter(assembly=assembly, revoked_at__isnull=True)
+    if live.filter(principal=principal).exists():
+        raise ProxyError(
+            code="proxy_exists",
+            message=_("This member already gave a proxy for this assembly; revoke it first."),
+        )
+    if PostalVote.objects.filter(assembly=assembly, member=principal).exists():
+        raise ProxyError(
+            code="voted_by_post",
+            message=_("This member already voted by post; a proxy cannot be added."),
+        )
+    if holder_id is not None and rules.proxy_cap is not None:
+        held = live.filter(holder_id=holder_id).count()
+        if held >= rules.proxy_cap:
+            holder = Member.objects.get(pk=holder_id)
+            raise ProxyError(
+                code="proxy_cap_reached",
+                message=_("%(holder)s already holds %(count)d proxies, the most the rules allow.")
+                % {"holder": holder.name, "count": held},
+                details={"cap": rules.proxy_cap, "held": held},
+            )
+    proxy = AssemblyProxy.objects.create(
+        assembly=assembly,
+        principal=principal,
+        holder_id=holder_id,
+        given_by=actor,
+        on_paper=on_paper,
+        created_at=now,
+    )
+    audit(
+        actor,
+        "assembly.proxy_given",
+        assembly,
+        proxy,
+        principal_id=principal.pk,
+        holder_id=holder_id,
+        on_paper=on_paper,
+    )
+    return proxy
+
+
+@transaction.atomic
+def assembly_proxy_revoke(
+    *, actor: Person, proxy: AssemblyProxy, now: dt.datetime | None = None
+) -> AssemblyProxy:
+    """Withdraw a proxy until the meeting opens; the principal (or the board, for a paper
+    proxy) may. Locks the assembly row; audited."""
+    assembly = lock_assembly(proxy.assembly_id)
+    now = current(now)
+    proxy = AssemblyProxy.objects.select_for_update().get(pk=proxy.pk)
+    mine = {m.pk for m in active_members_of(assembly.cooperative, actor)}
+    if proxy.principal_id not in mine and not is_board(actor, assembly):
+        raise NotFound()
+    _require_before_meeting(assembly, _("Proxies"))
+    if proxy.revoked_at is not None:
+        raise ProxyError(code="proxy_revoked", message=_("This proxy is already revoked."))
+    proxy.revoked_at = now
+    proxy.save(update_fields=["revoked_at"])
+    audit(
+        actor,
+        "assembly.proxy_revoked",
+        assembly,
+        proxy,
+        principal_id=proxy.principal_id,
+        holder_id=proxy.holder_id,
+    )
+    return proxy
+
+
+@transaction.atomic
+def postal_vote_submit(
+    *,
+    actor: Person,
+    assembly: Assembly,
+    ballots: Mapping[int, str],
+    member_id: int | None = None,
+    now: dt.datetime | None = None,
+) -> list[PostalVote]:
+    """Record a postal voting form: a choice (for, against, abstain) per resolution.
+
+    Taken from the convocation until the meeting opens, and kept for a second call with
+    the same agenda. A later form replaces the choices it repeats. The member fills it in
+    (or the board records a paper form). Refused when postal voting is off, or the member
+    gave a proxy. Each ballot is cast into its resolution's vote when the chair opens it.
+    Locks the assembly row; audited without the choices of secret resolutions.
+    """
+    assembly = lock_assembly(assembly.pk)
+    now = current(now)
+    if not assembly.postal_allowed:
+        raise PostalVoteError(
+            code="postal_not_allowed", message=_("Postal voting is not open for this assembly.")
+        )
+    _require_before_meeting(assembly, _("Postal votes"))
+    if not ballots:
+        raise InvalidInput(code="ballots_required", message=_("Vote on at least one resolution."))
+    member, on_paper = _member_for(actor, assembly, member_id, board_may=True)
+    if AssemblyProxy.objects.filter(
+        assembly=assembly, principal=member, revoked_at__isnull=True
+    ).exists():
+        raise PostalVoteError(
+            code="proxy_given",
+            message=_("This member gave a proxy for this assembly; revoke it to vote by post."),
+        )
+    resolutions = {
+        r.pk: r
+        for r in Resolution.objects.filter(
+            item__assembly=assembly, pk__in=list(ballots)
+        ).select_related("item")
+    }
+    recorded: list[PostalVote] = []
+    summary: list[dict[str, Any]] = []
+    for resolution_id, choice in ballots.items():
+        resolution = resolutions.get(resolution_id)
+        if resolution is None or resolution.item.kind == ItemKind.INFORMATION:
+            raise InvalidInput(
+                code="unknown_resolution",
+                message=_("Resolution %(id)s is not on this agenda.") % {"id": resolution_id},
+            )
+        if resolution.item.status != ItemStatus.PENDING:
+            raise PostalVoteError(
+                message=_("The vote on “%(title)s” has already opened.")
+                % {"title": resolution.title}
+            )
+        if choice not in ResolutionChoice.values:
+            raise InvalidInput(
+                code="invalid_choice",
+                message=_("Choose one of: %(allowed)s.")
+                % {"allowed": ", ".join(ResolutionChoice.values)},
+                details={"allowed": list(ResolutionChoice.values)},
+            )
+        vote, _created = PostalVote.objects.update_or_create(
+            resolution=resolution,
+            member=member,
+            defaults={
+                "assembly": assembly,
+                "choice": choice,
+                "submitted_by": actor,
+                "on_paper": on_paper,
+                "received_at": now,
+            },
+        )
+        recorded.append(vote)
+        entry: dict[str, Any] = {"resolution_id": resolution.pk}
+        if not resolution_is_secret(assembly, resolution):
+            entry["choice"] = choice
+        summary.append(entry)
+    audit(
+        actor,
+        "assembly.postal_vote_recorded",
+        assembly,
+        member,
+        member_id=member.pk,
+        on_paper=on_paper,
+        ballots=summary,
+    )
+    return recorded
+
+
+@transaction.atomic
+def attendance_check_in(
+    *,
+    actor: Person,
+    assembly: Assembly,
+    mode: str,
+    member_id: int | None = None,
+    now: dt.datetime | None = None,
+) -> Attendance:
+    """Sign a member in to the current call, in the room or remotely.
+
+    The board (at the door, or for the chair) signs in any member with a vote, in either
+    mode; a member signs themself in remotely when the assembly allows remote attendance.
+    A member who voted by post took part that way and cannot sign in. Opens three hours
+    before the call. Locks the assembly row; audits; pushes the new counts to the room.
+    """
+    assembly = lock_assembly(assembly.pk)
+    now = current(now)
+    if assembly.status not in (AssemblyStatus.CONVENED, AssemblyStatus.IN_SESSION):
+        raise AssemblyStateError(message=_("Attendance is taken on the day of a convened call."))
+    call = current_call(assembly)
+    if call.status not in (CallStatus.CONVENED, CallStatus.QUORUM_REACHED):
+        raise AssemblyStateError(message=_("This call is not convened."))
+    if now < call.scheduled_at - CHECK_IN_OPENS:
+        raise AttendanceError(
+            code="check_in_not_open", message=_("Signing in opens three hours before the call.")
+        )
+    if mode not in AttendanceMode.values:
+        raise InvalidInput(code="unknown_mode", message=_("Attend in the room or remotely."))
+    member, for_someone = _member_for(actor, assembly, member_id, board_may=True)
+    board = is_board(actor, assembly)
+    if mode == AttendanceMode.REMOTE and not assembly.remote_allowed:
+        raise AttendanceError(
+            code="remote_not_allowed", message=_("Remote attendance is not open for this assembly.")
+        )
+    if mode == AttendanceMode.PRESENT and not board:
+        raise AttendanceError(
+            code="presence_by_board",
+            message=_(
+                "Presence in the room is recorded by the board at the "
+                "door; sign yourself in remotely instead."
+            ),
+        )
+    if PostalVote.objects.filter(assembly=assembly, member=member).exists():
+        raise AttendanceError(
+            code="voted_by_post", message=_("This member voted by post and cannot also attend.")
+        )
+    if Attendance.objects.filter(call=call, member=member, checked_out_at__isnull=True).exists():
+        raise AttendanceError(
+            code="already_checked_in",
+            message=_("%(member)s is already signed in.") % {"member": member},
+        )
+    person = actor if not for_someone else acting_person_for(member)
+    if person is None:
+        raise AttendanceError(
+            code="no_representative",
+            message=_("This legal person has no representative to attend."),
+        )
+    attendance = Attendance.objects.create(
+        call=call, member=member, mode=mode, person=person, checked_in_by=actor, checked_in_at=now
+    )
+    audit(
+        actor,
+        "assembly.checked_in",
+        assembly,
+        attendance,
+        member_id=member.pk,
+        mode=mode,
+        call=call.number,
+    )
+    _push_attendance(assembly, call)
+    return attendance
+
+
+@transaction.atomic
+def attendance_check_out(
+    *, actor: Person, attendance: Attendance, now: dt.datetime | None = None
+) -> Attendance:
+    """Record that a member left; the member or the board may. Audited; pushes counts."""
+    call = attendance.call
+    assembly = lock_assembly(call.assembly_id)
+    now = current(now)
+    attendance = Attendance.objects.select_for_update().get(pk=attendance.pk)
+    mine = {m.pk for m in active_members_of(assembly.cooperative, actor)}
+    if attendance.member_id not in mine and not is_board(actor, assembly):
+        raise NotFound()
+    if attendance.checked_out_at is not None:
+        raise AttendanceError(
+            code="already_checked_out", message=_("This member has already left.")
+        )
+    if assembly.status not in (AssemblyStatus.CONVENED, AssemblyStatus.IN_SESSION):
+        raise AssemblyStateError(message=_("The meeting is over."))
+    attendance.checked_out_at = max(now, attendance.checked_in_at)
+    attendance.save(update_fields=["checked_out_at"])
+    audit(
+        actor,
+        "assembly.checked_out",
+        assembly,
+        attendance,
+        member_id=attendance.member_id,
+        call=call.number,
+    )
+    _push_attendance(assembly, call)
+    return attendance
+
+
+def _push_attendance(assembly: Assembly, call: Any) -> None:
+    room_emit(
+        assembly=assembly,
+        type=events.ROOM_ATTENDANCE,
+        data=call_attendance(assembly, call).as_dict(),
+    )

@@ -1,0 +1,181 @@
+"""Board elections: candidates, seats, reserved seats, secret ballots, terms on board roles."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from assemblies import services
+from assemblies.errors import ElectionError
+from assemblies.models import AgendaItem, Assembly, Candidate, ItemKind, PostalVote
+from governance import services as governance
+from governance.models import BoardRole, College, Person
+from tests.assemblies.factories import (
+    FIRST_CALL,
+    T0,
+    SmallCoop,
+    cast,
+    check_in,
+    make_assembly,
+    small_coop,
+)
+from voting.models import Ballot, SecretBallot
+
+pytestmark = pytest.mark.django_db
+MINUTE = dt.timedelta(minutes=1)
+
+
+def _election(coop: SmallCoop, **options: object) -> tuple[Assembly, AgendaItem]:
+    assembly = make_assembly(coop.cooperative, chair=coop.chair, resolutions=[])
+    item = services.agenda_item_add(
+        actor=coop.chair,
+        assembly=assembly,
+        kind=ItemKind.ELECTION,
+        title="Board election",
+        **options,
+    )  # type: ignore[arg-type]
+    return assembly, item
+
+
+def _stand(item: AgendaItem, people: list[Person]) -> list[Candidate]:
+    return [services.candidate_add(actor=person, item=item, now=T0) for person in people]
+
+
+def test_the_set_up_of_an_election_is_checked():
+    coop = small_coop()
+    users = College.objects.get(cooperative=coop.cooperative, name="Users")
+    assembly = make_assembly(coop.cooperative, chair=coop.chair, resolutions=[])
+    with pytest.raises(ElectionError) as refused:
+        services.agenda_item_add(
+            actor=coop.chair,
+            assembly=assembly,
+            kind="election",
+            title="Board",
+            seats=2,
+            term_years=7,
+        )
+    assert refused.value.code == "board_term_too_long"
+    with pytest.raises(ElectionError) as refused:
+        services.agenda_item_add(
+            actor=coop.chair,
+            assembly=assembly,
+            kind="election",
+            title="Board",
+            seats=1,
+            reserved=[(users, 2)],
+        )
+    assert refused.value.code == "reserved_exceeds_seats"
+    item = services.agenda_item_add(
+        actor=coop.chair, assembly=assembly, kind="election", title="Board", seats=2
+    )
+    assert item.election.term_years == 6
+    outsider = Person.objects.create(username="outsider")
+    with pytest.raises(ElectionError) as refused:
+        services.candidate_add(actor=outsider, item=item, now=T0)
+    assert refused.value.code == "candidate_not_member"
+    worker = coop.people["Workers"][0]
+    services.candidate_add(actor=worker, item=item, now=T0)
+    with pytest.raises(ElectionError) as refused:
+        services.candidate_add(actor=coop.chair, item=item, person=worker, now=T0)
+    assert refused.value.code == "already_candidate"
+
+
+def test_reserved_seats_go_to_their_college_first_then_the_best_supported():
+    coop = small_coop()
+    users_college = College.objects.get(cooperative=coop.cooperative, name="Users")
+    assembly, item = _election(coop, seats=2, term_years=4, reserved=[(users_college, 1)])
+    worker, supplier, user, rejected = (
+        coop.people["Workers"][0],
+        coop.people["Suppliers"][0],
+        coop.people["Users"][0],
+        coop.people["Workers"][1],
+    )
+    candidates = _stand(item, [worker, supplier, user, rejected])
+    services.assembly_convene(actor=coop.chair, assembly=assembly, now=T0)
+    check_in(assembly, coop.everyone, at=FIRST_CALL, by=coop.chair)
+    services.assembly_open(actor=coop.chair, assembly=assembly, now=FIRST_CALL)
+    services.item_open(actor=coop.chair, item=item, now=FIRST_CALL + MINUTE)
+    by_person = {c.person_id: c.resolution for c in Candidate.objects.filter(election__item=item)}
+    voters = coop.everyone
+    # Worker: all for; supplier: 12 for, 4 against; user: 9 for, 7 against (adopted, but the
+    # lowest of the three); the last candidate: all against.
+    for n, username in enumerate(voters):
+        at = FIRST_CALL + 2 * MINUTE
+        cast(by_person[worker.pk], username, "for", at=at)
+        cast(by_person[supplier.pk], username, "for" if n < 12 else "against", at=at)
+        cast(by_person[user.pk], username, "for" if n % 16 < 9 else "against", at=at)
+        cast(by_person[rejected.pk], username, "against", at=at)
+    services.item_close(actor=coop.chair, item=item, now=FIRST_CALL + 3 * MINUTE)
+
+    elected = {c.person_id: c.elected for c in Candidate.objects.filter(election__item=item)}
+    assert elected == {worker.pk: True, supplier.pk: False, user.pk: True, rejected.pk: False}
+    item.election.refresh_from_db()
+    assert item.election.declared_at is not None
+    for person in (worker, user):
+        role = BoardRole.objects.get(
+            cooperative=coop.cooperative, person=person, revoked_at__isnull=True
+        )
+        assert role.role == "director"
+        assert role.started_on == dt.date(2027, 3, 17)
+        assert role.term_ends_on == dt.date(2031, 3, 17)
+    assert not BoardRole.objects.filter(person=supplier).exists()
+    assert len(candidates) == 4
+
+
+def test_a_secret_election_keeps_no_link_between_voter_and_choice():
+    coop = small_coop()
+    assembly, item = _election(coop, seats=1, is_secret=True)
+    postal_voter = coop.people["Users"][3]
+    (candidate,) = _stand(item, [coop.people["Workers"][0]])
+    services.assembly_convene(actor=coop.chair, assembly=assembly, now=T0)
+    services.postal_vote_submit(
+        actor=postal_voter,
+        assembly=assembly,
+        ballots={candidate.resolution.pk: "for"},
+        now=T0 + dt.timedelta(days=1),
+    )
+    check_in(
+        assembly,
+        coop.usernames("Workers") + coop.usernames("Suppliers"),
+        at=FIRST_CALL,
+        by=coop.chair,
+    )
+    services.assembly_open(actor=coop.chair, assembly=assembly, now=FIRST_CALL)
+    services.item_open(actor=coop.chair, item=item, now=FIRST_CALL + MINUTE)
+    candidate.resolution.refresh_from_db()
+    vote = candidate.resolution.vote
+    assert vote.is_secret is True
+    # The postal ballot went into the box, and its choice was erased from the form.
+    postal = PostalVote.objects.get(member__person=postal_voter)
+    assert (postal.choice, postal.is_sealed, postal.counted_at is not None) == ("", True, True)
+    for username in coop.usernames("Workers"):
+        cast(candidate.resolution, username, "for", at=FIRST_CALL + 2 * MINUTE)
+    services.item_close(actor=coop.chair, item=item, now=FIRST_CALL + 3 * MINUTE)
+    assert SecretBallot.objects.filter(vote=vote).count() == 5
+    assert not Ballot.objects.filter(vote=vote).exists()
+    assert Candidate.objects.get(pk=candidate.pk).elected is True
+
+
+def test_the_chair_re_elected_keeps_the_seat_until_the_board_renews_the_term():
+    coop = small_coop()
+    chair_member = governance.membership_apply(
+        actor=coop.chair,
+        cooperative=coop.cooperative,
+        category=coop.cooperative.categories.first(),
+        college=College.objects.get(cooperative=coop.cooperative, name="Workers"),
+    )
+    governance.membership_admit(actor=coop.chair, membership=chair_member)
+    assembly, item = _election(coop, seats=1)
+    (candidate,) = _stand(item, [coop.chair])
+    sitting = BoardRole.objects.get(person=coop.chair, revoked_at__isnull=True)
+    services.assembly_convene(actor=coop.chair, assembly=assembly, now=T0)
+    check_in(assembly, coop.usernames("Workers"), at=FIRST_CALL, by=coop.chair)
+    services.assembly_open(actor=coop.chair, assembly=assembly, now=FIRST_CALL)
+    services.item_open(actor=coop.chair, item=item, now=FIRST_CALL + MINUTE)
+    for username in coop.usernames("Workers"):
+        cast(candidate.resolution, username, "for", at=FIRST_CALL + 2 * MINUTE)
+    services.item_close(actor=coop.chair, item=item, now=FIRST_CALL + 3 * MINUTE)
+    candidate.refresh_from_db()
+    assert candidate.elected is True and candidate.board_role_id == sitting.pk
+    assert BoardRole.objects.filter(person=coop.chair, revoked_at__isnull=True).count() == 1

@@ -1,0 +1,50 @@
+"""Reads issue a number of queries that does not grow with the agenda or the attendance."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from rest_framework.test import APIClient
+
+from assemblies import services
+from assemblies.models import ItemKind
+from tests.assemblies.factories import FIRST_CALL, T0, check_in, make_assembly, small_coop
+
+pytestmark = pytest.mark.django_db
+
+
+def _queries(client: APIClient, path: str) -> int:
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(path).status_code == 200
+    return len(captured)
+
+
+def _assembly(coop: Any, points: int, attending: int) -> Any:
+    assembly = make_assembly(
+        coop.cooperative, chair=coop.chair, resolutions=[f"Resolution {n}" for n in range(points)]
+    )
+    election = services.agenda_item_add(
+        actor=coop.chair, assembly=assembly, kind=ItemKind.ELECTION, title="Board", seats=2
+    )
+    for person in coop.people["Workers"][:points]:
+        services.candidate_add(actor=person, item=election, now=T0)
+    services.assembly_convene(actor=coop.chair, assembly=assembly, now=T0)
+    check_in(assembly, coop.everyone[:attending], at=FIRST_CALL, by=coop.chair)
+    return assembly
+
+
+def test_detail_and_lists_do_not_grow_with_rows():
+    coop = small_coop()
+    small = _assembly(coop, points=1, attending=2)
+    large = _assembly(coop, points=4, attending=12)
+    client = APIClient()
+    client.force_authenticate(coop.chair)
+    for suffix in ("", "attendance/", "convocations/", "proxies/", "postal-votes/", "events/"):
+        few = _queries(client, f"/api/v1/assemblies/{small.pk}/{suffix}")
+        many = _queries(client, f"/api/v1/assemblies/{large.pk}/{suffix}")
+        assert many == few, suffix
+    listing = f"/api/v1/cooperatives/{coop.cooperative.slug}/assemblies/"
+    assert _queries(client, listing) <= 12
