@@ -1,5 +1,113 @@
-"""Routes of the frontend app."""
+"""Routes of the pages: sign-in, members' pages, proposals, votes, board pages."""
 
-from django.urls import URLPattern, URLResolver
+from django.contrib.auth import views as auth_views
+from django.urls import URLPattern, URLResolver, path
 
-urlpatterns: list[URLPattern | URLResolver] = []
+from frontend.views import board_people, board_statutes, pages, proposals, voting, webhooks
+
+app_name = "frontend"
+
+coop = "c/<slug:slug>/"
+proposal = "proposals/<int:pk>/"
+vote = "votes/<int:pk>/"
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("", pages.home, name="home"),
+    path(
+        "accounts/login/",
+        auth_views.LoginView.as_view(
+            template_name="frontend/login.html", redirect_authenticated_user=True
+        ),
+        name="login",
+    ),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("organisations/", pages.territory, name="territory"),
+    path("notifications/", pages.notifications, name="notifications"),
+    path(coop, pages.cooperative_home, name="cooperative"),
+    # Proposals and their debate.
+    path(coop + "proposals/", proposals.proposal_list, name="proposals"),
+    path(proposal, proposals.proposal_detail, name="proposal"),
+    path(proposal + "live/<str:part>/", proposals.proposal_live_part, name="proposal_live_part"),
+    path(proposal + "versions/<int:number>/", proposals.proposal_version, name="proposal_version"),
+    path(proposal + "comments/", proposals.comment_post, name="comment_post"),
+    path(
+        proposal + "comments/<int:comment_id>/", proposals.comment_fragment, name="comment_fragment"
+    ),
+    path(
+        proposal + "comments/<int:comment_id>/<str:action>/",
+        proposals.comment_act,
+        name="comment_act",
+    ),
+    path(proposal + "amendments/", proposals.amendment_propose, name="amendment_propose"),
+    path(
+        proposal + "amendments/<int:amendment_id>/<str:action>/",
+        proposals.amendment_act,
+        name="amendment_act",
+    ),
+    path(proposal + "vote/", voting.proposal_vote_create, name="proposal_vote_create"),
+    path(proposal + "<str:action>/", proposals.proposal_act, name="proposal_act"),
+    # Votes.
+    path(coop + "votes/", voting.vote_list, name="votes"),
+    path(vote, voting.booth, name="vote"),
+    path(vote + "results/", voting.results, name="vote_results"),
+    path(vote + "box/", voting.box, name="vote_box"),
+    path(vote + "proxies/", voting.proxy_give, name="proxy_give"),
+    path(vote + "proxies/<int:proxy_id>/revoke/", voting.proxy_revoke, name="proxy_revoke"),
+    path(vote + "objections/", voting.objection_raise, name="objection_raise"),
+    path(vote + "objections/<int:objection_id>/", voting.objection_decide, name="objection_decide"),
+    path(vote + "<str:action>/", voting.vote_act, name="vote_act"),
+    # Board pages.
+    path(coop + "board/colleges/", board_statutes.colleges, name="board_colleges"),
+    path(coop + "board/rules/", board_statutes.rules, name="board_rules"),
+    path(
+        coop + "board/rules/composition/",
+        board_statutes.rules_composition,
+        name="board_rules_composition",
+    ),
+    path(coop + "board/members/", board_people.members, name="board_members"),
+    path(
+        coop + "board/members/<int:pk>/admit/",
+        board_people.membership_admit,
+        name="membership_admit",
+    ),
+    path(
+        coop + "board/members/<int:pk>/refuse/",
+        board_people.membership_refuse,
+        name="membership_refuse",
+    ),
+    path(
+        coop + "board/members/<int:pk>/move/", board_people.membership_move, name="membership_move"
+    ),
+    path(coop + "board/members/<int:pk>/end/", board_people.membership_end, name="membership_end"),
+    path(
+        coop + "board/representatives/", board_people.representatives, name="board_representatives"
+    ),
+    path(
+        coop + "board/representatives/<int:member_id>/designate/",
+        board_people.representative_designate,
+        name="representative_designate",
+    ),
+    path(
+        coop + "board/representatives/<int:pk>/revoke/",
+        board_people.representative_revoke,
+        name="representative_revoke",
+    ),
+    path(coop + "board/observers/", board_people.observers, name="board_observers"),
+    path(
+        coop + "board/observers/<int:pk>/revoke/",
+        board_people.observer_revoke,
+        name="observer_revoke",
+    ),
+    path(coop + "board/audit/", board_people.audit, name="board_audit"),
+    path(coop + "board/webhooks/", webhooks.endpoints, name="board_webhooks"),
+    path(coop + "board/webhooks/<int:pk>/", webhooks.endpoint_detail, name="board_webhook"),
+    path(
+        coop + "board/webhooks/<int:pk>/messages/<str:msg_id>/replay/",
+        webhooks.message_replay,
+        name="board_webhook_replay",
+    ),
+    path(
+        coop + "board/webhooks/<int:pk>/<str:action>/",
+        webhooks.endpoint_act,
+        name="board_webhook_act",
+    ),
+]

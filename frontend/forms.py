@@ -1,0 +1,244 @@
+"""Forms of the pages: they parse input; the services decide what is allowed."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from fractions import Fraction
+from typing import Any
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.http import QueryDict
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from core.fields import parse_fraction
+from governance.models import (
+    AbstentionPolicy,
+    DecisionRules,
+    EmptyCollegePolicy,
+    Person,
+    QuorumMode,
+    TallyMethod,
+)
+from governance.services import RULE_FIELDS, CollegeSpec
+from governance.validation import COLLEGES_MAX
+
+COLLEGE_NAME_MAX = 120
+WEIGHT_PLACES = 2
+# A weight is typed as a number of percent; the legal bounds are governance.validation's.
+WEIGHT_INPUT_MAX = Decimal(100)
+
+
+@dataclass
+class CollegeRow:
+    index: int
+    name: str = ""
+    weight: str = ""
+    error: str = ""
+
+    @property
+    def is_blank(self) -> bool:
+        return not self.name.strip() and not self.weight.strip()
+
+
+@dataclass
+class CollegesInput:
+    """The rows of the colleges editor as typed, and what could not even be read."""
+
+    rows: list[CollegeRow]
+    reason: str = ""
+    specs: list[CollegeSpec] = field(default_factory=list)
+
+    @property
+    def has_row_errors(self) -> bool:
+        return any(row.error for row in self.rows)
+
+
+def parse_weight(text: str) -> Decimal:
+    """A weight in percent as typed: "12,5" or "12.5", at most two decimals, 0 to 100."""
+    cleaned = text.strip().replace("\u00a0", "").replace(" ", "").replace(",", ".")
+    cleaned = cleaned.removesuffix("%")
+    try:
+        value = Decimal(cleaned)
+    except InvalidOperation as exc:
+        raise ValueError(_("Enter the weight as a number of percent, such as 25.")) from exc
+    if not value.is_finite() or value < 0 or value > WEIGHT_INPUT_MAX:
+        raise ValueError(_("A weight is a number of percent between 0 and 100."))
+    if value != value.quantize(Decimal(1).scaleb(-WEIGHT_PLACES)):
+        raise ValueError(_("A weight has at most two decimals."))
+    return value
+
+
+def colleges_from_post(data: QueryDict) -> CollegesInput:
+    rows: list[CollegeRow] = []
+    for index in range(COLLEGES_MAX):
+        rows.append(
+            CollegeRow(
+                index,
+                data.get(f"name-{index}", "")[:COLLEGE_NAME_MAX],
+                data.get(f"weight-{index}", "")[:20],
+            )
+        )
+    parsed = CollegesInput(rows=rows, reason=data.get("reason", "").strip()[:300])
+    for row in rows:
+        if row.is_blank:
+            continue
+        if not row.weight.strip():
+            row.error = _("Give this college a weight.")
+            continue
+        try:
+            weight = parse_weight(row.weight)
+        except ValueError as exc:
+            row.error = str(exc)
+            continue
+        parsed.specs.append(CollegeSpec(row.name.strip(), weight))
+    return parsed
+
+
+class FractionFormField(forms.CharField):
+    """An exact fraction typed as "2/3", "0.25" or "25 %"."""
+
+    text_max_length = 32
+
+    def widget_attrs(self, widget: Any) -> dict[str, Any]:
+        return {**super().widget_attrs(widget), "maxlength": str(self.text_max_length)}
+
+    def to_python(self, value: Any) -> Fraction | None:  # type: ignore[override]
+        text = super().to_python(value)
+        if not text:
+            return None
+        if len(text) > self.text_max_length:
+            raise ValidationError(_("Write a fraction such as 2/3."))
+        try:
+            result = parse_fraction(text.replace(",", ".").replace(" ", ""))
+        except ValidationError as exc:
+            raise ValidationError(
+                _(
+                    "Write a fraction such as 2/3, a decimal such as 0.5, or a percentage "
+                    "such as 20 %."
+                )
+            ) from exc
+        if result < 0 or result > 1 or result.denominator > 10_000:
+            raise ValidationError(_("Use a fraction between 0 and 1, such as 2/3."))
+        return result
+
+    def prepare_value(self, value: Any) -> Any:
+        if isinstance(value, Fraction):
+            return f"{value.numerator}/{value.denominator}"
+        return value
+
+
+class DecisionRulesForm(forms.Form):
+    tally_method = forms.ChoiceField(
+        label=gettext_lazy("Weighted tally"), choices=TallyMethod.choices
+    )
+    abstention_policy = forms.ChoiceField(
+        label=gettext_lazy("Abstentions"), choices=AbstentionPolicy.choices
+    )
+    empty_college_policy = forms.ChoiceField(
+        label=gettext_lazy("A college where nobody votes"), choices=EmptyCollegePolicy.choices
+    )
+    quorum_mode = forms.ChoiceField(
+        label=gettext_lazy("Quorum counted"), choices=QuorumMode.choices
+    )
+    quorum_first_call = FractionFormField(
+        label=gettext_lazy("Quorum at the first call"),
+        required=False,
+        help_text=gettext_lazy("For instance 1/5; leave empty for no quorum."),
+    )
+    quorum_second_call = FractionFormField(
+        label=gettext_lazy("Quorum at a later call"),
+        required=False,
+        help_text=gettext_lazy("Leave empty for no quorum."),
+    )
+    majority = FractionFormField(
+        label=gettext_lazy("Majority threshold"), help_text=gettext_lazy("For instance 1/2 or 2/3.")
+    )
+    majority_strict = forms.BooleanField(
+        label=gettext_lazy("Strictly above the threshold (exactly the threshold is not enough)"),
+        required=False,
+    )
+    proxies_allowed = forms.BooleanField(label=gettext_lazy("Proxies allowed"), required=False)
+    proxy_cap = forms.IntegerField(
+        label=gettext_lazy("Most proxies one member may hold"),
+        required=False,
+        min_value=1,
+        max_value=1000,
+        help_text=gettext_lazy("Leave empty for no cap."),
+    )
+    secret_ballot_default = forms.BooleanField(
+        label=gettext_lazy("Secret ballot by default"), required=False
+    )
+    notice_days_first_call = forms.IntegerField(
+        label=gettext_lazy("Notice before the first call (days)"), min_value=0, max_value=365
+    )
+    notice_days_later_call = forms.IntegerField(
+        label=gettext_lazy("Notice before a later call (days)"), min_value=0, max_value=365
+    )
+    legal_reference = forms.CharField(
+        label=gettext_lazy("Legal reference"), required=False, max_length=300
+    )
+    reason = forms.CharField(
+        label=gettext_lazy("Reason for the change"), required=False, max_length=300
+    )
+
+    @classmethod
+    def initial_from(cls, rules: DecisionRules) -> dict[str, Any]:
+        return {name: getattr(rules, name) for name in RULE_FIELDS}
+
+    def changes_from(self, rules: DecisionRules) -> dict[str, Any]:
+        """Only the fields whose value differs from `rules`, for the new version."""
+        return {
+            name: self.cleaned_data[name]
+            for name in RULE_FIELDS
+            if self.cleaned_data[name] != getattr(rules, name)
+        }
+
+
+class PersonField(forms.CharField):
+    """A person named by their user name."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("max_length", 150)
+        kwargs.setdefault("label", gettext_lazy("User name"))
+        super().__init__(**kwargs)
+
+    def clean(self, value: Any) -> Person:  # type: ignore[override]
+        username = super().clean(value).strip()
+        person = Person.objects.filter(username=username, is_active=True).first()
+        if person is None:
+            raise ValidationError(_("Nobody has the user name '%(name)s'.") % {"name": username})
+        return person
+
+
+class PersonForm(forms.Form):
+    person = PersonField()
+
+
+class ObserverForm(forms.Form):
+    person = PersonField()
+    organisation = forms.CharField(
+        label=gettext_lazy("Organisation"), max_length=200, required=False
+    )
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(label=gettext_lazy("Reason"), max_length=300, required=False)
+
+
+class EndMembershipForm(forms.Form):
+    how = forms.ChoiceField(
+        label=gettext_lazy("How it ends"),
+        choices=[
+            ("resigned", gettext_lazy("Resignation")),
+            ("excluded", gettext_lazy("Exclusion")),
+        ],
+    )
+    ended_on = forms.DateField(label=gettext_lazy("End date"), required=False)
+    reason = forms.CharField(label=gettext_lazy("Reason"), max_length=300, required=False)
+
+
+class MoveCollegeForm(forms.Form):
+    college = forms.IntegerField(label=gettext_lazy("College"))

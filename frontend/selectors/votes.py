@@ -1,0 +1,191 @@
+"""Reads for the vote pages: the booth, the result and the rules it applied."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from typing import Any
+
+from governance.models import (
+    AbstentionPolicy,
+    Cooperative,
+    EmptyCollegePolicy,
+    QuorumMode,
+    TallyMethod,
+)
+from governance.permissions import (
+    CooperativeRole,
+)
+from governance.selectors import decision_rules
+from voting import selectors as voting_selectors
+from voting.explain import explain
+from voting.models import (
+    Ballot,
+    ConsentChoice,
+    Decision,
+    ResolutionChoice,
+    Vote,
+    VoteMethod,
+    VoteStatus,
+)
+from voting.permissions import (
+    can_manage_vote,
+    can_read_roll,
+    can_see_box,
+    can_see_open_ballots,
+    can_see_results,
+    vote_visible_queryset,
+)
+
+
+def vote_list(person: Any, cooperative: Cooperative) -> Any:
+    return vote_visible_queryset(person, cooperative).select_related("proposal").order_by("-id")
+
+
+def _current_choices(vote: Vote, entries: list[Any]) -> dict[int, Any]:
+    """The ballot that counts for each of the viewer's roll entries (open ballots only)."""
+    if vote.is_secret or not entries:
+        return {}
+    rows = Ballot.objects.filter(vote=vote, is_current=True, roll_entry__in=entries).values_list(
+        "roll_entry_id", "choice"
+    )
+    return dict(rows)
+
+
+def frozen_rules(vote: Vote) -> Any:
+    """The rules a vote opened with, for its decision kind (none before it opens)."""
+    if vote.rules_version is None:
+        return None
+    return decision_rules(vote.rules_version, vote.decision_kind)
+
+
+def booth(person: Any, vote: Vote, role: CooperativeRole) -> dict[str, Any]:
+    """What the voting booth shows: as whom the viewer votes, their proxies, the options."""
+    part = voting_selectors.participation(vote, person)
+    choices = _current_choices(vote, part.members)
+    for entry in part.members:
+        entry.current_choice = choices.get(entry.pk)  # type: ignore[attr-defined]
+    own = {entry.member_id for entry in part.members}
+    holders: list[Any] = []
+    if vote.status == VoteStatus.OPEN and can_read_roll(role) and part.members:
+        holders = [e for e in voting_selectors.roll_list(vote) if e.member_id not in own]
+    rules = frozen_rules(vote)
+    prefill = choices.get(part.members[0].pk) if len(part.members) == 1 else None
+    context: dict[str, Any] = {
+        "vote": vote,
+        "entries": part.members,
+        "proxies_held": part.proxies_held,
+        "proxies_given": part.proxies_given,
+        "holders": holders,
+        "can_give_proxy": any(not entry.has_voted for entry in part.members),
+        "rules": rules,
+        "options": list(enumerate(vote.options)),
+        "grades": list(enumerate(vote.grades)),
+        "rank_numbers": list(range(1, len(vote.options) + 1)),
+        "prefill": prefill,
+        "prefill_grades": _prefill_grades(vote, prefill),
+        "prefill_ranks": _prefill_ranks(vote, prefill),
+        "can_manage": can_manage_vote(role),
+        "results_visible": can_see_results(vote),
+        "resolution_choices": ResolutionChoice.choices,
+        "consent_choices": ConsentChoice.choices,
+    }
+    if vote.status in (VoteStatus.OPEN, VoteStatus.CLOSED):
+        context["turnout"] = voting_selectors.vote_turnout(vote)
+    if vote.method == VoteMethod.CONSENT:
+        context["objections"] = list(voting_selectors.objection_list(vote))
+        context["own_member_ids"] = own
+    if role.is_board:
+        context["all_proxies"] = list(voting_selectors.proxy_list(vote, person, role))
+    return context
+
+
+def _prefill_grades(vote: Vote, choice: Any) -> dict[int, int]:
+    if vote.method != VoteMethod.MAJORITY_JUDGMENT or not isinstance(choice, dict):
+        return {}
+    index = {grade: i for i, grade in enumerate(vote.grades)}
+    return {i: index[choice[o]] for i, o in enumerate(vote.options) if choice.get(o) in index}
+
+
+def _prefill_ranks(vote: Vote, choice: Any) -> dict[int, int]:
+    if vote.method != VoteMethod.RANKED or not isinstance(choice, list):
+        return {}
+    ranks: dict[int, int] = {}
+    for rank, group in enumerate(choice, start=1):
+        for option in group:
+            if option in vote.options:
+                ranks[vote.options.index(option)] = rank
+    return ranks
+
+
+def results(person: Any, vote: Vote, role: CooperativeRole) -> dict[str, Any]:
+    """The result as stored at the close (or the live partial one), explained in the reader's
+    language, with the rules it applied."""
+    decision = Decision.objects.filter(vote=vote).first()
+    result: dict[str, Any] | None = None
+    if decision is not None:
+        result = decision.result
+    elif vote.status == VoteStatus.OPEN and can_see_results(vote):
+        result = voting_selectors.vote_tally(vote).result
+    context: dict[str, Any] = {
+        "vote": vote,
+        "decision": decision,
+        "result": result,
+        "is_partial": decision is None and result is not None,
+        "explanation": explain(result["explanation_parts"]) if result else "",
+        "rules": frozen_rules(vote),
+        "can_manage": can_manage_vote(role),
+        "box_visible": can_see_box(vote),
+    }
+    context["rules_summary"] = rules_summary(vote, context["rules"], result)
+    if result is not None and can_see_open_ballots(vote, role):
+        context["ballots"] = list(voting_selectors.open_ballot_list(vote)[:500])
+    return context
+
+
+def rules_summary(vote: Vote, rules: Any, result: dict[str, Any] | None) -> list[tuple[str, str]]:
+    """The rules a vote was counted under, in words: its frozen rules version for its kind."""
+    from django.utils.translation import gettext as _
+
+    from frontend.templatetags.collegia import percent_text
+
+    summary = [
+        (_("Kind of decision"), str(vote.get_decision_kind_display())),
+        (_("Way to decide"), str(vote.get_method_display())),
+    ]
+    if vote.rules_version is not None:
+        summary.append((_("Rules version"), str(vote.rules_version.number)))
+    if vote.college_config_version is not None:
+        summary.append((_("Colleges and weights version"), str(vote.college_config_version.number)))
+    if rules is None:
+        return summary
+    if vote.method == VoteMethod.RESOLUTION:
+        threshold = percent_text(Fraction(rules.majority) * 100, 2)
+        majority = (
+            _("more than %(threshold)s of the weighted votes cast")
+            if rules.majority_strict
+            else _("at least %(threshold)s of the weighted votes cast")
+        )
+        summary += [
+            (_("Majority required"), majority % {"threshold": threshold}),
+            (_("Weighted tally"), str(TallyMethod(rules.tally_method).label)),
+            (_("Abstentions"), str(AbstentionPolicy(rules.abstention_policy).label)),
+            (
+                _("A college where nobody votes"),
+                str(EmptyCollegePolicy(rules.empty_college_policy).label),
+            ),
+        ]
+        applied = (result or {}).get("tally", {}).get("empty_college_policy_applied")
+        empty = (result or {}).get("explanation_parts", {}).get("empty_college_names") or []
+        if empty and applied:
+            summary.append((_("Colleges without votes cast"), ", ".join(empty)))
+    quorum = rules.quorum_first_call if vote.quorum_call == 1 else rules.quorum_second_call
+    summary.append((_("Quorum counted"), str(QuorumMode(rules.quorum_mode).label)))
+    summary.append(
+        (
+            _("Quorum required"),
+            percent_text(Fraction(quorum) * 100, 2) if quorum is not None else _("none"),
+        )
+    )
+    if rules.legal_reference:
+        summary.append((_("Legal reference"), rules.legal_reference))
+    return summary

@@ -1,0 +1,115 @@
+"""Template filters of the pages: localized percentages and exact fractions."""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_EVEN, Decimal
+from fractions import Fraction
+from typing import Any
+
+from django import template
+from django.utils import formats
+from django.utils.translation import gettext as _
+
+register = template.Library()
+
+
+def _decimal(value: Any) -> Decimal | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, Fraction):
+        return Decimal(value.numerator) / Decimal(value.denominator)
+    try:
+        return Decimal(str(value))
+    except ArithmeticError:
+        return None
+
+
+def percent_text(value: Any, places: int = 2) -> str:
+    """A number of percent, rounded to `places` decimals, trailing zeros dropped, localized."""
+    number = _decimal(value)
+    if number is None:
+        return ""
+    rounded = number.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_EVEN)
+    normalized = rounded.normalize()
+    if normalized == normalized.to_integral():
+        normalized = normalized.quantize(Decimal(1))
+    decimals = max(0, -normalized.as_tuple().exponent)  # type: ignore[operator]
+    text = formats.number_format(normalized, decimal_pos=decimals, use_l10n=True)
+    # Translators: a percentage; French puts a no-break space before the sign.
+    return _("%(number)s%%") % {"number": text}
+
+
+@register.filter
+def percent(value: Any) -> str:
+    """30 or Decimal("30.00") -> "30 %" (in French) or "30%" (in English)."""
+    return percent_text(value)
+
+
+@register.filter
+def share(value: Any) -> str:
+    """A fraction of one (Fraction(1, 5) or "1/5") as a localized percentage: "20 %"."""
+    number = _decimal(value if not isinstance(value, str) else Fraction(value))
+    if number is None:
+        return ""
+    return percent_text(number * 100)
+
+
+@register.filter
+def fraction(value: Any) -> str:
+    """An exact fraction as "2/3"; whole numbers as themselves."""
+    if value is None or value == "":
+        return ""
+    exact = Fraction(str(value)) if not isinstance(value, Fraction) else value
+    if exact.denominator == 1:
+        return str(exact.numerator)
+    return f"{exact.numerator}/{exact.denominator}"
+
+
+@register.simple_tag
+def result_chart(result: Any) -> str:
+    """The server-rendered SVG chart of a result (see frontend.charts)."""
+    from frontend.charts import result_chart as chart
+
+    return chart(result)
+
+
+@register.filter
+def choice_text(choice: Any, method: str) -> str:
+    """A stored ballot choice in words, for the voter and for open ballots."""
+    from voting.models import ConsentChoice, ResolutionChoice
+
+    if choice is None:
+        return ""
+    if method == "resolution":
+        return str(dict(ResolutionChoice.choices).get(choice, choice))
+    if method == "consent":
+        return str(dict(ConsentChoice.choices).get(choice, choice))
+    if method == "approval":
+        return ", ".join(choice) if choice else _("no option approved")
+    if method == "majority_judgment" and isinstance(choice, dict):
+        return "; ".join(f"{option}: {grade}" for option, grade in choice.items())
+    if method == "ranked" and isinstance(choice, list):
+        return "; ".join(
+            f"{rank}. {' = '.join(group)}" for rank, group in enumerate(choice, start=1)
+        )
+    return str(choice)
+
+
+@register.filter
+def get_item(mapping: Any, key: Any) -> Any:
+    """mapping[key] in a template, or None."""
+    try:
+        return mapping.get(key)
+    except AttributeError:
+        return None
+
+
+@register.simple_tag(takes_context=True)
+def unread_notifications(context: Any) -> int:
+    """How many notices the signed-in person has not read (one query)."""
+    from core.models import Notification
+
+    user = context.get("user")
+    if user is None or not user.is_authenticated:
+        return 0
+    return Notification.objects.filter(person=user, read_at__isnull=True).count()

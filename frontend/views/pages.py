@@ -1,0 +1,62 @@
+"""Member pages: the list of one's cooperatives, a cooperative's home, one's organisations."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse
+
+from core.notifications import notification_mark_read
+from deliberation.selectors import notification_list
+from frontend import selectors as page_selectors
+from frontend.views.common import cooperative_for, page_view, paginate, render_coop
+from governance import selectors
+from governance.validation import composition_warnings
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    """Signed out: what Collegia is; signed in: the cooperatives one takes part in."""
+    entries = (
+        page_selectors.cooperatives_with_roles(request.user)
+        if request.user.is_authenticated
+        else []
+    )
+    return render(request, "frontend/home.html", {"entries": entries, "nav": "home"})
+
+
+@page_view
+def cooperative_home(request: HttpRequest, slug: str) -> HttpResponse:
+    cooperative, role = cooperative_for(request, slug)
+    version = selectors.college_config_current(cooperative)
+    context = {
+        "college_version": version,
+        "weights": list(version.weights.all()) if version else [],
+        "warnings": composition_warnings(cooperative) if role.is_board else [],
+        "acting_for": selectors.members_acting_person(cooperative, request.user),
+        "members_count": selectors.active_roll(cooperative).count(),
+        **page_selectors.cooperative_dashboard(request.user, cooperative, role),
+    }
+    return render_coop(request, "frontend/cooperative.html", cooperative, role, "home", context)
+
+
+@page_view
+def territory(request: HttpRequest) -> HttpResponse:
+    """A representative's view: the cooperatives their organisation takes part in or observes."""
+    rows = page_selectors.representations_of(request.user)
+    return render(request, "frontend/territory.html", {"rows": rows, "nav": "territory"})
+
+
+@page_view
+def notifications(request: HttpRequest) -> HttpResponse:
+    """One's notices (mentions, amendments, stopped webhooks); opening a notice marks it read."""
+    if request.method == "POST":
+        ids = [int(v) for v in request.POST.getlist("id") if v.isdigit()][:200]
+        with transaction.atomic(durable=True):
+            notification_mark_read(person=request.user, ids=ids)
+        target = request.POST.get("next", "")
+        if target.startswith("/") and not target.startswith("//"):
+            return HttpResponseRedirect(target)
+        return HttpResponseRedirect(reverse("frontend:notifications"))
+    page = paginate(request, notification_list(request.user))
+    return render(request, "frontend/notifications.html", {"page": page, "nav": "notifications"})

@@ -1,0 +1,362 @@
+"""Data the browser tests need, built and read inside the browser-test server's process."""
+
+from __future__ import annotations
+
+import itertools
+from typing import Any
+
+from governance import selectors
+from governance.models import Cooperative
+from tests.governance.factories import (
+    PersonFactory,
+    add_legal_member,
+    add_member,
+    chair_of,
+    make_cooperative,
+)
+
+_numbers = itertools.count(1)
+
+
+def _name(prefix: str) -> str:
+    return f"{prefix}{next(_numbers)}"
+
+
+def board_cooperative() -> dict[str, Any]:
+    """A cooperative of four colleges and no members yet, with its chair."""
+    chair = PersonFactory(username=_name("chair"), display_name="Claire Martin")
+    cooperative = make_cooperative(
+        chair=chair,
+        slug=_name("coop-"),
+        weights=(
+            ("Couriers", 30),
+            ("Customers", 30),
+            ("Restaurants", 20),
+            ("Local authorities", 20),
+        ),
+    )
+    return {"slug": cooperative.slug, "chair": chair.username}
+
+
+def colleges_current(slug: str) -> list[list[str]]:
+    cooperative = Cooperative.objects.get(slug=slug)
+    version = selectors.college_config_current(cooperative)
+    assert version is not None
+    return [[w.college.name, f"{w.weight.normalize():f}"] for w in version.weights.all()]
+
+
+def populated_cooperative() -> dict[str, Any]:
+    """A cooperative with members in each college, an applicant, a commune and an observer."""
+    from governance import services
+    from governance.models import CategoryKind
+
+    chair = PersonFactory(username=_name("chair"), display_name="Claire Martin")
+    cooperative = make_cooperative(
+        chair=chair,
+        slug=_name("coop-"),
+        weights=(
+            ("Couriers", 30),
+            ("Customers", 25),
+            ("Restaurants", 25),
+            ("Local authorities", 20),
+        ),
+    )
+    add_member(cooperative, "Couriers", person=chair, kind=CategoryKind.EMPLOYEES)
+    member = PersonFactory(username=_name("lea"), display_name="Léa Petit")
+    add_member(cooperative, "Customers", person=member, kind=CategoryKind.BENEFICIARIES)
+    add_member(cooperative, "Restaurants", kind=CategoryKind.SUPPLIERS)
+    commune = add_legal_member(
+        cooperative, "Local authorities", name="Commune de Villeurbanne", representatives=0
+    )
+    representative = PersonFactory(username=_name("mairie"), display_name="Mairie de Villeurbanne")
+    services.representative_designate(actor=chair, member=commune.member, person=representative)
+    applicant = PersonFactory(username=_name("applicant"), display_name="Nora Applicant")
+    add_member(
+        cooperative, "Customers", person=applicant, kind=CategoryKind.BENEFICIARIES, admit=False
+    )
+    observer = PersonFactory(username=_name("region"), display_name="Région AURA")
+    services.observer_invite(
+        actor=chair_of(cooperative),
+        cooperative=cooperative,
+        person=observer,
+        organisation="Région Auvergne-Rhône-Alpes",
+    )
+    return {
+        "slug": cooperative.slug,
+        "chair": chair.username,
+        "member": member.username,
+        "representative": representative.username,
+        "observer": observer.username,
+        "applicant": applicant.username,
+    }
+
+
+def validation_messages(colleges: list[list[str]]) -> dict[str, list[str]]:
+    """What the server says of these typed rows, in French: the page's parsing, then the law."""
+    from django.http import QueryDict
+    from django.utils import translation
+
+    from frontend.forms import colleges_from_post
+    from governance.validation import validate_college_weights
+
+    data = QueryDict(mutable=True)
+    for index, (name, weight) in enumerate(colleges):
+        data[f"name-{index}"] = name
+        data[f"weight-{index}"] = weight
+    with translation.override("fr"):
+        parsed = colleges_from_post(data)
+        if parsed.has_row_errors:
+            return {"errors": [row.error for row in parsed.rows if row.error], "warnings": []}
+        report = validate_college_weights([(s.name, s.weight) for s in parsed.specs])
+        return {
+            "errors": [p.message for p in report.errors],
+            "warnings": [p.message for p in report.warnings],
+        }
+
+
+def debate_cooperative(
+    *, open_vote: bool = False, secret: bool = False, second_representative: bool = False
+) -> dict[str, Any]:
+    """A cooperative of four colleges with a published proposal; optionally its open vote."""
+    from deliberation import services as deliberation
+    from governance import services
+    from governance.models import CategoryKind
+    from voting import services as voting
+
+    chair = PersonFactory(username=_name("claire"), display_name="Claire Martin")
+    cooperative = make_cooperative(
+        chair=chair,
+        slug=_name("coursiers-"),
+        weights=(
+            ("Couriers", 30),
+            ("Customers", 25),
+            ("Restaurants", 25),
+            ("Local authorities", 20),
+        ),
+    )
+    add_member(cooperative, "Couriers", person=chair, kind=CategoryKind.EMPLOYEES, shares=4)
+    alice = PersonFactory(username=_name("lea"), display_name="Léa Petit")
+    add_member(cooperative, "Customers", person=alice, kind=CategoryKind.BENEFICIARIES, shares=2)
+    bob = PersonFactory(username=_name("karim"), display_name="Karim Benali")
+    add_member(cooperative, "Restaurants", person=bob, kind=CategoryKind.SUPPLIERS, shares=2)
+    commune = add_legal_member(
+        cooperative,
+        "Local authorities",
+        name="Commune de Villeurbanne",
+        representatives=0,
+        shares=2,
+    )
+    mayor = PersonFactory(username=_name("mairie"), display_name="Sophie Adjointe")
+    services.representative_designate(actor=chair, member=commune.member, person=mayor)
+    deputy = None
+    if second_representative:
+        deputy = PersonFactory(username=_name("mairie"), display_name="Marc Conseiller")
+        services.representative_designate(actor=chair, member=commune.member, person=deputy)
+    proposal = deliberation.proposal_create(
+        actor=chair,
+        cooperative=cooperative,
+        title="Tarif des livraisons en 2027",
+        body="<p>Porter le tarif minimum d'une course à 4,50 € au 1er janvier 2027.</p>",
+    )
+    deliberation.proposal_publish(actor=chair, proposal=proposal)
+    vote_id = None
+    if open_vote:
+        vote = voting.vote_create(
+            actor=chair,
+            cooperative=cooperative,
+            proposal=proposal,
+            method="resolution",
+            is_secret=secret,
+        )
+        voting.vote_open(actor=chair, vote=vote)
+        vote_id = vote.pk
+    return {
+        "slug": cooperative.slug,
+        "chair": chair.username,
+        "alice": alice.username,
+        "bob": bob.username,
+        "mayor": mayor.username,
+        "deputy": deputy.username if deputy else None,
+        "proposal": proposal.pk,
+        "vote": vote_id,
+        "commune_member": commune.member_id,
+    }
+
+
+def ballots_of(vote_id: int) -> dict[str, Any]:
+    """How the vote's roll and ballot box stand, per college."""
+    from django.db.models import Count
+
+    from voting.models import Ballot, RollEntry, SecretBallot, Vote
+
+    vote = Vote.objects.get(pk=vote_id)
+    box = (
+        SecretBallot.objects.filter(vote=vote)
+        if vote.is_secret
+        else Ballot.objects.filter(vote=vote, is_current=True)
+    )
+    return {
+        "voted_by_college": dict(
+            RollEntry.objects.filter(vote=vote, has_voted=True)
+            .values_list("vote_college__name")
+            .annotate(n=Count("id"))
+        ),
+        "ballots_by_college": dict(box.values_list("vote_college__name").annotate(n=Count("pk"))),
+        "all_ballots": Ballot.objects.filter(vote=vote).count(),
+        "voted_members": sorted(
+            RollEntry.objects.filter(vote=vote, has_voted=True).values_list(
+                "member__name", flat=True
+            )
+        ),
+    }
+
+
+def showcase() -> dict[str, Any]:
+    """One cooperative with something on every page: a debate, amendments, votes of each
+    method (open and closed, open and secret), a webhook log, an applicant, an observer."""
+    from django.utils import timezone
+
+    from deliberation import services as deliberation
+    from governance.models import CategoryKind, Person
+    from voting import services as voting
+    from webhooks import services as webhooks
+    from webhooks.models import Attempt, MessageStatus
+
+    data = debate_cooperative()
+    cooperative = Cooperative.objects.get(slug=data["slug"])
+    chair = Person.objects.get(username=data["chair"])
+    alice = Person.objects.get(username=data["alice"])
+    bob = Person.objects.get(username=data["bob"])
+    mayor = Person.objects.get(username=data["mayor"])
+    applicant = PersonFactory(username=_name("nora"), display_name="Nora Candidate")
+    add_member(
+        cooperative, "Customers", person=applicant, kind=CategoryKind.BENEFICIARIES, admit=False
+    )
+    observer = PersonFactory(username=_name("region"), display_name="Région AURA")
+    from governance import services
+
+    services.observer_invite(
+        actor=chair,
+        cooperative=cooperative,
+        person=observer,
+        organisation="Région Auvergne-Rhône-Alpes",
+    )
+
+    from deliberation.models import Proposal
+
+    proposal = Proposal.objects.get(pk=data["proposal"])
+    first = deliberation.comment_create(
+        actor=alice,
+        proposal=proposal,
+        stance="for",
+        body="<p>Je soutiens : les coursiers y gagnent.</p>",
+    )
+    deliberation.comment_create(
+        actor=bob,
+        proposal=proposal,
+        parent=first,
+        stance="against",
+        body="<p>Les restaurants paieront plus, @" + alice.username + " ?</p>",
+    )
+    deliberation.reaction_add(actor=chair, comment=first, kind="agree")
+    amendment = deliberation.amendment_propose(
+        actor=bob,
+        proposal=proposal,
+        reason="Un palier intermédiaire",
+        body="<p>Porter le tarif minimum d'une course à 4,20 € au 1er janvier 2027.</p>",
+    )
+    deliberation.amendment_accept(actor=chair, amendment=amendment, note="Compromis")
+    deliberation.amendment_propose(
+        actor=alice,
+        proposal=proposal,
+        body="<p>Porter le tarif minimum d'une course à 4,30 € au 1er janvier 2027.</p>",
+    )
+
+    def poll(method: str, options: list[str], *, secret: bool = False) -> Any:
+        vote = voting.vote_create(
+            actor=chair,
+            cooperative=cooperative,
+            method=method,
+            title=f"Sondage : {method}",
+            decision_kind="advisory",
+            options=options,
+            is_secret=secret,
+        )
+        return voting.vote_open(actor=chair, vote=vote)
+
+    closed = voting.vote_open(
+        actor=chair,
+        vote=voting.vote_create(
+            actor=chair, cooperative=cooperative, method="resolution", proposal=proposal
+        ),
+    )
+    for person, choice in ((chair, "for"), (alice, "for"), (bob, "against"), (mayor, "for")):
+        voting.ballot_cast(actor=person, vote=closed, choice=choice)
+    voting.vote_close(actor=chair, vote=closed)
+
+    judgment = poll("majority_judgment", ["Vélo cargo", "Scooter électrique", "Triporteur"])
+    voting.ballot_cast(actor=alice, vote=judgment, choice={"Vélo cargo": judgment.grades[4]})
+    approval = poll("approval", ["Lyon", "Villeurbanne", "Vaulx-en-Velin"])
+    ranked = poll("ranked", ["Lundi", "Mercredi", "Vendredi"])
+    consent = poll("consent", [])
+    voting.objection_raise(actor=bob, vote=consent, reason="Le calendrier est trop serré.")
+    secret = poll("approval", ["Claire", "Karim", "Léa"], secret=True)
+    receipt = voting.ballot_cast(actor=alice, vote=secret, choice=["Claire"]).receipt
+    voting.ballot_cast(actor=bob, vote=secret, choice=["Karim", "Léa"])
+    voting.vote_close(actor=chair, vote=secret)
+    voting.proxy_give(
+        actor=bob,
+        vote=approval,
+        holder_id=alice.memberships_as_person.get(cooperative=cooperative).pk,
+    )
+
+    endpoint = webhooks.endpoint_create(
+        actor=chair,
+        cooperative=cooperative,
+        url="https://platform.example.org/hooks/collegia",
+        description="Plateforme de livraison",
+    )
+    message = webhooks.endpoint_send_test(actor=chair, endpoint=endpoint)
+    now = timezone.now()
+    Attempt.objects.create(
+        message=message,
+        number=1,
+        started_at=now,
+        status_code=503,
+        duration_ms=41,
+        response_excerpt="Service Unavailable",
+    )
+    message.status = MessageStatus.FAILED
+    message.attempts = 1
+    message.last_status_code = 503
+    message.next_attempt_at = None
+    message.save()
+
+    slug = cooperative.slug
+    return {
+        **data,
+        "observer": observer.username,
+        "closed_vote": closed.pk,
+        "secret_vote": secret.pk,
+        "receipt": receipt,
+        "votes": {
+            "majority_judgment": judgment.pk,
+            "approval": approval.pk,
+            "ranked": ranked.pk,
+            "consent": consent.pk,
+        },
+        "endpoint": endpoint.pk,
+        "board_pages": [
+            f"/c/{slug}/board/{page}/"
+            for page in (
+                "colleges",
+                "rules",
+                "members",
+                "representatives",
+                "observers",
+                "audit",
+                "webhooks",
+            )
+        ]
+        + [f"/c/{slug}/board/webhooks/{endpoint.pk}/"],
+    }

@@ -1,0 +1,114 @@
+"""Two members debate and vote live in Chromium; the board closes; both read the result."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.frontend.conftest import Pages, Site, screenshot
+
+pytestmark = pytest.mark.browser
+
+
+def _wait_live(page: Any) -> None:
+    page.locator("#live-status[data-state='connected']").wait_for()
+
+
+def test_two_members_debate_live_vote_and_read_the_result_by_college(
+    site: Site, pages: Pages
+) -> None:
+    data = site.call("debate_cooperative")
+    proposal_url = f"/proposals/{data['proposal']}/"
+    alice = pages.open(data["alice"])
+    bob = pages.open(data["bob"])
+    for page in (alice, bob):
+        page.goto(proposal_url)
+        _wait_live(page)
+        page.evaluate("window.__notReloaded = true")
+
+    # Léa posts; Karim sees the comment appear without reloading his page.
+    alice.locator("#new-comment").fill("Je suis pour : 4,50 € reste juste pour les coursiers.")
+    alice.locator("#stance-n-for").check()
+    alice.locator("form.comment-form button[type=submit]").click()
+    comment = bob.locator("#comment-list > li.comment").filter(has_text="4,50 € reste juste")
+    comment.wait_for()
+    assert "Léa Petit" in comment.inner_text()
+    assert bob.evaluate("window.__notReloaded === true")
+    # Karim answers in the thread; Léa sees the reply nested under her comment.
+    bob.locator("#comment-list > li.comment .comment-actions details summary").first.click()
+    reply = bob.locator("#comment-list details[open] form")
+    reply.locator("textarea[name=body]").fill("Et pour les restaurants ?")
+    reply.locator("button[type=submit]").click()
+    alice.locator("#comment-list li.comment .replies li.comment").filter(
+        has_text="Et pour les restaurants"
+    ).wait_for()
+    assert alice.evaluate("window.__notReloaded === true")
+    # Presence: each sees two people in the room.
+    alice.locator("#presence").filter(has_text="2").wait_for()
+    screenshot(alice, "proposal-live-desktop")
+
+    # The board opens the vote; the members' pages show it without a reload.
+    board = pages.open(data["chair"])
+    board.on("dialog", lambda dialog: dialog.accept())
+    board.goto(proposal_url)
+    board.locator("#vote details summary").click()
+    board.locator("#vote form button[type=submit]").click()
+    board.locator("#vote form[action$='/open/'] button").click()
+    board.locator("#close-vote").wait_for()
+    for page in (alice, bob):
+        page.locator("#booth-link").wait_for()
+        page.locator("#turnout").wait_for()
+        assert page.evaluate("window.__notReloaded === true")
+
+    # Both vote in the booth.
+    for page, answer in ((alice, "for"), (bob, "against")):
+        page.locator("#booth-link").click()
+        page.locator(f"#choice-ballot-{answer}").check()
+        page.locator("#cast").click()
+        page.locator(".message-success").wait_for()
+        page.goto(proposal_url)
+        _wait_live(page)
+    screenshot(alice, "voting-booth-after-vote-desktop")
+
+    # The board closes the vote; both members see the result link appear, then the result.
+    board.goto(proposal_url)
+    board.locator("#close-vote").click()
+    board.wait_for_url("**/results/")
+    for page in (alice, bob):
+        page.locator("#results-link").wait_for()
+        page.locator("#results-link").click()
+        page.wait_for_url("**/results/")
+        rows = page.locator("#college-breakdown tbody tr")
+        assert rows.count() == 4
+        customers = page.locator("#college-breakdown tbody tr", has_text="Customers")
+        restaurants = page.locator("#college-breakdown tbody tr", has_text="Restaurants")
+        assert customers.locator("td").nth(2).inner_text() == "1"
+        assert customers.locator("td").nth(3).inner_text() == "1"
+        assert restaurants.locator("td").nth(4).inner_text() == "1"
+        assert page.locator("svg.chart").count() == 1
+        assert page.locator("#explanation").inner_text().strip()
+    screenshot(alice, "results-desktop")
+    counts = site.call("ballots_of", vote_id=_vote_id(board))
+    assert counts["ballots_by_college"] == {"Customers": 1, "Restaurants": 1}
+
+
+def _vote_id(page: Any) -> int:
+    return int(page.url.rstrip("/").split("/")[-2])
+
+
+def test_without_javascript_the_debate_reads_and_forms_still_post(site: Site, pages: Pages) -> None:
+    data = site.call("debate_cooperative", open_vote=True)
+    page = pages.open(data["alice"], javascript=False)
+    page.goto(f"/proposals/{data['proposal']}/")
+    assert "4,50" in page.locator(".proposal-text").inner_text()
+    page.locator("#new-comment").fill("Sans JavaScript, le formulaire part quand même.")
+    page.locator("form.comment-form button[type=submit]").click()
+    page.locator(".message-success").wait_for()
+    assert page.locator("#comment-list li.comment", has_text="Sans JavaScript").count() == 1
+    page.goto(f"/votes/{data['vote']}/")
+    page.locator("#choice-ballot-abstain").check()
+    page.locator("#cast").click()
+    page.locator(".message-success").wait_for()
+    counts = site.call("ballots_of", vote_id=data["vote"])
+    assert counts["ballots_by_college"] == {"Customers": 1}

@@ -1,0 +1,186 @@
+"""The voting pages through the test client: the booth of each method, proxies, receipts,
+results with their chart and explanation."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.http import QueryDict
+
+from core.errors import InvalidInput
+from frontend.views.voting import choice_from_post
+from tests.voting.factories import Coop, make_coop, make_observer, make_proposal, make_vote
+from voting.models import Ballot, Proxy, SecretBallot, VoteMethod
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def coop() -> Coop:
+    return make_coop({"Workers": 2, "Users": 2, "Suppliers": 1, "Authorities": 1})
+
+
+def _post(**values: Any) -> QueryDict:
+    data = QueryDict(mutable=True)
+    for key, value in values.items():
+        if isinstance(value, list):
+            data.setlist(key, value)
+        else:
+            data[key] = value
+    return data
+
+
+class _Vote:
+    def __init__(self, method: str, options: list[str] = (), grades: list[str] = ()) -> None:
+        self.method, self.options, self.grades = method, list(options), list(grades)
+
+
+def test_choice_forms_read_into_the_choices_the_service_takes() -> None:
+    assert choice_from_post(_Vote("resolution"), _post(choice="for")) == "for"
+    assert choice_from_post(_Vote("approval", ["A", "B", "C"]), _post(approve=["2", "0", "9"])) == [
+        "A",
+        "C",
+    ]
+    assert choice_from_post(
+        _Vote("majority_judgment", ["A", "B"], ["bad", "good"]),
+        _post(**{"grade-0": "1", "grade-1": "7"}),
+    ) == {"A": "good"}
+    assert choice_from_post(
+        _Vote("ranked", ["A", "B", "C"]), _post(**{"rank-0": "2", "rank-1": "1", "rank-2": "1"})
+    ) == [["B", "C"], ["A"]]
+    with pytest.raises(InvalidInput):
+        choice_from_post(_Vote("ranked", ["A", "B"]), _post())
+    with pytest.raises(InvalidInput):
+        choice_from_post(_Vote("resolution"), _post())
+
+
+@pytest.mark.parametrize(
+    "method,data",
+    [
+        (VoteMethod.RESOLUTION, {"choice": "against"}),
+        (VoteMethod.CONSENT, {"choice": "stand_aside"}),
+        (VoteMethod.APPROVAL, {"approve": ["1"]}),
+        (VoteMethod.MAJORITY_JUDGMENT, {"grade-0": "5", "grade-1": "0", "grade-2": "2"}),
+        (VoteMethod.RANKED, {"rank-0": "1", "rank-2": "2"}),
+    ],
+)
+def test_booth_casts_a_ballot_of_each_method(
+    client: Any, coop: Coop, method: str, data: dict[str, Any]
+) -> None:
+    vote = make_vote(coop, method=method)
+    voter = coop.person("Users")
+    client.force_login(voter)
+    page = client.get(f"/votes/{vote.pk}/")
+    assert page.status_code == 200
+    response = client.post(f"/votes/{vote.pk}/", data)
+    assert response.status_code == 302
+    ballot = Ballot.objects.get(vote=vote, is_current=True)
+    assert ballot.roll_entry.member.person == voter
+    assert ballot.vote_college.name == "Users"
+
+
+def test_booth_tells_an_observer_they_are_not_on_the_roll(client: Any, coop: Coop) -> None:
+    vote = make_vote(coop, proposal=make_proposal(coop, visibility="members_and_observers"))
+    client.force_login(make_observer(coop))
+    page = client.get(f"/votes/{vote.pk}/").content.decode()
+    assert 'id="ballot-form"' not in page
+    response = client.post(f"/votes/{vote.pk}/", {"choice": "for"}, follow=True)
+    assert [m.level_tag for m in response.context["messages"]] == ["error"]
+    assert not Ballot.objects.filter(vote=vote).exists()
+
+
+def test_secret_receipt_is_shown_once_and_found_in_the_published_box(
+    client: Any, coop: Coop
+) -> None:
+    vote = make_vote(coop, method=VoteMethod.APPROVAL, is_secret=True)
+    client.force_login(coop.person("Workers"))
+    answer = client.post(f"/votes/{vote.pk}/", {"approve": ["0"]})
+    assert answer.status_code == 200
+    receipt = answer.context["receipt"]
+    assert receipt and receipt in answer.content.decode()
+    assert receipt not in str(dict(client.session))
+    client.force_login(coop.chair)
+    client.post(f"/votes/{vote.pk}/close/")
+    client.force_login(coop.person("Workers"))
+    found = client.post(f"/votes/{vote.pk}/results/", {"receipt": receipt})
+    assert found.context["receipt_entry"] == SecretBallot.objects.get(vote=vote)
+    missing = client.post(f"/votes/{vote.pk}/results/", {"receipt": "WRONG-CODE"})
+    assert missing.context["receipt_checked"] and missing.context["receipt_entry"] is None
+    assert client.get(f"/votes/{vote.pk}/box/").status_code == 200
+
+
+def test_proxy_is_given_used_in_the_principal_college_and_revocable(
+    client: Any, coop: Coop
+) -> None:
+    vote = make_vote(coop)
+    principal, holder = coop.person("Users"), coop.person("Workers")
+    holder_member = coop.members["Workers"][0].member
+    client.force_login(principal)
+    client.post(f"/votes/{vote.pk}/proxies/", {"holder": holder_member.pk})
+    proxy = Proxy.objects.get(vote=vote, revoked_at__isnull=True)
+    client.post(f"/votes/{vote.pk}/proxies/{proxy.pk}/revoke/")
+    proxy.refresh_from_db()
+    assert proxy.revoked_at is not None
+    client.post(f"/votes/{vote.pk}/proxies/", {"holder": holder_member.pk})
+    proxy = Proxy.objects.get(vote=vote, revoked_at__isnull=True)
+    client.force_login(holder)
+    booth = client.get(f"/votes/{vote.pk}/").content.decode()
+    assert f'name="on_behalf_of" value="{proxy.principal_id}"' in booth
+    client.post(
+        f"/votes/{vote.pk}/",
+        {"choice": "for", "on_behalf_of": proxy.principal_id, "member_id": holder_member.pk},
+    )
+    ballot = Ballot.objects.get(vote=vote, is_current=True)
+    assert (ballot.vote_college.name, ballot.proxy_id) == ("Users", proxy.pk)
+
+
+def test_results_show_the_college_breakdown_chart_and_explanation(client: Any, coop: Coop) -> None:
+    vote = make_vote(coop)
+    from tests.voting.factories import cast
+
+    cast(coop.person("Workers"), vote, "for")
+    cast(coop.person("Users"), vote, "against")
+    client.force_login(coop.person("Users"))
+    before = client.get(f"/votes/{vote.pk}/results/")
+    assert before.context["result"] is None
+    client.force_login(coop.chair)
+    client.post(f"/votes/{vote.pk}/close/")
+    page = client.get(f"/votes/{vote.pk}/results/", HTTP_ACCEPT_LANGUAGE="en")
+    body = page.content.decode()
+    decision = vote.decision
+    assert page.context["explanation"] == decision.explanation
+    assert '<svg class="chart"' in body and 'role="img"' in body
+    assert "url(#fill-hatch)" in body, "against is drawn with a pattern, not a colour only"
+    assert "For 100%" in body and "Against 100%" in body
+    assert body.count('<tr data-college="') == 4
+    assert decision.audit_hash in body
+    french = client.get(f"/votes/{vote.pk}/results/", HTTP_ACCEPT_LANGUAGE="fr")
+    assert french.context["explanation"] != decision.explanation
+    assert "Pour 100" in french.content.decode()
+
+
+def test_drafts_are_the_boards_and_only_the_board_opens_and_closes(client: Any, coop: Coop) -> None:
+    vote = make_vote(coop, open_now=False)
+    client.force_login(coop.person("Users"))
+    assert client.get(f"/votes/{vote.pk}/").status_code == 404
+    client.force_login(coop.chair)
+    client.post(f"/votes/{vote.pk}/open/")
+    vote.refresh_from_db()
+    assert vote.status == "open"
+    client.force_login(coop.person("Users"))
+    response = client.post(f"/votes/{vote.pk}/close/", follow=True)
+    vote.refresh_from_db()
+    assert vote.status == "open"
+    assert [m.level_tag for m in response.context["messages"]][-1] == "error"
+
+
+def test_board_prepares_a_vote_on_a_proposal(client: Any, coop: Coop) -> None:
+    proposal = make_proposal(coop)
+    client.force_login(coop.chair)
+    client.post(f"/proposals/{proposal.pk}/vote/", {"method": "resolution", "allow_change": "on"})
+    vote = proposal.votes.get()
+    assert (vote.method, vote.status, vote.allow_change) == ("resolution", "draft", True)
+    refused = client.post(f"/proposals/{proposal.pk}/vote/", {"method": "approval"}, follow=True)
+    assert [m.level_tag for m in refused.context["messages"]][-1] == "error"
+    assert proposal.votes.count() == 1
