@@ -1,0 +1,80 @@
+"""The plain-language explanation: the engine's English sentence, translated for readers."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+from django.utils import translation
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from voting import tally
+from voting.explain import explain, explain_en
+from voting.tallying import FrozenCollege, RulesSpec, TallyInput, compute
+
+WEIGHTS = (Fraction(3, 10), Fraction(3, 10), Fraction(1, 5), Fraction(1, 5))
+NAMES = ("Workers", "Users", "Suppliers", "Authorities")
+
+counts = st.tuples(st.integers(0, 6), st.integers(0, 6), st.integers(0, 6))
+rules = st.builds(
+    RulesSpec,
+    tally_method=st.sampled_from(["proportional", "winner_take_all", "per_registered_member"]),
+    abstention_policy=st.sampled_from(["excluded", "counted_against"]),
+    empty_college_policy=st.sampled_from(["redistribute", "count_as_absent", "fail"]),
+    quorum_mode=st.sampled_from(["all_members", "weighted", "per_college"]),
+    quorum=st.sampled_from([None, Fraction(1, 5), Fraction(1, 4), Fraction(1, 2)]),
+    majority=st.sampled_from([Fraction(1, 2), Fraction(2, 3), Fraction(3, 5)]),
+    majority_strict=st.booleans(),
+)
+
+
+def resolution(per_college: list[tuple[int, int, int]], spec: RulesSpec) -> TallyInput:
+    colleges = [
+        FrozenCollege(key=f"c{i}", name=NAMES[i], weight=WEIGHTS[i], eligible=20) for i in range(4)
+    ]
+    rows = []
+    for i, (yes, no, abstain) in enumerate(per_college):
+        rows += [(f"c{i}", "for", yes), (f"c{i}", "against", no), (f"c{i}", "abstain", abstain)]
+    return TallyInput(method="resolution", rules=spec, colleges=colleges, counts=rows)
+
+
+@settings(max_examples=150, deadline=None)
+@given(per_college=st.lists(counts, min_size=4, max_size=4), spec=rules)
+def test_english_explanation_is_the_engines_sentence(
+    per_college: list[tuple[int, int, int]], spec: RulesSpec
+) -> None:
+    data = resolution(per_college, spec)
+    outcome = compute(data)
+    engine = tally.tally_resolution(
+        colleges=[
+            tally.ResolutionCollege(
+                key=c.key, name=c.name, weight=c.weight, eligible=c.eligible, yes=y, no=n, abstain=a
+            )
+            for c, (y, n, a) in zip(data.colleges, per_college, strict=True)
+        ],
+        rules=spec.resolution_rules(),
+    )
+    assert explain_en(outcome.parts) == tally.explain_en(engine)
+
+
+def test_worked_example_reads_as_the_issue_says() -> None:
+    spec = RulesSpec(
+        tally_method="proportional",
+        abstention_policy="excluded",
+        empty_college_policy="redistribute",
+        quorum_mode="all_members",
+        quorum=Fraction(1, 5),
+        majority=Fraction(1, 2),
+        majority_strict=True,
+    )
+    data = resolution([(3, 2, 0), (2, 3, 0), (9, 1, 0), (1, 1, 0)], spec)
+    parts = compute(data).parts
+    assert explain_en(parts) == (
+        "Adopted: 58 % weighted support, ordinary majority above 50 %; "
+        "quorum 27.5 % of 80 members, above 20 %."
+    )
+    with translation.override("fr"):
+        assert explain(parts) == (
+            "Adoptée : 58 % de soutien pondéré, majorité ordinaire au-dessus de 50 % ; "
+            "quorum 27,5 % sur 80 membres, au-dessus de 20 %."
+        )

@@ -1,0 +1,78 @@
+"""The scheduler opens and closes votes on time, without anyone clicking."""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+
+import pytest
+from django.core.management import call_command
+from django.utils import timezone
+
+from core.models import AuditEntry
+from governance.services import rules_update
+from tests.voting.factories import cast, make_coop, make_vote
+from voting import scheduler
+from voting.models import Decision, VoteStatus
+
+pytestmark = pytest.mark.django_db
+
+SMALL = {"Workers": 2, "Users": 1, "Suppliers": 1, "Authorities": 1}
+
+
+def test_tick_opens_due_drafts_and_closes_due_votes() -> None:
+    coop = make_coop(SMALL)
+    now = timezone.now()
+    later = make_vote(
+        coop,
+        open_now=False,
+        opens_at=now + dt.timedelta(hours=1),
+        closes_at=now + dt.timedelta(hours=2),
+    )
+    report = scheduler.tick(now=now)
+    assert report.opened == [] and report.closed == []
+
+    report = scheduler.tick(now=now + dt.timedelta(hours=1))
+    assert report.opened == [later.pk]
+    later.refresh_from_db()
+    assert later.status == VoteStatus.OPEN
+    assert AuditEntry.objects.get(verb="vote.opened", target_id=str(later.pk)).actor is None
+
+    cast(coop.person("Workers"), later, "for", now=now + dt.timedelta(hours=1, minutes=5))
+    report = scheduler.tick(now=now + dt.timedelta(hours=2))
+    assert report.closed == [later.pk]
+    decision = Decision.objects.get(vote=later)
+    assert decision.decided_at == now + dt.timedelta(hours=2)
+    assert scheduler.tick(now=now + dt.timedelta(hours=3)).closed == []
+
+
+def test_vote_that_cannot_open_records_why_and_is_not_retried() -> None:
+    coop = make_coop(SMALL)
+    rules_update(
+        actor=coop.chair,
+        cooperative=coop.cooperative,
+        changes={},
+        block_votes_on_composition_breach=True,
+    )
+    now = timezone.now()
+    vote = make_vote(coop, open_now=False, opens_at=now)
+    report = scheduler.tick(now=now)
+    assert report.failed == [vote.pk]
+    vote.refresh_from_db()
+    assert vote.status == VoteStatus.DRAFT
+    assert "composition" in vote.schedule_error
+    assert scheduler.tick(now=now).failed == []
+
+
+def test_run_forever_stops_when_asked() -> None:
+    stop = threading.Event()
+    stop.set()
+    scheduler.run_forever(stop=stop, interval=0.01)
+
+
+def test_command_runs_one_pass() -> None:
+    coop = make_coop(SMALL)
+    vote = make_vote(coop, open_now=False, opens_at=timezone.now() - dt.timedelta(minutes=1))
+    call_command("run_scheduler", "--once")
+    vote.refresh_from_db()
+    assert vote.status == VoteStatus.OPEN

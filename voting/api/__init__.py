@@ -1,0 +1,1 @@
+"""REST endpoints of the voting app: one APIView per operation."""

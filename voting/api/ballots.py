@@ -1,0 +1,295 @@
+"""Endpoints of casting and reading: ballots, roll, turnout, result, box, receipts."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from core.api import page_of, paginate, person_of
+from core.errors import Forbidden
+from voting import selectors, services
+from voting.api.serializers import (
+    BallotOut,
+    BoundedJSONField,
+    BoxEntryOut,
+    CollegeRefOut,
+    MemberRefOut,
+    ProxyOut,
+    ResultOut,
+    RollEntryOut,
+    TurnoutOut,
+)
+from voting.explain import explain
+from voting.models import VoteStatus
+from voting.permissions import (
+    access_vote,
+    can_read_roll,
+    can_see_box,
+    can_see_open_ballots,
+    can_see_results,
+)
+from voting.receipts import receipt_hash
+
+TAG = ["voting"]
+MAX_ID = 2**63 - 1
+
+
+class BallotListCastApi(APIView):
+    class InputSerializer(serializers.Serializer):
+        choice = BoundedJSONField(
+            help_text=(
+                'resolution: "for" | "against" | "abstain"; consent: "consent" | '
+                '"stand_aside"; approval: [options approved]; majority_judgment: {option: '
+                "grade} (a missing option gets the worst grade); ranked: [options best first, a "
+                "list inside for a tie]."
+            )
+        )
+        member_id = serializers.IntegerField(
+            required=False,
+            allow_null=True,
+            min_value=1,
+            max_value=MAX_ID,
+            help_text="The member you vote as, when you act for several (yourself and a legal "
+            "person you represent); with on_behalf_of, the member holding the proxy.",
+        )
+        on_behalf_of = serializers.IntegerField(
+            required=False,
+            allow_null=True,
+            min_value=1,
+            max_value=MAX_ID,
+            help_text="Vote as proxy holder for this member (the principal).",
+        )
+        receipt = serializers.CharField(
+            required=False,
+            allow_blank=True,
+            max_length=64,
+            help_text="Secret ballots: the receipt of the ballot being changed.",
+        )
+
+    class OutputSerializer(serializers.Serializer):
+        vote_id = serializers.IntegerField()
+        member = MemberRefOut()
+        college = CollegeRefOut()
+        choice = serializers.JSONField()
+        receipt = serializers.CharField(
+            allow_null=True,
+            help_text="Secret ballots: shown this once; keep it to check "
+            "your ballot in the published box and to change it.",
+        )
+        changed = serializers.BooleanField()
+        via_proxy = serializers.BooleanField()
+        voted_at = serializers.DateTimeField()
+
+    @extend_schema(
+        tags=TAG,
+        responses={200: page_of(BallotOut)},
+        operation_id="ballots_list",
+        description="Who voted what, on an open ballot, for members and the board: "
+        "live when the vote shows results live, otherwise after the close.",
+    )
+    def get(self, request: Request, vote_id: int) -> Response:
+        vote, role = access_vote(request.user, vote_id)
+        if not can_see_open_ballots(vote, role):
+            raise Forbidden(
+                code="ballots_hidden",
+                message=_(
+                    "Ballots of this vote are not shown: it is secret, or "
+                    "they are shown after the close."
+                ),
+            )
+        return paginate(self, selectors.open_ballot_list(vote), BallotOut)
+
+    @extend_schema(
+        tags=TAG,
+        request=InputSerializer,
+        responses={201: OutputSerializer},
+        operation_id="ballots_cast",
+        description="Cast or change a ballot; the last one counts. Errors: "
+        "`vote_not_open`, `vote_closed`, `not_on_roll`, `invalid_choice`, "
+        "`ballot_already_cast`, `receipt_required`, `receipt_invalid`, `no_proxy`, "
+        "`principal_voted_directly`, `member_required`.",
+    )
+    def post(self, request: Request, vote_id: int) -> Response:
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        with transaction.atomic(durable=True):
+            vote, _role = access_vote(request.user, vote_id)
+            cast = services.ballot_cast(
+                actor=person_of(request),
+                vote=vote,
+                choice=values["choice"],
+                member_id=values.get("member_id"),
+                on_behalf_of=values.get("on_behalf_of"),
+                receipt=values.get("receipt") or None,
+            )
+        entry = cast.roll_entry
+        body = {
+            "vote_id": vote.pk,
+            "member": {"id": entry.member_id, "name": entry.member.name},
+            "college": {"key": entry.vote_college.key, "name": entry.vote_college.name},
+            "choice": cast.choice,
+            "receipt": cast.receipt,
+            "changed": cast.changed,
+            "via_proxy": cast.via_proxy,
+            "voted_at": entry.voted_at,
+        }
+        return Response(self.OutputSerializer(body).data, status=status.HTTP_201_CREATED)
+
+
+class ParticipationApi(APIView):
+    class OutputSerializer(serializers.Serializer):
+        class EntryOut(serializers.Serializer):
+            member = MemberRefOut()
+            college = CollegeRefOut(source="vote_college")
+            has_voted = serializers.BooleanField()
+            voted_via_proxy = serializers.BooleanField()
+
+        vote_id = serializers.IntegerField()
+        members = EntryOut(many=True)
+        proxies_held = ProxyOut(many=True)
+        proxies_given = ProxyOut(many=True)
+
+    @extend_schema(
+        tags=TAG,
+        responses={200: OutputSerializer},
+        operation_id="votes_me",
+        description="As which members you may vote, whether they voted, and the "
+        "live proxies you hold or gave.",
+    )
+    def get(self, request: Request, vote_id: int) -> Response:
+        vote, _role = access_vote(request.user, vote_id)
+        mine = selectors.participation(vote, request.user)
+        body = {
+            "vote_id": vote.pk,
+            "members": mine.members,
+            "proxies_held": mine.proxies_held,
+            "proxies_given": mine.proxies_given,
+        }
+        return Response(self.OutputSerializer(body).data)
+
+
+class RollApi(APIView):
+    @extend_schema(
+        tags=TAG,
+        responses={200: page_of(RollEntryOut)},
+        operation_id="roll_list",
+        description="The frozen roll: members, their college and weight, and "
+        "whether they voted (never what, on a secret vote). Board and members.",
+    )
+    def get(self, request: Request, vote_id: int) -> Response:
+        vote, role = access_vote(request.user, vote_id)
+        if not can_read_roll(role):
+            raise Forbidden(
+                code="roll_hidden", message=_("Only members and the board read the roll.")
+            )
+        return paginate(self, selectors.roll_list(vote), RollEntryOut)
+
+
+class TurnoutApi(APIView):
+    @extend_schema(tags=TAG, responses={200: TurnoutOut}, operation_id="turnout_retrieve")
+    def get(self, request: Request, vote_id: int) -> Response:
+        vote, _role = access_vote(request.user, vote_id)
+        return Response(TurnoutOut(selectors.vote_turnout(vote)).data)
+
+
+class ResultApi(APIView):
+    @extend_schema(
+        tags=TAG,
+        responses={200: ResultOut},
+        operation_id="result_retrieve",
+        description="The decision of a closed vote, or the live count of an open "
+        "vote that shows results live (`final` false).",
+    )
+    def get(self, request: Request, vote_id: int) -> Response:
+        vote, _role = access_vote(request.user, vote_id)
+        if not can_see_results(vote):
+            raise Forbidden(
+                code="results_not_available",
+                message=_("Results are published when the vote closes."),
+            )
+        if vote.status == VoteStatus.CLOSED:
+            decision = vote.decision
+            body = {
+                "vote_id": vote.pk,
+                "final": True,
+                "outcome": decision.outcome,
+                "adopted": decision.adopted,
+                "result": decision.result,
+                "explanation": explain(decision.result["explanation_parts"]),
+                "decision_id": decision.pk,
+                "audit_hash": decision.audit_hash,
+            }
+        else:
+            live = selectors.vote_tally(vote)
+            body = {
+                "vote_id": vote.pk,
+                "final": False,
+                "outcome": live.outcome,
+                "adopted": live.adopted,
+                "result": live.result,
+                "explanation": explain(live.parts),
+                "decision_id": None,
+                "audit_hash": None,
+            }
+        return Response(ResultOut(body).data)
+
+
+class BoxApi(APIView):
+    @extend_schema(
+        tags=TAG,
+        responses={200: page_of(BoxEntryOut)},
+        operation_id="box_list",
+        description="The published box of a closed secret vote: receipt hash, "
+        "college and choice of every ballot, in receipt-hash order.",
+    )
+    def get(self, request: Request, vote_id: int) -> Response:
+        vote, _role = access_vote(request.user, vote_id)
+        if not can_see_box(vote):
+            raise Forbidden(
+                code="box_not_published",
+                message=_("The box of a secret vote is published at the close."),
+            )
+        return paginate(self, selectors.box_list(vote), BoxEntryOut)
+
+
+class ReceiptCheckApi(APIView):
+    class InputSerializer(serializers.Serializer):
+        receipt = serializers.CharField(max_length=64)
+
+    class OutputSerializer(serializers.Serializer):
+        counted = serializers.BooleanField()
+        receipt_hash = serializers.CharField()
+        college = CollegeRefOut(allow_null=True)
+        choice = serializers.JSONField(allow_null=True)
+
+    @extend_schema(
+        tags=TAG,
+        request=InputSerializer,
+        responses={200: OutputSerializer},
+        operation_id="receipt_check",
+        description="Check that the ballot of a receipt code is in the box, and "
+        "what it says. Sent in the body so the code stays out of URLs and logs.",
+    )
+    def post(self, request: Request, vote_id: int) -> Response:
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        vote, _role = access_vote(request.user, vote_id)
+        if not vote.is_secret:
+            raise Forbidden(code="not_secret", message=_("Only secret ballots have receipts."))
+        code = data.validated_data["receipt"]
+        entry = selectors.box_entry_for_receipt(vote, code)
+        body = {
+            "counted": entry is not None,
+            "receipt_hash": receipt_hash(code),
+            "college": (
+                {"key": entry.vote_college.key, "name": entry.vote_college.name} if entry else None
+            ),
+            "choice": entry.choice if entry else None,
+        }
+        return Response(self.OutputSerializer(body).data)

@@ -1,0 +1,85 @@
+"""Refusals of the voting rules, each with a stable machine code."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+from rest_framework import status
+
+from core.errors import DomainError, Forbidden, InvalidInput
+
+
+class VoteStateError(DomainError):
+    code = "vote_state"
+    default_message = _("The vote is not in a state that allows this.")
+
+
+class VoteNotOpen(DomainError):
+    code = "vote_not_open"
+    default_message = _("The vote is not open.")
+
+
+class VoteClosed(DomainError):
+    code = "vote_closed"
+    default_message = _("The vote is closed.")
+
+
+class NotOnRoll(Forbidden):
+    code = "not_on_roll"
+    default_message = _("You are not on the electoral roll of this vote.")
+
+
+class BallotAlreadyCast(DomainError):
+    code = "ballot_already_cast"
+    default_message = _("A ballot has already been cast, and this vote does not allow changes.")
+
+
+class ReceiptRequired(DomainError):
+    code = "receipt_required"
+    http_status = status.HTTP_400_BAD_REQUEST
+    default_message = _("Changing a secret ballot requires the receipt code of the ballot.")
+
+
+class ReceiptInvalid(DomainError):
+    code = "receipt_invalid"
+    http_status = status.HTTP_400_BAD_REQUEST
+    default_message = _("This receipt code matches no ballot of your college in this vote.")
+
+
+class ProxiesNotAllowed(DomainError):
+    code = "proxies_not_allowed"
+    default_message = _("The rules of this cooperative do not allow proxies for this vote.")
+
+
+class ProxyCapReached(DomainError):
+    code = "proxy_cap_reached"
+    default_message = _("The holder already has as many proxies as the rules allow.")
+
+
+class ProxyStateError(DomainError):
+    code = "proxy_state"
+    default_message = _("The proxy cannot change in its current state.")
+
+
+class NoProxy(Forbidden):
+    code = "no_proxy"
+    default_message = _("You hold no live proxy from this member for this vote.")
+
+
+class PrincipalVotedDirectly(DomainError):
+    code = "principal_voted_directly"
+    default_message = _("The member voted in person; the proxy can no longer be used.")
+
+
+class MemberRequired(InvalidInput):
+    code = "member_required"
+    default_message = _("You act for several members: say for which one (member_id).")
+
+
+class OpeningBlocked(DomainError):
+    code = "opening_blocked"
+    default_message = _("The vote cannot open.")
+
+
+class ObjectionStateError(DomainError):
+    code = "objection_state"
+    default_message = _("The objection cannot change in its current state.")

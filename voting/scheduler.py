@@ -1,0 +1,102 @@
+"""Open and close votes on time: a loop run by `manage.py serve` or `run_scheduler`."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import threading
+from dataclasses import dataclass, field
+
+from django.db import close_old_connections, transaction
+from django.db.models import QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from core.errors import DomainError
+from voting import services
+from voting.models import Vote, VoteStatus
+
+logger = logging.getLogger(__name__)
+
+INTERVAL_SECONDS = 1.0
+BATCH = 50
+
+
+@dataclass
+class TickReport:
+    opened: list[int] = field(default_factory=list)
+    closed: list[int] = field(default_factory=list)
+    failed: list[int] = field(default_factory=list)
+
+
+def _due(queryset: QuerySet[Vote]) -> list[int]:
+    return list(queryset.values_list("pk", flat=True)[:BATCH])
+
+
+def tick(*, now: dt.datetime | None = None) -> TickReport:
+    """Open the drafts whose time has come and close the open votes whose time is up.
+
+    Each vote is handled in its own transaction, so one failure does not hold the others;
+    a vote that cannot open records why (see `vote_mark_schedule_error`) and waits for the
+    board. Several schedulers may run at once: the services lock each vote row and check
+    its state again, so a vote is opened or closed once, by whichever comes first.
+    """
+    now = now or timezone.now()
+    report = TickReport()
+    to_open = _due(
+        Vote.objects.filter(status=VoteStatus.DRAFT, opens_at__lte=now, schedule_error="").order_by(
+            "opens_at", "id"
+        )
+    )
+    for vote_id in to_open:
+        vote = Vote.objects.get(pk=vote_id)
+        try:
+            with transaction.atomic(durable=True):
+                services.vote_open(actor=None, vote=vote, now=now)
+            report.opened.append(vote_id)
+        except Exception as exc:
+            if not Vote.objects.filter(pk=vote_id, status=VoteStatus.DRAFT).exists():
+                continue  # Another scheduler or the board opened or cancelled it meanwhile.
+            if isinstance(exc, DomainError):
+                message = exc.message
+            else:
+                logger.exception("Vote %s failed to open", vote_id)
+                message = str(_("An unexpected error stopped the opening; see the logs."))
+            with transaction.atomic(durable=True):
+                services.vote_mark_schedule_error(vote=vote, message=message)
+            report.failed.append(vote_id)
+            logger.warning("Vote %s could not open on time: %s", vote_id, message)
+    to_close = _due(
+        Vote.objects.filter(status=VoteStatus.OPEN, closes_at__lte=now).order_by("closes_at", "id")
+    )
+    for vote_id in to_close:
+        try:
+            with transaction.atomic(durable=True):
+                services.vote_close(actor=None, vote=Vote.objects.get(pk=vote_id), now=now)
+            report.closed.append(vote_id)
+        except DomainError as exc:
+            # Another scheduler or the board closed it first; nothing is left to do.
+            logger.info("Vote %s not closed by this scheduler: %s", vote_id, exc.message)
+        except Exception:
+            logger.exception("Vote %s failed to close; retrying at the next tick", vote_id)
+    return report
+
+
+def run_forever(*, stop: threading.Event, interval: float = INTERVAL_SECONDS) -> None:
+    """Tick until `stop` is set. An unexpected error is logged and the loop goes on."""
+    logger.info("Vote scheduler started (every %.1f s)", interval)
+    while not stop.is_set():
+        try:
+            close_old_connections()
+            report = tick()
+            if report.opened or report.closed or report.failed:
+                logger.info(
+                    "Votes opened %s, closed %s, failed to open %s",
+                    report.opened,
+                    report.closed,
+                    report.failed,
+                )
+        except Exception:
+            logger.exception("Vote scheduler tick failed")
+        stop.wait(interval)
+    close_old_connections()

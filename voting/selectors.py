@@ -1,0 +1,189 @@
+"""Reads of votes: tallies aggregated in SQL, turnout, rolls, ballots, the box, decisions."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet
+
+from governance.models import Cooperative, Member
+from governance.permissions import CooperativeRole
+from governance.selectors import decision_rules, members_acting_person
+from voting.models import (
+    Ballot,
+    Decision,
+    Objection,
+    Proxy,
+    RollEntry,
+    SecretBallot,
+    Vote,
+    VoteCollege,
+    VoteMethod,
+)
+from voting.permissions import vote_visible_queryset
+from voting.receipts import receipt_hash
+from voting.tallying import (
+    FrozenCollege,
+    ObjectionInput,
+    TallyInput,
+    TallyOutcome,
+    compute,
+    rules_spec,
+)
+
+
+def vote_colleges(vote: Vote) -> list[VoteCollege]:
+    return list(VoteCollege.objects.filter(vote=vote).order_by("position", "id"))
+
+
+def vote_counts(vote: Vote) -> list[tuple[int, Any, int]]:
+    """(vote college id, stored choice, ballots) for the ballots that count, in one GROUP BY.
+
+    Equal ballots have equal stored forms (see voting.choices), so a million ballots come
+    back as a few rows and the tally never iterates over ballots in Python.
+    """
+    box: QuerySet[Any] = (
+        SecretBallot.objects.filter(vote=vote)
+        if vote.is_secret
+        else Ballot.objects.filter(vote=vote, is_current=True)
+    )
+    rows = box.values_list("vote_college_id", "choice").annotate(n=Count("*")).order_by()
+    return [(college_id, choice, n) for college_id, choice, n in rows]
+
+
+def vote_tally(vote: Vote, *, colleges: list[VoteCollege] | None = None) -> TallyOutcome:
+    """The result of an open or closing vote under its frozen roll, colleges and rules."""
+    assert vote.rules_version is not None, "only an opened vote has a tally"
+    colleges = colleges if colleges is not None else vote_colleges(vote)
+    keys = {c.pk: c.key for c in colleges}
+    rules = decision_rules(vote.rules_version, vote.decision_kind)
+    objections: list[ObjectionInput] = []
+    if vote.method == VoteMethod.CONSENT:
+        objections = [
+            ObjectionInput(id=o.pk, state=o.state, is_paramount=o.is_paramount)
+            for o in Objection.objects.filter(vote=vote).order_by("id")
+        ]
+    return compute(
+        TallyInput(
+            method=vote.method,
+            rules=rules_spec(rules, quorum_call=vote.quorum_call),
+            colleges=[
+                FrozenCollege(
+                    key=c.key, name=c.name, weight=Fraction(c.weight), eligible=c.eligible
+                )
+                for c in colleges
+            ],
+            counts=[(keys[college_id], choice, n) for college_id, choice, n in vote_counts(vote)],
+            options=vote.options,
+            grades=vote.grades,
+            objections=objections,
+        )
+    )
+
+
+def vote_turnout(vote: Vote) -> dict[str, Any]:
+    """Members on the roll and members who voted, per college: never who voted what."""
+    rows = (
+        VoteCollege.objects.filter(vote=vote)
+        .annotate(voted=Count("roll", filter=Q(roll__has_voted=True)))
+        .order_by("position", "id")
+    )
+    colleges = [
+        {"key": c.key, "name": c.name, "eligible": c.eligible, "voted": c.voted} for c in rows
+    ]
+    return {
+        "vote_id": vote.pk,
+        "eligible": sum(c["eligible"] for c in colleges),
+        "voted": sum(c["voted"] for c in colleges),
+        "colleges": colleges,
+    }
+
+
+def roll_list(vote: Vote) -> QuerySet[RollEntry]:
+    return (
+        RollEntry.objects.filter(vote=vote)
+        .select_related("member", "vote_college")
+        .order_by("member__name", "id")
+    )
+
+
+def open_ballot_list(vote: Vote) -> QuerySet[Ballot]:
+    """The ballots that count on an open vote, with who cast them."""
+    return (
+        Ballot.objects.filter(vote=vote, is_current=True)
+        .select_related("roll_entry__member", "vote_college", "cast_by", "proxy")
+        .order_by("roll_entry__member__name", "id")
+    )
+
+
+def box_list(vote: Vote) -> QuerySet[SecretBallot]:
+    """The published box, in receipt-hash order (which says nothing about who or when)."""
+    return (
+        SecretBallot.objects.filter(vote=vote)
+        .select_related("vote_college")
+        .order_by("receipt_hash")
+    )
+
+
+def box_entry_for_receipt(vote: Vote, code: str) -> SecretBallot | None:
+    return (
+        SecretBallot.objects.filter(vote=vote, receipt_hash=receipt_hash(code))
+        .select_related("vote_college")
+        .first()
+    )
+
+
+def proxy_list(vote: Vote, person: Any, role: CooperativeRole) -> QuerySet[Proxy]:
+    """The board sees every proxy; a member those given or held by members they act for."""
+    proxies = Proxy.objects.filter(vote=vote).select_related("principal", "holder")
+    if role.is_board:
+        return proxies.order_by("id")
+    mine = [m.pk for m in members_acting_person(vote.cooperative, person)]
+    return proxies.filter(Q(principal_id__in=mine) | Q(holder_id__in=mine)).order_by("id")
+
+
+def objection_list(vote: Vote) -> QuerySet[Objection]:
+    return Objection.objects.filter(vote=vote).select_related("member", "raised_by").order_by("id")
+
+
+@dataclass(frozen=True)
+class Participation:
+    """What one person may do in a vote: as which members, and for whom by proxy."""
+
+    members: list[RollEntry]
+    proxies_held: list[Proxy]
+    proxies_given: list[Proxy]
+
+
+def participation(vote: Vote, person: Any) -> Participation:
+    members = members_acting_person(vote.cooperative, person)
+    ids = [m.pk for m in members]
+    entries = list(
+        RollEntry.objects.filter(vote=vote, member_id__in=ids)
+        .select_related("member", "vote_college")
+        .order_by("member__name")
+    )
+    live = Proxy.objects.filter(vote=vote, revoked_at__isnull=True).select_related(
+        "principal", "holder"
+    )
+    return Participation(
+        members=entries,
+        proxies_held=list(live.filter(holder_id__in=ids).order_by("id")),
+        proxies_given=list(live.filter(principal_id__in=ids).order_by("id")),
+    )
+
+
+def acting_members(vote: Vote, person: Any) -> list[Member]:
+    return members_acting_person(vote.cooperative, person)
+
+
+def decision_list_since(
+    person: Any, cooperative: Cooperative, role: CooperativeRole, *, since: int, limit: int
+) -> list[Decision]:
+    """Decisions after the cursor, in order: what a platform needs to catch up."""
+    decisions = Decision.objects.filter(cooperative=cooperative, pk__gt=since)
+    if not role.is_board:
+        decisions = decisions.filter(vote__in=vote_visible_queryset(person, cooperative))
+    return list(decisions.select_related("vote", "proposal", "cooperative").order_by("id")[:limit])

@@ -1,0 +1,151 @@
+"""Locks, board checks and live events shared by the voting services."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import connection
+from django.db.models import Q, QuerySet
+from django.utils.translation import gettext as _
+
+from core.audit import audit_append
+from core.errors import Forbidden, NotFound
+from core.models import AuditEntry
+from deliberation.room import room_emit
+from governance.models import Member
+from governance.permissions import can_manage_cooperative
+from voting import events, selectors
+from voting.errors import MemberRequired, NotOnRoll, VoteClosed, VoteNotOpen
+from voting.models import RollEntry, Vote, VoteStatus
+
+_VOTE_RELATED = ("cooperative", "proposal", "rules_version", "college_config_version")
+
+
+def lock_vote(vote_id: int) -> Vote:
+    """Lock the vote row exclusively: opening, closing and proxy changes take turns, and a
+    close waits for every cast in flight."""
+    vote = (
+        Vote.objects.select_for_update(of=("self",))
+        .select_related(*_VOTE_RELATED)
+        .filter(pk=vote_id)
+        .first()
+    )
+    if vote is None:
+        raise NotFound()
+    return vote
+
+
+def lock_vote_shared(vote_id: int, *, known: Vote | None = None) -> Vote:
+    """Lock the vote row in share mode and read it fresh, in one statement, for a cast.
+
+    Casts on one vote do not wait for each other (their roll entries are locked one by
+    one), but a close, which locks the row exclusively, waits for all of them, and casts
+    arriving during a close wait for it and then see the vote closed. SQLite takes a
+    database-wide write lock at the start of every transaction, which is stricter still.
+    Related rows already loaded on `known` (the cooperative, the proposal, the frozen
+    versions, none of which change once the vote is open) are reused.
+    """
+    share = " FOR SHARE" if connection.vendor == "postgresql" else ""
+    table = Vote._meta.db_table
+    fresh = next(
+        iter(Vote.objects.raw(f"SELECT * FROM {table} WHERE id = %s{share}", [vote_id])), None
+    )
+    if fresh is None:
+        raise NotFound()
+    if known is not None:
+        for name in _VOTE_RELATED:
+            field: Any = Vote._meta.get_field(name)
+            same = getattr(fresh, field.attname) == getattr(known, field.attname)
+            if same and field.is_cached(known):
+                field.set_cached_value(fresh, field.get_cached_value(known))
+    return fresh
+
+
+def acting_member_ids(cooperative_id: int, person: Any) -> QuerySet[Member, Any]:
+    """Ids of the members a person acts for, as a subquery: themself, and the legal persons
+    they represent (the rule of governance.selectors.members_acting_person)."""
+    return (
+        Member.objects.filter(cooperative_id=cooperative_id)
+        .filter(
+            Q(person=person)
+            | Q(representatives__person=person, representatives__revoked_at__isnull=True)
+        )
+        .values("pk")
+    )
+
+
+def lock_roll_entry(vote: Vote, actor: Any, member_id: int | None) -> RollEntry:
+    """Find and lock, in one statement, the roll entry of the member the actor votes as: the
+    one named, or the only member on the roll they act for."""
+    return _roll_entry(vote, actor, member_id, lock=True)
+
+
+def acting_member(vote: Vote, actor: Any, member_id: int | None) -> Member:
+    """The member on the roll a person acts as: the one named, or the only one they can act
+    for (themself, or a legal person they represent)."""
+    return _roll_entry(vote, actor, member_id, lock=False).member
+
+
+def _roll_entry(vote: Vote, actor: Any, member_id: int | None, *, lock: bool) -> RollEntry:
+    entries = RollEntry.objects.select_related("vote_college", "member").filter(
+        vote=vote, member_id__in=acting_member_ids(vote.cooperative_id, actor)
+    )
+    if lock:
+        entries = entries.select_for_update(of=("self",))
+    if member_id is not None:
+        entries = entries.filter(member_id=member_id)
+    found = list(entries.order_by("member__name", "id"))
+    if not found:
+        raise NotOnRoll()
+    if len(found) > 1:
+        raise MemberRequired(
+            details={"members": [{"id": e.member_id, "name": e.member.name} for e in found]}
+        )
+    return found[0]
+
+
+def require_open(vote: Vote, now: Any) -> None:
+    if vote.status == VoteStatus.CLOSED or (
+        vote.status == VoteStatus.OPEN and vote.closes_at is not None and vote.closes_at <= now
+    ):
+        raise VoteClosed()
+    if vote.status != VoteStatus.OPEN:
+        raise VoteNotOpen()
+
+
+def require_board(actor: Any, vote: Vote) -> None:
+    """The scheduler acts as nobody (actor None); everyone else must be on the board."""
+    if actor is not None and not can_manage_cooperative(actor, vote.cooperative):
+        raise Forbidden(
+            code="board_only", message=_("Only the board of this cooperative may do this.")
+        )
+
+
+def audit(actor: Any, verb: str, vote: Vote, target: Any, **data: Any) -> AuditEntry:
+    return audit_append(
+        actor=actor,
+        verb=verb,
+        target=target,
+        cooperative_id=vote.cooperative_id,
+        data={"vote_id": vote.pk, **data},
+    )
+
+
+def emit_room(vote: Vote, type: str, data: dict[str, Any]) -> None:
+    """Live events go to the proposal's room; a standalone poll has no room."""
+    if vote.proposal_id is None:
+        return
+    assert vote.proposal is not None
+    room_emit(proposal=vote.proposal, type=type, data=data)
+
+
+def emit_turnout(vote: Vote) -> None:
+    """Turnout per college, and partial results when the vote shows them live."""
+    if vote.proposal_id is None:
+        return
+    emit_room(vote, events.ROOM_VOTE_TURNOUT, selectors.vote_turnout(vote))
+    if vote.results_live and not vote.is_secret:
+        outcome = selectors.vote_tally(vote)
+        emit_room(
+            vote, events.ROOM_VOTE_PARTIAL_RESULTS, {"vote_id": vote.pk, "result": outcome.result}
+        )
