@@ -191,7 +191,7 @@ COLLEGIA = {
     "COMMENT_RATE_LIMIT": os.environ.get("COMMENT_RATE_LIMIT", "10/60"),
     # Background loops `manage.py serve` runs beside Daphne: dotted paths to functions
     # taking a `stop` threading.Event. Production runs each as its own command instead.
-    "WORKER_LOOPS": ["webhooks.worker.run_forever"],
+    "WORKER_LOOPS": ["webhooks.worker.run_forever", "voting.scheduler.run_forever"],
     # Divides the webhook retry delays; only benchmarks and demos change it.
     "WEBHOOK_RETRY_SCALE": float(os.environ.get("WEBHOOK_RETRY_SCALE", "1")),
 }

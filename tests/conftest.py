@@ -55,6 +55,23 @@ def _english_messages() -> Iterator[None]:
 
 
 @pytest.fixture
+def keep_test_connection() -> Iterator[None]:
+    """Calls through the WSGI handler fire request signals that would close the database
+    connection holding the test's transaction on PostgreSQL; Django's own test client
+    disconnects them the same way."""
+    from django.core.signals import request_finished, request_started
+    from django.db import close_old_connections
+
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    try:
+        yield
+    finally:
+        request_started.connect(close_old_connections)
+        request_finished.connect(close_old_connections)
+
+
+@pytest.fixture
 def capture_on_commit(django_capture_on_commit_callbacks: Any) -> Callable[..., Any]:
     return django_capture_on_commit_callbacks
 

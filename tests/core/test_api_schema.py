@@ -26,7 +26,7 @@ SLUG = "schema-coop"
 
 
 @pytest.fixture
-def board_token(db: None) -> str:
+def board_token(db: None, keep_test_connection: None) -> str:
     coop = make_cooperative(slug=SLUG)
     add_member(coop, "Workers", shares=10)
     add_member(coop, "Users")

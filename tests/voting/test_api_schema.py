@@ -3,13 +3,10 @@ the schema."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 import schemathesis
-from django.core.signals import request_finished, request_started
-from django.db import close_old_connections
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from rest_framework.authtoken.models import Token
@@ -21,20 +18,6 @@ from voting.models import VoteMethod
 
 schema = schemathesis.openapi.from_wsgi("/api/schema/?format=json", application)
 voting_schema = schema.include(tag_regex="^(voting|decisions)$")
-
-
-@pytest.fixture
-def keep_test_connection() -> Iterator[None]:
-    """Calls go through the WSGI handler, whose request signals would close the database
-    connection holding the test's transaction on PostgreSQL; Django's own test client
-    disconnects them the same way."""
-    request_started.disconnect(close_old_connections)
-    request_finished.disconnect(close_old_connections)
-    try:
-        yield
-    finally:
-        request_started.connect(close_old_connections)
-        request_finished.connect(close_old_connections)
 
 
 @pytest.fixture
