@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from assemblies.models import (
@@ -31,6 +31,7 @@ from governance.selectors import (
     rules_current,
 )
 from voting import tally
+from voting.models import Vote, VoteCollege
 from voting.tally import percent_str
 
 SINGLE_COLLEGE_KEY = "all"
@@ -265,6 +266,28 @@ def call_attendance(assembly: Assembly, call: AssemblyCall) -> AttendanceCount:
         represented_ids=frozenset(represented),
         postal_ids=frozenset(postal),
     )
+
+
+def vote_attendance(vote: Vote, count: AttendanceCount) -> dict[str, int]:
+    """Members taking part in a resolution's vote, per college of its frozen roll, for the
+    quorum of its close: those on the roll who take part in the call now (present,
+    remote, represented or postal), and those whose ballot was cast (a member who voted
+    and then left took part). Keyed as the voting app keys its colleges, so every count
+    lies between the college's ballots and its roll."""
+    taking_part = sorted(
+        count.present_ids | count.remote_ids | count.represented_ids | count.postal_ids
+    )
+    rows = (
+        VoteCollege.objects.filter(vote=vote)
+        .annotate(
+            attending=Count(
+                "roll", filter=Q(roll__has_voted=True) | Q(roll__member_id__in=taking_part)
+            )
+        )
+        .values_list("key", "attending")
+        .order_by()
+    )
+    return dict(rows)
 
 
 def item_is_secret(assembly: Assembly, item: AgendaItem) -> bool:

@@ -7,12 +7,13 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import models, transaction
+from django.db import connection, models, transaction
 from django.utils import timezone
 
 from core.models import AuditEntry, AuditHead
 
 GENESIS_HASH = "0" * 64
+HEAD_ID = 1
 
 
 def canonical_content(entry: AuditEntry) -> bytes:
@@ -41,7 +42,6 @@ def _target_of(target: models.Model | None) -> tuple[str, str]:
     return target._meta.label_lower, str(target.pk)
 
 
-@transaction.atomic
 def audit_append(
     *,
     actor: Any,
@@ -50,27 +50,59 @@ def audit_append(
     cooperative_id: int | None = None,
     data: dict[str, Any] | None = None,
 ) -> AuditEntry:
-    """Append one entry. Locks the chain head so that two writers never share a parent."""
-    head, _ = AuditHead.objects.select_for_update().get_or_create(pk=1)
-    target_type, target_id = _target_of(target)
-    entry = AuditEntry(
-        created_at=timezone.now(),
-        actor=actor if getattr(actor, "pk", None) else None,
-        cooperative_id=cooperative_id,
-        verb=verb,
-        target_type=target_type,
-        target_id=target_id,
-        data=json.loads(json.dumps(data or {}, default=str)),
-        prev_hash=head.last_hash,
-        hash="pending",
-    )
-    entry.save(force_insert=True)
-    entry.hash = entry_hash(entry)
-    AuditEntry.objects.filter(pk=entry.pk).update(hash=entry.hash)
-    head.last_hash = entry.hash
-    head.last_entry_id = entry.pk
-    head.save(update_fields=["last_hash", "last_entry_id"])
+    """Append one entry in three statements: lock the chain head, insert the entry with its
+    hash, move the head.
+
+    The head lock makes writers chain one after another, and it also hands out the
+    entry's id (its position in the chain), so the hash, which covers the id, is known
+    before the row is written. Joins the caller's transaction without a savepoint: an act
+    whose audit entry fails must not commit.
+    """
+    with transaction.atomic(savepoint=False):
+        last_hash, last_id = _lock_head()
+        target_type, target_id = _target_of(target)
+        entry = AuditEntry(
+            id=(last_id or 0) + 1,
+            created_at=timezone.now(),
+            actor=actor if getattr(actor, "pk", None) else None,
+            cooperative_id=cooperative_id,
+            verb=verb,
+            target_type=target_type,
+            target_id=target_id,
+            data=json.loads(json.dumps(data or {}, default=str)),
+            prev_hash=last_hash,
+        )
+        entry.hash = entry_hash(entry)
+        entry.save(force_insert=True)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {AuditHead._meta.db_table} SET last_hash = %s, last_entry_id = %s"
+                " WHERE id = %s",
+                [entry.hash, entry.pk, HEAD_ID],
+            )
     return entry
+
+
+def _lock_head() -> tuple[str, int | None]:
+    """Lock the head row and read the chain's end. The first append creates the head; a
+    head that went missing is rebuilt from the last entry rather than restarting a chain.
+    Every governance write runs this, so the statement is written out by hand."""
+    lock = " FOR UPDATE" if connection.vendor == "postgresql" else ""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT last_hash, last_entry_id FROM {AuditHead._meta.db_table} WHERE id = %s{lock}",
+            [HEAD_ID],
+        )
+        row = cursor.fetchone()
+    if row is not None:
+        return row[0], row[1]
+    last = AuditEntry.objects.order_by("-id").values_list("hash", "id").first()
+    last_hash, last_id = last if last is not None else (GENESIS_HASH, None)
+    head, _created = AuditHead.objects.get_or_create(
+        pk=HEAD_ID, defaults={"last_hash": last_hash, "last_entry_id": last_id}
+    )
+    locked = AuditHead.objects.select_for_update().get(pk=head.pk)
+    return locked.last_hash, locked.last_entry_id
 
 
 @dataclass(frozen=True)
@@ -96,7 +128,7 @@ def audit_verify(*, batch_size: int = 2000) -> AuditVerification:
             )
         previous = entry.hash
         checked += 1
-    head = AuditHead.objects.filter(pk=1).first()
+    head = AuditHead.objects.filter(pk=HEAD_ID).first()
     if head is not None and checked and head.last_hash != previous:
         return AuditVerification(
             False, checked, head.last_entry_id, "the chain head does not match the last entry"

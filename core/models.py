@@ -7,7 +7,8 @@ from django.db import models
 
 
 class AuditHead(models.Model):
-    """A single row locked while appending, so concurrent writers chain one after another."""
+    """A single row locked while appending, so concurrent writers chain one after another;
+    it holds the hash and the id of the chain's last entry."""
 
     last_hash = models.CharField(max_length=64, default="0" * 64)
     last_entry_id = models.BigIntegerField(null=True)
@@ -22,6 +23,9 @@ class AuditHead(models.Model):
 class AuditEntry(models.Model):
     """One governance act. Append-only: each row holds the hash of the one before."""
 
+    # The entry's position in the chain, handed out under the head lock (never by the
+    # database), so that the hash covering it is computed before the row is written.
+    id = models.BigIntegerField(primary_key=True)
     created_at = models.DateTimeField()
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"

@@ -720,6 +720,57 @@ def board_role_revoke(*, actor: Person, board_role: BoardRole) -> BoardRole:
 
 
 @transaction.atomic
+def board_role_renew(
+    *,
+    actor: Person,
+    board_role: BoardRole,
+    term_ends_on: dt.date,
+    renewed_on: dt.date | None = None,
+) -> BoardRole:
+    """Renew a sitting board member's seat in place for a new term starting on the renewal
+    day (today by default), with the same six-year limit as a grant.
+
+    Renewing in place, rather than revoking and granting, keeps the seat (and so the right
+    to act) of a chair who renews their own term. Refused for an ended role, a term that
+    would end before the current one starts, or one longer than six years. Locks the role
+    row; audits the previous term beside the new one.
+    """
+    cooperative = board_role.cooperative
+    _require_board(actor, cooperative)
+    locked = BoardRole.objects.select_for_update().filter(pk=board_role.pk).first()
+    if locked is None or locked.revoked_at is not None:
+        raise DomainError(code="already_revoked", message=_("This board role already ended."))
+    board_role = locked
+    start = renewed_on or timezone.localdate()
+    if start < board_role.started_on:
+        raise InvalidInput(
+            code="renewal_before_start",
+            message=_("A term is renewed on or after the day it started."),
+        )
+    if term_ends_on > _add_years(start, BOARD_TERM_MAX_YEARS) or term_ends_on <= start:
+        raise InvalidInput(
+            code="board_term_too_long",
+            message=_("A board term lasts at most %(n)d years.") % {"n": BOARD_TERM_MAX_YEARS},
+        )
+    previous = {"started_on": board_role.started_on, "term_ends_on": board_role.term_ends_on}
+    board_role.started_on = start
+    board_role.term_ends_on = term_ends_on
+    board_role.save(update_fields=["started_on", "term_ends_on"])
+    _audit(
+        actor,
+        "board_role.renewed",
+        cooperative,
+        board_role,
+        person=board_role.person.username,
+        role=board_role.role,
+        started_on=start,
+        term_ends_on=term_ends_on,
+        previous=previous,
+    )
+    return board_role
+
+
+@transaction.atomic
 def observer_invite(
     *, actor: Person, cooperative: Cooperative, person: Person, organisation: str = ""
 ) -> Observer:

@@ -28,6 +28,14 @@ class NotOnRoll(Forbidden):
     default_message = _("You are not on the electoral roll of this vote.")
 
 
+class UseAssemblyBooth(DomainError):
+    code = "use_assembly_booth"
+    default_message = _(
+        "This vote belongs to an assembly: vote in the assembly's booth, after signing in to "
+        "the meeting."
+    )
+
+
 class BallotAlreadyCast(DomainError):
     code = "ballot_already_cast"
     default_message = _("A ballot has already been cast, and this vote does not allow changes.")

@@ -31,6 +31,12 @@ class VoteStatus(models.TextChoices):
 ACTIVE_STATUSES = (VoteStatus.DRAFT, VoteStatus.OPEN)
 
 
+class VoteBooth(models.TextChoices):
+    """Where ballots of a vote must be cast when not through the voting API."""
+
+    ASSEMBLY = "assembly", _("Assembly booth")
+
+
 class ResolutionChoice(models.TextChoices):
     FOR = "for", _("For")
     AGAINST = "against", _("Against")
@@ -101,6 +107,11 @@ class Vote(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     # Why the scheduler could not open this vote on time; it then waits for the board.
     schedule_error = models.CharField(max_length=500, blank=True)
+    # Set when ballots and proxies may only come through another app's booth (an assembly
+    # checks that the voter signed in to the call); blank for the voting API.
+    booth = models.CharField(
+        _("booth"), max_length=16, blank=True, default="", choices=VoteBooth.choices
+    )
 
     class Meta:
         ordering = ["-id"]
@@ -111,6 +122,7 @@ class Vote(models.Model):
                 name="vote_one_active_per_proposal",
             ),
             models.CheckConstraint(condition=Q(quorum_call__in=[1, 2]), name="vote_quorum_call"),
+            models.CheckConstraint(condition=Q(booth__in=["", "assembly"]), name="vote_booth"),
             models.CheckConstraint(
                 condition=Q(opens_at__isnull=True)
                 | Q(closes_at__isnull=True)

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any, overload
 
 from voting import tally
 from voting.models import ResolutionChoice, VoteMethod
-from voting.tally import QuorumMode, ResolutionRules, Threshold
-from voting.tally.types import JSONValue, fraction_str, percent_str
+from voting.tally import QuorumBasis, QuorumMode, ResolutionRules, TallyInputError, Threshold
+from voting.tally.types import JSONValue, fraction_str, percent_str, require_count
 
 ZERO = Fraction(0)
 
@@ -79,6 +79,9 @@ class TallyInput:
     options: Sequence[str] = ()
     grades: Sequence[str] = ()
     objections: Sequence[ObjectionInput] = field(default_factory=tuple)
+    # College key -> members taking part when the vote closes (an assembly's attendance);
+    # when given, the quorum is computed from it instead of from the ballots.
+    attendance: Mapping[str, int] | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -124,10 +127,13 @@ def compute(data: TallyInput) -> TallyOutcome:
     for key, choice, n in data.counts:
         by_college[key].append((choice, n))
     voted = {key: sum(n for _c, n in rows) for key, rows in by_college.items()}
+    attending = _attending(data, voted)
     method = VoteMethod(data.method)
     if method == VoteMethod.RESOLUTION:
-        return _resolution(data, by_college)
-    quorum = _quorum(data.colleges, voted, data.rules)
+        return _resolution(data, by_college, attending)
+    taking_part = voted if attending is None else attending
+    basis = QuorumBasis.BALLOTS if attending is None else QuorumBasis.ATTENDANCE
+    quorum = _quorum(data.colleges, taking_part, data.rules, basis)
     if method == VoteMethod.CONSENT:
         consent = tally.tally_consent(
             objections=[
@@ -162,6 +168,8 @@ def compute(data: TallyInput) -> TallyOutcome:
         adopted=adopted,
         eligible=sum(c.eligible for c in data.colleges),
         voted=sum(voted.values()),
+        attending=sum(taking_part.values()),
+        attending_by_college=dict(taking_part),
         quorum=quorum,
         college_count=len(data.colleges),
     )
@@ -177,7 +185,35 @@ def compute(data: TallyInput) -> TallyOutcome:
     return TallyOutcome(outcome=outcome, adopted=adopted, result=result)
 
 
-def _resolution(data: TallyInput, by_college: dict[str, list[tuple[Any, int]]]) -> TallyOutcome:
+def _attending(data: TallyInput, voted: dict[str, int]) -> dict[str, int] | None:
+    """The attendance per college, checked: every college named once, and within each
+    college at least the ballots cast and at most the members on the roll."""
+    if data.attendance is None:
+        return None
+    keys = {c.key for c in data.colleges}
+    unknown = sorted(set(data.attendance) - keys)
+    if unknown:
+        raise TallyInputError(f"attendance names colleges not on the roll: {', '.join(unknown)}")
+    attending = {}
+    for college in data.colleges:
+        if college.key not in data.attendance:
+            raise TallyInputError(f"attendance gives no count for college {college.key!r}")
+        count = data.attendance[college.key]
+        require_count(count, what=f"attending count of college {college.key!r}")
+        if not voted[college.key] <= count <= college.eligible:
+            raise TallyInputError(
+                f"college {college.key!r} has {count} members attending for "
+                f"{voted[college.key]} votes and {college.eligible} members on the roll"
+            )
+        attending[college.key] = count
+    return attending
+
+
+def _resolution(
+    data: TallyInput,
+    by_college: dict[str, list[tuple[Any, int]]],
+    attending: dict[str, int] | None,
+) -> TallyOutcome:
     colleges = []
     for college in data.colleges:
         counts = dict.fromkeys(ResolutionChoice.values, 0)
@@ -192,6 +228,7 @@ def _resolution(data: TallyInput, by_college: dict[str, list[tuple[Any, int]]]) 
                 yes=counts[ResolutionChoice.FOR],
                 no=counts[ResolutionChoice.AGAINST],
                 abstain=counts[ResolutionChoice.ABSTAIN],
+                attending=None if attending is None else attending[college.key],
             )
         )
     engine = tally.tally_resolution(colleges=colleges, rules=data.rules.resolution_rules())
@@ -204,6 +241,7 @@ def _resolution(data: TallyInput, by_college: dict[str, list[tuple[Any, int]]]) 
         "colleges": _turnout(data.colleges, voted),
         "quorum": {
             "mode": engine.quorum_mode.value,
+            "basis": engine.quorum_basis.value,
             "required": None
             if engine.quorum_required is None
             else fraction_str(engine.quorum_required),
@@ -292,9 +330,13 @@ def _turnout(colleges: Sequence[FrozenCollege], voted: dict[str, int]) -> list[J
 
 
 def _quorum(
-    colleges: Sequence[FrozenCollege], voted: dict[str, int], rules: RulesSpec
+    colleges: Sequence[FrozenCollege],
+    voted: Mapping[str, int],
+    rules: RulesSpec,
+    basis: QuorumBasis,
 ) -> dict[str, JSONValue]:
-    """Attendance in the rules' mode, computed as the resolution tally computes it."""
+    """Attendance in the rules' mode, computed as the resolution tally computes it, from the
+    ballots or from the members taking part."""
     mode = QuorumMode(rules.quorum_mode)
     lowest: str | None = None
     if mode == QuorumMode.ALL_MEMBERS:
@@ -311,6 +353,7 @@ def _quorum(
     reached = rules.quorum is None or ratio >= rules.quorum
     return {
         "mode": mode.value,
+        "basis": basis.value,
         "required": None if rules.quorum is None else fraction_str(rules.quorum),
         "ratio": fraction_str(ratio),
         "ratio_pct": percent_str(ratio),

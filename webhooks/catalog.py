@@ -241,6 +241,11 @@ _QUORUM = _object(
         "reached": _BOOL,
         "lowest_college": _nullable(_string("In per-college mode: the college key deciding.")),
         "lowest_college_name": _nullable(_string()),
+        "basis": {
+            **_enum(["ballots", "attendance"]),
+            "description": "What the quorum counted: the ballots of this vote, or the "
+            "attendance of the assembly call it belongs to.",
+        },
     },
     description="Turnout against the quorum of the rules.",
 )

@@ -158,8 +158,10 @@ def election_declare(
     *, actor: Person, item: AgendaItem, now: dt.datetime | None = None
 ) -> list[Candidate]:
     """Declare the elected and give each a board role for the election's term (at most six
-    years), starting on the day of the assembly; a sitting member re-elected starts a new
-    term. Called when the chair closes the election. Audited; pushed to the room."""
+    years), starting on the day of the assembly; a sitting member re-elected has their
+    seat renewed in place for the new term (keeping their office, and for a chair who runs
+    the election the right to act). Called when the chair closes the election. Audited;
+    pushed to the room."""
     now = current(now)
     election = Election.objects.select_for_update().get(item=item)
     assembly = item.assembly
@@ -167,21 +169,19 @@ def election_declare(
     start = timezone.localdate(now)
     end = add_years(start, election.term_years)
     chosen = {c.pk for c in elected}
-    renewal_pending: list[int] = []
+    renewed: list[int] = []
     for candidate in election.candidates.select_related("person"):
         candidate.elected = candidate.pk in chosen
         if candidate.elected:
             sitting = BoardRole.objects.filter(
                 cooperative=assembly.cooperative, person=candidate.person, revoked_at__isnull=True
             ).first()
-            if sitting is not None and candidate.person_id == actor.pk:
-                # Revoking the chair's own seat would take away the right to grant the new
-                # one in the same act; the board renews that term afterwards.
-                candidate.board_role = sitting
-                renewal_pending.append(candidate.pk)
+            if sitting is not None:
+                candidate.board_role = governance.board_role_renew(
+                    actor=actor, board_role=sitting, term_ends_on=end, renewed_on=start
+                )
+                renewed.append(candidate.pk)
             else:
-                if sitting is not None:
-                    governance.board_role_revoke(actor=actor, board_role=sitting)
                 candidate.board_role = governance.board_role_grant(
                     actor=actor,
                     cooperative=assembly.cooperative,
@@ -205,7 +205,7 @@ def election_declare(
         elected=summary,
         vacant=vacant,
         term_ends_on=end,
-        renewal_pending=renewal_pending,
+        renewed=renewed,
     )
     room_emit(
         assembly=assembly,

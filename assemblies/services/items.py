@@ -29,6 +29,7 @@ from assemblies.selectors import (
     call_attendance,
     current_call,
     item_is_secret,
+    vote_attendance,
 )
 from assemblies.services._common import (
     audit,
@@ -43,7 +44,7 @@ from deliberation.sanitize import html_to_text
 from governance.models import Person
 from voting import selectors as voting_selectors
 from voting import services as voting
-from voting.models import ResolutionChoice, Vote, VoteMethod, VoteStatus
+from voting.models import ResolutionChoice, Vote, VoteBooth, VoteMethod, VoteStatus
 
 
 def _vote_for(
@@ -70,6 +71,7 @@ def _vote_for(
         results_live=assembly.results_live and not is_secret,
         allow_change=True,
         quorum_call=assembly.current_call,
+        booth=VoteBooth.ASSEMBLY,
     )
     return voting.vote_open(actor=actor, vote=vote, now=now)
 
@@ -103,7 +105,12 @@ def _carry_in(
                     ResolutionChoice.FOR if resolution.board_backed else ResolutionChoice.AGAINST
                 )
                 voting.ballot_cast(
-                    actor=person, vote=vote, choice=choice, member_id=proxy.principal_id, now=now
+                    actor=person,
+                    vote=vote,
+                    choice=choice,
+                    member_id=proxy.principal_id,
+                    now=now,
+                    via_booth=True,
                 )
                 carried["blank_proxies"] += 1
             else:
@@ -112,6 +119,7 @@ def _carry_in(
                     vote=vote,
                     holder_id=proxy.holder_id,
                     principal_id=proxy.principal_id,
+                    via_booth=True,
                 )
                 carried["proxies"] += 1
         except DomainError as exc:
@@ -132,7 +140,12 @@ def _carry_in(
             if person is None:
                 raise DomainError(code="no_representative")
             voting.ballot_cast(
-                actor=person, vote=vote, choice=ballot.choice, member_id=ballot.member_id, now=now
+                actor=person,
+                vote=vote,
+                choice=ballot.choice,
+                member_id=ballot.member_id,
+                now=now,
+                via_booth=True,
             )
         except DomainError as exc:
             ballot.count_error = exc.code
@@ -221,8 +234,10 @@ def item_open(*, actor: Person, item: AgendaItem, now: dt.datetime | None = None
 @transaction.atomic
 def item_close(*, actor: Person, item: AgendaItem, now: dt.datetime | None = None) -> AgendaItem:
     """The chair closes the open point: each vote is tallied under its frozen rules and its
-    decision stored by the voting app; an election then declares who is elected. Locks the
-    assembly row; audits; pushes the results to the room."""
+    decision stored by the voting app, with the quorum established by the attendance of the
+    call (present, remote, represented and postal), so a member signed in who does not vote
+    still counts; an election then declares who is elected. Locks the assembly row;
+    audits; pushes the results to the room."""
     assembly = lock_assembly(item.assembly_id)
     require_board(actor, assembly)
     now = current(now)
@@ -231,10 +246,16 @@ def item_close(*, actor: Person, item: AgendaItem, now: dt.datetime | None = Non
     if item.status != ItemStatus.OPEN:
         raise ItemStateError(message=_("Only the open point can be closed."))
     results = []
+    count = call_attendance(assembly, current_call(assembly))
     for resolution in item.resolutions.select_related("vote").order_by("id"):
         if resolution.vote is None or resolution.vote.status != VoteStatus.OPEN:
             continue
-        decision = voting.vote_close(actor=actor, vote=resolution.vote, now=now)
+        decision = voting.vote_close(
+            actor=actor,
+            vote=resolution.vote,
+            now=now,
+            attendance=vote_attendance(resolution.vote, count),
+        )
         results.append(
             {
                 "resolution_id": resolution.pk,
@@ -330,6 +351,7 @@ def assembly_ballot_cast(
         on_behalf_of=on_behalf_of,
         receipt=receipt,
         now=now,
+        via_booth=True,
     )
     vote = result.vote
     data: dict[str, Any] = {

@@ -9,6 +9,7 @@ import pytest
 from assemblies import services
 from assemblies.errors import ElectionError
 from assemblies.models import AgendaItem, Assembly, Candidate, ItemKind, PostalVote
+from core.models import AuditEntry
 from governance import services as governance
 from governance.models import BoardRole, College, Person
 from tests.assemblies.factories import (
@@ -157,7 +158,7 @@ def test_a_secret_election_keeps_no_link_between_voter_and_choice():
     assert Candidate.objects.get(pk=candidate.pk).elected is True
 
 
-def test_the_chair_re_elected_keeps_the_seat_until_the_board_renews_the_term():
+def test_the_chair_re_elected_has_the_term_renewed_in_place():
     coop = small_coop()
     chair_member = governance.membership_apply(
         actor=coop.chair,
@@ -178,4 +179,39 @@ def test_the_chair_re_elected_keeps_the_seat_until_the_board_renews_the_term():
     services.item_close(actor=coop.chair, item=item, now=FIRST_CALL + 3 * MINUTE)
     candidate.refresh_from_db()
     assert candidate.elected is True and candidate.board_role_id == sitting.pk
-    assert BoardRole.objects.filter(person=coop.chair, revoked_at__isnull=True).count() == 1
+    seat = BoardRole.objects.get(person=coop.chair, revoked_at__isnull=True)
+    assert seat.pk == sitting.pk and seat.role == "chair"
+    assert (seat.started_on, seat.term_ends_on) == (dt.date(2027, 3, 17), dt.date(2033, 3, 17))
+    renewed = AuditEntry.objects.get(verb="board_role.renewed")
+    assert renewed.data["previous"]["started_on"] == str(sitting.started_on)
+    declared = AuditEntry.objects.get(verb="assembly.election_declared")
+    assert declared.data["renewed"] == [candidate.pk]
+
+
+def test_a_sitting_director_re_elected_keeps_one_seat_with_a_new_term():
+    coop = small_coop()
+    worker = coop.people["Workers"][0]
+    governance.board_role_grant(
+        actor=coop.chair,
+        cooperative=coop.cooperative,
+        person=worker,
+        role="treasurer",
+        started_on=dt.date(2024, 6, 1),
+        term_ends_on=dt.date(2027, 6, 1),
+    )
+    assembly, item = _election(coop, seats=1, term_years=3)
+    (candidate,) = _stand(item, [worker])
+    services.assembly_convene(actor=coop.chair, assembly=assembly, now=T0)
+    check_in(assembly, coop.usernames("Workers"), at=FIRST_CALL, by=coop.chair)
+    services.assembly_open(actor=coop.chair, assembly=assembly, now=FIRST_CALL)
+    services.item_open(actor=coop.chair, item=item, now=FIRST_CALL + MINUTE)
+    for username in coop.usernames("Workers"):
+        cast(candidate.resolution, username, "for", at=FIRST_CALL + 2 * MINUTE)
+    services.item_close(actor=coop.chair, item=item, now=FIRST_CALL + 3 * MINUTE)
+    roles = list(BoardRole.objects.filter(person=worker))
+    assert len(roles) == 1 and roles[0].revoked_at is None
+    assert roles[0].role == "treasurer"
+    assert (roles[0].started_on, roles[0].term_ends_on) == (
+        dt.date(2027, 3, 17),
+        dt.date(2030, 3, 17),
+    )

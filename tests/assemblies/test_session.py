@@ -97,7 +97,7 @@ def test_the_chair_takes_one_point_at_a_time_and_only_attendees_vote():
     assembly.refresh_from_db()
     assert (
         "Not put to the vote" in assembly.minutes.html
-        or "Pas mis aux voix" in assembly.minutes.html
+        or "Non mise aux voix" in assembly.minutes.html
     )
 
 

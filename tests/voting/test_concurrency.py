@@ -16,6 +16,7 @@ from core.errors import DomainError
 from tests.voting.factories import make_coop, make_vote
 from voting import services
 from voting.models import Ballot, Decision, RollEntry, Vote
+from voting.permissions import access_vote_for_casting
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -120,3 +121,35 @@ def test_close_in_the_middle_of_casts_counts_exactly_the_ballots_cast_before_it(
     assert RollEntry.objects.filter(vote=vote, has_voted=True).count() == len(accepted)
     refused = [o for o in outcomes if getattr(o, "code", None) == "vote_closed"]
     assert len(accepted) + len(refused) == len(people)
+
+
+def api_cast_job(person: Any, vote_id: int, choice: str) -> Callable[[], Any]:
+    """The API's path: the vote read under the share lock by the loader, then cast in the
+    same transaction without a second read."""
+
+    def job() -> Any:
+        with transaction.atomic(durable=True):
+            vote = access_vote_for_casting(person, vote_id)
+            return services.ballot_cast(actor=person, vote=vote, choice=choice, locked=True)
+
+    return job
+
+
+def test_a_close_waits_for_casts_that_took_the_lock_in_the_loader() -> None:
+    coop = make_coop(SIZES)
+    vote = make_vote(coop)
+    people = coop.everyone
+    jobs: list[Callable[[], Any]] = [api_cast_job(p, vote.pk, "for") for p in people]
+    jobs.insert(len(jobs) // 2, close_job(coop.chair, vote.pk))
+    outcomes = run_threads(jobs)
+    unexpected = [
+        o
+        for o in outcomes
+        if isinstance(o, Exception) and getattr(o, "code", None) != "vote_closed"
+    ]
+    assert not unexpected, unexpected
+    accepted = [o for o in outcomes if isinstance(o, services.CastResult)]
+    decision = Decision.objects.get(vote=vote)
+    totals = decision.result["tally"]["totals"]
+    assert totals["voted"] == totals["yes"] == len(accepted)
+    assert Ballot.objects.filter(vote=vote, is_current=True).count() == len(accepted)

@@ -8,14 +8,22 @@ from fractions import Fraction
 import pytest
 
 from core.audit import audit_verify
+from core.errors import InvalidInput
 from core.models import AuditEntry, OutboxEvent
 from deliberation.models import ProposalStatus, RoomEvent
 from governance.models import DecisionKind
 from governance.services import CollegeSpec, colleges_configure, rules_update
-from tests.voting.factories import cast_many, make_coop, make_proposal, make_vote
+from tests.voting.factories import (
+    cast,
+    cast_many,
+    make_coop,
+    make_proposal,
+    make_vote,
+    quick_member,
+)
 from voting import services
 from voting.errors import VoteStateError
-from voting.models import Decision, VoteStatus
+from voting.models import Decision, VoteMethod, VoteStatus
 
 pytestmark = pytest.mark.django_db
 
@@ -216,3 +224,107 @@ def test_result_is_plain_json() -> None:
     assert "NaN" not in text
     decision.refresh_from_db()
     assert decision.result["outcome"] == decision.outcome
+
+
+class TestQuorumByAttendance:
+    """An assembly establishes the quorum from who takes part, voting or not."""
+
+    def ten_members_four_for(self):
+        coop = make_coop({}, weights=())
+        people = [quick_member(coop.cooperative).member.person for _ in range(10)]
+        rules_update(
+            actor=coop.chair,
+            cooperative=coop.cooperative,
+            changes={"ordinary": {"quorum_first_call": Fraction(1, 2)}},
+        )
+        vote = make_vote(coop)
+        for person in people[:4]:
+            cast(person, vote, "for")
+        return coop, vote
+
+    def test_without_attendance_the_ballots_make_the_quorum(self) -> None:
+        coop, vote = self.ten_members_four_for()
+        decision = services.vote_close(actor=coop.chair, vote=vote)
+        assert decision.outcome == "quorum_not_reached"
+        assert decision.result["quorum"]["basis"] == "ballots"
+        assert Fraction(decision.result["quorum"]["ratio"]) == Fraction(2, 5)
+        assert decision.result["explanation_parts"]["quorum_basis"] == "ballots"
+
+    def test_members_attending_without_voting_count_for_the_quorum(self) -> None:
+        coop, vote = self.ten_members_four_for()
+        decision = services.vote_close(actor=coop.chair, vote=vote, attendance={"all": 6})
+        assert (decision.outcome, decision.adopted) == ("adopted", True)
+        quorum = decision.result["quorum"]
+        assert (quorum["basis"], quorum["ratio"], quorum["reached"]) == ("attendance", "3/5", True)
+        parts = decision.result["explanation_parts"]
+        assert (parts["quorum_basis"], parts["attending"], parts["voted"]) == ("attendance", 6, 4)
+        # The turnout of the vote stays the ballots; the attendance sits beside it.
+        (turnout,) = decision.result["colleges"]
+        assert (turnout["eligible"], turnout["voted"]) == (10, 4)
+        (college,) = decision.result["tally"]["colleges"]
+        assert (college["eligible"], college["voted"], college["attending"]) == (10, 4, 6)
+        assert decision.explanation == (
+            "Adopted: 100 % support, ordinary majority above 50 %; "
+            "quorum 60 % of 10 members, above 50 %."
+        )
+        closed = AuditEntry.objects.filter(verb="vote.closed").get()
+        assert closed.data["quorum_basis"] == "attendance"
+
+    @pytest.mark.parametrize(
+        "attendance",
+        [{"all": 3}, {"all": 11}, {}, {"all": 6, "c999": 1}, {"all": -1}],
+        ids=["fewer-than-ballots", "more-than-roll", "college-missing", "unknown-college", "neg"],
+    )
+    def test_attendance_that_does_not_fit_is_refused(self, attendance) -> None:
+        coop, vote = self.ten_members_four_for()
+        with pytest.raises(InvalidInput) as refused:
+            services.vote_close(actor=coop.chair, vote=vote, attendance=attendance)
+        assert refused.value.code == "invalid_attendance"
+        vote.refresh_from_db()
+        assert vote.status == VoteStatus.OPEN
+        assert not Decision.objects.filter(vote=vote).exists()
+
+    def test_attendance_applies_per_college_in_the_rules_mode(self) -> None:
+        coop = make_coop({"Workers": 4, "Users": 4, "Suppliers": 2, "Authorities": 2})
+        rules_update(
+            actor=coop.chair,
+            cooperative=coop.cooperative,
+            changes={
+                "ordinary": {"quorum_mode": "per_college", "quorum_first_call": Fraction(1, 2)}
+            },
+        )
+        vote = make_vote(coop)
+        for college in ("Workers", "Users", "Suppliers", "Authorities"):
+            cast_many(coop, vote, college, **{"for": 1})
+        keys = {c.name: c.key for c in vote.colleges.all()}
+        attendance = {
+            keys["Workers"]: 2,
+            keys["Users"]: 3,
+            keys["Suppliers"]: 1,
+            keys["Authorities"]: 2,
+        }
+        decision = services.vote_close(actor=coop.chair, vote=vote, attendance=attendance)
+        quorum = decision.result["quorum"]
+        assert (quorum["basis"], quorum["ratio"], quorum["lowest_college_name"]) == (
+            "attendance",
+            "1/2",
+            "Workers",
+        )
+        assert decision.adopted is True
+
+    def test_other_methods_take_the_attendance_too(self) -> None:
+        coop = make_coop({}, weights=())
+        people = [quick_member(coop.cooperative).member.person for _ in range(10)]
+        rules_update(
+            actor=coop.chair,
+            cooperative=coop.cooperative,
+            changes={"advisory": {"quorum_first_call": Fraction(1, 2)}},
+        )
+        vote = make_vote(coop, method=VoteMethod.APPROVAL)
+        for person in people[:2]:
+            cast(person, vote, ["A"])
+        decision = services.vote_close(actor=coop.chair, vote=vote, attendance={"all": 5})
+        assert decision.outcome == "winner"
+        assert decision.result["quorum"]["basis"] == "attendance"
+        assert decision.result["explanation_parts"]["attending"] == 5
+        assert decision.result["explanation_parts"]["attending_by_college"] == {"all": 5}

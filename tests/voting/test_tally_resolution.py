@@ -14,6 +14,7 @@ from voting.tally import (
     AbstentionPolicy,
     AppliedEmptyCollegeRule,
     EmptyCollegePolicy,
+    QuorumBasis,
     QuorumMode,
     ResolutionCollege,
     ResolutionOutcome,
@@ -471,6 +472,85 @@ class TestQuorum:
         assert result.quorum_reached is True
         assert result.quorum_ratio == Fraction(1, 1000)
         assert result.adopted is True
+
+
+class TestQuorumByAttendance:
+    """Members taking part count for the quorum; only ballots count for the majority."""
+
+    @staticmethod
+    def attended(key: str, percent: int, *, eligible: int, yes: int, attending: int | None):
+        return ResolutionCollege(
+            key=key,
+            name=key.title(),
+            weight=Fraction(percent, 100),
+            eligible=eligible,
+            yes=yes,
+            no=0,
+            abstain=0,
+            attending=attending,
+        )
+
+    @pytest.mark.parametrize(
+        ("mode", "ratio", "lowest"),
+        [
+            (QuorumMode.ALL_MEMBERS, Fraction(20, 50), None),
+            (
+                QuorumMode.WEIGHTED,
+                Fraction(1, 2) * Fraction(8, 10)
+                + Fraction(1, 4) * Fraction(6, 30)
+                + Fraction(1, 4) * Fraction(6, 10),
+                None,
+            ),
+            (QuorumMode.PER_COLLEGE, Fraction(1, 5), "b"),
+        ],
+    )
+    def test_ratio_per_mode_comes_from_the_attendance(
+        self, mode: QuorumMode, ratio: Fraction, lowest: str | None
+    ) -> None:
+        colleges = [
+            self.attended("a", 50, eligible=10, yes=5, attending=8),
+            self.attended("b", 25, eligible=30, yes=3, attending=6),
+            self.attended("c", 25, eligible=10, yes=2, attending=6),
+        ]
+
+        result = tally_resolution(
+            colleges=colleges, rules=ResolutionRules(quorum_mode=mode, quorum=Fraction(1, 5))
+        )
+
+        assert result.quorum_ratio == ratio
+        assert result.quorum_lowest_college == lowest
+        assert result.quorum_basis == QuorumBasis.ATTENDANCE
+        assert [(c.voted, c.attending) for c in result.colleges] == [(5, 8), (3, 6), (2, 6)]
+        assert (result.totals.voted, result.totals.attending) == (10, 20)
+        parts = result.explanation_parts()
+        assert (parts.quorum_basis, parts.attending) == (QuorumBasis.ATTENDANCE, 20)
+
+    def test_without_attendance_the_ballots_are_the_basis(self) -> None:
+        result = tally_resolution(colleges=worked_example(), rules=ResolutionRules())
+
+        assert result.quorum_basis == QuorumBasis.BALLOTS
+        assert result.totals.attending == result.totals.voted == 40
+        assert result.to_dict()["quorum_basis"] == "ballots"
+
+    def test_attendance_reaches_a_quorum_the_ballots_miss(self) -> None:
+        rules = ResolutionRules(quorum=Fraction(1, 2))
+        silent = [self.attended("all", 100, eligible=10, yes=4, attending=None)]
+        present = [self.attended("all", 100, eligible=10, yes=4, attending=6)]
+
+        assert tally_resolution(colleges=silent, rules=rules).outcome == (
+            ResolutionOutcome.QUORUM_NOT_REACHED
+        )
+        result = tally_resolution(colleges=present, rules=rules)
+        assert (result.outcome, result.quorum_ratio) == (ResolutionOutcome.ADOPTED, Fraction(3, 5))
+
+    @pytest.mark.parametrize("attending", [3, 11, -1])
+    def test_attendance_below_the_ballots_or_above_the_roll_is_refused(
+        self, attending: int
+    ) -> None:
+        colleges = [self.attended("all", 100, eligible=10, yes=4, attending=attending)]
+
+        with pytest.raises(TallyInputError, match="'all'"):
+            tally_resolution(colleges=colleges, rules=ResolutionRules())
 
 
 class TestNoVotes:

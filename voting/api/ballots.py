@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from django.db import transaction
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from core.api import page_of, paginate, person_of
+from core.api import ErrorSerializer, page_of, paginate, person_of
 from core.errors import Forbidden
 from voting import selectors, services
 from voting.api.serializers import (
@@ -28,6 +28,7 @@ from voting.explain import explain
 from voting.models import VoteStatus
 from voting.permissions import (
     access_vote,
+    access_vote_for_casting,
     can_read_roll,
     can_see_box,
     can_see_open_ballots,
@@ -107,19 +108,27 @@ class BallotListCastApi(APIView):
     @extend_schema(
         tags=TAG,
         request=InputSerializer,
-        responses={201: OutputSerializer},
+        responses={
+            201: OutputSerializer,
+            409: OpenApiResponse(
+                ErrorSerializer,
+                description="A rule of the vote refused the ballot: `vote_not_open`, "
+                "`vote_closed`, `ballot_already_cast`, `principal_voted_directly`, or "
+                "`use_assembly_booth` (the vote belongs to an assembly: cast in its booth).",
+            ),
+        },
         operation_id="ballots_cast",
         description="Cast or change a ballot; the last one counts. Errors: "
         "`vote_not_open`, `vote_closed`, `not_on_roll`, `invalid_choice`, "
         "`ballot_already_cast`, `receipt_required`, `receipt_invalid`, `no_proxy`, "
-        "`principal_voted_directly`, `member_required`.",
+        "`principal_voted_directly`, `member_required`, `use_assembly_booth`.",
     )
     def post(self, request: Request, vote_id: int) -> Response:
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
         with transaction.atomic(durable=True):
-            vote, _role = access_vote(request.user, vote_id)
+            vote = access_vote_for_casting(request.user, vote_id)
             cast = services.ballot_cast(
                 actor=person_of(request),
                 vote=vote,
@@ -127,6 +136,7 @@ class BallotListCastApi(APIView):
                 member_id=values.get("member_id"),
                 on_behalf_of=values.get("on_behalf_of"),
                 receipt=values.get("receipt") or None,
+                locked=True,
             )
         entry = cast.roll_entry
         body = {

@@ -5,13 +5,13 @@ from __future__ import annotations
 from typing import ClassVar
 
 from django.db import transaction
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from core.api import page_of, paginate, person_of
+from core.api import ErrorSerializer, page_of, paginate, person_of
 from core.errors import NotFound
 from voting import selectors, services
 from voting.api.serializers import ObjectionOut, ProxyOut
@@ -48,11 +48,20 @@ class ProxyListGiveApi(APIView):
     @extend_schema(
         tags=TAG,
         request=InputSerializer,
-        responses={201: ProxyOut},
+        responses={
+            201: ProxyOut,
+            409: OpenApiResponse(
+                ErrorSerializer,
+                description="A rule of the vote refused the proxy: `proxies_not_allowed`, "
+                "`proxy_cap_reached`, `proxy_exists`, `already_voted`, `vote_not_open`, "
+                "`vote_closed`, or `use_assembly_booth` (the vote belongs to an assembly: "
+                "proxies are given for the assembly).",
+            ),
+        },
         operation_id="proxies_give",
         description="Give your ballot for this vote to another member on the roll. "
         "Errors: `proxies_not_allowed`, `proxy_cap_reached`, `proxy_exists`, "
-        "`already_voted`, `holder_not_on_roll`, `not_on_roll`.",
+        "`already_voted`, `holder_not_on_roll`, `not_on_roll`, `use_assembly_booth`.",
     )
     def post(self, request: Request, vote_id: int) -> Response:
         data = self.InputSerializer(data=request.data)

@@ -60,6 +60,10 @@ class VoteOut(serializers.Serializer):
         source="college_config_version.number", allow_null=True, default=None
     )
     schedule_error = serializers.CharField()
+    booth = serializers.CharField(
+        help_text="`assembly` when ballots and proxies go through the booth of an assembly "
+        "only; empty otherwise."
+    )
     decision_id = serializers.SerializerMethodField()
     created_at = serializers.DateTimeField()
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
+from django.db.transaction import TransactionManagementError
 from django.utils import timezone
 
 from governance.models import Person
@@ -22,11 +23,12 @@ from voting.errors import (
 from voting.models import Ballot, Proxy, RollEntry, SecretBallot, Vote
 from voting.receipts import new_receipt, receipt_hash
 from voting.services._common import (
-    acting_member_ids,
+    acting_member_filter,
     audit,
     emit_turnout,
     lock_roll_entry,
     lock_vote_shared,
+    require_booth,
     require_open,
 )
 
@@ -43,7 +45,6 @@ class CastResult:
     ballot: Ballot | None
 
 
-@transaction.atomic
 def ballot_cast(
     *,
     actor: Person,
@@ -53,6 +54,8 @@ def ballot_cast(
     on_behalf_of: int | None = None,
     receipt: str | None = None,
     now: dt.datetime | None = None,
+    via_booth: bool = False,
+    locked: bool = False,
 ) -> CastResult:
     """Cast or change the ballot of one roll entry; the last ballot counts.
 
@@ -60,15 +63,40 @@ def ballot_cast(
     or, with `on_behalf_of`, as the holder of a live proxy from that member: the ballot then
     counts in the principal's college. A principal who votes in person overrides the ballot
     of their proxy. A change needs the vote to allow changes, and on a secret vote the
-    receipt of the ballot it replaces.
+    receipt of the ballot it replaces. A vote with a booth takes ballots only through it
+    (`via_booth`, passed by that booth).
 
     Locks the vote row in share mode (a close waits for the cast) and the roll entry row
     (two casts for one member take turns); the database allows one current ballot per roll
     entry. Audits without the choice on secret votes; pushes turnout to the proposal room.
+
+    With `locked`, the caller read `vote` under the same share lock in its own transaction
+    (voting.permissions.access_vote_for_casting) and lets any error end that transaction,
+    as an API request does: the cast then joins it as it is, without reading the vote again
+    or taking a savepoint. Every refusal is raised before the first write.
     """
-    vote = lock_vote_shared(vote.pk, known=vote)
+    if locked:
+        if not transaction.get_connection().in_atomic_block:
+            raise TransactionManagementError("A locked cast runs inside its caller's transaction.")
+        return _cast(actor, vote, choice, member_id, on_behalf_of, receipt, now, via_booth)
+    with transaction.atomic():
+        vote = lock_vote_shared(vote.pk, known=vote)
+        return _cast(actor, vote, choice, member_id, on_behalf_of, receipt, now, via_booth)
+
+
+def _cast(
+    actor: Person,
+    vote: Vote,
+    choice: Any,
+    member_id: int | None,
+    on_behalf_of: int | None,
+    receipt: str | None,
+    now: dt.datetime | None,
+    via_booth: bool,
+) -> CastResult:
     now = now or timezone.now()
     require_open(vote, now)
+    require_booth(vote, via_booth)
     stored = canonical_choice(
         method=vote.method, options=vote.options, grades=vote.grades, choice=choice
     )
@@ -141,9 +169,9 @@ def ballot_cast(
 def _live_proxy(vote: Vote, actor: Person, *, principal_id: int, holder_id: int | None) -> Proxy:
     """The live proxy from `principal_id` held by a member the actor acts for, locked."""
     proxies = Proxy.objects.select_for_update(of=("self",)).filter(
+        acting_member_filter(vote.cooperative_id, actor, "holder_id"),
         vote=vote,
         principal_id=principal_id,
-        holder_id__in=acting_member_ids(vote.cooperative_id, actor),
         revoked_at__isnull=True,
     )
     if holder_id is not None:

@@ -11,22 +11,35 @@ from governance.models import Person
 from governance.selectors import decision_rules, members_acting_person
 from voting.errors import NotOnRoll, ProxiesNotAllowed, ProxyCapReached, ProxyStateError
 from voting.models import Proxy, RollEntry, Vote
-from voting.services._common import acting_member, audit, lock_vote, require_open
+from voting.services._common import (
+    acting_member,
+    audit,
+    lock_vote,
+    require_booth,
+    require_open,
+)
 
 
 @transaction.atomic
 def proxy_give(
-    *, actor: Person, vote: Vote, holder_id: int, principal_id: int | None = None
+    *,
+    actor: Person,
+    vote: Vote,
+    holder_id: int,
+    principal_id: int | None = None,
+    via_booth: bool = False,
 ) -> Proxy:
     """Give the ballot of a member the actor acts for to another member on the roll.
 
     Refused when the frozen rules forbid proxies, when the holder already holds as many as
-    the cap allows, when the principal already voted or already gave a live proxy. Locks
-    the vote row, so two proxies given at once cannot both pass the cap. Audited.
+    the cap allows, when the principal already voted or already gave a live proxy, and on
+    a vote with a booth unless given through it (`via_booth`). Locks the vote row, so two
+    proxies given at once cannot both pass the cap. Audited.
     """
     vote = lock_vote(vote.pk)
     now = timezone.now()
     require_open(vote, now)
+    require_booth(vote, via_booth)
     assert vote.rules_version is not None
     rules = decision_rules(vote.rules_version, vote.decision_kind)
     if not rules.proxies_allowed:

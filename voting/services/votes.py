@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from fractions import Fraction
 from typing import Any
 
@@ -35,12 +35,13 @@ from voting.models import (
     Decision,
     RollEntry,
     Vote,
+    VoteBooth,
     VoteCollege,
     VoteMethod,
     VoteStatus,
 )
 from voting.services._common import audit, emit_room, lock_vote, require_board
-from voting.tally import fraction_str
+from voting.tally import TallyInputError, fraction_str
 
 SINGLE_COLLEGE_KEY = "all"
 
@@ -75,12 +76,14 @@ def vote_create(
     quorum_call: int = 1,
     opens_at: dt.datetime | None = None,
     closes_at: dt.datetime | None = None,
+    booth: str = "",
 ) -> Vote:
     """Create a draft vote on a proposal, or a standalone poll. The board only.
 
     A vote on a proposal takes the proposal's decision kind and title. Binding decisions
     (ordinary, extraordinary) are taken by resolution; the other methods are advisory.
-    The secret-ballot default comes from the current rules of the decision kind.
+    The secret-ballot default comes from the current rules of the decision kind. With a
+    `booth` ("assembly"), ballots and proxies are only taken through that booth.
     """
     if not _is_board(actor, cooperative):
         raise Forbidden(
@@ -136,6 +139,8 @@ def vote_create(
         )
     if quorum_call not in (1, 2):
         raise InvalidInput(code="invalid_quorum_call", message=_("The call is 1 or 2."))
+    if booth and booth not in VoteBooth.values:
+        raise InvalidInput(code="unknown_booth", message=_("Unknown booth."))
     _check_schedule(opens_at, closes_at, timezone.now())
     vote = Vote.objects.create(
         cooperative=cooperative,
@@ -152,6 +157,7 @@ def vote_create(
         quorum_call=quorum_call,
         opens_at=opens_at,
         closes_at=closes_at,
+        booth=booth,
         created_by=actor,
     )
     audit(
@@ -165,6 +171,7 @@ def vote_create(
         is_secret=is_secret,
         opens_at=opens_at,
         closes_at=closes_at,
+        booth=booth or None,
     )
     return vote
 
@@ -352,13 +359,23 @@ def _freeze_colleges(vote: Vote, config: Any) -> list[VoteCollege]:
 
 
 @transaction.atomic
-def vote_close(*, actor: Person | None, vote: Vote, now: dt.datetime | None = None) -> Decision:
+def vote_close(
+    *,
+    actor: Person | None,
+    vote: Vote,
+    now: dt.datetime | None = None,
+    attendance: Mapping[str, int] | None = None,
+) -> Decision:
     """Close an open vote: tally it under its frozen rules and store the Decision.
 
-    The board, or the scheduler (actor None). Locks the vote row exclusively, so no cast is
-    half-done when the count is taken. Appends an audit entry binding the result's hash and
-    stores that entry's hash on the decision; records the outcome on the proposal; emits
-    `vote.closed` and `decision.adopted` or `decision.rejected`; pushes the final result.
+    The board, or the scheduler (actor None). With `attendance` (vote college key -> members
+    counted as taking part, e.g. present, remote, represented and postal at an assembly),
+    the quorum is computed from those counts instead of from the ballots; each college
+    must be given, with at least its ballots and at most its roll (`invalid_attendance`).
+    Locks the vote row exclusively, so no cast is half-done when the count is taken.
+    Appends an audit entry binding the result's hash and stores that entry's hash on the
+    decision; records the outcome on the proposal; emits `vote.closed` and
+    `decision.adopted` or `decision.rejected`; pushes the final result.
     """
     vote = lock_vote(vote.pk)
     require_board(actor, vote)
@@ -369,7 +386,16 @@ def vote_close(*, actor: Person | None, vote: Vote, now: dt.datetime | None = No
             message=_("Only an open vote can close; this one is %(status)s.")
             % {"status": vote.get_status_display()},
         )
-    outcome = selectors.vote_tally(vote)
+    try:
+        outcome = selectors.vote_tally(vote, attendance=attendance)
+    except TallyInputError as exc:
+        if attendance is None:
+            raise
+        raise InvalidInput(
+            code="invalid_attendance",
+            message=_("The attendance given does not fit the roll and the ballots: %(problem)s")
+            % {"problem": str(exc)},
+        ) from exc
     assert vote.rules_version is not None
     decision = Decision.objects.create(
         cooperative=vote.cooperative,
@@ -399,6 +425,7 @@ def vote_close(*, actor: Person | None, vote: Vote, now: dt.datetime | None = No
         adopted=decision.adopted,
         rules_version=decision.rules_version,
         college_config_version=decision.college_config_version,
+        quorum_basis=_quorum_basis(outcome.result),
         result_sha256=result_digest(decision.result),
     )
     decision.audit_hash = entry.hash
@@ -421,6 +448,11 @@ def vote_close(*, actor: Person | None, vote: Vote, now: dt.datetime | None = No
     )
     emit_room(vote, events.ROOM_VOTE_CLOSED, events.room_closed_data(vote, decision))
     return decision
+
+
+def _quorum_basis(result: dict[str, Any]) -> Any:
+    quorum = result["quorum"]
+    return quorum["basis"] if isinstance(quorum, dict) else None
 
 
 def result_digest(result: Any) -> str:

@@ -22,6 +22,7 @@ from voting.tally.majority_judgment import (
 )
 from voting.tally.resolution import (
     CollegeResult,
+    QuorumBasis,
     ResolutionCollege,
     ResolutionExplanation,
     ResolutionOutcome,
@@ -68,6 +69,7 @@ __all__ = [
     "Objection",
     "ObjectionId",
     "ObjectionState",
+    "QuorumBasis",
     "QuorumMode",
     "RankedBallot",
     "RankedCollege",

@@ -34,10 +34,25 @@ class ResolutionCollege(CollegeInput):
     no: int
     # Abstentions include blank and null ballots: all three are treated alike by the law.
     abstain: int
+    # Members counted as taking part (present, remote, represented, postal) when the quorum
+    # is established by attendance; None means the ballots establish it.
+    attending: int | None = None
 
     @property
     def voted(self) -> int:
         return self.yes + self.no + self.abstain
+
+    @property
+    def taking_part(self) -> int:
+        """The count the quorum ratio is computed from."""
+        return self.voted if self.attending is None else self.attending
+
+
+class QuorumBasis(StrEnum):
+    # The quorum counts the members who take part in the assembly, voting or not.
+    ATTENDANCE = "attendance"
+    # The quorum counts the ballots of the vote itself.
+    BALLOTS = "ballots"
 
 
 class ResolutionOutcome(StrEnum):
@@ -54,6 +69,8 @@ class CollegeResult:
     name: str
     eligible: int
     voted: int
+    # Members taking part for the quorum: attendance when given, otherwise the ballots.
+    attending: int
     yes: int
     no: int
     abstain: int
@@ -75,6 +92,7 @@ class CollegeResult:
 class ResolutionTotals:
     eligible: int
     voted: int
+    attending: int
     yes: int
     no: int
     abstain: int
@@ -100,12 +118,14 @@ class ResolutionExplanation:
     empty_colleges: tuple[str, ...]
     empty_college_names: tuple[str, ...]
     quorum_mode: QuorumMode
+    quorum_basis: QuorumBasis
     quorum_ratio: Fraction
     quorum_required: Fraction | None
     quorum_reached: bool
     quorum_lowest_college_name: str | None
     eligible: int
     voted: int
+    attending: int
     college_count: int
 
     def to_dict(self) -> dict[str, JSONValue]:
@@ -125,6 +145,7 @@ class ResolutionResult:
     empty_college_policy_applied: AppliedEmptyCollegeRule
     empty_colleges: tuple[str, ...]
     quorum_mode: QuorumMode
+    quorum_basis: QuorumBasis
     quorum_ratio: Fraction
     quorum_required: Fraction | None
     quorum_reached: bool
@@ -153,6 +174,7 @@ class ResolutionResult:
             empty_colleges=self.empty_colleges,
             empty_college_names=tuple(names[key] for key in self.empty_colleges),
             quorum_mode=self.quorum_mode,
+            quorum_basis=self.quorum_basis,
             quorum_ratio=self.quorum_ratio,
             quorum_required=self.quorum_required,
             quorum_reached=self.quorum_reached,
@@ -161,6 +183,7 @@ class ResolutionResult:
             ),
             eligible=self.totals.eligible,
             voted=self.totals.voted,
+            attending=self.totals.attending,
             college_count=len(self.colleges),
         )
 
@@ -230,6 +253,11 @@ def tally_resolution(
         empty_college_policy_applied=_applied_rule(rules, has_empty=bool(empty)),
         empty_colleges=empty,
         quorum_mode=rules.quorum_mode,
+        quorum_basis=(
+            QuorumBasis.ATTENDANCE
+            if any(count.college.attending is not None for count in counts)
+            else QuorumBasis.BALLOTS
+        ),
         quorum_ratio=quorum_ratio,
         quorum_required=rules.quorum,
         quorum_reached=quorum_reached,
@@ -237,6 +265,7 @@ def tally_resolution(
         totals=ResolutionTotals(
             eligible=sum(count.college.eligible for count in counts),
             voted=sum(count.college.voted for count in counts),
+            attending=sum(count.college.taking_part for count in counts),
             yes=sum(count.college.yes for count in counts),
             no=sum(count.college.no for count in counts),
             abstain=sum(count.college.abstain for count in counts),
@@ -249,6 +278,7 @@ def tally_resolution(
                 name=count.college.name,
                 eligible=count.college.eligible,
                 voted=count.college.voted,
+                attending=count.college.taking_part,
                 yes=count.college.yes,
                 no=count.college.no,
                 abstain=count.college.abstain,
@@ -277,6 +307,14 @@ def _validate(colleges: Sequence[ResolutionCollege]) -> None:
                 f"college {college.key!r} has {college.voted} votes for "
                 f"{college.eligible} members on the roll"
             )
+        if college.attending is not None:
+            require_count(college.attending, what=f"attending count of college {college.key!r}")
+            # Whoever cast a ballot (in person, by post or through a proxy) took part.
+            if not college.voted <= college.attending <= college.eligible:
+                raise TallyInputError(
+                    f"college {college.key!r} has {college.attending} members attending for "
+                    f"{college.voted} votes and {college.eligible} members on the roll"
+                )
 
 
 def _by_college(counts: Sequence[_Count], rules: ResolutionRules) -> list[_Share]:
@@ -345,17 +383,18 @@ def _per_registered_member(counts: Sequence[_Count]) -> list[_Share]:
 def _turnout(college: ResolutionCollege) -> Fraction:
     if college.eligible == 0:
         return ZERO
-    return Fraction(college.voted, college.eligible)
+    return Fraction(college.taking_part, college.eligible)
 
 
 def _quorum_ratio(
     counts: Sequence[_Count], turnouts: Sequence[Fraction], mode: QuorumMode
 ) -> tuple[Fraction, str | None]:
-    """Participation counts every ballot, abstentions included, whatever the base of the count."""
+    """Participation counts every ballot, abstentions included, whatever the base of the count,
+    or every member taking part when the attendance is given."""
     if mode == QuorumMode.ALL_MEMBERS:
         eligible = sum(count.college.eligible for count in counts)
-        voted = sum(count.college.voted for count in counts)
-        return (Fraction(voted, eligible) if eligible else ZERO), None
+        taking_part = sum(count.college.taking_part for count in counts)
+        return (Fraction(taking_part, eligible) if eligible else ZERO), None
     if mode == QuorumMode.WEIGHTED:
         ratio = sum(
             (Fraction(c.college.weight) * t for c, t in zip(counts, turnouts, strict=True)), ZERO

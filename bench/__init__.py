@@ -1,0 +1,1 @@
+"""Benchmarks run by `make bench` and `make bench-quick` (see BENCH.md)."""

@@ -1,0 +1,544 @@
+"""Room fan-out: one comment to 1,000 WebSocket clients through Daphne and Redis, vs bare."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from bench.common import record
+
+ROOT = Path(__file__).resolve().parent.parent
+CLIENTS_FULL = 1000
+CLIENTS_QUICK = 50
+POSTS_FULL = 50
+POSTS_QUICK = 10
+WARMUP_POSTS = 3
+CONNECT_BATCH = 20
+DELIVERY_TIMEOUT = 15.0
+DEFAULT_SERVER = "postgres://postgres@127.0.0.1:5432/postgres"
+DEFAULT_REDIS = "redis://127.0.0.1:6379/0"
+SCRATCH_DATABASE = "collegia_bench_deliberation"
+SECRET_KEY = "bench-only-secret-key-" + "x" * 40
+LAYERS = {
+    "pubsub": "channels_redis.pubsub.RedisPubSubChannelLayer",
+    "core": "channels_redis.core.RedisChannelLayer",
+}
+PRODUCT_APP = "config.asgi:application"
+# The servers' error output, kept for reading when a figure looks wrong.
+RESULTS_LOG = ROOT / "bench" / "results" / "deliberation_fanout_servers.log"
+BARE_APP = "bench._fanout_asgi:application"
+
+
+# Helpers.
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def _rss_kib(pid: int) -> int:
+    with open(f"/proc/{pid}/status") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    return 0
+
+
+def _percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    if not ordered:
+        return float("nan")
+    index = min(len(ordered) - 1, max(0, round(share * (len(ordered) - 1))))
+    return ordered[index]
+
+
+def _server_env(layer: str) -> dict[str, str]:
+    return {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+        "CHANNEL_LAYER_BACKEND": LAYERS[layer],
+        "SECRET_KEY": SECRET_KEY,
+        "DEBUG": "false",
+        "SECURE_SSL_REDIRECT": "false",
+        "ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "LOG_LEVEL": "WARNING",
+        "PYTHONUNBUFFERED": "1",
+    }
+
+
+@contextmanager
+def daphne(app: str, layer: str) -> Iterator[tuple[subprocess.Popen[bytes], int]]:
+    """A real Daphne server process on a free loopback port."""
+    port = _free_port()
+    log = RESULTS_LOG.open("ab")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "daphne", "-v", "0", "-b", "127.0.0.1", "-p", str(port), app],
+        cwd=ROOT,
+        env=_server_env(layer),
+        stdout=subprocess.DEVNULL,
+        stderr=log,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            if process.poll() is not None:
+                error = RESULTS_LOG.read_text(errors="replace")
+                raise RuntimeError(f"Daphne ({app}) exited at start:\n{error[-3000:]}")
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                    break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"Daphne ({app}) did not listen in time") from None
+                time.sleep(0.1)
+        yield process, port
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        log.close()
+
+
+# The clients.
+
+
+@dataclass
+class Room:
+    port: int
+    proposal_id: int
+    tokens: list[str]
+    arrivals: dict[int, list[float]] = field(default_factory=dict)
+    sockets: list[Any] = field(default_factory=list)
+    readers: list[asyncio.Task[None]] = field(default_factory=list)
+    failed_connects: int = 0
+
+    def note(self, text: str) -> None:
+        """Record the arrival of a marked comment; everything else is ignored cheaply."""
+        start = text.find("[[")
+        if start < 0 or '"comment.created"' not in text:
+            return
+        end = text.find("]]", start)
+        self.arrivals.setdefault(int(text[start + 2 : end]), []).append(time.perf_counter())
+
+
+async def _client(room: Room, token: str) -> None:
+    from websockets.asyncio.client import connect
+
+    uri = f"ws://127.0.0.1:{room.port}/ws/proposals/{room.proposal_id}/"
+    try:
+        ws = await connect(
+            uri,
+            origin=f"http://127.0.0.1:{room.port}",  # type: ignore[arg-type]
+            additional_headers={"Authorization": f"Token {token}"},
+            open_timeout=60,
+            max_size=2**20,
+        )
+    except Exception:
+        room.failed_connects += 1
+        return
+    room.sockets.append(ws)
+
+    async def read() -> None:
+        try:
+            async for message in ws:
+                if isinstance(message, str):
+                    room.note(message)
+        except Exception:
+            return
+
+    room.readers.append(asyncio.ensure_future(read()))
+
+
+async def _connect_all(room: Room, tokens: list[str]) -> None:
+    for start in range(0, len(tokens), CONNECT_BATCH):
+        await asyncio.gather(*(_client(room, t) for t in tokens[start : start + CONNECT_BATCH]))
+
+
+async def _close_all(room: Room) -> None:
+    await asyncio.gather(*(ws.close() for ws in room.sockets), return_exceptions=True)
+    for reader in room.readers:
+        reader.cancel()
+    room.sockets.clear()
+    room.readers.clear()
+
+
+async def _wait_delivered(room: Room, marker: int, expected: int) -> None:
+    deadline = time.perf_counter() + DELIVERY_TIMEOUT
+    while len(room.arrivals.get(marker, ())) < expected and time.perf_counter() < deadline:
+        await asyncio.sleep(0.002)
+
+
+# One layer: both servers up with their clients, posts alternating between them.
+
+
+@dataclass
+class Side:
+    """One server under test: its process, its room of clients and what it measured."""
+
+    name: str
+    process: subprocess.Popen[bytes]
+    room: Room
+    post: Any
+    latencies: list[float] = field(default_factory=list)
+    post_ms: list[float] = field(default_factory=list)
+    sent_at: dict[int, float] = field(default_factory=dict)
+    delivered: int = 0
+    rss_before: int = 0
+    rss_after: int = 0
+    connect_seconds: float = 0.0
+    open_sockets: int = 0
+
+    def figures(self, posts: int) -> dict[str, Any]:
+        clients = len(self.room.tokens)
+        return {
+            "p50_ms": round(_percentile(self.latencies, 0.50), 2),
+            "p99_ms": round(_percentile(self.latencies, 0.99), 2),
+            "delivered": self.delivered,
+            "expected": posts * clients,
+            "kib_per_connection": round(
+                (self.rss_after - self.rss_before) / max(1, clients - 1), 1
+            ),
+            "connect_seconds": round(self.connect_seconds, 2),
+            "open_sockets": self.open_sockets,
+            "failed_connects": self.room.failed_connects,
+            "post_call_p50_ms": round(_percentile(self.post_ms, 0.5), 2),
+            "post_call_p99_ms": round(_percentile(self.post_ms, 0.99), 2),
+        }
+
+
+async def _fill(side: Side) -> None:
+    room = side.room
+    # One connection first, so that lazy imports and caches count before the baseline.
+    await _connect_all(room, room.tokens[:1])
+    await asyncio.sleep(1.0)
+    side.rss_before = _rss_kib(side.process.pid)
+    started = time.perf_counter()
+    await _connect_all(room, room.tokens[1:])
+    side.connect_seconds = time.perf_counter() - started
+
+
+async def _measure_post(side: Side, number: int, measured: bool) -> None:
+    sent_at = time.perf_counter()
+    await side.post(number)
+    call_ms = (time.perf_counter() - sent_at) * 1000
+    await _wait_delivered(side.room, number, side.open_sockets)
+    if measured:
+        side.sent_at[number] = sent_at
+        side.post_ms.append(call_ms)
+
+
+def _tally(side: Side) -> None:
+    """Count arrivals at the end, so that events recovered later (a client filling a gap
+    when the next event shows it) count, at the time they arrived."""
+    for number, sent_at in side.sent_at.items():
+        arrivals = side.room.arrivals.get(number, [])
+        side.delivered += len(arrivals)
+        side.latencies.extend((at - sent_at) * 1000 for at in arrivals)
+
+
+async def _compare(
+    *,
+    layer: str,
+    room_ids: dict[str, int],
+    tokens: list[str],
+    posts: int,
+    poster: dict[str, Any],
+) -> dict[str, Any]:
+    """Run the bare and the product servers side by side and alternate their posts, so
+    that both see the same moments of a shared, noisy machine."""
+    with (
+        daphne(BARE_APP, layer) as (bare_process, bare_port),
+        daphne(PRODUCT_APP, layer) as (product_process, product_port),
+    ):
+        sides = [
+            Side("bare", bare_process, Room(bare_port, room_ids["bare"], tokens), poster["bare"]),
+            Side(
+                "product",
+                product_process,
+                Room(product_port, room_ids["product"], tokens),
+                poster["product"],
+            ),
+        ]
+        for side in sides:
+            await _fill(side)
+        # Presence updates after the joins settle before anything is measured.
+        await asyncio.sleep(3.0)
+        for side in sides:
+            side.rss_after = _rss_kib(side.process.pid)
+            side.open_sockets = sum(1 for ws in side.room.sockets if ws.close_code is None)
+        for number in range(WARMUP_POSTS + posts):
+            order = sides if number % 2 else list(reversed(sides))
+            for side in order:
+                await _measure_post(side, number, number >= WARMUP_POSTS)
+                await asyncio.sleep(0.1)
+        # One more event, not measured, lets clients that missed the last one notice it.
+        for side in sides:
+            await _measure_post(side, WARMUP_POSTS + posts, False)
+        await asyncio.sleep(2.0)
+        for side in sides:
+            _tally(side)
+            await _close_all(side.room)
+    return {side.name: side.figures(posts) for side in sides}
+
+
+# The child process: Django against the scratch database, then every phase.
+
+
+def _setup_room(clients: int) -> tuple[int, list[str], list[Any]]:
+    """A cooperative, a published proposal and `clients` members with API tokens.
+
+    Members are written in bulk (people, their guardian grant, their token): the bench
+    measures the room, not admissions.
+    """
+    from django.contrib.auth.models import Permission
+    from rest_framework.authtoken.models import Token
+
+    from deliberation import services
+    from governance import services as governance_services
+    from governance.models import CooperativeUserPermission, Person
+
+    tag = uuid.uuid4().hex[:6]
+    chair = Person.objects.create_user(username=f"chair-{tag}", password="x")
+    cooperative = governance_services.cooperative_create(
+        actor=chair, name=f"Bench {tag}", slug=f"bench-{tag}", legal_form="scic_sa"
+    )
+    people = Person.objects.bulk_create(
+        Person(username=f"m{n}-{tag}", display_name=f"Membre {n}") for n in range(clients)
+    )
+    permission = Permission.objects.get(
+        codename="participate_in_cooperative", content_type__app_label="governance"
+    )
+    CooperativeUserPermission.objects.bulk_create(
+        CooperativeUserPermission(user=p, permission=permission, content_object=cooperative)
+        for p in people
+    )
+    tokens = Token.objects.bulk_create(Token(user=p, key=Token.generate_key()) for p in people)
+    proposal = services.proposal_create(
+        actor=chair, cooperative=cooperative, title="Bench", body="<p>Fan-out</p>"
+    )
+    services.proposal_publish(actor=chair, proposal=proposal)
+    return proposal.pk, [t.key for t in tokens], people
+
+
+def child(clients: int, posts: int) -> dict[str, Any]:
+    import django
+
+    RESULTS_LOG.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS_LOG.write_text("")
+    os.environ.update(_server_env("pubsub"))
+    django.setup()
+    from asgiref.sync import sync_to_async
+    from channels.layers import channel_layers
+    from django.core.management import call_command
+    from django.db import transaction
+    from django.utils import timezone
+    from django.utils.module_loading import import_string
+
+    from deliberation import services
+    from deliberation.models import Proposal
+
+    call_command("migrate", verbosity=0)
+    proposal_id, tokens, people = _setup_room(clients)
+    proposal = Proposal.objects.get(pk=proposal_id)
+    redis_url = os.environ["REDIS_URL"]
+    # The bare server's room: another group, so that each server hears only its own posts.
+    bare_room = proposal_id + 1_000_000_000
+
+    def post_comment(number: int) -> None:
+        with transaction.atomic(durable=True):
+            services.comment_create(
+                actor=people[number % len(people)],
+                proposal=proposal,
+                body=f"<p>Un avis de plus [[{number}]]</p>",
+            )
+
+    def bare_message(number: int) -> dict[str, Any]:
+        """The same frame as a new comment's, for the bare consumer to forward."""
+        author = people[number % len(people)]
+        now = timezone.now().isoformat()
+        frame = {
+            "type": "comment.created",
+            "seq": 10_000 + number,
+            "proposal_id": bare_room,
+            "at": now,
+            "data": {
+                "comment_id": 10_000 + number,
+                "parent_id": None,
+                "depth": 0,
+                "author": {"id": author.pk, "name": str(author)},
+                "stance": "",
+                "created_at": now,
+                "edited_at": None,
+                "is_hidden": False,
+                "is_deleted": False,
+                "body": f"<p>Un avis de plus [[{number}]]</p>",
+            },
+        }
+        return {
+            "type": "room.event",
+            "event": frame,
+            "text": json.dumps(frame, separators=(",", ":")),
+        }
+
+    async def measure(layer: str) -> dict[str, Any]:
+        channel_layers.set("default", import_string(LAYERS[layer])(hosts=[redis_url]))
+        layer_instance = channel_layers["default"]
+
+        async def bare_post(number: int) -> None:
+            await layer_instance.group_send(f"proposal.{bare_room}", bare_message(number))
+
+        figures = await _compare(
+            layer=layer,
+            room_ids={"bare": bare_room, "product": proposal_id},
+            tokens=tokens,
+            posts=posts,
+            poster={"bare": bare_post, "product": sync_to_async(post_comment)},
+        )
+        await layer_instance.flush()
+        return figures
+
+    figures = {}
+    for layer in ("pubsub", "core"):
+        figures[layer] = asyncio.run(measure(layer))
+    return figures
+
+
+@contextmanager
+def scratch_database() -> Iterator[str]:
+    import psycopg
+
+    server = os.environ.get("DATABASE_URL") or DEFAULT_SERVER
+    parts = urlsplit(server)
+    if not parts.scheme.startswith("postgres"):
+        raise RuntimeError("This benchmark runs on PostgreSQL: set DATABASE_URL=postgres://...")
+    admin = parts._replace(path="/postgres").geturl()
+    with psycopg.connect(admin, autocommit=True) as connection:
+        connection.execute(f'DROP DATABASE IF EXISTS "{SCRATCH_DATABASE}" WITH (FORCE)')
+        connection.execute(f'CREATE DATABASE "{SCRATCH_DATABASE}"')
+    try:
+        yield parts._replace(path=f"/{SCRATCH_DATABASE}").geturl()
+    finally:
+        with psycopg.connect(admin, autocommit=True) as connection:
+            connection.execute(f'DROP DATABASE IF EXISTS "{SCRATCH_DATABASE}" WITH (FORCE)')
+
+
+def run(quick: bool) -> None:
+    clients = CLIENTS_QUICK if quick else CLIENTS_FULL
+    posts = POSTS_QUICK if quick else POSTS_FULL
+    with scratch_database() as url:
+        env = {
+            **os.environ,
+            "DATABASE_URL": url,
+            "REDIS_URL": os.environ.get("REDIS_URL") or DEFAULT_REDIS,
+        }
+        completed = subprocess.run(
+            [sys.executable, "-m", "bench.deliberation_fanout", "child", str(clients), str(posts)],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=3600,
+        )
+    if completed.returncode != 0:
+        raise RuntimeError(f"The fan-out benchmark failed:\n{completed.stderr[-4000:]}")
+    figures = json.loads(completed.stdout.strip().splitlines()[-1])
+    RESULTS_LOG.with_name("deliberation_fanout.json").write_text(json.dumps(figures, indent=2))
+    report(figures, clients=clients, posts=posts, quick=quick)
+
+
+def report(figures: dict[str, Any], *, clients: int, posts: int, quick: bool) -> None:
+    size = f"{clients} clients, {posts} posts"
+    for layer in ("pubsub", "core"):
+        product, bare = figures[layer]["product"], figures[layer]["bare"]
+        ratio = product["p99_ms"] / bare["p99_ms"] if bare["p99_ms"] else float("inf")
+        record(
+            f"deliberation_fanout_p99 ({layer} layer, {size})",
+            product["p99_ms"],
+            "ms",
+            baseline_name="bare Channels consumer forwarding the same payload, same layer",
+            baseline_value=bare["p99_ms"],
+            goal="ratio <= 1.5",
+            met=None if quick else ratio <= 1.5,
+        )
+        record(
+            f"deliberation_fanout_p50 ({layer} layer, {size})",
+            product["p50_ms"],
+            "ms",
+            baseline_name="bare Channels consumer, same layer",
+            baseline_value=bare["p50_ms"],
+        )
+        record(
+            f"deliberation_memory_per_connection ({layer} layer, {clients} clients)",
+            product["kib_per_connection"],
+            "KiB",
+            baseline_name="bare Channels consumer, same layer",
+            baseline_value=bare["kib_per_connection"],
+        )
+        record(
+            f"deliberation_fanout_delivered ({layer} layer, {size})",
+            product["delivered"],
+            "frames",
+            baseline_name="expected (clients x posts)",
+            baseline_value=product["expected"],
+            goal="every client receives every comment",
+            met=product["delivered"] == product["expected"],
+        )
+    product, bare = figures["pubsub"]["product"], figures["pubsub"]["bare"]
+    record(
+        f"deliberation_connect_rate (pubsub layer, {clients} clients, {CONNECT_BATCH} at a time)",
+        round((clients - 1) / max(product["connect_seconds"], 1e-6), 1),
+        "connections/s",
+        baseline_name="bare Channels consumer, same layer",
+        baseline_value=round((clients - 1) / max(bare["connect_seconds"], 1e-6), 1),
+    )
+    record(
+        f"deliberation_comment_write_p50 (pubsub layer, {size})",
+        product["post_call_p50_ms"],
+        "ms",
+        baseline_name="bare group_send of the same payload",
+        baseline_value=bare["post_call_p50_ms"],
+    )
+    record(
+        f"deliberation_layer_choice_p99 (core vs pub/sub, product, {size})",
+        figures["core"]["product"]["p99_ms"],
+        "ms",
+        baseline_name="pub/sub layer (the configured default)",
+        baseline_value=figures["pubsub"]["product"]["p99_ms"],
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.deliberation_fanout")
+    sub = parser.add_subparsers(dest="command")
+    child_parser = sub.add_parser("child")
+    child_parser.add_argument("clients", type=int)
+    child_parser.add_argument("posts", type=int)
+    args = parser.parse_args(argv)
+    if args.command == "child":
+        print(json.dumps(child(args.clients, args.posts)))
+        return 0
+    parser.print_help()
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,293 @@
+"""Reads of the deliberation app, scoped to the viewer: lists, versions, diffs, replays."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import BooleanField, Count, Prefetch, Q, QuerySet, Value
+from django.db.models.expressions import Case, When
+
+from core.errors import InvalidInput, NotFound
+from core.models import Notification
+from deliberation import events
+from deliberation.models import (
+    Amendment,
+    Comment,
+    CommentRevision,
+    Proposal,
+    ProposalUserPermission,
+    ProposalVersion,
+    Reaction,
+    ReactionKind,
+    RoomEvent,
+)
+from deliberation.permissions import (
+    PERM_MODERATE,
+    can_moderate_proposal,
+    can_view_proposal_as,
+    proposal_visible_queryset,
+)
+from deliberation.room import event_frame
+from deliberation.textdiff import DiffOp, diff_to_html, text_diff, unified_diff
+from governance.models import Cooperative
+from governance.permissions import cooperative_role
+
+# A replay longer than this asks the client to reload the page state instead.
+MAX_REPLAY = 1000
+
+
+def proposal_list(
+    person: Any, cooperative: Cooperative, *, status: str | None = None
+) -> QuerySet[Proposal]:
+    queryset = (
+        proposal_visible_queryset(person, cooperative)
+        .select_related("author", "cooperative", "room_counter")
+        .annotate(comment_count=Count("comments", filter=Q(comments__deleted_at__isnull=True)))
+    )
+    if status:
+        queryset = queryset.filter(status=status)
+    return queryset.order_by("-created_at", "-id")
+
+
+def proposal_detail(proposal: Proposal) -> Proposal:
+    """A proposal reloaded with what its API answer shows."""
+    return (
+        Proposal.objects.select_related("author", "cooperative", "room_counter")
+        .annotate(comment_count=Count("comments", filter=Q(comments__deleted_at__isnull=True)))
+        .get(pk=proposal.pk)
+    )
+
+
+def proposal_versions(proposal: Proposal) -> QuerySet[ProposalVersion]:
+    return (
+        ProposalVersion.objects.filter(proposal=proposal)
+        .select_related("created_by")
+        .order_by("number")
+    )
+
+
+def proposal_version_get(proposal: Proposal, number: int) -> ProposalVersion:
+    version = None
+    if 0 < number < 2**31:
+        version = proposal_versions(proposal).filter(number=number).first()
+    if version is None:
+        raise NotFound(code="version_not_found", message="No such version of this proposal.")
+    return version
+
+
+@dataclass(frozen=True)
+class TextDifference:
+    from_version: int
+    to_version: int
+    title_changed: bool
+    old_title: str
+    new_title: str
+    ops: list[DiffOp]
+    html: str
+    unified: str
+
+
+def text_difference(
+    old_title: str, old_body: str, new_title: str, new_body: str, *, old: int, new: int
+) -> TextDifference:
+    ops = text_diff(old_body, new_body)
+    return TextDifference(
+        from_version=old,
+        to_version=new,
+        title_changed=old_title != new_title,
+        old_title=old_title,
+        new_title=new_title,
+        ops=ops,
+        html=diff_to_html(ops),
+        unified=unified_diff(old_body, new_body, old_label=f"v{old}", new_label=f"v{new}"),
+    )
+
+
+def version_difference(proposal: Proposal, number: int, against: int | None) -> TextDifference:
+    """What changed from version `against` (by default the one before) to version `number`."""
+    new = proposal_version_get(proposal, number)
+    base = number - 1 if against is None else against
+    if base < 1:
+        raise InvalidInput(
+            code="no_earlier_version", message="Version 1 has no earlier version to compare with."
+        )
+    old = proposal_version_get(proposal, base)
+    return text_difference(old.title, old.body, new.title, new.body, old=old.number, new=new.number)
+
+
+def amendment_difference(amendment: Amendment) -> TextDifference:
+    base = ProposalVersion.objects.filter(
+        proposal_id=amendment.proposal_id, number=amendment.base_version
+    ).first()
+    old_title, old_body = (base.title, base.body) if base else ("", "")
+    return text_difference(
+        old_title,
+        old_body,
+        amendment.title,
+        amendment.body,
+        old=amendment.base_version,
+        new=amendment.base_version + 1,
+    )
+
+
+def amendment_list(proposal: Proposal, *, status: str | None = None) -> QuerySet[Amendment]:
+    queryset = Amendment.objects.filter(proposal=proposal).select_related(
+        "author", "decided_by", "version"
+    )
+    if status:
+        queryset = queryset.filter(status=status)
+    return queryset.order_by("id")
+
+
+def comment_list(person: Any, proposal: Proposal, *, is_moderator: bool) -> QuerySet[Comment]:
+    """Every comment of a proposal in posting order, tombstones included, each annotated
+    with whether the viewer may read its text; replies carry their parent's id."""
+    if is_moderator:
+        can_see = Q(deleted_at__isnull=True)
+    else:
+        can_see = Q(deleted_at__isnull=True) & (Q(hidden_at__isnull=True) | Q(author_id=person.pk))
+    return (
+        Comment.objects.filter(proposal=proposal)
+        .select_related("author", "hidden_by")
+        .prefetch_related(
+            Prefetch(
+                "reactions", queryset=Reaction.objects.only("id", "comment_id", "person_id", "kind")
+            )
+        )
+        .annotate(
+            viewer_sees_content=Case(
+                When(can_see, then=Value(True)), default=Value(False), output_field=BooleanField()
+            ),
+            viewer_is_moderator=Value(is_moderator, output_field=BooleanField()),
+        )
+        .order_by("id")
+    )
+
+
+def comment_get(person: Any, comment: Comment) -> Comment:
+    """One comment, annotated like comment_list's rows."""
+    is_moderator = can_moderate_proposal(person, comment.proposal)
+    return comment_list(person, comment.proposal, is_moderator=is_moderator).get(pk=comment.pk)
+
+
+def comment_revisions(comment: Comment) -> QuerySet[CommentRevision]:
+    return CommentRevision.objects.filter(comment=comment).order_by("number")
+
+
+def reaction_counts(comment: Comment) -> dict[str, int]:
+    rows = Reaction.objects.filter(comment=comment).values("kind").annotate(n=Count("id"))
+    counts = {kind: 0 for kind in ReactionKind.values}
+    counts.update({row["kind"]: row["n"] for row in rows})
+    return counts
+
+
+def reaction_summary(reactions: list[Reaction], viewer_id: int) -> dict[str, Any]:
+    """Counts per kind and the viewer's own kinds, from prefetched rows."""
+    counter = Counter(r.kind for r in reactions)
+    return {
+        "counts": {kind: counter.get(kind, 0) for kind in ReactionKind.values},
+        "mine": sorted({r.kind for r in reactions if r.person_id == viewer_id}),
+    }
+
+
+def proposal_moderator_ids(proposal: Proposal) -> set[int]:
+    return set(
+        ProposalUserPermission.objects.filter(
+            content_object=proposal, permission__codename=PERM_MODERATE
+        ).values_list("user_id", flat=True)
+    )
+
+
+def proposal_moderators(proposal: Proposal) -> QuerySet[Any]:
+    from django.contrib.auth import get_user_model
+
+    return (
+        get_user_model()
+        .objects.filter(
+            pk__in=ProposalUserPermission.objects.filter(
+                content_object=proposal, permission__codename=PERM_MODERATE
+            ).values("user_id")
+        )
+        .order_by("username")
+    )
+
+
+def notification_list(person: Any, *, unread_only: bool = False) -> QuerySet[Notification]:
+    queryset = Notification.objects.filter(person=person)
+    if unread_only:
+        queryset = queryset.filter(read_at__isnull=True)
+    return queryset.order_by("-id")
+
+
+# The room: access for the WebSocket consumer, and replays of the event log.
+
+
+@dataclass(frozen=True)
+class RoomAccess:
+    proposal_id: int
+    cooperative_id: int
+    person_id: int
+    person_name: str
+    can_moderate: bool
+    last_seq: int
+
+
+def room_access(person: Any, proposal_id: int) -> RoomAccess | None:
+    """What a person may do in a proposal's room, or None when they may not enter."""
+    if not getattr(person, "is_authenticated", False) or not person.is_active:
+        return None
+    if not 0 < proposal_id < 2**63:
+        return None
+    proposal = (
+        Proposal.objects.select_related("cooperative", "room_counter")
+        .filter(pk=proposal_id)
+        .first()
+    )
+    if proposal is None:
+        return None
+    role = cooperative_role(person, proposal.cooperative)
+    if not can_view_proposal_as(person, proposal, role):
+        return None
+    counter = getattr(proposal, "room_counter", None)
+    return RoomAccess(
+        proposal_id=proposal.pk,
+        cooperative_id=proposal.cooperative_id,
+        person_id=person.pk,
+        person_name=str(person),
+        can_moderate=can_moderate_proposal(person, proposal, role),
+        last_seq=int(counter.last_seq) if counter is not None else 0,
+    )
+
+
+_CONTENT_EVENTS = (events.COMMENT_CREATED, events.COMMENT_EDITED)
+
+
+def room_events_since(
+    proposal_id: int, after: int, *, until: int | None = None, limit: int = MAX_REPLAY
+) -> list[dict[str, Any]]:
+    """Stored events numbered above `after` (and up to `until`), in order, as client frames.
+
+    The text of comment events is read from the comments as they are now: a comment
+    hidden or deleted since is replayed without its text.
+    """
+    queryset = RoomEvent.objects.filter(proposal_id=proposal_id, seq__gt=after)
+    if until is not None:
+        queryset = queryset.filter(seq__lte=until)
+    rows = list(queryset.order_by("seq")[:limit])
+    comment_ids = {r.data.get("comment_id") for r in rows if r.type in _CONTENT_EVENTS}
+    bodies: dict[int, str] = {}
+    if comment_ids:
+        bodies = dict(
+            Comment.objects.filter(
+                pk__in=comment_ids, deleted_at__isnull=True, hidden_at__isnull=True
+            ).values_list("pk", "body")
+        )
+    frames = []
+    for row in rows:
+        content = None
+        if row.type in _CONTENT_EVENTS:
+            content = {"body": bodies.get(row.data.get("comment_id"))}
+        frames.append(event_frame(row, content=content))
+    return frames
