@@ -106,33 +106,50 @@ def access_vote(person: Any, vote_id: int, *, manage: bool = False) -> tuple[Vot
     return vote, role
 
 
-def access_vote_for_casting(person: Any, vote_id: int) -> Vote:
-    """access_vote for the path every ballot takes, in two light statements: the vote row
-    with its proposal, locked in share mode as ballot_cast locks it (pass it on with
-    `locked=True`), then the person's role in the cooperative. Runs inside a transaction.
+def access_vote_for_casting(person: Any, vote_id: int) -> tuple[Vote, CooperativeRole]:
+    """access_vote for the path every ballot takes, in one statement: the vote row with its
+    proposal, locked in share mode as ballot_cast locks it (pass it on with `locked=True`),
+    and the person's grants on its cooperative. Runs inside a transaction.
 
     The role is the one governance.permissions.cooperative_role derives from the guardian
-    grants (the person's own and those of their groups), read in one statement instead of
-    two; for superusers, whose role guardian derives differently, cooperative_role itself
-    answers. The same 404 for missing and not visible.
+    grants (the person's own and those of their groups); for superusers, whose role
+    guardian derives differently, cooperative_role itself answers. The same 404 for
+    missing and not visible.
     """
+    from_grants = getattr(person, "is_authenticated", False) and person.is_active
+    from_grants = from_grants and not person.is_superuser
+    params: list[Any] = []
+    grants = "NULL"
+    joined = ""
+    if from_grants:
+        grants = "g.codename"
+        joined = f" LEFT JOIN ({_GRANTS}) g ON g.cooperative_id = v.cooperative_id"
+        params += [person.pk, person.pk]
     share = " FOR SHARE OF v" if connection.vendor == "postgresql" else ""
     sql = (
-        f"SELECT v.*, {related_columns(Proposal, 'p', _PROPOSAL_FIELDS)}"
-        f" FROM {Vote._meta.db_table} v LEFT JOIN {Proposal._meta.db_table} p"
-        f" ON p.id = v.proposal_id WHERE v.id = %s{share}"
+        f"SELECT v.*, {related_columns(Proposal, 'p', _PROPOSAL_FIELDS)},"
+        f" {grants} AS grant__codename FROM {Vote._meta.db_table} v"
+        f" LEFT JOIN {Proposal._meta.db_table} p ON p.id = v.proposal_id{joined}"
+        f" WHERE v.id = %s{share}"
     )
-    vote = next(iter(Vote.objects.raw(sql, [vote_id])), None)
-    if vote is None:
+    # One row per grant the person holds on the cooperative, or one row without any.
+    rows = list(Vote.objects.raw(sql, [*params, vote_id]))
+    if not rows:
         raise NotFound()
+    granted = {row.__dict__.pop("grant__codename") for row in rows}
+    vote = rows[0]
     attach_related(vote, "proposal", Proposal, "p", _PROPOSAL_FIELDS)
-    if getattr(person, "is_superuser", False):
-        role = cooperative_role(person, vote.cooperative)
+    if from_grants:
+        role = CooperativeRole(
+            is_board=PERM_MANAGE in granted,
+            is_member=PERM_PARTICIPATE in granted,
+            is_observer=PERM_OBSERVE in granted,
+        )
     else:
-        role = _granted_role(person, vote.cooperative_id)
+        role = cooperative_role(person, vote.cooperative)
     if not can_view_vote(person, vote, role):
         raise NotFound()
-    return vote
+    return vote, role
 
 
 # What the visibility check and the proposal's room need; the rest loads on access.
@@ -148,31 +165,24 @@ _PROPOSAL_FIELDS = (
 )
 
 
-def _granted_role(person: Any, cooperative_id: int) -> CooperativeRole:
-    if not getattr(person, "is_authenticated", False) or not person.is_active:
-        return CooperativeRole()
+def _grants_sql() -> str:
+    """The person's grants (their own, then their groups'), as (cooperative_id, codename).
+    Both grant tables point at the cooperative by foreign key, so the content type is
+    implied by the table and the codename names the permission."""
     user_grants = CooperativeUserPermission._meta.db_table
     group_grants = CooperativeGroupPermission._meta.db_table
     memberships = Person.groups.through._meta.db_table
     permissions = Permission._meta.db_table
-    # Both grant tables point at the cooperative by foreign key, so the content type is
-    # implied by the table; the codename picks the permission.
-    sql = (
-        f"SELECT p.codename FROM {user_grants} g JOIN {permissions} p ON p.id = g.permission_id"
-        " WHERE g.user_id = %s AND g.content_object_id = %s"
-        f" UNION SELECT p.codename FROM {group_grants} g"
-        f" JOIN {permissions} p ON p.id = g.permission_id"
-        f" JOIN {memberships} m ON m.group_id = g.group_id"
-        " WHERE m.person_id = %s AND g.content_object_id = %s"
+    return (
+        f"SELECT ug.content_object_id AS cooperative_id, up.codename FROM {user_grants} ug"
+        f" JOIN {permissions} up ON up.id = ug.permission_id WHERE ug.user_id = %s"
+        f" UNION SELECT gg.content_object_id, gp.codename FROM {group_grants} gg"
+        f" JOIN {permissions} gp ON gp.id = gg.permission_id"
+        f" JOIN {memberships} gm ON gm.group_id = gg.group_id WHERE gm.person_id = %s"
     )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [person.pk, cooperative_id, person.pk, cooperative_id])
-        granted = {codename for (codename,) in cursor.fetchall()}
-    return CooperativeRole(
-        is_board=PERM_MANAGE in granted,
-        is_member=PERM_PARTICIPATE in granted,
-        is_observer=PERM_OBSERVE in granted,
-    )
+
+
+_GRANTS = _grants_sql()
 
 
 def vote_visible_queryset(person: Any, cooperative: Cooperative) -> QuerySet[Vote]:

@@ -129,7 +129,7 @@ def api_cast_job(person: Any, vote_id: int, choice: str) -> Callable[[], Any]:
 
     def job() -> Any:
         with transaction.atomic(durable=True):
-            vote = access_vote_for_casting(person, vote_id)
+            vote, _role = access_vote_for_casting(person, vote_id)
             return services.ballot_cast(actor=person, vote=vote, choice=choice, locked=True)
 
     return job

@@ -14,7 +14,7 @@ from tests.governance.factories import PersonFactory
 from tests.voting.factories import make_coop, make_observer, make_proposal, make_vote
 from tests.voting.test_api import token_client
 from voting.models import Ballot, RollEntry
-from voting.permissions import _granted_role, access_vote_for_casting
+from voting.permissions import access_vote_for_casting, can_view_vote
 
 pytestmark = pytest.mark.django_db
 
@@ -22,7 +22,7 @@ pytestmark = pytest.mark.django_db
 # locked with its member and college; the ballot; the roll entry marked; the audit head
 # locked, the entry, the head moved. Inside a test the view's transaction is a savepoint
 # (two statements); in production it is the transaction itself.
-POLL_CAST = 11
+POLL_CAST = 10
 # The turnout pushed to the proposal's room: the count and the room's event.
 PROPOSAL_CAST = POLL_CAST + 3
 
@@ -61,29 +61,46 @@ def test_a_cast_on_a_proposal_adds_only_the_pushed_turnout(
 
 
 def test_the_casting_role_is_the_one_governance_derives() -> None:
-    coop = make_coop({"Workers": 1, "Users": 1, "Suppliers": 1, "Authorities": 1})
-    cooperative = coop.cooperative
-    grouped = PersonFactory()
-    group = Group.objects.create(name="Auditors")
-    grouped.groups.add(group)
-    assign_perm("observe_cooperative", group, cooperative)
-    inactive = coop.person("Users")
-    inactive.is_active = False
-    inactive.save(update_fields=["is_active"])
-    people = [coop.chair, coop.person("Workers"), make_observer(coop), grouped, inactive]
-    people.append(PersonFactory())
-    for person in people:
-        assert _granted_role(person, cooperative.pk) == cooperative_role(person, cooperative)
-
-
-def test_superusers_and_outsiders_load_votes_as_access_vote_does() -> None:
     from core.errors import NotFound
 
     coop = make_coop({"Workers": 1, "Users": 1, "Suppliers": 1, "Authorities": 1})
+    cooperative = coop.cooperative
     vote = make_vote(coop)
+    grouped = PersonFactory()
+    group = Group.objects.create(name="Auditors")
+    grouped.groups.add(group)
+    assign_perm("participate_in_cooperative", group, cooperative)
+    # A grant on another cooperative says nothing about this one.
+    elsewhere = make_coop({"Workers": 1, "Users": 1, "Suppliers": 1, "Authorities": 1})
+    assign_perm("manage_cooperative", coop.person("Workers"), elsewhere.cooperative)
+    inactive = coop.person("Users")
+    inactive.is_active = False
+    inactive.save(update_fields=["is_active"])
     admin = PersonFactory(is_superuser=True)
-    assert access_vote_for_casting(admin, vote.pk).pk == vote.pk
-    with pytest.raises(NotFound):
-        access_vote_for_casting(PersonFactory(), vote.pk)
+    people = [coop.chair, coop.person("Workers"), make_observer(coop), grouped, inactive, admin]
+    people.append(PersonFactory())
+    seen = 0
+    for person in people:
+        expected = cooperative_role(person, cooperative)
+        if not can_view_vote(person, vote, expected):
+            with pytest.raises(NotFound):
+                access_vote_for_casting(person, vote.pk)
+            continue
+        loaded, role = access_vote_for_casting(person, vote.pk)
+        assert (loaded.pk, role) == (vote.pk, expected)
+        seen += 1
+    # The board, a member, a member through a group, and a superuser; an observer does not
+    # see a standalone poll.
+    assert seen == 4
     with pytest.raises(NotFound):
         access_vote_for_casting(coop.person("Workers"), vote.pk + 1000)
+
+
+def test_an_observer_reaches_a_vote_on_a_proposal_opened_to_observers() -> None:
+    coop = make_coop({"Workers": 1, "Users": 1, "Suppliers": 1, "Authorities": 1})
+    observer = make_observer(coop)
+    vote = make_vote(coop, proposal=make_proposal(coop, visibility="members_and_observers"))
+    loaded, role = access_vote_for_casting(observer, vote.pk)
+    assert loaded.proposal is not None and loaded.proposal.pk == vote.proposal_id
+    assert role == cooperative_role(observer, coop.cooperative)
+    assert role.is_observer and not role.is_member

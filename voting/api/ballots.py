@@ -128,7 +128,7 @@ class BallotListCastApi(APIView):
         data.is_valid(raise_exception=True)
         values = data.validated_data
         with transaction.atomic(durable=True):
-            vote = access_vote_for_casting(request.user, vote_id)
+            vote, _role = access_vote_for_casting(request.user, vote_id)
             cast = services.ballot_cast(
                 actor=person_of(request),
                 vote=vote,
