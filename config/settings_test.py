@@ -19,4 +19,6 @@ MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend
 # use the in-memory layer so that one test's groups never leak into another's.
 CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-COLLEGIA = {**COLLEGIA, "WEBHOOK_ALLOW_PRIVATE_DESTINATIONS": True}
+# Turnout is pushed right after each ballot commits, so tests read it without waiting;
+# tests/voting/test_live.py sets a delay to check the coalescing.
+COLLEGIA = {**COLLEGIA, "WEBHOOK_ALLOW_PRIVATE_DESTINATIONS": True, "TURNOUT_PUSH_SECONDS": 0}

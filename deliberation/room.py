@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from typing import Any
 
 from django.core.serializers.json import DjangoJSONEncoder
@@ -74,17 +75,21 @@ def room_emit(
     *,
     proposal: Proposal,
     type: str,
-    data: dict[str, Any],
+    data: dict[str, Any] | Callable[[], dict[str, Any]],
     content: dict[str, Any] | None = None,
 ) -> RoomEvent:
     """Store one room event with the next sequence number and broadcast it after commit.
 
     `data` is stored and must hold only ids and state that everyone in the room may read.
+    Given as a function, it is read once the number is taken: the room's counter stays
+    locked until commit, so a later event of the room never carries older state.
     `content` (for instance the text of a new comment) rides along in the live broadcast
     only; a replay rebuilds it from the current state (see selectors.room_events_since),
     so text hidden or deleted later is never replayed.
     """
     seq = _next_seq(proposal.pk)
+    if callable(data):
+        data = data()
     event = RoomEvent.objects.create(
         proposal_id=proposal.pk, seq=seq, type=type, data=_json_safe(data)
     )

@@ -1,21 +1,47 @@
-"""Live events in the proposal room: turnout per college, partial results when live, the result."""
+"""Live events in the proposal room: turnout per college, partial results when live, the result.
+
+Turnout is pushed after the ballot commits (voting.services.live); the test settings push
+at once, so most tests here run the commit callbacks and read the room right away.
+"""
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
+from django.test import override_settings
 
 from deliberation.models import RoomEvent
 from deliberation.room import room_group
-from tests.voting.factories import cast, make_coop, make_proposal, make_vote
+from tests.voting.factories import make_coop, make_proposal, make_vote
 from voting import services
+from voting.services.live import turnout_push
 
 pytestmark = pytest.mark.django_db
 
+
+def settings_collegia() -> dict[str, Any]:
+    from django.conf import settings
+
+    return dict(settings.COLLEGIA)
+
+
 SMALL = {"Workers": 2, "Users": 1, "Suppliers": 1, "Authorities": 1}
+
+
+@pytest.fixture
+def cast(capture_on_commit: Any) -> Callable[..., services.CastResult]:
+    """Cast a ballot and run what waits for its commit, as a committed request would."""
+
+    def cast(person: Any, vote: Any, choice: Any) -> services.CastResult:
+        with capture_on_commit(execute=True):
+            return services.ballot_cast(actor=person, vote=vote, choice=choice)
+
+    return cast
 
 
 def room_types(proposal: Any) -> list[str]:
@@ -24,7 +50,7 @@ def room_types(proposal: Any) -> list[str]:
     )
 
 
-def test_turnout_per_college_is_pushed_and_results_wait_for_the_close() -> None:
+def test_turnout_per_college_is_pushed_and_results_wait_for_the_close(cast: Any) -> None:
     coop = make_coop(SMALL)
     proposal = make_proposal(coop)
     vote = make_vote(coop, proposal=proposal)
@@ -38,7 +64,7 @@ def test_turnout_per_college_is_pushed_and_results_wait_for_the_close() -> None:
     assert room_types(proposal)[-1] == "vote.closed"
 
 
-def test_partial_results_are_pushed_when_the_vote_shows_them_live() -> None:
+def test_partial_results_are_pushed_when_the_vote_shows_them_live(cast: Any) -> None:
     coop = make_coop(SMALL)
     proposal = make_proposal(coop)
     vote = make_vote(coop, proposal=proposal, results_live=True)
@@ -49,7 +75,7 @@ def test_partial_results_are_pushed_when_the_vote_shows_them_live() -> None:
     assert partial.data["result"]["tally"]["totals"]["no"] == 1
 
 
-def test_changing_a_ballot_pushes_no_turnout_when_results_are_not_live() -> None:
+def test_changing_a_ballot_pushes_no_turnout_when_results_are_not_live(cast: Any) -> None:
     coop = make_coop(SMALL)
     proposal = make_proposal(coop)
     vote = make_vote(coop, proposal=proposal)
@@ -59,7 +85,7 @@ def test_changing_a_ballot_pushes_no_turnout_when_results_are_not_live() -> None
     assert RoomEvent.objects.filter(proposal=proposal).count() == before
 
 
-def test_standalone_poll_publishes_nothing_to_rooms() -> None:
+def test_standalone_poll_publishes_nothing_to_rooms(cast: Any) -> None:
     coop = make_coop(SMALL)
     vote = make_vote(coop, results_live=True)
     cast(coop.person("Workers"), vote, "for")
@@ -75,10 +101,61 @@ def test_room_members_receive_turnout_after_commit(capture_on_commit: Any) -> No
     channel = async_to_sync(layer.new_channel)()
     async_to_sync(layer.group_add)(room_group(proposal.pk), channel)
     with capture_on_commit(execute=False) as callbacks:
-        cast(coop.person("Workers"), vote, "for")
+        services.ballot_cast(actor=coop.person("Workers"), vote=vote, choice="for")
     assert callbacks, "the push waits for the commit"
-    for callback in callbacks:
-        callback()
+    # The push is a transaction of its own, whose broadcast in turn waits for its commit.
+    with capture_on_commit(execute=True):
+        for callback in callbacks:
+            callback()
     message = async_to_sync(layer.receive)(channel)
     assert message["event"]["type"] == "vote.turnout"
     assert message["event"]["data"]["voted"] == 1
+
+
+def test_a_push_after_the_close_sends_nothing(cast: Any) -> None:
+    coop = make_coop(SMALL)
+    proposal = make_proposal(coop)
+    vote = make_vote(coop, proposal=proposal)
+    cast(coop.person("Workers"), vote, "for")
+    services.vote_close(actor=coop.chair, vote=vote)
+    before = room_types(proposal)
+    turnout_push(vote_id=vote.pk)
+    assert room_types(proposal) == before
+    assert before[-1] == "vote.closed"
+
+
+def _wait_for(predicate: Callable[[], bool], seconds: float = 10) -> None:
+    deadline = time.monotonic() + seconds
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError("the push did not arrive in time")
+        time.sleep(0.05)
+
+
+@pytest.mark.django_db(transaction=True)
+@override_settings(COLLEGIA={**settings_collegia(), "TURNOUT_PUSH_SECONDS": 0.5})
+def test_ballots_in_quick_succession_share_one_push_that_counts_them_all() -> None:
+    coop = make_coop(SMALL)
+    proposal = make_proposal(coop)
+    vote = make_vote(coop, proposal=proposal)
+
+    def turnouts() -> list[int]:
+        return [
+            data["voted"]
+            for data in RoomEvent.objects.filter(proposal=proposal, type="vote.turnout")
+            .order_by("seq")
+            .values_list("data", flat=True)
+        ]
+
+    opened = len(turnouts())
+    for person in coop.people("Workers") + coop.people("Users"):
+        services.ballot_cast(actor=person, vote=vote, choice="for")
+    # Nothing is pushed while the delay runs, then one push carries the three ballots.
+    assert len(turnouts()) == opened
+    _wait_for(lambda: len(turnouts()) > opened)
+    time.sleep(0.7)
+    assert turnouts()[opened:] == [3]
+    # A later ballot gets a push of its own.
+    services.ballot_cast(actor=coop.person("Suppliers"), vote=vote, choice="against")
+    _wait_for(lambda: len(turnouts()) > opened + 1)
+    assert turnouts()[opened:] == [3, 4]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from django.db import models
 
@@ -96,11 +98,12 @@ def test_box_counts_match_the_roll_and_the_result() -> None:
     assert [b.receipt_hash for b in published] == sorted(b.receipt_hash for b in published)
 
 
-def test_live_events_of_a_secret_vote_carry_turnout_only() -> None:
+def test_live_events_of_a_secret_vote_carry_turnout_only(capture_on_commit: Any) -> None:
     coop = make_coop(SMALL)
     proposal = make_proposal(coop)
     vote = make_vote(coop, proposal=proposal, is_secret=True)
-    cast(coop.person("Workers"), vote, "for")
+    with capture_on_commit(execute=True):
+        cast(coop.person("Workers"), vote, "for")
     events = list(RoomEvent.objects.filter(proposal=proposal).order_by("seq"))
     types = [e.type for e in events]
     assert "vote.partial_results" not in types

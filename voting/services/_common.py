@@ -14,7 +14,6 @@ from core.models import AuditEntry
 from deliberation.room import room_emit
 from governance.models import Member, Representative
 from governance.permissions import can_manage_cooperative
-from voting import events, selectors
 from voting.errors import MemberRequired, NotOnRoll, UseAssemblyBooth, VoteClosed, VoteNotOpen
 from voting.models import RollEntry, Vote, VoteCollege, VoteStatus
 from voting.rows import attach_related, related_columns
@@ -179,15 +178,3 @@ def emit_room(vote: Vote, type: str, data: dict[str, Any]) -> None:
         return
     assert vote.proposal is not None
     room_emit(proposal=vote.proposal, type=type, data=data)
-
-
-def emit_turnout(vote: Vote) -> None:
-    """Turnout per college, and partial results when the vote shows them live."""
-    if vote.proposal_id is None:
-        return
-    emit_room(vote, events.ROOM_VOTE_TURNOUT, selectors.vote_turnout(vote))
-    if vote.results_live and not vote.is_secret:
-        outcome = selectors.vote_tally(vote)
-        emit_room(
-            vote, events.ROOM_VOTE_PARTIAL_RESULTS, {"vote_id": vote.pk, "result": outcome.result}
-        )

@@ -25,12 +25,12 @@ from voting.receipts import new_receipt, receipt_hash
 from voting.services._common import (
     acting_member_filter,
     audit,
-    emit_turnout,
     lock_roll_entry,
     lock_vote_shared,
     require_booth,
     require_open,
 )
+from voting.services.live import turnout_changed
 
 
 @dataclass(frozen=True)
@@ -68,7 +68,8 @@ def ballot_cast(
 
     Locks the vote row in share mode (a close waits for the cast) and the roll entry row
     (two casts for one member take turns); the database allows one current ballot per roll
-    entry. Audits without the choice on secret votes; pushes turnout to the proposal room.
+    entry. Audits without the choice on secret votes; asks for a turnout push to the proposal room
+    (voting.services.live).
 
     With `locked`, the caller read `vote` under the same share lock in its own transaction
     (voting.permissions.access_vote_for_casting) and lets any error end that transaction,
@@ -138,10 +139,10 @@ def _cast(
             proxy=proxy,
             created_at=now,
         )
-    entry.has_voted = True
-    entry.voted_at = now
-    entry.voted_via_proxy = proxy is not None
-    entry.save(update_fields=["has_voted", "voted_at", "voted_via_proxy"])
+    entry.has_voted, entry.voted_at, entry.voted_via_proxy = True, now, proxy is not None
+    RollEntry.objects.filter(pk=entry.pk).update(
+        has_voted=True, voted_at=now, voted_via_proxy=entry.voted_via_proxy
+    )
     if proxy is not None and proxy.used_at is None:
         proxy.used_at = now
         proxy.save(update_fields=["used_at"])
@@ -154,7 +155,7 @@ def _cast(
         details.update(ballot_id=ballot.pk, choice=stored)
     audit(actor, "ballot.cast", vote, entry, **details)
     if not changed or vote.results_live:
-        emit_turnout(vote)
+        turnout_changed(vote)
     return CastResult(
         vote=vote,
         roll_entry=entry,

@@ -15,10 +15,10 @@ from voting.models import Objection, ObjectionState, Vote, VoteMethod
 from voting.services._common import (
     acting_member,
     audit,
-    emit_turnout,
     lock_vote_shared,
     require_open,
 )
+from voting.services.live import turnout_changed
 
 # What each state may become; raised and upheld objections still block when paramount.
 _TRANSITIONS = {
@@ -107,4 +107,4 @@ def objection_decide(
 
 def _push(vote: Vote) -> None:
     if vote.results_live:
-        emit_turnout(vote)
+        turnout_changed(vote)

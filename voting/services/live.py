@@ -1,0 +1,101 @@
+"""Turnout and partial results pushed to the proposal room, coalesced per vote.
+
+A ballot does not push an event of its own: after it commits, it asks for a push, and
+one push per vote goes out at most every `COLLEGIA["TURNOUT_PUSH_SECONDS"]`, carrying
+the figures read when it runs. A room of a thousand members then receives one turnout
+event a second while ballots pour in, not one per ballot, and the cast itself neither
+reads the turnout nor waits for the room's sequence number. With the setting at 0 the
+push runs at once, right after each commit.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import threading
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import connection, transaction
+
+from core.errors import NotFound
+from deliberation.room import room_emit
+from voting import events, selectors
+from voting.models import Vote, VoteStatus
+from voting.services._common import lock_vote_shared
+
+logger = logging.getLogger(__name__)
+
+# How long a claim outlives a push that never ran (its process died): pushes resume after.
+_CLAIM_GRACE_SECONDS = 5
+
+
+def turnout_changed(vote: Vote) -> None:
+    """Ask for a push of the vote's turnout once the current transaction commits."""
+    if vote.proposal_id is None:
+        return
+    vote_id = vote.pk
+    transaction.on_commit(lambda: _schedule(vote_id))
+
+
+def turnout_push(*, vote_id: int) -> None:
+    """Push the current turnout, and the partial results when the vote shows them live.
+
+    Reads the vote in share mode, so a push and a close take turns: a push never lands
+    after the result, and a push that finds the vote closed sends nothing."""
+    with transaction.atomic():
+        try:
+            vote = lock_vote_shared(vote_id)
+        except NotFound:
+            return
+        if vote.status != VoteStatus.OPEN or vote.proposal is None:
+            return
+        room_emit(
+            proposal=vote.proposal,
+            type=events.ROOM_VOTE_TURNOUT,
+            data=lambda: selectors.vote_turnout(vote),
+        )
+        if vote.results_live and not vote.is_secret:
+            room_emit(
+                proposal=vote.proposal,
+                type=events.ROOM_VOTE_PARTIAL_RESULTS,
+                data=lambda: {"vote_id": vote.pk, "result": selectors.vote_tally(vote).result},
+            )
+
+
+def _claim_key(vote_id: int) -> str:
+    return f"voting:turnout-push:{vote_id}"
+
+
+def _schedule(vote_id: int) -> None:
+    delay = float(str(settings.COLLEGIA.get("TURNOUT_PUSH_SECONDS", 0)))
+    if delay <= 0:
+        _push_logged(vote_id)
+        return
+    # The claim is atomic in the shared cache: whoever takes it pushes for everyone. A
+    # ballot that finds it taken committed before the pending push deletes the claim,
+    # hence before that push reads the figures, so the push counts it.
+    if not cache.add(_claim_key(vote_id), True, timeout=math.ceil(delay) + _CLAIM_GRACE_SECONDS):
+        return
+    timer = threading.Timer(delay, _push_later, args=(vote_id,))
+    timer.daemon = True
+    timer.name = f"turnout-push-{vote_id}"
+    timer.start()
+
+
+def _push_later(vote_id: int) -> None:
+    try:
+        cache.delete(_claim_key(vote_id))
+        _push_logged(vote_id)
+    finally:
+        # The timer's thread owns its own connection; nothing else will close it.
+        connection.close()
+
+
+def _push_logged(vote_id: int) -> None:
+    try:
+        turnout_push(vote_id=vote_id)
+    except Exception:
+        # The figures are still served by the API and the next push carries them; a failed
+        # push must not fail the ballot that asked for it, which has committed.
+        logger.exception("Turnout of vote %s could not be pushed", vote_id)
