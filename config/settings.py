@@ -181,7 +181,16 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
-    "ENUM_NAME_OVERRIDES": {},
+    # Several models have a `kind` or a `status`: each choice set gets its own name.
+    "ENUM_NAME_OVERRIDES": {
+        "AssemblyKindEnum": "assemblies.models.assembly.AssemblyKind",
+        "AssemblyStatusEnum": "assemblies.models.assembly.AssemblyStatus",
+        "AgendaItemKindEnum": "assemblies.models.assembly.ItemKind",
+        "CategoryKindEnum": "governance.models.CategoryKind",
+        "ProposalStatusEnum": "deliberation.models.ProposalStatus",
+        "AmendmentStatusEnum": "deliberation.models.AmendmentStatus",
+        "WebhookMessageStatusEnum": "webhooks.models.MessageStatus",
+    },
 }
 
 # Collegia's own knobs; every one is documented in the README.

@@ -44,9 +44,9 @@ def tick(*, now: dt.datetime | None = None) -> TickReport:
     now = now or timezone.now()
     report = TickReport()
     to_open = _due(
-        Vote.objects.filter(status=VoteStatus.DRAFT, opens_at__lte=now, schedule_error="").order_by(
-            "opens_at", "id"
-        )
+        Vote.objects.filter(
+            status=VoteStatus.DRAFT, opens_at__lte=now, schedule_error="", booth=""
+        ).order_by("opens_at", "id")
     )
     for vote_id in to_open:
         vote = Vote.objects.get(pk=vote_id)
@@ -67,7 +67,10 @@ def tick(*, now: dt.datetime | None = None) -> TickReport:
             report.failed.append(vote_id)
             logger.warning("Vote %s could not open on time: %s", vote_id, message)
     to_close = _due(
-        Vote.objects.filter(status=VoteStatus.OPEN, closes_at__lte=now).order_by("closes_at", "id")
+        # A vote with a booth closes with its assembly's agenda, never on a clock.
+        Vote.objects.filter(status=VoteStatus.OPEN, closes_at__lte=now, booth="").order_by(
+            "closes_at", "id"
+        )
     )
     for vote_id in to_close:
         try:

@@ -73,7 +73,7 @@ def _vote_for(
         quorum_call=assembly.current_call,
         booth=VoteBooth.ASSEMBLY,
     )
-    return voting.vote_open(actor=actor, vote=vote, now=now)
+    return voting.vote_open(actor=actor, vote=vote, now=now, via_booth=True)
 
 
 def _carry_in(
@@ -255,6 +255,7 @@ def item_close(*, actor: Person, item: AgendaItem, now: dt.datetime | None = Non
             vote=resolution.vote,
             now=now,
             attendance=vote_attendance(resolution.vote, count),
+            via_booth=True,
         )
         results.append(
             {

@@ -156,7 +156,7 @@ def make_vote(
         actor=coop.chair, cooperative=coop.cooperative, method=method, **kwargs
     )
     if open_now:
-        vote = services.vote_open(actor=coop.chair, vote=vote)
+        vote = services.vote_open(actor=coop.chair, vote=vote, via_booth=bool(vote.booth))
     return vote
 
 

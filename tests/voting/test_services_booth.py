@@ -1,4 +1,5 @@
-"""Votes taken in an assembly's booth refuse ballots and proxies that come from elsewhere."""
+"""Votes taken in an assembly's booth refuse ballots, proxies and management acts that come
+from elsewhere."""
 
 from __future__ import annotations
 
@@ -30,7 +31,7 @@ def test_a_booth_vote_takes_ballots_only_through_the_booth() -> None:
     result = cast(voter, vote, "for", via_booth=True)
     assert result.ballot is not None
     assert RollEntry.objects.get(vote=vote, member__person=voter).has_voted is True
-    decision = services.vote_close(actor=coop.chair, vote=vote)
+    decision = services.vote_close(actor=coop.chair, vote=vote, via_booth=True)
     assert decision.result["tally"]["totals"]["yes"] == 1
 
 
@@ -79,6 +80,72 @@ def test_the_api_answers_409_use_assembly_booth() -> None:
     assert (response.status_code, response.json()["code"]) == (409, "use_assembly_booth")
     response = client.get(f"/api/v1/votes/{vote.pk}/")
     assert response.json()["booth"] == "assembly"
+
+
+def test_a_booth_vote_opens_closes_and_is_managed_only_through_the_booth() -> None:
+    coop = make_coop(SMALL)
+    draft = make_vote(coop, booth="assembly", open_now=False)
+    for act in (
+        lambda: services.vote_open(actor=coop.chair, vote=draft),
+        lambda: services.vote_schedule(actor=coop.chair, vote=draft, opens_at=None, closes_at=None),
+        lambda: services.vote_cancel(actor=coop.chair, vote=draft),
+    ):
+        with pytest.raises(UseAssemblyBooth):
+            act()
+    vote = services.vote_open(actor=coop.chair, vote=draft, via_booth=True)
+    cast(coop.person("Workers"), vote, "for", via_booth=True)
+    with pytest.raises(UseAssemblyBooth) as refused:
+        services.vote_close(actor=coop.chair, vote=vote)
+    assert "agenda" in refused.value.message
+    decision = services.vote_close(actor=coop.chair, vote=vote, via_booth=True)
+    assert decision.vote_id == vote.pk
+
+
+def test_a_proxy_given_in_the_booth_is_revoked_only_there() -> None:
+    coop = make_coop(SMALL)
+    vote = make_vote(coop, booth="assembly")
+    principal = coop.person("Workers")
+    proxy = services.proxy_give(
+        actor=principal,
+        vote=vote,
+        holder_id=coop.members["Workers"][1].member_id,
+        via_booth=True,
+    )
+    with pytest.raises(UseAssemblyBooth):
+        services.proxy_revoke(actor=principal, proxy=proxy)
+    client = token_client(principal)
+    response = client.post(f"/api/v1/votes/{vote.pk}/proxies/{proxy.pk}/revoke/")
+    assert (response.status_code, response.json()["code"]) == (409, "use_assembly_booth")
+    assert Proxy.objects.get(pk=proxy.pk).revoked_at is None
+    revoked = services.proxy_revoke(actor=principal, proxy=proxy, via_booth=True)
+    assert revoked.revoked_at is not None
+
+
+def test_the_board_cannot_close_an_assembly_vote_through_the_api() -> None:
+    coop = make_coop(SMALL)
+    vote = make_vote(coop, booth="assembly")
+    response = token_client(coop.chair).post(f"/api/v1/votes/{vote.pk}/close/")
+    assert (response.status_code, response.json()["code"]) == (409, "use_assembly_booth")
+    vote.refresh_from_db()
+    assert vote.status == "open"
+
+
+def test_the_scheduler_leaves_booth_votes_to_their_assembly() -> None:
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from voting.models import Vote
+    from voting.scheduler import tick
+
+    coop = make_coop(SMALL)
+    vote = make_vote(coop, booth="assembly")
+    past = timezone.now() - dt.timedelta(minutes=1)
+    Vote.objects.filter(pk=vote.pk).update(closes_at=past)
+    report = tick(now=timezone.now())
+    assert vote.pk not in report.closed
+    vote.refresh_from_db()
+    assert vote.status == "open"
 
 
 def test_the_schema_documents_the_409_of_casting_and_proxies() -> None:

@@ -84,7 +84,9 @@ class ProxyRevokeApi(APIView):
         request=None,
         responses={200: ProxyOut},
         operation_id="proxies_revoke",
-        description="Withdraw a proxy you gave, until the holder uses it.",
+        description="Withdraw a proxy you gave, until the holder uses it. Errors: "
+        "`proxy_revoked`, `proxy_used`, `vote_closed`, `use_assembly_booth` (the vote "
+        "belongs to an assembly: proxies are managed there).",
     )
     def post(self, request: Request, vote_id: int, pk: int) -> Response:
         with transaction.atomic(durable=True):

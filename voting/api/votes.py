@@ -140,7 +140,9 @@ class VoteScheduleApi(APIView):
         responses={200: VoteOut},
         operation_id="votes_schedule",
         description="Set when a draft opens and closes, or move the closing time "
-        "of an open vote. The scheduler opens and closes it on time.",
+        "of an open vote. The scheduler opens and closes it on time. Refused with "
+        "`use_assembly_booth` when the vote belongs to an assembly, whose agenda opens "
+        "and closes it.",
     )
     def post(self, request: Request, vote_id: int) -> Response:
         data = self.InputSerializer(data=request.data)
@@ -163,7 +165,8 @@ class VoteOpenApi(APIView):
         operation_id="votes_open",
         description="Open now: freezes the roll, the colleges and weights, and the "
         "rules version. Refused with `roll_incomplete`, `roll_empty` or "
-        "`composition_breach` when it cannot open.",
+        "`composition_breach` when it cannot open, and with `use_assembly_booth` when "
+        "the vote belongs to an assembly, whose agenda opens it.",
     )
     def post(self, request: Request, vote_id: int) -> Response:
         with transaction.atomic(durable=True):
@@ -179,7 +182,9 @@ class VoteCloseApi(APIView):
         responses={200: VoteOut},
         operation_id="votes_close",
         description="Close now: tallies under the frozen rules and records the "
-        "decision, with the hash of the audit entry that closed it.",
+        "decision, with the hash of the audit entry that closed it. Refused with "
+        "`use_assembly_booth` when the vote belongs to an assembly: the assembly closes "
+        "its point, counting the attendance of the call.",
     )
     def post(self, request: Request, vote_id: int) -> Response:
         with transaction.atomic(durable=True):
@@ -194,7 +199,8 @@ class VoteCancelApi(APIView):
         request=None,
         responses={200: VoteOut},
         operation_id="votes_cancel",
-        description="Cancel a draft vote.",
+        description="Cancel a draft vote. Refused with `use_assembly_booth` when the "
+        "vote belongs to an assembly.",
     )
     def post(self, request: Request, vote_id: int) -> Response:
         with transaction.atomic(durable=True):

@@ -147,10 +147,18 @@ def require_open(vote: Vote, now: Any) -> None:
         raise VoteNotOpen()
 
 
-def require_booth(vote: Vote, via_booth: bool) -> None:
-    """A vote taken in a booth (an assembly's) refuses ballots and proxies from elsewhere,
-    so that nobody bypasses the booth's own checks (signing in to the meeting)."""
+def require_booth(vote: Vote, via_booth: bool, *, managing: bool = False) -> None:
+    """A vote taken in a booth (an assembly's) refuses ballots, proxies and management acts
+    (`managing`: opening, closing, scheduling, cancelling) from elsewhere, so that nobody
+    bypasses the booth's own checks: signing in to the meeting, the attendance of the call."""
     if vote.booth and not via_booth:
+        if managing:
+            raise UseAssemblyBooth(
+                message=_(
+                    "This vote belongs to an assembly: it opens and closes with the "
+                    "assembly's agenda."
+                )
+            )
         raise UseAssemblyBooth()
 
 

@@ -83,9 +83,10 @@ def proxy_give(
 
 
 @transaction.atomic
-def proxy_revoke(*, actor: Person, proxy: Proxy) -> Proxy:
-    """Withdraw an unused proxy; only someone acting for the principal may. Locks the vote
-    row and then the proxy, the order a cast by the holder takes them in. Audited."""
+def proxy_revoke(*, actor: Person, proxy: Proxy, via_booth: bool = False) -> Proxy:
+    """Withdraw an unused proxy; only someone acting for the principal may, and on a vote
+    with a booth only through it. Locks the vote row and then the proxy, the order a cast
+    by the holder takes them in. Audited."""
     vote = lock_vote(proxy.vote_id)
     locked = Proxy.objects.select_for_update().filter(pk=proxy.pk).first()
     if locked is None:
@@ -94,6 +95,7 @@ def proxy_revoke(*, actor: Person, proxy: Proxy) -> Proxy:
     mine = {m.pk for m in members_acting_person(vote.cooperative, actor)}
     if proxy.principal_id not in mine:
         raise NotFound()
+    require_booth(vote, via_booth)
     require_open(vote, timezone.now())
     if proxy.revoked_at is not None:
         raise ProxyStateError(code="proxy_revoked", message=_("This proxy is already revoked."))

@@ -40,7 +40,7 @@ from voting.models import (
     VoteMethod,
     VoteStatus,
 )
-from voting.services._common import audit, emit_room, lock_vote, require_board
+from voting.services._common import audit, emit_room, lock_vote, require_board, require_booth
 from voting.tally import TallyInputError, fraction_str
 
 SINGLE_COLLEGE_KEY = "all"
@@ -191,9 +191,11 @@ def _check_schedule(opens_at: Any, closes_at: Any, now: dt.datetime) -> None:
 def vote_schedule(
     *, actor: Person, vote: Vote, opens_at: dt.datetime | None, closes_at: dt.datetime | None
 ) -> Vote:
-    """Set when a draft opens and when it closes (an open vote may move its closing time)."""
+    """Set when a draft opens and when it closes (an open vote may move its closing time).
+    A vote with a booth opens and closes when its assembly says, so it has no schedule."""
     vote = lock_vote(vote.pk)
     require_board(actor, vote)
+    require_booth(vote, via_booth=False, managing=True)
     now = timezone.now()
     if vote.status == VoteStatus.OPEN:
         if opens_at is not None and opens_at != vote.opens_at:
@@ -209,9 +211,12 @@ def vote_schedule(
 
 
 @transaction.atomic
-def vote_open(*, actor: Person | None, vote: Vote, now: dt.datetime | None = None) -> Vote:
+def vote_open(
+    *, actor: Person | None, vote: Vote, now: dt.datetime | None = None, via_booth: bool = False
+) -> Vote:
     """Open a draft: freeze the roll (active members, each with its college), the colleges
-    with their weights, and the rules version. The board, or the scheduler (actor None).
+    with their weights, and the rules version. The board, or the scheduler (actor None); a
+    vote with a booth only through it (`via_booth`).
 
     Refuses, naming the problem: a roll with members outside the current colleges, an empty
     roll, and, for binding votes when the rules say so, a composition that breaks the law.
@@ -219,6 +224,7 @@ def vote_open(*, actor: Person | None, vote: Vote, now: dt.datetime | None = Non
     """
     vote = lock_vote(vote.pk)
     require_board(actor, vote)
+    require_booth(vote, via_booth, managing=True)
     now = now or timezone.now()
     if vote.status != VoteStatus.DRAFT:
         raise VoteStateError(
@@ -365,13 +371,16 @@ def vote_close(
     vote: Vote,
     now: dt.datetime | None = None,
     attendance: Mapping[str, int] | None = None,
+    via_booth: bool = False,
 ) -> Decision:
     """Close an open vote: tally it under its frozen rules and store the Decision.
 
-    The board, or the scheduler (actor None). With `attendance` (vote college key -> members
-    counted as taking part, e.g. present, remote, represented and postal at an assembly),
-    the quorum is computed from those counts instead of from the ballots; each college
-    must be given, with at least its ballots and at most its roll (`invalid_attendance`).
+    The board, or the scheduler (actor None); a vote with a booth only through it
+    (`via_booth`: an assembly closes its point with the attendance of the call). With
+    `attendance` (vote college key -> members counted as taking part, e.g. present,
+    remote, represented and postal at an assembly), the quorum is computed from those
+    counts instead of from the ballots; each college must be given, with at least its
+    ballots and at most its roll (`invalid_attendance`).
     Locks the vote row exclusively, so no cast is half-done when the count is taken.
     Appends an audit entry binding the result's hash and stores that entry's hash on the
     decision; records the outcome on the proposal; emits `vote.closed` and
@@ -379,6 +388,7 @@ def vote_close(
     """
     vote = lock_vote(vote.pk)
     require_board(actor, vote)
+    require_booth(vote, via_booth, managing=True)
     now = now or timezone.now()
     if vote.status != VoteStatus.OPEN:
         raise VoteStateError(
@@ -462,10 +472,12 @@ def result_digest(result: Any) -> str:
 
 
 @transaction.atomic
-def vote_cancel(*, actor: Person, vote: Vote) -> Vote:
-    """Cancel a vote that has not opened. The board only; audited."""
+def vote_cancel(*, actor: Person, vote: Vote, via_booth: bool = False) -> Vote:
+    """Cancel a vote that has not opened. The board only (through the booth for a vote that
+    has one); audited."""
     vote = lock_vote(vote.pk)
     require_board(actor, vote)
+    require_booth(vote, via_booth, managing=True)
     if vote.status != VoteStatus.DRAFT:
         raise VoteStateError(
             message=_("Only a draft vote can be cancelled; this one is %(status)s.")
