@@ -8,10 +8,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import connection, models, transaction
-from django.db.models.sql import InsertQuery
 from django.utils import timezone
 
 from core.models import AuditEntry, AuditHead
+from core.sql import insert_with
 
 GENESIS_HASH = "0" * 64
 HEAD_ID = 1
@@ -74,28 +74,13 @@ def audit_append(
             prev_hash=last_hash,
         )
         entry.hash = entry_hash(entry)
-        move_head = (
-            f"UPDATE {AuditHead._meta.db_table} SET last_hash = %s, last_entry_id = %s"
-            " WHERE id = %s"
+        # Every governance write appends: the head moves in the insert's statement.
+        insert_with(
+            entry,
+            update=AuditHead.objects.filter(pk=HEAD_ID),
+            last_hash=entry.hash,
+            last_entry_id=entry.pk,
         )
-        head_params: list[Any] = [entry.hash, entry.pk, HEAD_ID]
-        if connection.vendor == "postgresql":
-            # Every governance write appends, so the insert and the move of the head share
-            # one round trip: the ORM's own INSERT, behind the UPDATE as a data-modifying
-            # WITH clause, which runs whether or not the INSERT reads it.
-            query = InsertQuery(AuditEntry)
-            query.insert_values(AuditEntry._meta.local_concrete_fields, [entry])
-            [(insert, insert_params)] = query.get_compiler(connection=connection).as_sql()
-            with connection.cursor() as cursor:
-                cursor.execute(
-                    f"WITH head AS ({move_head}) {insert}", [*head_params, *insert_params]
-                )
-            entry._state.adding = False
-            entry._state.db = connection.alias
-        else:
-            entry.save(force_insert=True)
-            with connection.cursor() as cursor:
-                cursor.execute(move_head, head_params)
     return entry
 
 

@@ -26,7 +26,7 @@ from governance.permissions import (
     cooperative_role,
 )
 from voting.models import Decision, Vote, VoteStatus
-from voting.rows import attach_related, related_columns
+from voting.rows import attach_related, fetch_instances, related_columns
 
 
 def can_view_vote(person: Any, vote: Vote, role: CooperativeRole) -> bool:
@@ -133,7 +133,7 @@ def access_vote_for_casting(person: Any, vote_id: int) -> tuple[Vote, Cooperativ
         f" WHERE v.id = %s{share}"
     )
     # One row per grant the person holds on the cooperative, or one row without any.
-    rows = list(Vote.objects.raw(sql, [*params, vote_id]))
+    rows = fetch_instances(Vote, sql, [*params, vote_id])
     if not rows:
         raise NotFound()
     granted = {row.__dict__.pop("grant__codename") for row in rows}

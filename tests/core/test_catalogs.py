@@ -9,19 +9,10 @@ from typing import Any
 
 from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
 from babel.messages.pofile import read_po
+from django.apps import apps
 from django.conf import settings
 
 BASE = Path(settings.BASE_DIR)
-APPS = (
-    "config",
-    "core",
-    "governance",
-    "deliberation",
-    "voting",
-    "webhooks",
-    "assemblies",
-    "frontend",
-)
 # Django's lazy and contextual variants, beside babel's usual names.
 KEYWORDS: dict[str, Any] = {
     **DEFAULT_KEYWORDS,
@@ -30,6 +21,12 @@ KEYWORDS: dict[str, Any] = {
     "pgettext_lazy": ((1, "c"), 2),
     "npgettext_lazy": ((1, "c"), 2, 3),
 }
+
+
+def _project_apps() -> list[Path]:
+    """The folders of the project's own apps (not Django's nor the libraries')."""
+    folders = (Path(app.path) for app in apps.get_app_configs())
+    return [folder for folder in folders if folder.parent == BASE]
 
 
 def _catalogs() -> list[Path]:
@@ -69,11 +66,11 @@ def test_every_message_in_the_catalogs_is_translated_and_none_is_fuzzy() -> None
 def test_every_message_of_the_python_code_is_in_a_catalog() -> None:
     known = {_key(message.id, message.context) for message in _messages()}
     absent = []
-    for app in APPS:
+    for folder in [BASE / "config", *_project_apps()]:
         for filename, _lineno, message, _comments, context in extract_from_dir(
-            BASE / app, method_map=[("**.py", "python")], keywords=KEYWORDS
+            folder, method_map=[("**.py", "python")], keywords=KEYWORDS
         ):
             key = _key(message, context)
             if key[1] and key not in known:
-                absent.append(f"{app}/{filename}: {key[1]!r}")
+                absent.append(f"{folder.name}/{filename}: {key[1]!r}")
     assert absent == []

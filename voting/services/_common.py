@@ -16,7 +16,7 @@ from governance.models import Member, Representative
 from governance.permissions import can_manage_cooperative
 from voting.errors import MemberRequired, NotOnRoll, UseAssemblyBooth, VoteClosed, VoteNotOpen
 from voting.models import RollEntry, Vote, VoteCollege, VoteStatus
-from voting.rows import attach_related, related_columns
+from voting.rows import attach_related, fetch_instances, related_columns
 
 _VOTE_RELATED = ("cooperative", "proposal", "rules_version", "college_config_version")
 
@@ -48,7 +48,7 @@ def lock_vote_shared(vote_id: int, *, known: Vote | None = None) -> Vote:
     share = " FOR SHARE" if connection.vendor == "postgresql" else ""
     table = Vote._meta.db_table
     fresh = next(
-        iter(Vote.objects.raw(f"SELECT * FROM {table} WHERE id = %s{share}", [vote_id])), None
+        iter(fetch_instances(Vote, f"SELECT * FROM {table} WHERE id = %s{share}", [vote_id])), None
     )
     if fresh is None:
         raise NotFound()
@@ -131,7 +131,7 @@ def _acting_entries(
     sql += " ORDER BY m.name, r.id"
     if lock and connection.vendor == "postgresql":
         sql += " FOR UPDATE OF r"
-    entries = list(RollEntry.objects.raw(sql, params))
+    entries = fetch_instances(RollEntry, sql, params)
     for entry in entries:
         attach_related(entry, "member", Member, "m", _MEMBER_FIELDS)
         attach_related(entry, "vote_college", VoteCollege, "c", _COLLEGE_FIELDS)

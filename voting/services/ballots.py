@@ -10,6 +10,7 @@ from django.db import transaction
 from django.db.transaction import TransactionManagementError
 from django.utils import timezone
 
+from core.sql import insert_with
 from governance.models import Person
 from voting.choices import canonical_choice
 from voting.errors import (
@@ -123,14 +124,16 @@ def _cast(
             raise BallotAlreadyCast()
     ballot = None
     code = None
+    marks = {"has_voted": True, "voted_at": now, "voted_via_proxy": proxy is not None}
     if vote.is_secret:
         code = _put_in_box(vote, entry, stored, receipt if changed else None)
+        RollEntry.objects.filter(pk=entry.pk).update(**marks)
     else:
         if changed:
             Ballot.objects.filter(roll_entry=entry, is_current=True).update(
                 is_current=False, superseded_at=now
             )
-        ballot = Ballot.objects.create(
+        ballot = Ballot(
             vote=vote,
             roll_entry=entry,
             vote_college=entry.vote_college,
@@ -139,10 +142,9 @@ def _cast(
             proxy=proxy,
             created_at=now,
         )
+        # The ballot and the mark on the roll go in one statement: every cast runs it.
+        insert_with(ballot, update=RollEntry.objects.filter(pk=entry.pk), **marks)
     entry.has_voted, entry.voted_at, entry.voted_via_proxy = True, now, proxy is not None
-    RollEntry.objects.filter(pk=entry.pk).update(
-        has_voted=True, voted_at=now, voted_via_proxy=entry.voted_via_proxy
-    )
     if proxy is not None and proxy.used_at is None:
         proxy.used_at = now
         proxy.save(update_fields=["used_at"])

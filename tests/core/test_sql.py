@@ -1,0 +1,54 @@
+"""insert_with: one insert and one update that succeed or fail together."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from core.models import AuditEntry, AuditHead
+from core.sql import insert_with
+
+pytestmark = pytest.mark.django_db
+
+
+def entry(pk: int, digest: str) -> AuditEntry:
+    return AuditEntry(
+        id=pk, created_at=timezone.now(), verb="test.done", prev_hash="0" * 64, hash=digest
+    )
+
+
+def test_the_row_is_inserted_and_the_other_updated() -> None:
+    AuditHead.objects.update_or_create(
+        pk=1, defaults={"last_hash": "0" * 64, "last_entry_id": None}
+    )
+    row = entry(1001, "a" * 64)
+    insert_with(row, update=AuditHead.objects.filter(pk=1), last_hash="a" * 64, last_entry_id=1001)
+    assert AuditEntry.objects.get(pk=1001).hash == "a" * 64
+    assert AuditHead.objects.values_list("last_hash", "last_entry_id").get(pk=1) == ("a" * 64, 1001)
+    assert row._state.adding is False
+
+
+def test_a_failed_insert_leaves_the_update_undone() -> None:
+    AuditHead.objects.update_or_create(
+        pk=1, defaults={"last_hash": "0" * 64, "last_entry_id": None}
+    )
+    entry(1001, "a" * 64).save(force_insert=True)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        insert_with(
+            entry(1002, "a" * 64),  # the hash is unique
+            update=AuditHead.objects.filter(pk=1),
+            last_hash="b" * 64,
+            last_entry_id=1002,
+        )
+    assert AuditHead.objects.values_list("last_entry_id", flat=True).get(pk=1) is None
+
+
+def test_a_key_the_database_gives_is_set_on_the_instance() -> None:
+    from tests.voting.factories import cast, make_coop, make_vote
+
+    coop = make_coop({"Workers": 1, "Users": 1, "Suppliers": 1, "Authorities": 1})
+    vote = make_vote(coop)
+    result = cast(coop.person("Workers"), vote, "for")
+    assert result.ballot is not None and result.ballot.pk is not None
+    assert result.ballot.__class__.objects.get(pk=result.ballot.pk).roll_entry.has_voted is True
