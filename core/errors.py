@@ -5,8 +5,10 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.db import DatabaseError
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
+from psycopg_pool import PoolTimeout
 from rest_framework import exceptions as drf_exceptions
 from rest_framework import status
 from rest_framework.response import Response
@@ -92,6 +94,13 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         return Response(
             error_body(exc.code, exc.message, exc.details), status=exc.http_status, headers=headers
         )
+    if _pool_exhausted(exc):
+        message = _("The service is busy; try again in a moment.")
+        return Response(
+            error_body("service_busy", str(message)),
+            status=status.HTTP_503_SERVICE_UNAVAILABLE,
+            headers={"Retry-After": "1"},
+        )
     if isinstance(exc, Http404):
         exc = drf_exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):
@@ -112,6 +121,12 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     else:
         body = error_body(code, str(exc.detail))
     return Response(body, status=exc.status_code, headers=headers)
+
+
+def _pool_exhausted(exc: Exception) -> bool:
+    """No pooled database connection came free in time (DATABASE_POOL_TIMEOUT): the server
+    is overloaded, not broken, so the client is told to retry rather than given a 500."""
+    return isinstance(exc, DatabaseError) and isinstance(exc.__cause__, PoolTimeout)
 
 
 def _first_message(detail: Any) -> str | None:

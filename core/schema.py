@@ -16,6 +16,8 @@ _ERRORS_ALWAYS = {
     "405": "Method not allowed.",
     "406": "Not acceptable.",
     "415": "Unsupported media type.",
+    "503": "Every database connection of the server is busy (code `service_busy`); retry "
+    "after the Retry-After header.",
 }
 _ERRORS_WRITE = {
     "409": "A rule of the domain refused the action; `code` says which.",
