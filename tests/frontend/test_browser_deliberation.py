@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -61,12 +62,21 @@ def test_two_members_debate_live_vote_and_read_the_result_by_college(
         page.locator("#turnout").wait_for()
         assert page.evaluate("window.__notReloaded === true")
 
-    # Both vote in the booth.
+    # Both vote in the booth. Karim, still on the proposal, sees Léa's ballot counted: the
+    # turnout event carries the figures, and the panel is updated without fetching it.
+    panel_fetches: list[str] = []
+    bob.on("request", lambda r: panel_fetches.append(r.url) if "/live/vote/" in r.url else None)
     for page, answer in ((alice, "for"), (bob, "against")):
         page.locator("#booth-link").click()
         page.locator(f"#choice-ballot-{answer}").check()
         page.locator("#cast").click()
         page.locator(".message-success").wait_for()
+        if page is alice:
+            customers = bob.locator("#turnout tbody tr", has_text="Customers")
+            customers.locator("td").nth(1).filter(has_text=re.compile(r"^1$")).wait_for()
+            assert " 1 " in bob.locator("#turnout-caption").inner_text()
+            assert bob.evaluate("window.__notReloaded === true")
+            assert panel_fetches == []
         page.goto(proposal_url)
         _wait_live(page)
     screenshot(alice, "voting-booth-after-vote-desktop")
