@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import logging
 from typing import Any
-from urllib.parse import parse_qs
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
@@ -17,6 +16,8 @@ from assemblies.models import Resolution
 from assemblies.permissions import access_assembly
 from assemblies.room import room_events_since, room_group, room_last_seq
 from core.errors import DomainError, InvalidInput, NotFound
+from core.events import person_group
+from core.ws import requested_last_seq
 
 logger = logging.getLogger(__name__)
 
@@ -103,14 +104,14 @@ class AssemblyConsumer(AsyncWebsocketConsumer):
         assert person is not None
         self.person_id = person.pk
         await self.channel_layer.group_add(room_group(self.assembly_id), self.channel_name)
-        await self.channel_layer.group_add(f"person.{person.pk}", self.channel_name)
+        await self.channel_layer.group_add(person_group(person.pk), self.channel_name)
         await self.accept()
         # Read after joining: later events arrive live, earlier ones are in the log.
         current = await database_sync_to_async(room_last_seq)(self.assembly_id)
         await self._send(
             {"type": "room.welcome", "assembly_id": self.assembly_id, "last_seq": current}
         )
-        requested = self._requested_last_seq()
+        requested = requested_last_seq(self.scope)
         self.last_sent = current if requested is None else min(requested, current)
         await self._replay(until=current)
 
@@ -118,15 +119,8 @@ class AssemblyConsumer(AsyncWebsocketConsumer):
         if self.person_id is None:
             return
         await self.channel_layer.group_discard(room_group(self.assembly_id), self.channel_name)
-        await self.channel_layer.group_discard(f"person.{self.person_id}", self.channel_name)
+        await self.channel_layer.group_discard(person_group(self.person_id), self.channel_name)
         self.person_id = None
-
-    def _requested_last_seq(self) -> int | None:
-        query = parse_qs(self.scope.get("query_string", b"").decode("latin-1"))
-        values = query.get("last_seq")
-        if not values or not values[0].isdigit():
-            return None
-        return int(values[0])
 
     async def _send(self, frame: dict[str, Any]) -> None:
         await self.send(text_data=json.dumps(frame, separators=(",", ":")))

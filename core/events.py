@@ -29,8 +29,9 @@ def bind_server_loop(loop: asyncio.AbstractEventLoop) -> None:
     _server_thread = threading.get_ident()
 
 
-def group_name(kind: str, pk: Any) -> str:
-    return f"{kind}.{pk}"
+def person_group(person_id: int) -> str:
+    """The group of a person's live connections: notifications and access changes."""
+    return f"person.{person_id}"
 
 
 def _send_now(groups: Iterable[str], message: dict[str, Any]) -> None:

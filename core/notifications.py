@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from core.events import publish
+from core.events import person_group, publish
 from core.models import Notification
 
 
@@ -33,7 +33,7 @@ def notify(
     for notification in created:
         publish(
             {"type": "notification.created", "id": notification.pk, "kind": kind},
-            groups=[f"person.{notification.person_id}"],
+            groups=[person_group(notification.person_id)],
         )
     return created
 

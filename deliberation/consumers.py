@@ -6,7 +6,6 @@ import asyncio
 import json
 import logging
 from typing import Any
-from urllib.parse import parse_qs
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
@@ -14,6 +13,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from core.errors import DomainError, InvalidInput, RateLimited
+from core.ws import requested_last_seq
 from deliberation import presence, selectors, services
 from deliberation.permissions import access_comment, access_proposal
 from deliberation.room import person_group, room_group, room_last_seq, session_fingerprint
@@ -126,7 +126,7 @@ class ProposalConsumer(AsyncWebsocketConsumer):
                 "you": self._you(),
             }
         )
-        requested = self._requested_last_seq()
+        requested = requested_last_seq(self.scope)
         self.last_sent = current if requested is None else min(requested, current)
         await self._replay(until=current)
         await self._enter_presence()
@@ -154,17 +154,6 @@ class ProposalConsumer(AsyncWebsocketConsumer):
             "name": self.access.person_name,
             "can_moderate": self.access.can_moderate,
         }
-
-    def _requested_last_seq(self) -> int | None:
-        query = parse_qs(self.scope.get("query_string", b"").decode("latin-1"))
-        values = query.get("last_seq")
-        if not values:
-            return None
-        try:
-            number = int(values[0])
-        except ValueError:
-            return None
-        return number if number >= 0 else None
 
     async def _send(self, frame: dict[str, Any]) -> None:
         await self.send(text_data=json.dumps(frame, separators=(",", ":")))

@@ -136,16 +136,6 @@ def can_moderate_proposal(
     ).exists()
 
 
-def can_see_comment_content(person: Any, comment: Comment, *, is_moderator: bool) -> bool:
-    """A hidden comment stays readable by its author and the moderators; a deleted one by
-    nobody."""
-    if comment.deleted_at is not None:
-        return False
-    if comment.hidden_at is None:
-        return True
-    return is_moderator or comment.author_id == person.pk
-
-
 def access_comment(person: Any, comment_id: int, *, lock: bool = False) -> Comment:
     """Load a comment of a proposal the person may read (404 otherwise)."""
     _require_id(comment_id)

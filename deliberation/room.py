@@ -11,7 +11,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, transaction
 from django.db.models import F
 
-from core.events import publish
+from core.events import person_group, publish
 from deliberation.models import Proposal, RoomCounter, RoomEvent
 
 # The channel-layer message type the room consumer handles for every stored event.
@@ -20,10 +20,6 @@ ROOM_EVENT_MESSAGE = "room.event"
 
 def room_group(proposal_id: int) -> str:
     return f"proposal.{proposal_id}"
-
-
-def person_group(person_id: int) -> str:
-    return f"person.{person_id}"
 
 
 def _json_safe(data: dict[str, Any]) -> dict[str, Any]:

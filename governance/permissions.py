@@ -47,16 +47,8 @@ def cooperative_role(person: Any, cooperative: Cooperative) -> CooperativeRole:
     )
 
 
-def can_read_cooperative(person: Any, cooperative: Cooperative) -> bool:
-    return cooperative_role(person, cooperative).can_read
-
-
 def can_manage_cooperative(person: Any, cooperative: Cooperative) -> bool:
     return cooperative_role(person, cooperative).is_board
-
-
-def can_participate_in_cooperative(person: Any, cooperative: Cooperative) -> bool:
-    return cooperative_role(person, cooperative).is_member
 
 
 def cooperatives_readable_by(person: Any) -> QuerySet[Cooperative]:

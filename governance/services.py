@@ -16,6 +16,7 @@ from guardian.shortcuts import assign_perm, remove_perm
 
 from core.audit import audit_append
 from core.errors import DomainError, Forbidden, InvalidInput
+from core.events import person_group, publish
 from core.outbox import outbox_emit
 from governance import events
 from governance.models import (
@@ -100,14 +101,11 @@ def person_access_sync(*, cooperative: Cooperative, person: Person) -> None:
             assign_perm(perm, person, cooperative)
         else:
             remove_perm(perm, person, cooperative)
-    transaction.on_commit(lambda: _announce_access_change(cooperative.pk, person.pk))
-
-
-def _announce_access_change(cooperative_id: int, person_id: int) -> None:
-    """Live connections re-check access at once when grants change (see core.events)."""
-    from core.events import _send_now
-
-    _send_now([f"person.{person_id}"], {"type": "access.changed", "cooperative_id": cooperative_id})
+    # Live connections re-check access at once when grants change.
+    publish(
+        {"type": "access.changed", "cooperative_id": cooperative.pk},
+        groups=[person_group(person.pk)],
+    )
 
 
 def _people_of(member: Member) -> list[Person]:
@@ -651,6 +649,15 @@ def representative_revoke(*, actor: Person, representative: Representative) -> R
     return representative
 
 
+def _check_board_term(start: dt.date, end: dt.date) -> None:
+    """A board term ends after it starts and lasts at most six years (C. com. L225-18)."""
+    if end > _add_years(start, BOARD_TERM_MAX_YEARS) or end <= start:
+        raise InvalidInput(
+            code="board_term_too_long",
+            message=_("A board term lasts at most %(n)d years.") % {"n": BOARD_TERM_MAX_YEARS},
+        )
+
+
 @transaction.atomic
 def board_role_grant(
     *,
@@ -665,11 +672,7 @@ def board_role_grant(
     _require_board(actor, cooperative)
     start = started_on or timezone.localdate()
     end = term_ends_on or _add_years(start, BOARD_TERM_MAX_YEARS)
-    if end > _add_years(start, BOARD_TERM_MAX_YEARS) or end <= start:
-        raise InvalidInput(
-            code="board_term_too_long",
-            message=_("A board term lasts at most %(n)d years.") % {"n": BOARD_TERM_MAX_YEARS},
-        )
+    _check_board_term(start, end)
     if BoardRole.objects.filter(
         cooperative=cooperative, person=person, revoked_at__isnull=True
     ).exists():
@@ -747,11 +750,7 @@ def board_role_renew(
             code="renewal_before_start",
             message=_("A term is renewed on or after the day it started."),
         )
-    if term_ends_on > _add_years(start, BOARD_TERM_MAX_YEARS) or term_ends_on <= start:
-        raise InvalidInput(
-            code="board_term_too_long",
-            message=_("A board term lasts at most %(n)d years.") % {"n": BOARD_TERM_MAX_YEARS},
-        )
+    _check_board_term(start, term_ends_on)
     previous = {"started_on": board_role.started_on, "term_ends_on": board_role.term_ends_on}
     board_role.started_on = start
     board_role.term_ends_on = term_ends_on

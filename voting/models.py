@@ -159,10 +159,6 @@ class Vote(models.Model):
     def __str__(self) -> str:
         return self.title
 
-    @property
-    def is_open(self) -> bool:
-        return self.status == VoteStatus.OPEN
-
 
 class VoteCollege(models.Model):
     """A college as frozen when the vote opened: its weight and its number of members."""
@@ -321,10 +317,6 @@ class Proxy(models.Model):
 
     def __str__(self) -> str:
         return f"proxy {self.principal_id} -> {self.holder_id} on vote {self.vote_id}"
-
-    @property
-    def is_live(self) -> bool:
-        return self.revoked_at is None
 
 
 class ObjectionState(models.TextChoices):

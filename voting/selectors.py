@@ -10,7 +10,7 @@ from typing import Any
 from django.db import connection
 from django.db.models import Count, Q, QuerySet
 
-from governance.models import Cooperative, Member
+from governance.models import Cooperative
 from governance.permissions import CooperativeRole
 from governance.selectors import decision_rules, members_acting_person
 from voting.models import (
@@ -192,10 +192,6 @@ def participation(vote: Vote, person: Any) -> Participation:
         proxies_held=list(live.filter(holder_id__in=ids).order_by("id")),
         proxies_given=list(live.filter(principal_id__in=ids).order_by("id")),
     )
-
-
-def acting_members(vote: Vote, person: Any) -> list[Member]:
-    return members_acting_person(vote.cooperative, person)
 
 
 def decision_list_since(

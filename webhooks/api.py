@@ -16,8 +16,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from core.api import Pagination, paginate
-from governance.models import Person
+from core.api import Pagination, paginate, person_of
 from webhooks import catalog, selectors, services
 from webhooks.models import DisabledReason, Endpoint, MessageStatus
 from webhooks.permissions import access_cooperative_webhooks, access_endpoint, access_message
@@ -144,13 +143,6 @@ class EventTypeOut(serializers.Serializer):
     )
 
 
-def _actor(request: Request) -> Person:
-    """The authenticated person; every view but the catalog requires authentication."""
-    user = request.user
-    assert isinstance(user, Person)
-    return user
-
-
 def _endpoint_out(endpoint: Endpoint, *, with_secret: bool = False) -> dict[str, Any]:
     annotated = selectors.endpoint_with_counts(endpoint)
     if with_secret:
@@ -213,7 +205,7 @@ class EndpointListCreateApi(APIView):
         with transaction.atomic(durable=True):
             cooperative = access_cooperative_webhooks(request.user, slug)
             endpoint = services.endpoint_create(
-                actor=_actor(request),
+                actor=person_of(request),
                 cooperative=cooperative,
                 url=values["url"],
                 description=values.get("description", ""),
@@ -252,7 +244,7 @@ class EndpointDetailApi(APIView):
         with transaction.atomic(durable=True):
             endpoint = access_endpoint(request.user, slug, pk, lock=True)
             endpoint = services.endpoint_update(
-                actor=_actor(request),
+                actor=person_of(request),
                 endpoint=endpoint,
                 url=values.get("url"),
                 description=values.get("description"),
@@ -271,7 +263,7 @@ class EndpointDetailApi(APIView):
     def delete(self, request: Request, slug: str, pk: int) -> Response:
         with transaction.atomic(durable=True):
             endpoint = access_endpoint(request.user, slug, pk, lock=True)
-            services.endpoint_delete(actor=_actor(request), endpoint=endpoint)
+            services.endpoint_delete(actor=person_of(request), endpoint=endpoint)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -309,7 +301,7 @@ class EndpointRotateSecretApi(APIView):
     def post(self, request: Request, slug: str, pk: int) -> Response:
         with transaction.atomic(durable=True):
             endpoint = access_endpoint(request.user, slug, pk, lock=True)
-            endpoint = services.endpoint_rotate_secret(actor=_actor(request), endpoint=endpoint)
+            endpoint = services.endpoint_rotate_secret(actor=person_of(request), endpoint=endpoint)
         return Response(SecretOut(_secret_out(endpoint)).data)
 
 
@@ -326,7 +318,7 @@ class EndpointTestApi(APIView):
     def post(self, request: Request, slug: str, pk: int) -> Response:
         with transaction.atomic(durable=True):
             endpoint = access_endpoint(request.user, slug, pk, lock=True)
-            message = services.endpoint_send_test(actor=_actor(request), endpoint=endpoint)
+            message = services.endpoint_send_test(actor=person_of(request), endpoint=endpoint)
         return Response(MessageOut(message).data, status=status.HTTP_201_CREATED)
 
 
@@ -353,7 +345,7 @@ class EndpointReplayFailedApi(APIView):
         with transaction.atomic(durable=True):
             endpoint = access_endpoint(request.user, slug, pk, lock=True)
             queued = services.messages_replay_failed(
-                actor=_actor(request), endpoint=endpoint, since=data.validated_data["since"]
+                actor=person_of(request), endpoint=endpoint, since=data.validated_data["since"]
             )
         return Response({"queued": queued})
 
@@ -432,5 +424,5 @@ class MessageReplayApi(APIView):
         with transaction.atomic(durable=True):
             endpoint = access_endpoint(request.user, slug, pk, lock=True)
             message = access_message(endpoint, msg_id, lock=True)
-            message = services.message_replay(actor=_actor(request), message=message)
+            message = services.message_replay(actor=person_of(request), message=message)
         return Response(MessageOut(message).data)

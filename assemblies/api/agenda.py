@@ -19,10 +19,10 @@ from assemblies.api.serializers import (
     AgendaItemOut,
     AssemblyDetailOut,
     CandidateOut,
-    actor_of,
 )
 from assemblies.models import AgendaItem, ItemKind, Resolution
 from assemblies.permissions import access_assembly
+from core.api import person_of
 from core.errors import InvalidInput, NotFound
 from deliberation.models import Proposal
 from governance.models import BoardRoleKind, College, Person
@@ -123,7 +123,7 @@ class AgendaItemAddApi(APIView):
                     raise InvalidInput(code="unknown_college", message=_("No such college."))
                 reserved.append((colleges[row["college_id"]], row["seats"]))
             item = services.agenda_item_add(
-                actor=actor_of(request),
+                actor=person_of(request),
                 assembly=assembly,
                 kind=values["kind"],
                 title=values["title"],
@@ -151,7 +151,7 @@ class AgendaItemRemoveApi(APIView):
         with transaction.atomic(durable=True):
             assembly, _role = access_assembly(request.user, pk, manage=True)
             services.agenda_item_remove(
-                actor=actor_of(request),
+                actor=person_of(request),
                 item=_item(assembly, item_id),
             )
         return detail(pk)
@@ -172,7 +172,7 @@ class AgendaItemOpenApi(APIView):
         with transaction.atomic(durable=True):
             assembly, _role = access_assembly(request.user, pk, manage=True)
             item = services.item_open(
-                actor=actor_of(request),
+                actor=person_of(request),
                 item=_item(assembly, item_id),
             )
         return Response(AgendaItemOut(AgendaItem.objects.get(pk=item.pk)).data)
@@ -191,7 +191,7 @@ class AgendaItemCloseApi(APIView):
         with transaction.atomic(durable=True):
             assembly, _role = access_assembly(request.user, pk, manage=True)
             item = services.item_close(
-                actor=actor_of(request),
+                actor=person_of(request),
                 item=_item(assembly, item_id),
             )
         return Response(AgendaItemOut(AgendaItem.objects.get(pk=item.pk)).data)
@@ -235,7 +235,7 @@ class CandidateAddApi(APIView):
                 if person is None:
                     raise InvalidInput(code="unknown_person", message=_("No such person."))
             candidate = services.candidate_add(
-                actor=actor_of(request),
+                actor=person_of(request),
                 item=_item(assembly, item_id),
                 person=person,
                 member_id=values.get("member_id"),
@@ -267,7 +267,7 @@ class AssemblyDocumentAddApi(APIView):
         with transaction.atomic(durable=True):
             assembly, _role = access_assembly(request.user, pk, manage=True)
             services.document_add(
-                actor=actor_of(request),
+                actor=person_of(request),
                 assembly=assembly,
                 **data.validated_data,
             )
@@ -337,7 +337,7 @@ class BoothCastApi(APIView):
             if resolution is None:
                 raise NotFound()
             cast = services.assembly_ballot_cast(
-                actor=actor_of(request),
+                actor=person_of(request),
                 resolution=resolution,
                 choice=values["choice"],
                 member_id=values.get("member_id"),

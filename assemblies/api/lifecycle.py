@@ -11,10 +11,10 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from assemblies import selectors, services
-from assemblies.api.serializers import AssemblyDetailOut, AssemblyOut, AttendanceCountOut, actor_of
+from assemblies.api.serializers import AssemblyDetailOut, AssemblyOut, AttendanceCountOut
 from assemblies.models import Assembly, AssemblyKind
 from assemblies.permissions import access_assembly, assemblies_visible
-from core.api import page_of, paginate
+from core.api import page_of, paginate, person_of
 from core.errors import InvalidInput
 from governance.models import Person
 from governance.permissions import access_cooperative
@@ -78,7 +78,7 @@ class AssemblyListCreateApi(APIView):
         with transaction.atomic(durable=True):
             cooperative, _role = access_cooperative(request.user, slug, manage=True)
             assembly = services.assembly_create(
-                actor=actor_of(request),
+                actor=person_of(request),
                 cooperative=cooperative,
                 kind=values["kind"],
                 title=values["title"],
@@ -129,7 +129,7 @@ class AssemblyDetailApi(APIView):
         with transaction.atomic(durable=True):
             assembly, _role = access_assembly(request.user, pk, manage=True)
             services.assembly_update(
-                actor=actor_of(request),
+                actor=person_of(request),
                 assembly=assembly,
                 **data.validated_data,
             )
@@ -165,7 +165,7 @@ class AssemblyConveneApi(_ActionApi):
         return self.act(request, pk)
 
     def perform(self, request: Request, assembly: Assembly) -> None:
-        services.assembly_convene(actor=actor_of(request), assembly=assembly)
+        services.assembly_convene(actor=person_of(request), assembly=assembly)
 
 
 class AssemblySecondCallApi(APIView):
@@ -191,7 +191,7 @@ class AssemblySecondCallApi(APIView):
         with transaction.atomic(durable=True):
             assembly, _role = access_assembly(request.user, pk, manage=True)
             services.assembly_convene_second_call(
-                actor=actor_of(request),
+                actor=person_of(request),
                 assembly=assembly,
                 scheduled_at=values.get("scheduled_at"),
                 place=values.get("place"),
@@ -221,7 +221,7 @@ class AssemblyOpenApi(APIView):
         with transaction.atomic(durable=True):
             assembly, _role = access_assembly(request.user, pk, manage=True)
             services.assembly_open(
-                actor=actor_of(request),
+                actor=person_of(request),
                 assembly=assembly,
                 secretary=_person(data.validated_data.get("secretary_id")),
             )
@@ -243,7 +243,7 @@ class AssemblyNoQuorumApi(_ActionApi):
 
     def perform(self, request: Request, assembly: Assembly) -> None:
         services.assembly_record_no_quorum(
-            actor=actor_of(request),
+            actor=person_of(request),
             assembly=assembly,
         )
 
@@ -261,7 +261,7 @@ class AssemblyCloseApi(_ActionApi):
         return self.act(request, pk)
 
     def perform(self, request: Request, assembly: Assembly) -> None:
-        services.assembly_close(actor=actor_of(request), assembly=assembly)
+        services.assembly_close(actor=person_of(request), assembly=assembly)
 
 
 class AssemblyCancelApi(APIView):
@@ -281,7 +281,7 @@ class AssemblyCancelApi(APIView):
         with transaction.atomic(durable=True):
             assembly, _role = access_assembly(request.user, pk, manage=True)
             services.assembly_cancel(
-                actor=actor_of(request),
+                actor=person_of(request),
                 assembly=assembly,
                 reason=data.validated_data["reason"],
             )

@@ -20,7 +20,6 @@ from assemblies.api.serializers import (
     AttendanceOut,
     ConvocationOut,
     PostalVoteOut,
-    actor_of,
 )
 from assemblies.models import AssemblyProxy, Attendance, AttendanceMode, PostalVote
 from assemblies.permissions import (
@@ -28,7 +27,7 @@ from assemblies.permissions import (
     can_read_attendance,
     can_read_convocations,
 )
-from core.api import Pagination, page_of, paginate
+from core.api import Pagination, page_of, paginate, person_of
 from core.errors import Forbidden, NotFound
 from governance.selectors import members_acting_person
 from voting.models import ResolutionChoice
@@ -96,7 +95,7 @@ class AssemblyProxyListGiveApi(APIView):
         with transaction.atomic(durable=True):
             assembly, _role = access_assembly(request.user, pk)
             proxy = services.assembly_proxy_give(
-                actor=actor_of(request),
+                actor=person_of(request),
                 assembly=assembly,
                 holder_id=values["holder_id"],
                 principal_id=values.get("principal_id"),
@@ -119,7 +118,7 @@ class AssemblyProxyRevokeApi(APIView):
             if proxy is None:
                 raise NotFound()
             proxy = services.assembly_proxy_revoke(
-                actor=actor_of(request),
+                actor=person_of(request),
                 proxy=proxy,
             )
         return Response(AssemblyProxyOut(proxy).data)
@@ -180,7 +179,7 @@ class PostalVoteListSubmitApi(APIView):
         with transaction.atomic(durable=True):
             assembly, _role = access_assembly(request.user, pk)
             recorded = services.postal_vote_submit(
-                actor=actor_of(request),
+                actor=person_of(request),
                 assembly=assembly,
                 ballots=ballots,
                 member_id=values.get("member_id"),
@@ -240,7 +239,7 @@ class AttendanceListCheckInApi(APIView):
         with transaction.atomic(durable=True):
             assembly, _role = access_assembly(request.user, pk)
             attendance = services.attendance_check_in(
-                actor=actor_of(request),
+                actor=person_of(request),
                 assembly=assembly,
                 mode=values["mode"],
                 member_id=values.get("member_id"),
@@ -267,7 +266,7 @@ class AttendanceCheckOutApi(APIView):
             if attendance is None:
                 raise NotFound()
             attendance = services.attendance_check_out(
-                actor=actor_of(request),
+                actor=person_of(request),
                 attendance=attendance,
             )
         return Response(AttendanceOut(attendance).data)

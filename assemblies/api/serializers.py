@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from fractions import Fraction
-from typing import Any, cast
+from typing import Any
 
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
@@ -24,14 +24,8 @@ from assemblies.models import (
     Resolution,
 )
 from core.fields import format_fraction
-from governance.models import Person
 
 MAX_ID = 2**63 - 1
-
-
-def actor_of(request: Any) -> Person:
-    """The person acting: every endpoint here requires authentication."""
-    return cast(Person, request.user)
 
 
 @extend_schema_field(OpenApiTypes.STR)

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import transaction
-from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.request import Request
@@ -13,7 +12,6 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.api import page_of, paginate, person_of
-from core.errors import InvalidInput
 from deliberation.permissions import access_proposal
 from governance.models import DecisionKind
 from governance.permissions import access_cooperative
@@ -97,11 +95,6 @@ class VoteListCreateApi(APIView):
             proposal = None
             if values.get("proposal_id") is not None:
                 proposal = access_proposal(request.user, values["proposal_id"])
-                if proposal.cooperative_id != cooperative.pk:
-                    raise InvalidInput(
-                        code="wrong_cooperative",
-                        message=_("The proposal belongs to another cooperative."),
-                    )
             vote = services.vote_create(
                 actor=person_of(request),
                 cooperative=cooperative,

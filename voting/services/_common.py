@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.db import connection
@@ -180,7 +181,7 @@ def audit(actor: Any, verb: str, vote: Vote, target: Any, **data: Any) -> AuditE
     )
 
 
-def emit_room(vote: Vote, type: str, data: dict[str, Any]) -> None:
+def emit_room(vote: Vote, type: str, data: dict[str, Any] | Callable[[], dict[str, Any]]) -> None:
     """Live events go to the proposal's room; a standalone poll has no room."""
     if vote.proposal_id is None:
         return

@@ -144,7 +144,8 @@ def _cast(
         )
         # The ballot and the mark on the roll go in one statement: every cast runs it.
         insert_with(ballot, update=RollEntry.objects.filter(pk=entry.pk), **marks)
-    entry.has_voted, entry.voted_at, entry.voted_via_proxy = True, now, proxy is not None
+    for name, value in marks.items():
+        setattr(entry, name, value)
     if proxy is not None and proxy.used_at is None:
         proxy.used_at = now
         proxy.save(update_fields=["used_at"])

@@ -19,10 +19,9 @@ from django.core.cache import cache
 from django.db import connection, transaction
 
 from core.errors import NotFound
-from deliberation.room import room_emit
 from voting import events, selectors
 from voting.models import Vote, VoteStatus
-from voting.services._common import lock_vote_shared
+from voting.services._common import emit_room, lock_vote_shared
 
 logger = logging.getLogger(__name__)
 
@@ -48,18 +47,14 @@ def turnout_push(*, vote_id: int) -> None:
             vote = lock_vote_shared(vote_id)
         except NotFound:
             return
-        if vote.status != VoteStatus.OPEN or vote.proposal is None:
+        if vote.status != VoteStatus.OPEN:
             return
-        room_emit(
-            proposal=vote.proposal,
-            type=events.ROOM_VOTE_TURNOUT,
-            data=lambda: selectors.vote_turnout(vote),
-        )
+        emit_room(vote, events.ROOM_VOTE_TURNOUT, lambda: selectors.vote_turnout(vote))
         if vote.results_live and not vote.is_secret:
-            room_emit(
-                proposal=vote.proposal,
-                type=events.ROOM_VOTE_PARTIAL_RESULTS,
-                data=lambda: {"vote_id": vote.pk, "result": selectors.vote_tally(vote).result},
+            emit_room(
+                vote,
+                events.ROOM_VOTE_PARTIAL_RESULTS,
+                lambda: {"vote_id": vote.pk, "result": selectors.vote_tally(vote).result},
             )
 
 

@@ -8,10 +8,11 @@ from django.utils.translation import gettext as _
 
 from core.errors import Forbidden, InvalidInput, NotFound
 from governance.models import Person
-from governance.permissions import can_manage_cooperative
+from governance.permissions import cooperative_role
 from governance.selectors import members_acting_person
 from voting.errors import ObjectionStateError
 from voting.models import Objection, ObjectionState, Vote, VoteMethod
+from voting.permissions import can_decide_objection
 from voting.services._common import (
     acting_member,
     audit,
@@ -86,7 +87,7 @@ def objection_decide(
             raise Forbidden(
                 code="not_objector", message=_("Only the objector may withdraw an objection.")
             )
-    elif not can_manage_cooperative(actor, vote.cooperative):
+    elif not can_decide_objection(cooperative_role(actor, vote.cooperative)):
         raise Forbidden(
             code="board_only", message=_("Only the board records an objection resolved or upheld.")
         )
