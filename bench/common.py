@@ -5,11 +5,18 @@ from __future__ import annotations
 import json
 import os
 import platform
+import secrets
+import socket
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
+DEFAULT_SERVER = "postgres://postgres@127.0.0.1:5432/postgres"
 
 _results: list[dict[str, Any]] = []
 
@@ -95,3 +102,50 @@ def write_results(path: Path | None = None) -> Path:
     target.write_text(json.dumps(body, indent=2) + "\n")
     print(markdown_table(_results))
     return target
+
+
+def free_port() -> int:
+    """A free loopback port for a server the benchmark starts."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def wait_for_port(port: int, seconds: float, what: str = "the server") -> None:
+    """Wait until something listens on the loopback port; fail saying what was awaited."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError(f"{what} did not listen on port {port} within {seconds:.0f} s")
+
+
+def scratch_name(label: str) -> str:
+    """A name of this run alone, so two benchmark runs on one server never touch each
+    other's database (nor, through the default channel prefix, each other's Redis groups)."""
+    return f"collegia_bench_{label}_{os.getpid()}_{secrets.token_hex(3)}"
+
+
+@contextmanager
+def scratch_database(label: str) -> Iterator[str]:
+    """Create an empty PostgreSQL database named for this run on DATABASE_URL's server,
+    yield its URL, and drop it afterwards."""
+    import psycopg
+
+    server = os.environ.get("DATABASE_URL") or DEFAULT_SERVER
+    parts = urlsplit(server)
+    if not parts.scheme.startswith("postgres"):
+        raise RuntimeError("This benchmark runs on PostgreSQL: set DATABASE_URL=postgres://...")
+    name = scratch_name(label)
+    admin = parts._replace(path="/postgres").geturl()
+    with psycopg.connect(admin, autocommit=True) as connection:
+        connection.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield parts._replace(path=f"/{name}").geturl()
+    finally:
+        with psycopg.connect(admin, autocommit=True) as connection:
+            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

@@ -16,9 +16,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
-from bench.common import record
+from bench.common import free_port, record, scratch_database
 
 ROOT = Path(__file__).resolve().parent.parent
 CLIENTS_FULL = 1000
@@ -28,9 +27,7 @@ POSTS_QUICK = 10
 WARMUP_POSTS = 3
 CONNECT_BATCH = 20
 DELIVERY_TIMEOUT = 15.0
-DEFAULT_SERVER = "postgres://postgres@127.0.0.1:5432/postgres"
 DEFAULT_REDIS = "redis://127.0.0.1:6379/0"
-SCRATCH_DATABASE = "collegia_bench_deliberation"
 SECRET_KEY = "bench-only-secret-key-" + "x" * 40
 LAYERS = {
     "pubsub": "channels_redis.pubsub.RedisPubSubChannelLayer",
@@ -43,13 +40,6 @@ BARE_APP = "bench._fanout_asgi:application"
 
 
 # Helpers.
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 def _rss_kib(pid: int) -> int:
@@ -85,7 +75,7 @@ def _server_env(layer: str) -> dict[str, str]:
 @contextmanager
 def daphne(app: str, layer: str) -> Iterator[tuple[subprocess.Popen[bytes], int]]:
     """A real Daphne server process on a free loopback port."""
-    port = _free_port()
+    port = free_port()
     log = RESULTS_LOG.open("ab")
     process = subprocess.Popen(
         [sys.executable, "-m", "daphne", "-v", "0", "-b", "127.0.0.1", "-p", str(port), app],
@@ -422,29 +412,10 @@ def child(clients: int, posts: int) -> dict[str, Any]:
     return figures
 
 
-@contextmanager
-def scratch_database() -> Iterator[str]:
-    import psycopg
-
-    server = os.environ.get("DATABASE_URL") or DEFAULT_SERVER
-    parts = urlsplit(server)
-    if not parts.scheme.startswith("postgres"):
-        raise RuntimeError("This benchmark runs on PostgreSQL: set DATABASE_URL=postgres://...")
-    admin = parts._replace(path="/postgres").geturl()
-    with psycopg.connect(admin, autocommit=True) as connection:
-        connection.execute(f'DROP DATABASE IF EXISTS "{SCRATCH_DATABASE}" WITH (FORCE)')
-        connection.execute(f'CREATE DATABASE "{SCRATCH_DATABASE}"')
-    try:
-        yield parts._replace(path=f"/{SCRATCH_DATABASE}").geturl()
-    finally:
-        with psycopg.connect(admin, autocommit=True) as connection:
-            connection.execute(f'DROP DATABASE IF EXISTS "{SCRATCH_DATABASE}" WITH (FORCE)')
-
-
 def run(quick: bool) -> None:
     clients = CLIENTS_QUICK if quick else CLIENTS_FULL
     posts = POSTS_QUICK if quick else POSTS_FULL
-    with scratch_database() as url:
+    with scratch_database("deliberation") as url:
         env = {
             **os.environ,
             "DATABASE_URL": url,

@@ -6,7 +6,6 @@ import argparse
 import asyncio
 import json
 import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -15,13 +14,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
-from bench.common import record
+from bench.common import free_port, record, scratch_database, wait_for_port
 
 ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_SERVER = "postgres://postgres@127.0.0.1:5432/postgres"
-SCRATCH_DATABASE = "collegia_bench_voting_cast"
 SETTINGS = "bench.voting_cast_settings"
 CONCURRENCY = 16
 MEMBERS_FULL, ROUNDS_FULL = 1000, 3
@@ -180,26 +176,9 @@ async def _fire(base: str, path: str, tokens: list[str], concurrency: int) -> di
     }
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _wait_for_port(port: int, seconds: float) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                return
-        except OSError:
-            time.sleep(0.1)
-    raise RuntimeError(f"Daphne did not listen on port {port}")
-
-
 @contextmanager
 def daphne(env: dict[str, str]) -> Iterator[str]:
-    port = _free_port()
+    port = free_port()
     log = ROOT / "bench" / "results" / "voting_cast_daphne.log"
     log.parent.mkdir(parents=True, exist_ok=True)
     process = subprocess.Popen(
@@ -219,7 +198,7 @@ def daphne(env: dict[str, str]) -> Iterator[str]:
         stderr=log.open("w"),
     )
     try:
-        _wait_for_port(port, 30)
+        wait_for_port(port, 30, "Daphne")
         yield f"http://127.0.0.1:{port}"
     finally:
         process.terminate()
@@ -227,25 +206,6 @@ def daphne(env: dict[str, str]) -> Iterator[str]:
             process.wait(timeout=10)
         except subprocess.TimeoutExpired:
             process.kill()
-
-
-@contextmanager
-def scratch_database() -> Iterator[str]:
-    import psycopg
-
-    server = os.environ.get("DATABASE_URL") or DEFAULT_SERVER
-    parts = urlsplit(server)
-    if not parts.scheme.startswith("postgres"):
-        raise RuntimeError("This benchmark runs on PostgreSQL: set DATABASE_URL=postgres://...")
-    admin = parts._replace(path="/postgres").geturl()
-    with psycopg.connect(admin, autocommit=True) as connection:
-        connection.execute(f'DROP DATABASE IF EXISTS "{SCRATCH_DATABASE}" WITH (FORCE)')
-        connection.execute(f'CREATE DATABASE "{SCRATCH_DATABASE}"')
-    try:
-        yield parts._replace(path=f"/{SCRATCH_DATABASE}").geturl()
-    finally:
-        with psycopg.connect(admin, autocommit=True) as connection:
-            connection.execute(f'DROP DATABASE IF EXISTS "{SCRATCH_DATABASE}" WITH (FORCE)')
 
 
 def _child(env: dict[str, str], *args: str) -> Any:
@@ -265,7 +225,7 @@ def _child(env: dict[str, str], *args: str) -> Any:
 def run(quick: bool) -> None:
     members = MEMBERS_QUICK if quick else MEMBERS_FULL
     rounds = ROUNDS_QUICK if quick else ROUNDS_FULL
-    with scratch_database() as url:
+    with scratch_database("voting_cast") as url:
         env = {
             **os.environ,
             "DATABASE_URL": url,

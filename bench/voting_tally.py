@@ -9,17 +9,12 @@ import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
-from bench.common import record
+from bench.common import record, scratch_database
 
 ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_SERVER = "postgres://postgres@127.0.0.1:5432/postgres"
-SCRATCH_DATABASE = "collegia_bench_voting_tally"
 BALLOTS_FULL = 1_000_000
 BALLOTS_QUICK = 20_000
 REPEATS = 7
@@ -275,28 +270,9 @@ def _copy_roll_and_ballots(
         cursor.execute("ANALYZE")
 
 
-@contextmanager
-def scratch_database() -> Iterator[str]:
-    import psycopg
-
-    server = os.environ.get("DATABASE_URL") or DEFAULT_SERVER
-    parts = urlsplit(server)
-    if not parts.scheme.startswith("postgres"):
-        raise RuntimeError("This benchmark runs on PostgreSQL: set DATABASE_URL=postgres://...")
-    admin = parts._replace(path="/postgres").geturl()
-    with psycopg.connect(admin, autocommit=True) as connection:
-        connection.execute(f'DROP DATABASE IF EXISTS "{SCRATCH_DATABASE}" WITH (FORCE)')
-        connection.execute(f'CREATE DATABASE "{SCRATCH_DATABASE}"')
-    try:
-        yield parts._replace(path=f"/{SCRATCH_DATABASE}").geturl()
-    finally:
-        with psycopg.connect(admin, autocommit=True) as connection:
-            connection.execute(f'DROP DATABASE IF EXISTS "{SCRATCH_DATABASE}" WITH (FORCE)')
-
-
 def run(quick: bool) -> None:
     ballots = BALLOTS_QUICK if quick else BALLOTS_FULL
-    with scratch_database() as url:
+    with scratch_database("voting_tally") as url:
         env = {**os.environ, "DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "config.settings_test"}
         completed = subprocess.run(
             [sys.executable, "-m", "bench.voting_tally", "child", str(ballots)],

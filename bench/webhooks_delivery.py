@@ -11,17 +11,14 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from statistics import median
 from typing import Any
-from urllib.parse import urlsplit
 
-from bench.common import record
+from bench.common import record, scratch_database
 
 ROOT = Path(__file__).resolve().parent.parent
 EVENTS_FULL = 10_000
@@ -32,8 +29,6 @@ CONCURRENCY = 16
 RETRY_SCALE = 0.001
 OUTAGE_FULL = 3.0
 OUTAGE_QUICK = 1.5
-DEFAULT_SERVER = "postgres://postgres@127.0.0.1:5432/postgres"
-SCRATCH_DATABASE = "collegia_bench_webhooks"
 
 
 # The receiver: a threaded HTTP server that can go down and come back on the same port.
@@ -367,30 +362,11 @@ def child(events: int, outage: float, repeats: int) -> dict[str, Any]:
 # Scratch database on the server named by DATABASE_URL.
 
 
-@contextmanager
-def scratch_database() -> Iterator[str]:
-    import psycopg
-
-    server = os.environ.get("DATABASE_URL") or DEFAULT_SERVER
-    parts = urlsplit(server)
-    if not parts.scheme.startswith("postgres"):
-        raise RuntimeError("This benchmark runs on PostgreSQL: set DATABASE_URL=postgres://...")
-    admin = parts._replace(path="/postgres").geturl()
-    with psycopg.connect(admin, autocommit=True) as connection:
-        connection.execute(f'DROP DATABASE IF EXISTS "{SCRATCH_DATABASE}" WITH (FORCE)')
-        connection.execute(f'CREATE DATABASE "{SCRATCH_DATABASE}"')
-    try:
-        yield parts._replace(path=f"/{SCRATCH_DATABASE}").geturl()
-    finally:
-        with psycopg.connect(admin, autocommit=True) as connection:
-            connection.execute(f'DROP DATABASE IF EXISTS "{SCRATCH_DATABASE}" WITH (FORCE)')
-
-
 def run(quick: bool) -> None:
     events = EVENTS_QUICK if quick else EVENTS_FULL
     outage = OUTAGE_QUICK if quick else OUTAGE_FULL
     repeats = 1 if quick else 3
-    with scratch_database() as url:
+    with scratch_database("webhooks") as url:
         env = {**os.environ, "DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "config.settings_test"}
         completed = subprocess.run(
             [
