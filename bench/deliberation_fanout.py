@@ -27,6 +27,9 @@ POSTS_QUICK = 10
 WARMUP_POSTS = 3
 CONNECT_BATCH = 20
 DELIVERY_TIMEOUT = 15.0
+CONNECT_DEADLINE = 300.0
+# The whole child, every phase included: past it the run fails and says so.
+CHILD_DEADLINE = 1200
 DEFAULT_REDIS = "redis://127.0.0.1:6379/0"
 SECRET_KEY = "bench-only-secret-key-" + "x" * 40
 LAYERS = {
@@ -116,21 +119,28 @@ class Room:
     port: int
     proposal_id: int
     tokens: list[str]
-    arrivals: dict[int, list[float]] = field(default_factory=dict)
+    # marker -> {client number: first arrival}: a frame counts once per client, and a
+    # second copy of one comment reaching the same client is a duplicate, not a delivery.
+    arrivals: dict[int, dict[int, float]] = field(default_factory=dict)
+    duplicates: int = 0
     sockets: list[Any] = field(default_factory=list)
     readers: list[asyncio.Task[None]] = field(default_factory=list)
     failed_connects: int = 0
 
-    def note(self, text: str) -> None:
+    def note(self, client: int, text: str) -> None:
         """Record the arrival of a marked comment; everything else is ignored cheaply."""
         start = text.find("[[")
         if start < 0 or '"comment.created"' not in text:
             return
         end = text.find("]]", start)
-        self.arrivals.setdefault(int(text[start + 2 : end]), []).append(time.perf_counter())
+        seen = self.arrivals.setdefault(int(text[start + 2 : end]), {})
+        if client in seen:
+            self.duplicates += 1
+        else:
+            seen[client] = time.perf_counter()
 
 
-async def _client(room: Room, token: str) -> None:
+async def _client(room: Room, client: int, token: str) -> None:
     from websockets.asyncio.client import connect
 
     uri = f"ws://127.0.0.1:{room.port}/ws/proposals/{room.proposal_id}/"
@@ -151,16 +161,30 @@ async def _client(room: Room, token: str) -> None:
         try:
             async for message in ws:
                 if isinstance(message, str):
-                    room.note(message)
+                    room.note(client, message)
         except Exception:
             return
 
     room.readers.append(asyncio.ensure_future(read()))
 
 
-async def _connect_all(room: Room, tokens: list[str]) -> None:
-    for start in range(0, len(tokens), CONNECT_BATCH):
-        await asyncio.gather(*(_client(room, t) for t in tokens[start : start + CONNECT_BATCH]))
+async def _connect_all(room: Room, tokens: list[str], first: int = 0) -> None:
+    """Connect the clients in batches; give up with a message past CONNECT_DEADLINE."""
+
+    async def connect() -> None:
+        for start in range(0, len(tokens), CONNECT_BATCH):
+            batch = tokens[start : start + CONNECT_BATCH]
+            await asyncio.gather(
+                *(_client(room, first + start + n, t) for n, t in enumerate(batch))
+            )
+
+    try:
+        await asyncio.wait_for(connect(), CONNECT_DEADLINE)
+    except TimeoutError:
+        raise RuntimeError(
+            f"Waited {CONNECT_DEADLINE:.0f} s for {len(tokens)} WebSocket clients to connect "
+            f"to port {room.port}; {len(room.sockets)} did"
+        ) from None
 
 
 async def _close_all(room: Room) -> None:
@@ -210,6 +234,7 @@ class Side:
             "connect_seconds": round(self.connect_seconds, 2),
             "open_sockets": self.open_sockets,
             "failed_connects": self.room.failed_connects,
+            "duplicates": self.room.duplicates,
             "post_call_p50_ms": round(_percentile(self.post_ms, 0.5), 2),
             "post_call_p99_ms": round(_percentile(self.post_ms, 0.99), 2),
         }
@@ -222,7 +247,7 @@ async def _fill(side: Side) -> None:
     await asyncio.sleep(1.0)
     side.rss_before = _rss_kib(side.process.pid)
     started = time.perf_counter()
-    await _connect_all(room, room.tokens[1:])
+    await _connect_all(room, room.tokens[1:], first=1)
     side.connect_seconds = time.perf_counter() - started
 
 
@@ -240,9 +265,9 @@ def _tally(side: Side) -> None:
     """Count arrivals at the end, so that events recovered later (a client filling a gap
     when the next event shows it) count, at the time they arrived."""
     for number, sent_at in side.sent_at.items():
-        arrivals = side.room.arrivals.get(number, [])
+        arrivals = side.room.arrivals.get(number, {})
         side.delivered += len(arrivals)
-        side.latencies.extend((at - sent_at) * 1000 for at in arrivals)
+        side.latencies.extend((at - sent_at) * 1000 for at in arrivals.values())
 
 
 async def _compare(
@@ -421,14 +446,28 @@ def run(quick: bool) -> None:
             "DATABASE_URL": url,
             "REDIS_URL": os.environ.get("REDIS_URL") or DEFAULT_REDIS,
         }
-        completed = subprocess.run(
-            [sys.executable, "-m", "bench.deliberation_fanout", "child", str(clients), str(posts)],
-            cwd=ROOT,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=3600,
-        )
+        try:
+            completed = subprocess.run(
+                [
+                    sys.executable,
+                    "-m",
+                    "bench.deliberation_fanout",
+                    "child",
+                    str(clients),
+                    str(posts),
+                ],
+                cwd=ROOT,
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=CHILD_DEADLINE,
+            )
+        except subprocess.TimeoutExpired as expired:
+            tail = (expired.stderr or b"")[-3000:]
+            raise RuntimeError(
+                f"The fan-out child did not finish within {CHILD_DEADLINE} s; the servers' "
+                f"log is {RESULTS_LOG}. Its last output:\n{tail!r}"
+            ) from None
     if completed.returncode != 0:
         raise RuntimeError(f"The fan-out benchmark failed:\n{completed.stderr[-4000:]}")
     figures = json.loads(completed.stdout.strip().splitlines()[-1])
@@ -470,9 +509,14 @@ def report(figures: dict[str, Any], *, clients: int, posts: int, quick: bool) ->
             "frames",
             baseline_name="expected (clients x posts)",
             baseline_value=product["expected"],
-            goal="every client receives every comment",
-            met=product["delivered"] == product["expected"],
+            goal="every client receives every comment, once",
+            met=product["delivered"] == product["expected"] and product["duplicates"] == 0,
         )
+        if product["duplicates"] or bare["duplicates"]:
+            raise RuntimeError(
+                f"{layer} layer: a client received the same comment twice "
+                f"(product {product['duplicates']}, bare {bare['duplicates']} duplicates)"
+            )
     product, bare = figures["pubsub"]["product"], figures["pubsub"]["bare"]
     record(
         f"deliberation_connect_rate (pubsub layer, {clients} clients, {CONNECT_BATCH} at a time)",
