@@ -276,7 +276,8 @@ def test_rules_page_refuses_an_unreadable_fraction(board: Any, coop: Any) -> Non
         {
             "kind": "ordinary",
             "ordinary-tally_method": "proportional",
-            "ordinary-abstention_policy": "excluded",
+            "ordinary-majority_base_first_call": "votes_cast",
+            "ordinary-majority_base_second_call": "votes_cast",
             "ordinary-empty_college_policy": "redistribute",
             "ordinary-quorum_mode": "all_members",
             "ordinary-majority": "beaucoup",

@@ -19,7 +19,7 @@ counts = st.tuples(st.integers(0, 6), st.integers(0, 6), st.integers(0, 6))
 rules = st.builds(
     RulesSpec,
     tally_method=st.sampled_from(["proportional", "winner_take_all", "per_registered_member"]),
-    abstention_policy=st.sampled_from(["excluded", "counted_against"]),
+    majority_base=st.sampled_from(["votes_cast", "present", "all_members"]),
     empty_college_policy=st.sampled_from(["redistribute", "count_as_absent", "fail"]),
     quorum_mode=st.sampled_from(["all_members", "weighted", "per_college"]),
     quorum=st.sampled_from([None, Fraction(1, 5), Fraction(1, 4), Fraction(1, 2)]),
@@ -60,7 +60,7 @@ def test_english_explanation_is_the_engines_sentence(
 def test_worked_example_reads_as_the_issue_says() -> None:
     spec = RulesSpec(
         tally_method="proportional",
-        abstention_policy="excluded",
+        majority_base="votes_cast",
         empty_college_policy="redistribute",
         quorum_mode="all_members",
         quorum=Fraction(1, 5),

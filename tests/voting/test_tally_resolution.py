@@ -11,7 +11,7 @@ import pytest
 from voting.tally import (
     EXTRAORDINARY_MAJORITY,
     ORDINARY_MAJORITY,
-    AbstentionPolicy,
+    MajorityBase,
     AppliedEmptyCollegeRule,
     EmptyCollegePolicy,
     QuorumBasis,
@@ -148,7 +148,7 @@ class TestAbstentions:
     def test_excluded_abstentions_stay_out_of_the_base(self) -> None:
         result = tally_resolution(
             colleges=self.colleges,
-            rules=ResolutionRules(abstention_policy=AbstentionPolicy.EXCLUDED),
+            rules=ResolutionRules(majority_base=MajorityBase.VOTES_CAST),
         )
 
         assert result.support == Fraction(6, 10)
@@ -158,7 +158,7 @@ class TestAbstentions:
     def test_abstentions_counted_against_can_reject(self) -> None:
         result = tally_resolution(
             colleges=self.colleges,
-            rules=ResolutionRules(abstention_policy=AbstentionPolicy.COUNTED_AGAINST),
+            rules=ResolutionRules(majority_base=MajorityBase.PRESENT),
         )
 
         assert result.support == Fraction(6, 15)
@@ -168,12 +168,12 @@ class TestAbstentions:
         assert result.adopted is False
 
     @pytest.mark.parametrize("mode", list(QuorumMode))
-    @pytest.mark.parametrize("policy", list(AbstentionPolicy))
+    @pytest.mark.parametrize("policy", list(MajorityBase))
     def test_abstentions_count_for_quorum_under_both_bases(
-        self, policy: AbstentionPolicy, mode: QuorumMode
+        self, policy: MajorityBase, mode: QuorumMode
     ) -> None:
         # Without the five abstentions turnout would be 10 / 20, below the 3 / 4 quorum.
-        rules = ResolutionRules(abstention_policy=policy, quorum_mode=mode, quorum=Fraction(3, 4))
+        rules = ResolutionRules(majority_base=policy, quorum_mode=mode, quorum=Fraction(3, 4))
 
         result = tally_resolution(colleges=self.colleges, rules=rules)
 
@@ -191,7 +191,7 @@ class TestAbstentions:
         excluded = tally_resolution(colleges=colleges, rules=ResolutionRules())
         against = tally_resolution(
             colleges=colleges,
-            rules=ResolutionRules(abstention_policy=AbstentionPolicy.COUNTED_AGAINST),
+            rules=ResolutionRules(majority_base=MajorityBase.PRESENT),
         )
 
         assert excluded.empty_colleges == ("b",)
@@ -318,7 +318,12 @@ class TestWinnerTakeAll:
         assert result.against == Fraction(3, 10) + Fraction(1, 10)
 
     def test_abstentions_counted_against_can_flip_a_college(self) -> None:
-        colleges = [college("all", 100, eligible=10, yes=4, no=3, abstain=2)]
+        # A single college used to stand for this case; without colleges winner-take-all no
+        # longer applies, so a second college (all against) keeps the college-level flip.
+        colleges = [
+            college("a", 50, eligible=10, yes=4, no=3, abstain=2),
+            college("b", 50, eligible=10, yes=0, no=1),
+        ]
 
         excluded = tally_resolution(
             colleges=colleges, rules=ResolutionRules(method=TallyMethod.WINNER_TAKE_ALL)
@@ -327,11 +332,11 @@ class TestWinnerTakeAll:
             colleges=colleges,
             rules=ResolutionRules(
                 method=TallyMethod.WINNER_TAKE_ALL,
-                abstention_policy=AbstentionPolicy.COUNTED_AGAINST,
+                majority_base=MajorityBase.PRESENT,
             ),
         )
 
-        assert excluded.support == 1
+        assert excluded.support == Fraction(1, 2)
         assert against.support == 0
 
 
@@ -598,7 +603,7 @@ class TestTotals:
 
         result = tally_resolution(
             colleges=colleges,
-            rules=ResolutionRules(abstention_policy=AbstentionPolicy.COUNTED_AGAINST),
+            rules=ResolutionRules(majority_base=MajorityBase.PRESENT),
         )
 
         totals = result.totals
@@ -670,7 +675,7 @@ class TestSerialisation:
         assert parts.quorum_required == Fraction(1, 5)
         assert parts.eligible == 40
         assert parts.method == TallyMethod.PROPORTIONAL
-        assert parts.abstention_policy == AbstentionPolicy.EXCLUDED
+        assert parts.majority_base == MajorityBase.VOTES_CAST
         assert parts.empty_college_policy_applied == AppliedEmptyCollegeRule.NONE
         assert parts.to_dict()["support_pct"] == "58.0000"
 
