@@ -162,7 +162,7 @@ class DecisionRulesForm(forms.Form):
         choices=EmptyCollegePolicy.choices,
         help_text=gettext_lazy(
             "Under the per-registered-member tally, redistributing or counting as absent "
-            "changes nothing (a silent college already weighs nothing); \"The vote fails\" "
+            'changes nothing (a silent college already weighs nothing); "The vote fails" '
             "still fails the resolution, and then no support figure is decided."
         ),
     )

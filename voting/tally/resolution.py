@@ -512,9 +512,15 @@ def explain_en(result: ResolutionResult) -> str:
     majority = f"{name} {relation} {format_percent(parts.majority_value)}"
     if parts.majority_base == MajorityBase.ALL_MEMBERS:
         majority += " of all the members on the roll"
+    silent = ""
+    if parts.empty_college_policy_applied == AppliedEmptyCollegeRule.DROPPED_BY_METHOD:
+        silent = (
+            " Per registered member, a member who does not vote does not count: nobody voted "
+            f"in {', '.join(parts.empty_college_names)}, which weighs on neither side."
+        )
     if parts.outcome == ResolutionOutcome.ADOPTED:
-        return f"Adopted: {support} {label}, {majority}; {quorum}."
-    return f"Rejected: {support} {label}, {majority} not reached; {quorum}."
+        return f"Adopted: {support} {label}, {majority}; {quorum}.{silent}"
+    return f"Rejected: {support} {label}, {majority} not reached; {quorum}.{silent}"
 
 
 def _quorum_clause(parts: ResolutionExplanation) -> str:
