@@ -250,7 +250,8 @@ class DecisionRules(models.Model):
 
     def quorum_for_call(self, call: int) -> Fraction | None:
         """The quorum of the first call, or of the second (and any later) call."""
-        return self.quorum_first_call if call == 1 else self.quorum_second_call
+        quorum = self.quorum_first_call if call == 1 else self.quorum_second_call
+        return None if quorum is None else Fraction(quorum)
 
     def majority_base_for_call(self, call: int) -> str:
         """The base of the majority on the first call, or on the second (and any later)."""
