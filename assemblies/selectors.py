@@ -177,7 +177,7 @@ def assembly_rules(assembly: Assembly) -> Any:
 
 def call_quorum_required(assembly: Assembly, call: int) -> Fraction | None:
     rules = assembly_rules(assembly)
-    value = rules.quorum_first_call if call == 1 else rules.quorum_second_call
+    value = rules.quorum_for_call(call)
     return None if value is None else Fraction(value)
 
 

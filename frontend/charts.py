@@ -209,16 +209,28 @@ def resolution_chart(result: dict[str, Any], chart_id: str = "result-chart") -> 
     )
     body, y = _bar_rows(rows, top=y)
     majority = _frac(tally["majority"]["value"])
+    threshold = (
+        majority,
+        _("majority threshold %(value)s") % {"value": percent_text(majority * 100, 2)},
+    )
+    if tally.get("support") is None:
+        # The `fail` rule for a college without votes applied: no support was decided.
+        undecided = _("No support was decided: a college without votes failed the resolution.")
+        overall_body, y = _bar_rows(
+            [Row(_("Weighted result"), [], note=undecided)], threshold=threshold, top=y + 6
+        )
+        description = (
+            _("For each college, the shares of its ballots for, against and abstaining.")
+            + " "
+            + undecided
+        )
+        return _svg(chart_id, _("Result by college"), description, legend + body + overall_body, y)
     overall = Row(
         _("Weighted result"),
         [
             Segment(_("Support"), _frac(tally["support"]), FILLS[0]),
             Segment(against_label, _frac(tally["against"]), FILLS[1]),
         ],
-    )
-    threshold = (
-        majority,
-        _("majority threshold %(value)s") % {"value": percent_text(majority * 100, 2)},
     )
     overall_body, y = _bar_rows([overall], threshold=threshold, top=y + 6)
     description = _(

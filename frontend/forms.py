@@ -15,9 +15,9 @@ from django.utils.translation import gettext_lazy
 
 from core.fields import parse_fraction
 from governance.models import (
-    AbstentionPolicy,
     DecisionRules,
     EmptyCollegePolicy,
+    MajorityBase,
     Person,
     QuorumMode,
     TallyMethod,
@@ -132,13 +132,39 @@ class FractionFormField(forms.CharField):
 
 class DecisionRulesForm(forms.Form):
     tally_method = forms.ChoiceField(
-        label=gettext_lazy("Weighted tally"), choices=TallyMethod.choices
+        label=gettext_lazy("Weighted tally"),
+        choices=TallyMethod.choices,
+        help_text=gettext_lazy(
+            "How the colleges are combined. Without colleges the assembly is one member, one "
+            "vote, whatever is chosen here. Per registered member: each member carries the "
+            "college's weight divided by its members on the roll; a member who does not vote "
+            "simply does not count, so a college where nobody votes weighs nothing on either "
+            "side and one more vote against can never raise the support."
+        ),
     )
-    abstention_policy = forms.ChoiceField(
-        label=gettext_lazy("Abstentions"), choices=AbstentionPolicy.choices
+    majority_base_first_call = forms.ChoiceField(
+        label=gettext_lazy("Base of the majority at the first call"),
+        choices=MajorityBase.choices,
+        help_text=gettext_lazy(
+            "What the majority is a share of. Votes cast: SA since loi 2019-744. All members "
+            "on the roll: SARL ordinary decisions on the first consultation (more than half "
+            "of all the members' votes); with colleges, every member of a college on the "
+            "roll counts in that college's share."
+        ),
+    )
+    majority_base_second_call = forms.ChoiceField(
+        label=gettext_lazy("Base of the majority at a later call"),
+        choices=MajorityBase.choices,
+        help_text=gettext_lazy("SARL ordinary decisions on a second consultation: votes cast."),
     )
     empty_college_policy = forms.ChoiceField(
-        label=gettext_lazy("A college where nobody votes"), choices=EmptyCollegePolicy.choices
+        label=gettext_lazy("A college where nobody votes"),
+        choices=EmptyCollegePolicy.choices,
+        help_text=gettext_lazy(
+            "Under the per-registered-member tally, redistributing or counting as absent "
+            'changes nothing (a silent college already weighs nothing); "The vote fails" '
+            "still fails the resolution, and then no support figure is decided."
+        ),
     )
     quorum_mode = forms.ChoiceField(
         label=gettext_lazy("Quorum counted"), choices=QuorumMode.choices

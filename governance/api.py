@@ -22,7 +22,6 @@ from core.fields import format_fraction
 from core.models import AuditEntry
 from governance import selectors, services
 from governance.models import (
-    AbstentionPolicy,
     BoardRole,
     BoardRoleKind,
     Category,
@@ -31,6 +30,7 @@ from governance.models import (
     Cooperative,
     EmptyCollegePolicy,
     LegalForm,
+    MajorityBase,
     Member,
     Membership,
     MembershipStatus,
@@ -123,7 +123,14 @@ class CooperativeDetailOut(CooperativeOut):
 class DecisionRulesOut(serializers.Serializer):
     decision_kind = serializers.CharField()
     tally_method = serializers.CharField()
-    abstention_policy = serializers.CharField()
+    majority_base_first_call = serializers.ChoiceField(
+        choices=MajorityBase.choices,
+        help_text="What the majority is a share of on the first call (or consultation).",
+    )
+    majority_base_second_call = serializers.ChoiceField(
+        choices=MajorityBase.choices,
+        help_text="What the majority is a share of on the second (or any later) call.",
+    )
     empty_college_policy = serializers.CharField()
     quorum_mode = serializers.CharField()
     quorum_first_call = FractionSerializerField(allow_null=True)
@@ -397,8 +404,21 @@ class CollegeVersionListApi(APIView):
 class RulesApi(APIView):
     class KindIn(serializers.Serializer):
         tally_method = serializers.ChoiceField(choices=TallyMethod.choices, required=False)
+        majority_base_first_call = serializers.ChoiceField(
+            choices=MajorityBase.choices,
+            required=False,
+            help_text="votes_cast: abstentions are not votes cast; present: abstentions count "
+            "as against; all_members: every member on the roll is in the base, so not voting "
+            "counts as against (with colleges, in each college's own denominator).",
+        )
+        majority_base_second_call = serializers.ChoiceField(
+            choices=MajorityBase.choices, required=False
+        )
         abstention_policy = serializers.ChoiceField(
-            choices=AbstentionPolicy.choices, required=False
+            choices=[("excluded", "excluded"), ("counted_against", "counted_against")],
+            required=False,
+            help_text="Deprecated: sets the base of both calls that is not given "
+            "(excluded: votes_cast; counted_against: present).",
         )
         empty_college_policy = serializers.ChoiceField(
             choices=EmptyCollegePolicy.choices, required=False
@@ -420,6 +440,16 @@ class RulesApi(APIView):
             required=False, min_value=0, max_value=365
         )
         legal_reference = serializers.CharField(required=False, max_length=300, allow_blank=True)
+
+        def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+            # Clients written before the base of the majority existed still set it through
+            # the abstention policy it replaced.
+            legacy = attrs.pop("abstention_policy", None)
+            if legacy is not None:
+                base = MajorityBase.VOTES_CAST if legacy == "excluded" else MajorityBase.PRESENT
+                attrs.setdefault("majority_base_first_call", base)
+                attrs.setdefault("majority_base_second_call", base)
+            return attrs
 
     class InputSerializer(serializers.Serializer):
         ordinary = serializers.DictField(required=False)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from fractions import Fraction
+
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
@@ -165,9 +167,12 @@ class TallyMethod(models.TextChoices):
     PER_REGISTERED_MEMBER = "per_registered_member", _("Per registered member")
 
 
-class AbstentionPolicy(models.TextChoices):
-    EXCLUDED = "excluded", _("Abstentions are not votes cast")
-    COUNTED_AGAINST = "counted_against", _("Abstentions count as against")
+class MajorityBase(models.TextChoices):
+    """What the majority is a share of, for one decision kind and one call."""
+
+    VOTES_CAST = "votes_cast", _("Votes cast (abstentions are not votes cast)")
+    PRESENT = "present", _("Members present or represented (abstentions count as against)")
+    ALL_MEMBERS = "all_members", _("All members on the roll (not voting counts as against)")
 
 
 class EmptyCollegePolicy(models.TextChoices):
@@ -210,7 +215,13 @@ class DecisionRules(models.Model):
     version = models.ForeignKey(RulesVersion, on_delete=models.CASCADE, related_name="kinds")
     decision_kind = models.CharField(max_length=16, choices=DecisionKind.choices)
     tally_method = models.CharField(max_length=32, choices=TallyMethod.choices)
-    abstention_policy = models.CharField(max_length=32, choices=AbstentionPolicy.choices)
+    # The base of the majority on the first call (or consultation) and on a later one.
+    majority_base_first_call = models.CharField(
+        max_length=32, choices=MajorityBase.choices, default=MajorityBase.VOTES_CAST
+    )
+    majority_base_second_call = models.CharField(
+        max_length=32, choices=MajorityBase.choices, default=MajorityBase.VOTES_CAST
+    )
     empty_college_policy = models.CharField(max_length=32, choices=EmptyCollegePolicy.choices)
     quorum_mode = models.CharField(max_length=32, choices=QuorumMode.choices)
     quorum_first_call = FractionField(null=True, blank=True)
@@ -236,6 +247,15 @@ class DecisionRules(models.Model):
 
     def __str__(self) -> str:
         return f"{self.version} {self.decision_kind}"
+
+    def quorum_for_call(self, call: int) -> Fraction | None:
+        """The quorum of the first call, or of the second (and any later) call."""
+        quorum = self.quorum_first_call if call == 1 else self.quorum_second_call
+        return None if quorum is None else Fraction(quorum)
+
+    def majority_base_for_call(self, call: int) -> str:
+        """The base of the majority on the first call, or on the second (and any later)."""
+        return self.majority_base_first_call if call == 1 else self.majority_base_second_call
 
 
 class MemberKind(models.TextChoices):

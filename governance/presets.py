@@ -6,10 +6,10 @@ from fractions import Fraction
 from typing import Any
 
 from governance.models import (
-    AbstentionPolicy,
     DecisionKind,
     EmptyCollegePolicy,
     LegalForm,
+    MajorityBase,
     QuorumMode,
     TallyMethod,
 )
@@ -27,7 +27,8 @@ _COMMON: dict[str, Any] = {
 
 _SA: dict[DecisionKind, dict[str, Any]] = {
     DecisionKind.ORDINARY: {
-        "abstention_policy": AbstentionPolicy.EXCLUDED,
+        "majority_base_first_call": MajorityBase.VOTES_CAST,
+        "majority_base_second_call": MajorityBase.VOTES_CAST,
         "quorum_first_call": Fraction(1, 5),
         "quorum_second_call": None,
         "majority": Fraction(1, 2),
@@ -36,7 +37,8 @@ _SA: dict[DecisionKind, dict[str, Any]] = {
         "(abstentions are not votes cast)",
     },
     DecisionKind.EXTRAORDINARY: {
-        "abstention_policy": AbstentionPolicy.EXCLUDED,
+        "majority_base_first_call": MajorityBase.VOTES_CAST,
+        "majority_base_second_call": MajorityBase.VOTES_CAST,
         "quorum_first_call": Fraction(1, 4),
         "quorum_second_call": Fraction(1, 5),
         "majority": Fraction(2, 3),
@@ -47,15 +49,23 @@ _SA: dict[DecisionKind, dict[str, Any]] = {
 
 _SARL: dict[DecisionKind, dict[str, Any]] = {
     DecisionKind.ORDINARY: {
-        "abstention_policy": AbstentionPolicy.COUNTED_AGAINST,
+        # More than half of the shares, that is of all the members' votes in a cooperative,
+        # on the first consultation; failing that, the majority of the votes cast on the
+        # second.
+        "majority_base_first_call": MajorityBase.ALL_MEMBERS,
+        "majority_base_second_call": MajorityBase.VOTES_CAST,
         "quorum_first_call": None,
         "quorum_second_call": None,
         "majority": Fraction(1, 2),
         "majority_strict": True,
-        "legal_reference": "C. com. L223-29; loi 47-1775 art. 19 octies",
+        "legal_reference": "C. com. L223-29 al. 1 (first consultation: more than half of all "
+        "the members' votes) and al. 2 (second consultation: majority of the votes cast); "
+        "loi 47-1775 art. 19 octies",
     },
     DecisionKind.EXTRAORDINARY: {
-        "abstention_policy": AbstentionPolicy.COUNTED_AGAINST,
+        # Two thirds of the members present or represented: abstentions count against.
+        "majority_base_first_call": MajorityBase.PRESENT,
+        "majority_base_second_call": MajorityBase.PRESENT,
         "quorum_first_call": Fraction(1, 4),
         "quorum_second_call": Fraction(1, 5),
         "majority": Fraction(2, 3),
@@ -65,7 +75,8 @@ _SARL: dict[DecisionKind, dict[str, Any]] = {
 }
 
 _ADVISORY: dict[str, Any] = {
-    "abstention_policy": AbstentionPolicy.EXCLUDED,
+    "majority_base_first_call": MajorityBase.VOTES_CAST,
+    "majority_base_second_call": MajorityBase.VOTES_CAST,
     "quorum_first_call": None,
     "quorum_second_call": None,
     "majority": Fraction(1, 2),

@@ -265,7 +265,8 @@ def colleges_configure(
 
 RULE_FIELDS = (
     "tally_method",
-    "abstention_policy",
+    "majority_base_first_call",
+    "majority_base_second_call",
     "empty_college_policy",
     "quorum_mode",
     "quorum_first_call",

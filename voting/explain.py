@@ -66,7 +66,7 @@ def _resolution(parts: Mapping[str, Any]) -> str:
     if outcome == "empty_college":
         return _(
             "Not adopted: no votes cast in %(colleges)s, and the statutes make a college "
-            "without votes fail the resolution; %(quorum)s."
+            "without votes fail the resolution, so no support was decided; %(quorum)s."
         ) % {"colleges": ", ".join(parts["empty_college_names"]), "quorum": quorum}
     value = Fraction(parts["majority_value"])
     strict = bool(parts["majority_strict"])
@@ -79,11 +79,32 @@ def _resolution(parts: Mapping[str, Any]) -> str:
         majority = _("required majority above %(threshold)s") % {"threshold": threshold}
     else:
         majority = _("required majority of at least %(threshold)s") % {"threshold": threshold}
+    if parts.get("majority_base") == "all_members":
+        majority = _("%(majority)s of all the members on the roll") % {"majority": majority}
     values = {
         "support": _pct_apart(Fraction(parts["support"]), value),
         "majority": majority,
         "quorum": quorum,
     }
+    return _resolution_sentence(parts, values) + _silent_colleges(parts)
+
+
+def _resolution_sentence(parts: Mapping[str, Any], values: Mapping[str, str]) -> str:
+    outcome = parts["outcome"]
+    if parts.get("one_member_one_vote"):
+        if outcome == "adopted":
+            return (
+                _("Adopted: %(support)s support, one member one vote, %(majority)s; %(quorum)s.")
+                % values
+            )
+        return (
+            _(
+                "Rejected: %(support)s support, one member one vote, %(majority)s not reached; "
+                "%(quorum)s."
+            )
+            % values
+        )
+    # Results stored before one_member_one_vote was recorded only tell the college count.
     weighted = parts["college_count"] > 1
     if outcome == "adopted":
         if weighted:
@@ -95,6 +116,16 @@ def _resolution(parts: Mapping[str, Any]) -> str:
             % values
         )
     return _("Rejected: %(support)s support, %(majority)s not reached; %(quorum)s.") % values
+
+
+def _silent_colleges(parts: Mapping[str, Any]) -> str:
+    """Say when the per-registered-member tally left a college where nobody voted aside."""
+    if parts.get("empty_college_policy_applied") != "dropped_by_method":
+        return ""
+    return " " + _(
+        "Per registered member, a member who does not vote does not count: nobody voted in "
+        "%(colleges)s, which weighs on neither side."
+    ) % {"colleges": ", ".join(parts["empty_college_names"])}
 
 
 def quorum_clause(

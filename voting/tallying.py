@@ -28,7 +28,7 @@ class RulesSpec:
     """The part of a rules version that a tally reads, for one decision kind and call."""
 
     tally_method: str
-    abstention_policy: str
+    majority_base: str
     empty_college_policy: str
     quorum_mode: str
     quorum: Fraction | None
@@ -38,7 +38,7 @@ class RulesSpec:
     def resolution_rules(self) -> ResolutionRules:
         return ResolutionRules(
             method=tally.TallyMethod(self.tally_method),
-            abstention_policy=tally.AbstentionPolicy(self.abstention_policy),
+            majority_base=tally.MajorityBase(self.majority_base),
             empty_college_policy=tally.EmptyCollegePolicy(self.empty_college_policy),
             quorum_mode=QuorumMode(self.quorum_mode),
             quorum=self.quorum,
@@ -47,13 +47,12 @@ class RulesSpec:
 
 
 def rules_spec(decision_rules: Any, *, quorum_call: int) -> RulesSpec:
-    """Read a governance DecisionRules row; the second call has its own quorum."""
-    quorum = (
-        decision_rules.quorum_first_call if quorum_call == 1 else decision_rules.quorum_second_call
-    )
+    """Read a governance DecisionRules row; the second call (or consultation) has its own
+    quorum and its own base of the majority."""
+    quorum = decision_rules.quorum_for_call(quorum_call)
     return RulesSpec(
         tally_method=decision_rules.tally_method,
-        abstention_policy=decision_rules.abstention_policy,
+        majority_base=decision_rules.majority_base_for_call(quorum_call),
         empty_college_policy=decision_rules.empty_college_policy,
         quorum_mode=decision_rules.quorum_mode,
         quorum=None if quorum is None else Fraction(quorum),

@@ -271,8 +271,11 @@ _RESULT = _object(
         "quorum": _QUORUM,
         "tally": _open_object(
             "The tally of the method, per college and overall, in exact fractions. For a "
-            "resolution: support, against, majority, rules applied, totals and, per college, "
-            "yes, no, abstain, share, weight, effective weight and weighted contribution."
+            "resolution: support, against, majority, base of the majority, rules applied, "
+            "totals and, per college, yes, no, abstain, share, weight, effective weight and "
+            "weighted contribution. When a college without votes fails the resolution, "
+            "support and against are null and informative_support holds the computed figure, "
+            "for information only."
         ),
         "explanation_parts": _open_object(
             "The facts the plain-language explanation is worded from."

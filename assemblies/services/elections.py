@@ -114,7 +114,8 @@ def _standing(candidate: Candidate) -> tuple[bool, Fraction, int]:
     if decision is None:
         return False, Fraction(0), 0
     tally: dict[str, Any] = decision.result.get("tally", {})
-    support = Fraction(tally.get("support", "0"))
+    # No support is decided when a college without votes failed the resolution.
+    support = Fraction(tally.get("support") or "0")
     yes = int(tally.get("totals", {}).get("yes", 0))
     return bool(decision.adopted), support, yes
 

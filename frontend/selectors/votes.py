@@ -6,9 +6,9 @@ from fractions import Fraction
 from typing import Any
 
 from governance.models import (
-    AbstentionPolicy,
     Cooperative,
     EmptyCollegePolicy,
+    MajorityBase,
     QuorumMode,
     TallyMethod,
 )
@@ -160,15 +160,23 @@ def rules_summary(vote: Vote, rules: Any, result: dict[str, Any] | None) -> list
         return summary
     if vote.method == VoteMethod.RESOLUTION:
         threshold = percent_text(Fraction(rules.majority) * 100, 2)
-        majority = (
-            _("more than %(threshold)s of the weighted votes cast")
-            if rules.majority_strict
-            else _("at least %(threshold)s of the weighted votes cast")
-        )
+        base = MajorityBase(rules.majority_base_for_call(vote.quorum_call))
+        if base == MajorityBase.ALL_MEMBERS:
+            majority = (
+                _("more than %(threshold)s of all the members on the roll")
+                if rules.majority_strict
+                else _("at least %(threshold)s of all the members on the roll")
+            )
+        else:
+            majority = (
+                _("more than %(threshold)s of the weighted votes cast")
+                if rules.majority_strict
+                else _("at least %(threshold)s of the weighted votes cast")
+            )
         summary += [
             (_("Majority required"), majority % {"threshold": threshold}),
             (_("Weighted tally"), str(TallyMethod(rules.tally_method).label)),
-            (_("Abstentions"), str(AbstentionPolicy(rules.abstention_policy).label)),
+            (_("Base of the majority"), str(base.label)),
             (
                 _("A college where nobody votes"),
                 str(EmptyCollegePolicy(rules.empty_college_policy).label),
@@ -178,7 +186,7 @@ def rules_summary(vote: Vote, rules: Any, result: dict[str, Any] | None) -> list
         empty = (result or {}).get("explanation_parts", {}).get("empty_college_names") or []
         if empty and applied:
             summary.append((_("Colleges without votes cast"), ", ".join(empty)))
-    quorum = rules.quorum_first_call if vote.quorum_call == 1 else rules.quorum_second_call
+    quorum = rules.quorum_for_call(vote.quorum_call)
     summary.append((_("Quorum counted"), str(QuorumMode(rules.quorum_mode).label)))
     summary.append(
         (

@@ -270,13 +270,40 @@ def test_rules_page_makes_a_new_version_for_one_decision_kind(board: Any, coop: 
     assert current.kinds.get(decision_kind="ordinary").majority == ordinary_before.majority
 
 
+def test_rules_page_sets_the_base_of_the_majority_and_explains_it(board: Any, coop: Any) -> None:
+    page = board.get(f"/c/{coop.slug}/board/rules/", HTTP_ACCEPT_LANGUAGE="en")
+    html = page.content.decode()
+    assert 'name="ordinary-majority_base_first_call"' in html
+    assert 'name="ordinary-majority_base_second_call"' in html
+    # The help text states what per_registered_member does with a college nobody votes in.
+    assert "a college where nobody votes weighs nothing on either side" in html
+    assert "one more vote against can never raise the support" in html
+    form = next(f for kind, _label, f in page.context["forms"] if kind == "ordinary")
+    data = {
+        f"ordinary-{name}": (f"{v.numerator}/{v.denominator}" if isinstance(v, Fraction) else v)
+        for name, v in form.initial.items()
+        if v is not None and v is not False
+    }
+    data.update({"kind": "ordinary", "ordinary-majority_base_first_call": "all_members"})
+    response = board.post(f"/c/{coop.slug}/board/rules/", data)
+    assert response.status_code == 302, [f.errors for _k, _l, f in response.context["forms"]]
+    current = RulesVersion.objects.filter(cooperative=coop).order_by("-number").first()
+    assert current is not None
+    ordinary = current.kinds.get(decision_kind="ordinary")
+    assert (ordinary.majority_base_first_call, ordinary.majority_base_second_call) == (
+        "all_members",
+        "votes_cast",
+    )
+
+
 def test_rules_page_refuses_an_unreadable_fraction(board: Any, coop: Any) -> None:
     response = board.post(
         f"/c/{coop.slug}/board/rules/",
         {
             "kind": "ordinary",
             "ordinary-tally_method": "proportional",
-            "ordinary-abstention_policy": "excluded",
+            "ordinary-majority_base_first_call": "votes_cast",
+            "ordinary-majority_base_second_call": "votes_cast",
             "ordinary-empty_college_policy": "redistribute",
             "ordinary-quorum_mode": "all_members",
             "ordinary-majority": "beaucoup",

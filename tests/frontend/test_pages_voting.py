@@ -160,6 +160,31 @@ def test_results_show_the_college_breakdown_chart_and_explanation(client: Any, c
     assert "Pour 100" in french.content.decode()
 
 
+def test_results_under_the_fail_rule_show_no_support_decided(client: Any, coop: Coop) -> None:
+    from governance.services import rules_update
+    from tests.voting.factories import cast
+
+    rules_update(
+        actor=coop.chair,
+        cooperative=coop.cooperative,
+        changes={"ordinary": {"empty_college_policy": "fail"}},
+    )
+    vote = make_vote(coop)
+    cast(coop.person("Workers"), vote, "for")
+    cast(coop.person("Users"), vote, "for")
+    client.force_login(coop.chair)
+    client.post(f"/votes/{vote.pk}/close/")
+
+    page = client.get(f"/votes/{vote.pk}/results/", HTTP_ACCEPT_LANGUAGE="en")
+
+    body = page.content.decode()
+    assert "so no support was decided" in page.context["explanation"]
+    assert "No support was decided: a college without votes failed the resolution." in body
+    assert "<strong>—</strong>" in body
+    summary = dict(page.context["rules_summary"])
+    assert summary["Base of the majority"].startswith("Votes cast")
+
+
 def test_drafts_are_the_boards_and_only_the_board_opens_and_closes(client: Any, coop: Coop) -> None:
     vote = make_vote(coop, open_now=False)
     client.force_login(coop.person("Users"))

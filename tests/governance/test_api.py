@@ -170,6 +170,56 @@ def test_rules_patch_makes_a_new_version():
     assert response.json()["number"] == 2
 
 
+def test_rules_patch_sets_the_base_of_the_majority_per_call():
+    coop = make_cooperative()
+    response = client_for(chair_of(coop)).patch(
+        f"/api/v1/cooperatives/{coop.slug}/rules/",
+        {"ordinary": {"majority_base_first_call": "all_members"}},
+        format="json",
+    )
+    assert response.status_code == 201, response.json()
+    ordinary = next(k for k in response.json()["kinds"] if k["decision_kind"] == "ordinary")
+    assert (ordinary["majority_base_first_call"], ordinary["majority_base_second_call"]) == (
+        "all_members",
+        "votes_cast",
+    )
+
+
+def test_rules_patch_still_takes_the_abstention_policy_it_replaced():
+    coop = make_cooperative()
+    client = client_for(chair_of(coop))
+    response = client.patch(
+        f"/api/v1/cooperatives/{coop.slug}/rules/",
+        {
+            "ordinary": {"abstention_policy": "counted_against"},
+            "extraordinary": {
+                "abstention_policy": "counted_against",
+                "majority_base_first_call": "all_members",
+            },
+        },
+        format="json",
+    )
+    assert response.status_code == 201, response.json()
+    kinds = {k["decision_kind"]: k for k in response.json()["kinds"]}
+    assert "abstention_policy" not in kinds["ordinary"]
+    bases = {
+        kind: (kinds[kind]["majority_base_first_call"], kinds[kind]["majority_base_second_call"])
+        for kind in ("ordinary", "extraordinary")
+    }
+    # A base given beside it wins; the old policy fills the calls left out.
+    assert bases == {
+        "ordinary": ("present", "present"),
+        "extraordinary": ("all_members", "present"),
+    }
+    refused = client.patch(
+        f"/api/v1/cooperatives/{coop.slug}/rules/",
+        {"ordinary": {"majority_base_second_call": "most_of_them"}},
+        format="json",
+    )
+    assert refused.status_code == 400
+    assert "ordinary" in refused.json()["details"]
+
+
 def test_rules_patch_rejects_a_float_looking_nonsense_with_a_field_error():
     coop = make_cooperative()
     response = client_for(chair_of(coop)).patch(

@@ -36,7 +36,10 @@ def test_new_cooperative_gets_the_rules_of_its_legal_form_and_a_chair():
     assert rules.number == 1
     assert (str(ordinary.quorum_first_call), ordinary.quorum_second_call) == ("1/5", None)
     assert (str(ordinary.majority), ordinary.majority_strict) == ("1/2", True)
-    assert ordinary.abstention_policy == "excluded"
+    assert (ordinary.majority_base_first_call, ordinary.majority_base_second_call) == (
+        "votes_cast",
+        "votes_cast",
+    )
     assert (str(extraordinary.quorum_first_call), str(extraordinary.quorum_second_call)) == (
         "1/4",
         "1/5",
@@ -47,8 +50,20 @@ def test_new_cooperative_gets_the_rules_of_its_legal_form_and_a_chair():
 
 def test_sarl_counts_abstentions_against_by_default():
     coop = make_cooperative(legal_form=LegalForm.SCIC_SARL)
-    ordinary = selectors.decision_rules(selectors.rules_current(coop), "ordinary")
-    assert ordinary.abstention_policy == "counted_against"
+    rules = selectors.rules_current(coop)
+    ordinary = selectors.decision_rules(rules, "ordinary")
+    extraordinary = selectors.decision_rules(rules, "extraordinary")
+    # Ordinary decisions: more than half of all the members on the first consultation, the
+    # majority of the votes cast on the second (C. com. L223-29).
+    assert (ordinary.majority_base_first_call, ordinary.majority_base_second_call) == (
+        "all_members",
+        "votes_cast",
+    )
+    assert "L223-29" in ordinary.legal_reference
+    assert (extraordinary.majority_base_first_call, extraordinary.majority_base_second_call) == (
+        "present",
+        "present",
+    )
     assert ordinary.quorum_first_call is None
 
 

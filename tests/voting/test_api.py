@@ -8,6 +8,7 @@ import pytest
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from governance.services import rules_update
 from tests.governance.factories import PersonFactory
 from tests.voting.factories import cast, make_coop, make_observer, make_proposal, make_vote
 from voting import services
@@ -317,3 +318,28 @@ def test_list_endpoints_issue_a_bounded_number_of_queries(
     for url in urls:
         with django_assert_max_num_queries(12):
             assert client.get(url).status_code == 200, url
+
+
+def test_result_under_the_fail_rule_has_no_support_only_an_informative_figure() -> None:
+    coop = make_coop(SMALL)
+    rules_update(
+        actor=coop.chair,
+        cooperative=coop.cooperative,
+        changes={"ordinary": {"empty_college_policy": "fail"}},
+    )
+    vote = make_vote(coop)
+    cast(coop.person("Workers"), vote, "for")
+    board = client_for(coop.chair)
+    assert board.post(f"/api/v1/votes/{vote.pk}/close/").status_code == 200
+
+    body = board.get(f"/api/v1/votes/{vote.pk}/result/").json()
+
+    assert (body["outcome"], body["adopted"]) == ("empty_college", False)
+    tally = body["result"]["tally"]
+    assert (tally["support"], tally["against"]) == (None, None)
+    # Only the workers voted, all for: 30 % with the statutory weights, for information.
+    assert (tally["informative_support"], tally["informative_support_pct"]) == (
+        "3/10",
+        "30.0000",
+    )
+    assert body["result"]["explanation_parts"]["support"] is None

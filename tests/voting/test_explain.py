@@ -19,7 +19,7 @@ counts = st.tuples(st.integers(0, 6), st.integers(0, 6), st.integers(0, 6))
 rules = st.builds(
     RulesSpec,
     tally_method=st.sampled_from(["proportional", "winner_take_all", "per_registered_member"]),
-    abstention_policy=st.sampled_from(["excluded", "counted_against"]),
+    majority_base=st.sampled_from(["votes_cast", "present", "all_members"]),
     empty_college_policy=st.sampled_from(["redistribute", "count_as_absent", "fail"]),
     quorum_mode=st.sampled_from(["all_members", "weighted", "per_college"]),
     quorum=st.sampled_from([None, Fraction(1, 5), Fraction(1, 4), Fraction(1, 2)]),
@@ -60,7 +60,7 @@ def test_english_explanation_is_the_engines_sentence(
 def test_worked_example_reads_as_the_issue_says() -> None:
     spec = RulesSpec(
         tally_method="proportional",
-        abstention_policy="excluded",
+        majority_base="votes_cast",
         empty_college_policy="redistribute",
         quorum_mode="all_members",
         quorum=Fraction(1, 5),
@@ -78,3 +78,41 @@ def test_worked_example_reads_as_the_issue_says() -> None:
             "Adoptée : 58 % de soutien pondéré, majorité ordinaire au-dessus de 50 % ; "
             "quorum 27,5 % sur 80 membres, au-dessus de 20 %."
         )
+
+
+def test_per_registered_member_says_a_silent_college_weighs_on_neither_side() -> None:
+    spec = RulesSpec(
+        tally_method="per_registered_member",
+        majority_base="votes_cast",
+        empty_college_policy="count_as_absent",
+        quorum_mode="all_members",
+        quorum=None,
+        majority=Fraction(1, 2),
+        majority_strict=True,
+    )
+    outcome = compute(resolution([(3, 1, 0), (2, 0, 0), (0, 0, 0), (1, 1, 0)], spec))
+
+    assert outcome.parts["empty_college_policy_applied"] == "dropped_by_method"
+    assert explain_en(outcome.parts).endswith(
+        " Per registered member, a member who does not vote does not count: nobody voted in "
+        "Suppliers, which weighs on neither side."
+    )
+
+
+def test_explanation_names_the_base_of_all_members() -> None:
+    spec = RulesSpec(
+        tally_method="proportional",
+        majority_base="all_members",
+        empty_college_policy="redistribute",
+        quorum_mode="all_members",
+        quorum=None,
+        majority=Fraction(1, 2),
+        majority_strict=True,
+    )
+    parts = compute(resolution([(12, 0, 0), (12, 0, 0), (12, 0, 0), (12, 0, 0)], spec)).parts
+
+    # 12 for of each roll of 20: 60 % of all the members.
+    assert explain_en(parts) == (
+        "Adopted: 60 % weighted support, ordinary majority above 50 % of all the members on "
+        "the roll; turnout 60 % of 80 members, no quorum required."
+    )

@@ -264,7 +264,7 @@ class TestQuorumByAttendance:
         (college,) = decision.result["tally"]["colleges"]
         assert (college["eligible"], college["voted"], college["attending"]) == (10, 4, 6)
         assert decision.explanation == (
-            "Adopted: 100 % support, ordinary majority above 50 %; "
+            "Adopted: 100 % support, one member one vote, ordinary majority above 50 %; "
             "quorum 60 % of 10 members, above 50 %."
         )
         closed = AuditEntry.objects.filter(verb="vote.closed").get()

@@ -11,9 +11,9 @@ import pytest
 from voting.tally import (
     EXTRAORDINARY_MAJORITY,
     ORDINARY_MAJORITY,
-    AbstentionPolicy,
     AppliedEmptyCollegeRule,
     EmptyCollegePolicy,
+    MajorityBase,
     QuorumBasis,
     QuorumMode,
     ResolutionCollege,
@@ -148,7 +148,7 @@ class TestAbstentions:
     def test_excluded_abstentions_stay_out_of_the_base(self) -> None:
         result = tally_resolution(
             colleges=self.colleges,
-            rules=ResolutionRules(abstention_policy=AbstentionPolicy.EXCLUDED),
+            rules=ResolutionRules(majority_base=MajorityBase.VOTES_CAST),
         )
 
         assert result.support == Fraction(6, 10)
@@ -158,7 +158,7 @@ class TestAbstentions:
     def test_abstentions_counted_against_can_reject(self) -> None:
         result = tally_resolution(
             colleges=self.colleges,
-            rules=ResolutionRules(abstention_policy=AbstentionPolicy.COUNTED_AGAINST),
+            rules=ResolutionRules(majority_base=MajorityBase.PRESENT),
         )
 
         assert result.support == Fraction(6, 15)
@@ -168,12 +168,12 @@ class TestAbstentions:
         assert result.adopted is False
 
     @pytest.mark.parametrize("mode", list(QuorumMode))
-    @pytest.mark.parametrize("policy", list(AbstentionPolicy))
+    @pytest.mark.parametrize("policy", list(MajorityBase))
     def test_abstentions_count_for_quorum_under_both_bases(
-        self, policy: AbstentionPolicy, mode: QuorumMode
+        self, policy: MajorityBase, mode: QuorumMode
     ) -> None:
         # Without the five abstentions turnout would be 10 / 20, below the 3 / 4 quorum.
-        rules = ResolutionRules(abstention_policy=policy, quorum_mode=mode, quorum=Fraction(3, 4))
+        rules = ResolutionRules(majority_base=policy, quorum_mode=mode, quorum=Fraction(3, 4))
 
         result = tally_resolution(colleges=self.colleges, rules=rules)
 
@@ -191,7 +191,7 @@ class TestAbstentions:
         excluded = tally_resolution(colleges=colleges, rules=ResolutionRules())
         against = tally_resolution(
             colleges=colleges,
-            rules=ResolutionRules(abstention_policy=AbstentionPolicy.COUNTED_AGAINST),
+            rules=ResolutionRules(majority_base=MajorityBase.PRESENT),
         )
 
         assert excluded.empty_colleges == ("b",)
@@ -318,7 +318,12 @@ class TestWinnerTakeAll:
         assert result.against == Fraction(3, 10) + Fraction(1, 10)
 
     def test_abstentions_counted_against_can_flip_a_college(self) -> None:
-        colleges = [college("all", 100, eligible=10, yes=4, no=3, abstain=2)]
+        # A single college used to stand for this case; without colleges winner-take-all no
+        # longer applies, so a second college (all against) keeps the college-level flip.
+        colleges = [
+            college("a", 50, eligible=10, yes=4, no=3, abstain=2),
+            college("b", 50, eligible=10, yes=0, no=1),
+        ]
 
         excluded = tally_resolution(
             colleges=colleges, rules=ResolutionRules(method=TallyMethod.WINNER_TAKE_ALL)
@@ -327,12 +332,78 @@ class TestWinnerTakeAll:
             colleges=colleges,
             rules=ResolutionRules(
                 method=TallyMethod.WINNER_TAKE_ALL,
-                abstention_policy=AbstentionPolicy.COUNTED_AGAINST,
+                majority_base=MajorityBase.PRESENT,
             ),
         )
 
-        assert excluded.support == 1
+        assert excluded.support == Fraction(1, 2)
         assert against.support == 0
+
+
+class TestAllMembersBase:
+    """The base of all members on the roll, worked by hand.
+
+    Weights 30/30/20/20; rolls of 10, 10, 5 and 5 members.
+      workers      6 for, 1 against          -> 3 absent
+      users        4 for, 2 abstain          -> 4 absent
+      suppliers    5 for                     -> nobody absent
+      authorities  nobody votes              -> 5 absent
+    """
+
+    colleges = [
+        college("workers", 30, eligible=10, yes=6, no=1),
+        college("users", 30, eligible=10, yes=4, no=0, abstain=2),
+        college("suppliers", 20, eligible=5, yes=5, no=0),
+        college("authorities", 20, eligible=5, yes=0, no=0),
+    ]
+
+    def rules(self, method: TallyMethod, **kwargs: Any) -> ResolutionRules:
+        return ResolutionRules(method=method, majority_base=MajorityBase.ALL_MEMBERS, **kwargs)
+
+    def test_proportional_divides_each_college_by_its_whole_roll(self) -> None:
+        result = tally_resolution(
+            colleges=self.colleges, rules=self.rules(TallyMethod.PROPORTIONAL)
+        )
+
+        # 30/100 * 6/10 + 30/100 * 4/10 + 20/100 * 5/5 + 20/100 * 0/5
+        #   = 18/100 + 12/100 + 20/100 + 0 = 50/100: exactly half, not more than half.
+        assert result.support == Fraction(18, 100) + Fraction(12, 100) + Fraction(20, 100)
+        assert result.support == Fraction(1, 2)
+        # Against: 30/100 * 4/10 + 30/100 * 6/10 + 0 + 20/100 * 5/5 = 12 + 18 + 0 + 20 = 50/100.
+        assert result.against == Fraction(1, 2)
+        assert [c.cast for c in result.colleges] == [10, 10, 5, 5]
+        assert [c.against for c in result.colleges] == [4, 6, 0, 5]
+        # The silent college is in the base: its whole roll counts against, nothing is
+        # redistributed.
+        assert result.empty_colleges == ()
+        assert result.empty_college_policy_applied == AppliedEmptyCollegeRule.NONE
+        assert result.outcome == ResolutionOutcome.REJECTED
+
+    def test_votes_cast_on_the_same_ballots_adopt(self) -> None:
+        result = tally_resolution(colleges=self.colleges, rules=ResolutionRules())
+
+        # Authorities are empty and their 20 % is redistributed over the other 80 %:
+        # (30/100 * 6/7 + 30/100 * 4/4 + 20/100 * 5/5) / (80/100)
+        #   = (9/35 + 3/10 + 1/5) / (4/5) = (53/70) / (4/5) = 53/56, about 94.6 %.
+        assert result.support == Fraction(53, 56)
+        assert result.adopted is True
+
+    def test_per_registered_member_agrees_when_everyone_is_in_the_base(self) -> None:
+        result = tally_resolution(
+            colleges=self.colleges, rules=self.rules(TallyMethod.PER_REGISTERED_MEMBER)
+        )
+
+        # Member weights 3/100, 3/100, 4/100, 4/100; for: 6*3 + 4*3 + 5*4 = 50 hundredths;
+        # base: 10*3 + 10*3 + 5*4 + 5*4 = 100 hundredths.
+        assert result.support == Fraction(50, 100)
+
+    def test_winner_take_all_compares_for_with_the_rest_of_the_roll(self) -> None:
+        result = tally_resolution(
+            colleges=self.colleges, rules=self.rules(TallyMethod.WINNER_TAKE_ALL)
+        )
+
+        # workers 6 > 4: 30 %; users 4 < 6: 0; suppliers 5 > 0: 20 %; authorities 0 < 5: 0.
+        assert result.support == Fraction(30, 100) + Fraction(20, 100)
 
 
 class TestPerRegisteredMember:
@@ -598,7 +669,7 @@ class TestTotals:
 
         result = tally_resolution(
             colleges=colleges,
-            rules=ResolutionRules(abstention_policy=AbstentionPolicy.COUNTED_AGAINST),
+            rules=ResolutionRules(majority_base=MajorityBase.PRESENT),
         )
 
         totals = result.totals
@@ -670,7 +741,7 @@ class TestSerialisation:
         assert parts.quorum_required == Fraction(1, 5)
         assert parts.eligible == 40
         assert parts.method == TallyMethod.PROPORTIONAL
-        assert parts.abstention_policy == AbstentionPolicy.EXCLUDED
+        assert parts.majority_base == MajorityBase.VOTES_CAST
         assert parts.empty_college_policy_applied == AppliedEmptyCollegeRule.NONE
         assert parts.to_dict()["support_pct"] == "58.0000"
 

@@ -71,7 +71,7 @@ rules_strategy = st.fixed_dictionaries(
         "tally_method": st.sampled_from(
             ["proportional", "winner_take_all", "per_registered_member"]
         ),
-        "abstention_policy": st.sampled_from(["excluded", "counted_against"]),
+        "majority_base_first_call": st.sampled_from(["votes_cast", "present", "all_members"]),
         "empty_college_policy": st.sampled_from(["redistribute", "count_as_absent", "fail"]),
         "quorum_mode": st.sampled_from(["all_members", "weighted", "per_college"]),
         "quorum_first_call": st.sampled_from([None, Fraction(1, 5), Fraction(1, 2)]),
@@ -116,7 +116,7 @@ def engine_result(
             colleges=colleges,
             rules=tally.ResolutionRules(
                 method=tally.TallyMethod(rules["tally_method"]),
-                abstention_policy=tally.AbstentionPolicy(rules["abstention_policy"]),
+                majority_base=tally.MajorityBase(rules["majority_base_first_call"]),
                 empty_college_policy=tally.EmptyCollegePolicy(rules["empty_college_policy"]),
                 quorum_mode=tally.QuorumMode(rules["quorum_mode"]),
                 quorum=rules["quorum_first_call"],

@@ -139,16 +139,24 @@ class ObjectionOut(serializers.Serializer):
     note = serializers.CharField()
 
 
+RESULT_HELP = (
+    "Per college: eligible, voted, each choice, share, weight, contribution; "
+    'then quorum and majority. Fractions are exact ("29/50") with a `_pct` twin. '
+    "For a resolution, `tally.majority_base` says what the majority is a share of "
+    "(votes_cast, present, all_members) and `tally.one_member_one_vote` is true without "
+    "colleges. When a college without votes fails the resolution (`fail` rule), no support "
+    "is decided: `tally.support` and `tally.against` are null and the figure computed with "
+    "the statutory weights is in `tally.informative_support`, for information only."
+)
+
+
 class ResultOut(serializers.Serializer):
     vote_id = serializers.IntegerField()
     final = serializers.BooleanField(help_text="False while the vote runs (live results).")
     outcome = serializers.CharField()
     adopted = serializers.BooleanField()
     explanation = serializers.CharField(help_text="Plain language, in the request's language.")
-    result = serializers.JSONField(
-        help_text="Per college: eligible, voted, each choice, share, weight, contribution; "
-        'then quorum and majority. Fractions are exact ("29/50") with a `_pct` twin.'
-    )
+    result = serializers.JSONField(help_text=RESULT_HELP)
     decision_id = serializers.IntegerField(allow_null=True)
     audit_hash = serializers.CharField(allow_null=True)
 
@@ -177,7 +185,7 @@ class DecisionOut(serializers.Serializer):
     explanation_recorded = serializers.CharField(
         source="explanation", help_text="As recorded at the close, in English."
     )
-    result = serializers.JSONField()
+    result = serializers.JSONField(help_text=RESULT_HELP)
     rules_version = serializers.IntegerField()
     college_config_version = serializers.IntegerField(allow_null=True)
     audit_hash = serializers.CharField()

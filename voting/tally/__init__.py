@@ -35,10 +35,10 @@ from voting.tally.schulze import RankedBallot, RankedCollege, SchulzeResult, tal
 from voting.tally.types import (
     EXTRAORDINARY_MAJORITY,
     ORDINARY_MAJORITY,
-    AbstentionPolicy,
     AppliedEmptyCollegeRule,
     CollegeInput,
     EmptyCollegePolicy,
+    MajorityBase,
     QuorumMode,
     ResolutionRules,
     TallyInputError,
@@ -53,7 +53,6 @@ from voting.tally.types import (
 __all__ = [
     "EXTRAORDINARY_MAJORITY",
     "ORDINARY_MAJORITY",
-    "AbstentionPolicy",
     "AppliedEmptyCollegeRule",
     "ApprovalCollege",
     "ApprovalCollegeResult",
@@ -64,6 +63,7 @@ __all__ = [
     "ConsentResult",
     "EmptyCollegePolicy",
     "MJCollege",
+    "MajorityBase",
     "MJOptionResult",
     "MJResult",
     "Objection",

@@ -11,11 +11,11 @@ from voting.tally.types import (
     EXTRAORDINARY_MAJORITY,
     ORDINARY_MAJORITY,
     ZERO,
-    AbstentionPolicy,
     AppliedEmptyCollegeRule,
     CollegeInput,
     EmptyCollegePolicy,
     JSONValue,
+    MajorityBase,
     QuorumMode,
     ResolutionRules,
     TallyInputError,
@@ -74,9 +74,11 @@ class CollegeResult:
     yes: int
     no: int
     abstain: int
-    # Size of the base: yes + no, plus abstentions when they count against.
+    # Size of the base: yes + no, plus abstentions when they count against, or every
+    # member on the roll when the base is all members.
     cast: int
-    # Votes against in the base: no, plus abstentions when they count against.
+    # Votes against in the base: no, plus abstentions when they count against, plus the
+    # members who did not vote when the base is all members.
     against: int
     is_empty: bool
     # yes / cast inside the college, None when nothing was cast.
@@ -106,14 +108,18 @@ class ResolutionExplanation:
 
     outcome: ResolutionOutcome
     adopted: bool
-    support: Fraction
-    against: Fraction
+    # None when no support was decided (a college without votes failed the resolution).
+    support: Fraction | None
+    against: Fraction | None
+    # The figure computed when no support was decided, shown for information only.
+    informative_support: Fraction | None
     majority_value: Fraction
     majority_strict: bool
     is_ordinary_majority: bool
     is_extraordinary_majority: bool
     method: TallyMethod
-    abstention_policy: AbstentionPolicy
+    one_member_one_vote: bool
+    majority_base: MajorityBase
     empty_college_policy_applied: AppliedEmptyCollegeRule
     empty_colleges: tuple[str, ...]
     empty_college_names: tuple[str, ...]
@@ -136,11 +142,21 @@ class ResolutionExplanation:
 class ResolutionResult:
     outcome: ResolutionOutcome
     adopted: bool
-    support: Fraction
-    against: Fraction
+    # The support the decision rests on; None when the `fail` rule for a college without
+    # votes applied, because then no support was decided.
+    support: Fraction | None
+    against: Fraction | None
+    # Set only when `support` is None: what the support would have been with the statutory
+    # weights, for information; it decides nothing.
+    informative_support: Fraction | None
+    informative_against: Fraction | None
     majority: Threshold
+    # The method the rules name; it only says how colleges are combined.
     method: TallyMethod
-    abstention_policy: AbstentionPolicy
+    # True without colleges (one group on the roll): the count is one member, one vote and
+    # neither the method nor the empty-college policy applies.
+    one_member_one_vote: bool
+    majority_base: MajorityBase
     empty_college_policy: EmptyCollegePolicy
     empty_college_policy_applied: AppliedEmptyCollegeRule
     empty_colleges: tuple[str, ...]
@@ -164,12 +180,14 @@ class ResolutionResult:
             adopted=self.adopted,
             support=self.support,
             against=self.against,
+            informative_support=self.informative_support,
             majority_value=self.majority.value,
             majority_strict=self.majority.strict,
             is_ordinary_majority=self.majority == ORDINARY_MAJORITY,
             is_extraordinary_majority=self.majority == EXTRAORDINARY_MAJORITY,
             method=self.method,
-            abstention_policy=self.abstention_policy,
+            one_member_one_vote=self.one_member_one_vote,
+            majority_base=self.majority_base,
             empty_college_policy_applied=self.empty_college_policy_applied,
             empty_colleges=self.empty_colleges,
             empty_college_names=tuple(names[key] for key in self.empty_colleges),
@@ -209,21 +227,36 @@ class _Share:
 def tally_resolution(
     *, colleges: Sequence[ResolutionCollege], rules: ResolutionRules
 ) -> ResolutionResult:
-    """Tally one resolution exactly; raises TallyInputError on inconsistent counts or weights."""
+    """Tally one resolution exactly; raises TallyInputError on inconsistent counts or weights.
+
+    A single college stands for a cooperative without colleges: the assembly is then one
+    member, one vote, whatever method the rules name, since a method only says how colleges
+    are combined, and no empty-college policy applies.
+    """
     _validate(colleges)
-    counted_against = rules.abstention_policy == AbstentionPolicy.COUNTED_AGAINST
     counts = []
     for college in colleges:
-        opposed = college.no + (college.abstain if counted_against else 0)
-        counts.append(_Count(college=college, cast=college.yes + opposed, against=opposed))
+        cast, opposed = _base(college, rules.majority_base)
+        counts.append(_Count(college=college, cast=cast, against=opposed))
 
+    one_member_one_vote = len(counts) == 1
     empty = tuple(count.college.key for count in counts if count.is_empty)
-    if rules.method == TallyMethod.PER_REGISTERED_MEMBER:
+    if one_member_one_vote:
+        # Yes over the base of the whole roll; every policy gives this with one college, but
+        # the headcount is computed directly so that no method can bend it.
+        shares = _headcount(counts[0])
+    elif rules.method == TallyMethod.PER_REGISTERED_MEMBER:
         shares = _per_registered_member(counts)
     else:
         shares = _by_college(counts, rules)
-    support = sum((share.contribution for share in shares), ZERO)
-    against = sum((share.against_contribution for share in shares), ZERO)
+    computed_support = sum((share.contribution for share in shares), ZERO)
+    computed_against = sum((share.against_contribution for share in shares), ZERO)
+    applied = _applied_rule(rules, has_empty=bool(empty), one_member_one_vote=one_member_one_vote)
+    # Under `fail` a silent college stops the resolution, so no support is decided; when
+    # every college is silent there is nothing to weigh and the support is plainly zero.
+    decided = applied != AppliedEmptyCollegeRule.FAIL or len(empty) == len(counts)
+    support = computed_support if decided else None
+    against = computed_against if decided else None
 
     turnouts = [_turnout(count.college) for count in counts]
     quorum_ratio, lowest = _quorum_ratio(counts, turnouts, rules.quorum_mode)
@@ -232,9 +265,9 @@ def tally_resolution(
     # Attendance is checked first because without quorum the assembly cannot decide at all.
     if not quorum_reached:
         outcome = ResolutionOutcome.QUORUM_NOT_REACHED
-    elif len(empty) == len(counts):
+    elif len(empty) == len(counts) or not any(count.college.voted for count in counts):
         outcome = ResolutionOutcome.NO_VOTES_CAST
-    elif empty and rules.empty_college_policy == EmptyCollegePolicy.FAIL:
+    elif support is None:
         outcome = ResolutionOutcome.EMPTY_COLLEGE
     elif rules.majority.is_met(support):
         outcome = ResolutionOutcome.ADOPTED
@@ -246,11 +279,14 @@ def tally_resolution(
         adopted=outcome == ResolutionOutcome.ADOPTED,
         support=support,
         against=against,
+        informative_support=None if decided else computed_support,
+        informative_against=None if decided else computed_against,
         majority=rules.majority,
         method=rules.method,
-        abstention_policy=rules.abstention_policy,
+        one_member_one_vote=one_member_one_vote,
+        majority_base=rules.majority_base,
         empty_college_policy=rules.empty_college_policy,
-        empty_college_policy_applied=_applied_rule(rules, has_empty=bool(empty)),
+        empty_college_policy_applied=applied,
         empty_colleges=empty,
         quorum_mode=rules.quorum_mode,
         quorum_basis=(
@@ -315,6 +351,31 @@ def _validate(colleges: Sequence[ResolutionCollege]) -> None:
                     f"college {college.key!r} has {college.attending} members attending for "
                     f"{college.voted} votes and {college.eligible} members on the roll"
                 )
+
+
+def _base(college: ResolutionCollege, base: MajorityBase) -> tuple[int, int]:
+    """The size of the college's base and the votes against in it, under the rules' base."""
+    if base == MajorityBase.ALL_MEMBERS:
+        # Whoever is on the roll and did not vote for, whether against, abstaining or absent,
+        # withholds the majority.
+        return college.eligible, college.eligible - college.yes
+    if base == MajorityBase.PRESENT:
+        opposed = college.no + college.abstain
+        return college.yes + opposed, opposed
+    return college.yes + college.no, college.no
+
+
+def _headcount(count: _Count) -> list[_Share]:
+    """One member, one vote: the share of yes in the base of the single group."""
+    if count.is_empty:
+        return [_Share(effective_weight=ZERO, contribution=ZERO, against_contribution=ZERO)]
+    return [
+        _Share(
+            effective_weight=Fraction(count.college.weight),
+            contribution=Fraction(count.college.yes, count.cast),
+            against_contribution=Fraction(count.against, count.cast),
+        )
+    ]
 
 
 def _by_college(counts: Sequence[_Count], rules: ResolutionRules) -> list[_Share]:
@@ -405,8 +466,12 @@ def _quorum_ratio(
     return ratio, key
 
 
-def _applied_rule(rules: ResolutionRules, *, has_empty: bool) -> AppliedEmptyCollegeRule:
-    if not has_empty:
+def _applied_rule(
+    rules: ResolutionRules, *, has_empty: bool, one_member_one_vote: bool
+) -> AppliedEmptyCollegeRule:
+    if not has_empty or one_member_one_vote:
+        # Without colleges there is no college to redistribute or to fail: an empty roll
+        # or a silent assembly is reported as no votes cast.
         return AppliedEmptyCollegeRule.NONE
     policy = rules.empty_college_policy
     if policy == EmptyCollegePolicy.FAIL:
@@ -432,9 +497,10 @@ def explain_en(result: ResolutionResult) -> str:
         names = ", ".join(parts.empty_college_names)
         return (
             f"Not adopted: no votes cast in {names}, and the statutes make a college "
-            f"without votes fail the resolution; {quorum}."
+            f"without votes fail the resolution, so no support was decided; {quorum}."
         )
-    label = "weighted support" if parts.college_count > 1 else "support"
+    assert parts.support is not None
+    label = "support, one member one vote" if parts.one_member_one_vote else "weighted support"
     support = _percent_apart(parts.support, parts.majority_value)
     if parts.is_ordinary_majority:
         name = "ordinary majority"
@@ -444,9 +510,17 @@ def explain_en(result: ResolutionResult) -> str:
         name = "required majority"
     relation = "above" if parts.majority_strict else "of at least"
     majority = f"{name} {relation} {format_percent(parts.majority_value)}"
+    if parts.majority_base == MajorityBase.ALL_MEMBERS:
+        majority += " of all the members on the roll"
+    silent = ""
+    if parts.empty_college_policy_applied == AppliedEmptyCollegeRule.DROPPED_BY_METHOD:
+        silent = (
+            " Per registered member, a member who does not vote does not count: nobody voted "
+            f"in {', '.join(parts.empty_college_names)}, which weighs on neither side."
+        )
     if parts.outcome == ResolutionOutcome.ADOPTED:
-        return f"Adopted: {support} {label}, {majority}; {quorum}."
-    return f"Rejected: {support} {label}, {majority} not reached; {quorum}."
+        return f"Adopted: {support} {label}, {majority}; {quorum}.{silent}"
+    return f"Rejected: {support} {label}, {majority} not reached; {quorum}.{silent}"
 
 
 def _quorum_clause(parts: ResolutionExplanation) -> str:

@@ -38,11 +38,18 @@ class TallyMethod(StrEnum):
     PER_REGISTERED_MEMBER = "per_registered_member"
 
 
-class AbstentionPolicy(StrEnum):
-    # Abstentions, blank and null ballots stay out of the base (SA form).
-    EXCLUDED = "excluded"
-    # Abstentions are added to the votes against (SARL default).
-    COUNTED_AGAINST = "counted_against"
+class MajorityBase(StrEnum):
+    """What the majority is a share of."""
+
+    # Votes cast: abstentions, blank and null ballots stay out of the base (SA form since
+    # loi 2019-744).
+    VOTES_CAST = "votes_cast"
+    # Members present or represented: abstentions are added to the votes against (SARL default).
+    PRESENT = "present"
+    # Every member on the roll: whoever does not vote for counts against (SARL ordinary
+    # decisions on the first consultation). With colleges, every member of a college on the
+    # roll is in that college's denominator.
+    ALL_MEMBERS = "all_members"
 
 
 class EmptyCollegePolicy(StrEnum):
@@ -104,7 +111,7 @@ class CollegeInput:
 @dataclass(frozen=True, kw_only=True, slots=True)
 class ResolutionRules:
     method: TallyMethod = TallyMethod.PROPORTIONAL
-    abstention_policy: AbstentionPolicy = AbstentionPolicy.EXCLUDED
+    majority_base: MajorityBase = MajorityBase.VOTES_CAST
     empty_college_policy: EmptyCollegePolicy = EmptyCollegePolicy.REDISTRIBUTE
     quorum_mode: QuorumMode = QuorumMode.ALL_MEMBERS
     # None means the assembly may decide whatever the attendance.
