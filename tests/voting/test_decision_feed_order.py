@@ -134,3 +134,23 @@ def test_a_decision_committed_after_a_later_id_is_still_fed_to_a_poller() -> Non
     assert [d["id"] for d in second["results"]] == [decision_a.pk]
     assert second["next_since"] == Decision.objects.get(pk=decision_a.pk).feed_position
     assert client.get(url, {"since": second["next_since"]}).json()["results"] == []
+
+
+def test_the_migration_places_existing_decisions_at_their_close_entry() -> None:
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module("voting.migrations.0003_decision_feed_position")
+    coop = make_coop(SMALL)
+    closed = []
+    for title in ("A", "B"):
+        vote = make_vote(coop, title=title)
+        cast(coop.person("Workers"), vote, "for")
+        closed.append(services.vote_close(actor=coop.chair, vote=vote))
+    expected = {d.pk: d.feed_position for d in closed}
+    # As the decisions of an installation stood before the feed position existed.
+    Decision.objects.update(feed_position=None)
+    migration.place_existing_decisions(apps, None)
+    placed = dict(Decision.objects.values_list("pk", "feed_position"))
+    assert placed == expected and all(placed.values())
