@@ -409,8 +409,9 @@ _ASSEMBLY_CLOSED = _object(
             },
             description="The minutes (procès-verbal), their digests and the audit entry.",
         ),
+        "audit_anchor": _AUDIT_ANCHOR,
     },
-    optional=["minutes"],
+    optional=["minutes", "audit_anchor"],
 )
 
 _TEST = _object(

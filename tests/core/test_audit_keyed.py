@@ -11,6 +11,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.test import override_settings
 
+from assemblies.events import closed_payload
 from assemblies.services import assembly_convene, minutes_generate
 from core.audit import (
     AuditAnchor,
@@ -224,6 +225,8 @@ class TestRecordsQuotingTheChain:
             anchor.hash,
         )
         assert audit_verify(anchors=[anchor]).ok
+        published = closed_payload(assembly, minutes)["audit_anchor"]
+        assert published == {"position": entry.pk, "hash": minutes.audit_hash}
         minutes.html = minutes.html.replace(anchor.hash, "0" * 64)
         minutes.save(update_fields=["html"])
         verification = audit_verify()
