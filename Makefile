@@ -6,6 +6,9 @@ PORT ?= 8000
 PYTEST_ARGS ?=
 # `make run` is the laptop demo: debug on unless the caller says otherwise.
 run: export DEBUG ?= true
+# The demo's audit key lives in a git-ignored file beside the code, never in the database.
+AUDIT_KEY_FILE ?= $(CURDIR)/.audit-keys
+run: export AUDIT_KEY_FILE := $(AUDIT_KEY_FILE)
 
 .PHONY: run test lint format install bench bench-quick clean
 
@@ -19,7 +22,10 @@ $(VENV)/.installed: pyproject.toml
 
 install: $(VENV)/.installed
 
-run: install
+$(AUDIT_KEY_FILE):
+	umask 077 && $(PY) -c 'import secrets; print("demo-1:" + secrets.token_urlsafe(32))' > $@
+
+run: install $(AUDIT_KEY_FILE)
 	$(PY) manage.py compile_catalogs
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py load_demo

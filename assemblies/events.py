@@ -7,6 +7,7 @@ from typing import Any
 from django.conf import settings
 
 from assemblies.models import Assembly, AssemblyCall, Minutes
+from core.audit import audit_anchor
 from governance.events import cooperative_ref
 
 PAYLOAD_VERSION = 1
@@ -106,4 +107,6 @@ def closed_payload(assembly: Assembly, minutes: Minutes | None) -> dict[str, Any
             "html_sha256": minutes.html_sha256,
             "audit_hash": minutes.audit_hash,
         }
+    # The head once the minutes' own entry is written: an anchor that covers them.
+    payload["audit_anchor"] = audit_anchor().as_dict()
     return payload

@@ -19,7 +19,7 @@ from assemblies.models import (
 )
 from assemblies.selectors import agenda_items, item_is_secret
 from assemblies.services.convocation import notice_days
-from core.models import AuditHead
+from core.audit import audit_anchor
 from governance.selectors import decision_rules
 from voting.explain import explain, quorum_clause
 from voting.tally import format_percent
@@ -131,7 +131,7 @@ def _item_view(assembly: Assembly, item: AgendaItem) -> dict[str, Any]:
 def minutes_context(assembly: Assembly, *, generated_at: Any) -> dict[str, Any]:
     """Everything the minutes state, read once: calls with notice, proof of sending and
     attendance; each point with its results per college and overall; the rules applied;
-    the audit hashes that vouch for the decisions."""
+    the audit hashes that vouch for the decisions, and the audit anchor."""
     assert assembly.rules_version is not None
     calls = list(AssemblyCall.objects.filter(assembly=assembly).order_by("number"))
     proofs: dict[tuple[int, str, str], int] = Counter()
@@ -147,7 +147,6 @@ def minutes_context(assembly: Assembly, *, generated_at: Any) -> dict[str, Any]:
         for r in view["resolutions"]
         if r["result"] is not None
     ]
-    head = AuditHead.objects.filter(pk=1).first()
     return {
         "assembly": assembly,
         "cooperative": assembly.cooperative,
@@ -161,7 +160,9 @@ def minutes_context(assembly: Assembly, *, generated_at: Any) -> dict[str, Any]:
         "majority": _pct(rules.majority),
         "documents": list(assembly.documents.all()),
         "decision_hashes": hashes,
-        "audit_head": head.last_hash if head else "",
+        # The chain's position and head hash now, printed so that anyone holding the
+        # minutes can later prove the log still holds them (verify_audit --anchor).
+        "audit_anchor": audit_anchor(),
         "generated_at": timezone.localtime(generated_at),
     }
 

@@ -67,6 +67,7 @@ def _server_env(layer: str) -> dict[str, str]:
         "DJANGO_SETTINGS_MODULE": "config.settings",
         "CHANNEL_LAYER_BACKEND": LAYERS[layer],
         "SECRET_KEY": SECRET_KEY,
+        "AUDIT_KEY": "bench-1:" + "b" * 43,
         "DEBUG": "false",
         "SECURE_SSL_REDIRECT": "false",
         "ALLOWED_HOSTS": "127.0.0.1,localhost",

@@ -219,6 +219,12 @@ COLLEGIA = {
     "WEBHOOK_RETRY_SCALE": float(os.environ.get("WEBHOOK_RETRY_SCALE", "1")),
 }
 
+# The audit log's keyring (README, "Audit log"): `id:secret` entries, oldest first; the
+# last signs new entries and all of them verify. Or AUDIT_KEY_FILE, a file holding them.
+# Required when DEBUG is off (system check core.E001).
+AUDIT_KEY = os.environ.get("AUDIT_KEY", "")
+AUDIT_KEY_FILE = os.environ.get("AUDIT_KEY_FILE", "")
+
 if not DEBUG:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True

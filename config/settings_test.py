@@ -8,6 +8,9 @@ os.environ["DEBUG"] = "false"
 from config.settings import *  # noqa: E402,F403
 from config.settings import COLLEGIA  # noqa: E402
 
+# The audit chain is signed with this key in tests; tests of rotation override it.
+AUDIT_KEY = "test-1:" + "t" * 43
+AUDIT_KEY_FILE = ""
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 ALLOWED_HOSTS = ["testserver", "localhost", "127.0.0.1"]
 SECURE_SSL_REDIRECT = False

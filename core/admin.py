@@ -18,7 +18,16 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 @admin.register(AuditEntry)
 class AuditEntryAdmin(ReadOnlyAdmin):
-    list_display = ("id", "created_at", "actor", "verb", "target_type", "target_id", "hash")
+    list_display = (
+        "id",
+        "created_at",
+        "actor",
+        "verb",
+        "target_type",
+        "target_id",
+        "key_id",
+        "hash",
+    )
     list_filter = ("verb",)
 
 

@@ -21,7 +21,8 @@ class AuditHead(models.Model):
 
 
 class AuditEntry(models.Model):
-    """One governance act. Append-only: each row holds the hash of the one before."""
+    """One governance act. Append-only: each row holds the hash of the one before, and its
+    own hash is keyed, so only a holder of the audit key can write a row that verifies."""
 
     # The entry's position in the chain, handed out under the head lock (never by the
     # database), so that the hash covering it is computed before the row is written.
@@ -36,7 +37,10 @@ class AuditEntry(models.Model):
     target_id = models.CharField(max_length=64, blank=True)
     data = models.JSONField(default=dict, blank=True)
     prev_hash = models.CharField(max_length=64)
+    # HMAC-SHA-256 under the key named by key_id; plain SHA-256 for the entries written
+    # before the log was keyed (key_id empty), which only the chain's start may hold.
     hash = models.CharField(max_length=64, unique=True)
+    key_id = models.CharField(max_length=32, blank=True, default="")
 
     class Meta:
         ordering = ["id"]

@@ -215,7 +215,11 @@ class AuditEntryOut(serializers.Serializer):
     target_id = serializers.CharField()
     data = serializers.JSONField()  # type: ignore[assignment]
     prev_hash = serializers.CharField()
-    hash = serializers.CharField()
+    hash = serializers.CharField(help_text="HMAC-SHA-256 under the key `key_id` names.")
+    key_id = serializers.CharField(
+        help_text="The audit key that signed the entry; empty for the entries written before "
+        "the log was keyed."
+    )
 
 
 def _person(username_or_id: Any) -> Person:

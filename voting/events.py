@@ -6,6 +6,7 @@ from typing import Any
 
 from django.conf import settings
 
+from core.audit import audit_anchor
 from governance.events import cooperative_ref
 from voting.models import Decision, Vote
 
@@ -74,6 +75,7 @@ def vote_closed_payload(vote: Vote, decision: Decision) -> dict[str, Any]:
         "vote": vote_ref(vote),
         "decision": {"id": decision.pk, "outcome": decision.outcome, "adopted": decision.adopted},
         "links": vote_links(vote),
+        "audit_anchor": audit_anchor().as_dict(),
     }
 
 
@@ -106,6 +108,9 @@ def decision_payload(decision: Decision) -> dict[str, Any]:
             "api": _api(f"cooperatives/{cooperative.slug}/decisions/{decision.pk}/"),
             "web": f"{settings.PUBLIC_BASE_URL}/votes/{vote.pk}/results/",
         },
+        # Built inside the closing transaction, which holds the audit head until it
+        # commits: the head read here is the one this close leaves.
+        "audit_anchor": audit_anchor().as_dict(),
     }
 
 

@@ -389,11 +389,19 @@ class Decision(models.Model):
     college_config_version = models.PositiveIntegerField(null=True, blank=True)
     # Hash of the audit entry appended by the close, in the same transaction.
     audit_hash = models.CharField(max_length=64)
+    # The decision's place in the reconciliation feed: the position (id) of the audit entry
+    # the close appended. Positions are handed out under the audit chain's head lock, held
+    # until the close commits, so they follow commit order, which the id does not (the id
+    # is taken before the lock). Empty only inside the closing transaction.
+    feed_position = models.BigIntegerField(null=True, blank=True, unique=True)
     decided_at = models.DateTimeField()
 
     class Meta:
         ordering = ["id"]
-        indexes = [models.Index(fields=["cooperative", "id"])]
+        indexes = [
+            models.Index(fields=["cooperative", "id"]),
+            models.Index(fields=["cooperative", "feed_position"], name="decision_feed"),
+        ]
 
     def __str__(self) -> str:
         return f"decision {self.pk}: {self.outcome}"

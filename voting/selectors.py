@@ -197,8 +197,16 @@ def participation(vote: Vote, person: Any) -> Participation:
 def decision_list_since(
     person: Any, cooperative: Cooperative, role: CooperativeRole, *, since: int, limit: int
 ) -> list[Decision]:
-    """Decisions after the cursor, in order: what a platform needs to catch up."""
-    decisions = Decision.objects.filter(cooperative=cooperative, pk__gt=since)
+    """Decisions after the cursor, in feed order: what a platform needs to catch up.
+
+    The cursor is the feed position (Decision.feed_position), not the id: positions are
+    given in commit order, so a decision committed after a poll always comes after that
+    poll's cursor, whichever of two concurrent closes took its id first."""
+    decisions = Decision.objects.filter(cooperative=cooperative, feed_position__gt=since)
     if not role.is_board:
         decisions = decisions.filter(vote__in=vote_visible_queryset(person, cooperative))
-    return list(decisions.select_related("vote", "proposal", "cooperative").order_by("id")[:limit])
+    return list(
+        decisions.select_related("vote", "proposal", "cooperative").order_by("feed_position")[
+            :limit
+        ]
+    )

@@ -223,6 +223,15 @@ _VOTE_OPENED = _object(
         "links": _LINKS,
     }
 )
+_AUDIT_ANCHOR = _object(
+    {
+        "position": {**_COUNT, "description": "Position of the audit log's last entry."},
+        "hash": {**_SHA256, "description": "Hash of that entry."},
+    },
+    description="The audit log's head when the event was recorded. Keep it: "
+    "`python manage.py verify_audit --anchor POSITION:HASH` proves later that the log "
+    "still holds that entry, and everything before it, unchanged.",
+)
 _VOTE_CLOSED = _object(
     {
         "cooperative": _COOPERATIVE,
@@ -230,7 +239,9 @@ _VOTE_CLOSED = _object(
         "vote": _VOTE_REF,
         "decision": _object({"id": _ID, "outcome": _enum(_OUTCOMES), "adopted": _BOOL}),
         "links": _LINKS,
-    }
+        "audit_anchor": _AUDIT_ANCHOR,
+    },
+    optional=["audit_anchor"],
 )
 _QUORUM = _object(
     {
@@ -305,10 +316,12 @@ _DECISION = _object(
         ),
         "audit_hash": {
             **_SHA256,
-            "description": "SHA-256 of the audit log entry that closed the vote.",
+            "description": "Hash (HMAC-SHA-256) of the audit log entry that closed the vote.",
         },
         "links": _LINKS,
-    }
+        "audit_anchor": _AUDIT_ANCHOR,
+    },
+    optional=["audit_anchor"],
 )
 
 # Assemblies.
@@ -399,8 +412,9 @@ _ASSEMBLY_CLOSED = _object(
             },
             description="The minutes (procès-verbal), their digests and the audit entry.",
         ),
+        "audit_anchor": _AUDIT_ANCHOR,
     },
-    optional=["minutes"],
+    optional=["minutes", "audit_anchor"],
 )
 
 _TEST = _object(

@@ -12,7 +12,7 @@ from governance.services import rules_update
 from tests.governance.factories import PersonFactory
 from tests.voting.factories import cast, make_coop, make_observer, make_proposal, make_vote
 from voting import services
-from voting.models import VoteMethod
+from voting.models import Decision, VoteMethod
 
 pytestmark = pytest.mark.django_db
 
@@ -258,14 +258,17 @@ class TestDecisionsFeed:
         ids = self.close_votes(coop, 3)
         client = token_client(coop.person("Workers"))
         url = f"/api/v1/cooperatives/{coop.cooperative.slug}/decisions/"
+        # The cursor is the feed position (commit order), not the decision id.
+        positions = [Decision.objects.get(pk=pk).feed_position for pk in ids]
         page = client.get(url, {"limit": 2}).json()
         assert [d["id"] for d in page["results"]] == ids[:2]
-        assert page["has_more"] is True and page["next_since"] == ids[1]
+        assert [d["feed_position"] for d in page["results"]] == positions[:2]
+        assert page["has_more"] is True and page["next_since"] == positions[1]
         page = client.get(url, {"since": page["next_since"], "limit": 2}).json()
         assert [d["id"] for d in page["results"]] == ids[2:]
-        assert page["has_more"] is False and page["next_since"] == ids[2]
-        empty = client.get(url, {"since": ids[2]}).json()
-        assert empty["results"] == [] and empty["next_since"] == ids[2]
+        assert page["has_more"] is False and page["next_since"] == positions[2]
+        empty = client.get(url, {"since": positions[2]}).json()
+        assert empty["results"] == [] and empty["next_since"] == positions[2]
         decision = client.get(f"{url}{ids[0]}/").json()
         assert decision["audit_hash"] and decision["rules_version"] == 1
         assert decision["links"]["web"].endswith("/results/")

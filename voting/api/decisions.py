@@ -30,7 +30,8 @@ class DecisionListApi(APIView):
     class OutputSerializer(serializers.Serializer):
         results = DecisionOut(many=True)
         next_since = serializers.IntegerField(
-            help_text="Pass it as `since` to get what follows; unchanged when nothing new."
+            help_text="The feed position of the last decision returned: pass it as `since` "
+            "to get what follows; unchanged when nothing new."
         )
         has_more = serializers.BooleanField()
 
@@ -42,12 +43,20 @@ class DecisionListApi(APIView):
             OpenApiParameter(
                 "since",
                 int,
-                description="Decision id cursor: only later decisions are returned (0 for all).",
+                description="Feed position cursor (`next_since` of the previous page, or 0 "
+                "for all): only decisions placed after it are returned. It is not a decision "
+                "id.",
             ),
             OpenApiParameter("limit", int, description=f"At most this many (1 to {MAX_LIMIT})."),
         ],
-        description="Every decision of the cooperative in order, from a cursor: a platform "
-        "that missed webhooks catches up with it. Board members and members (token auth).",
+        description="Every decision of the cooperative in feed order, from a cursor: a "
+        "platform that missed webhooks catches up with it. Board members and members (token "
+        "auth).\n\nThe order is the order in which the closes committed, given by each "
+        "decision's `feed_position` (the position in the audit log of the entry its close "
+        "appended). Decision ids are taken before a close waits for the audit log and so "
+        "may commit out of order; feed positions never do: a decision that commits after "
+        "a poll always has a position above that poll's `next_since`, so polling from "
+        "`next_since` never skips one. Positions grow but are not consecutive.",
     )
     def get(self, request: Request, slug: str) -> Response:
         query = self.QuerySerializer(data=request.query_params)
@@ -62,7 +71,7 @@ class DecisionListApi(APIView):
         page = decisions[:limit]
         body = {
             "results": page,
-            "next_since": page[-1].pk if page else since,
+            "next_since": page[-1].feed_position if page else since,
             "has_more": len(decisions) > limit,
         }
         return Response(self.OutputSerializer(body).data)

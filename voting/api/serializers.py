@@ -189,6 +189,10 @@ class DecisionOut(serializers.Serializer):
     rules_version = serializers.IntegerField()
     college_config_version = serializers.IntegerField(allow_null=True)
     audit_hash = serializers.CharField()
+    feed_position = serializers.IntegerField(
+        help_text="Place in the decisions feed, in commit order: the position in the audit "
+        "log of the entry the close appended. The feed's `since` cursor compares with it."
+    )
     decided_at = serializers.DateTimeField()
     links = serializers.SerializerMethodField()
 

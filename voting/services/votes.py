@@ -439,7 +439,10 @@ def vote_close(
         result_sha256=result_digest(decision.result),
     )
     decision.audit_hash = entry.hash
-    decision.save(update_fields=["audit_hash"])
+    # The entry's position was given under the head lock this transaction now holds until
+    # it commits: as a feed cursor it follows commit order (see Decision.feed_position).
+    decision.feed_position = entry.pk
+    decision.save(update_fields=["audit_hash", "feed_position"])
     if vote.proposal is not None:
         proposal_record_outcome(
             actor=actor, proposal=vote.proposal, adopted=decision.adopted, decision_id=decision.pk
