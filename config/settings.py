@@ -236,7 +236,10 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    # An ordinary 403 or 404 is one line in the log, without a traceback.
+    "filters": {"client_errors": {"()": "core.log_filters.ClientErrorsOnOneLine"}},
     "loggers": {
+        "django.request": {"filters": ["client_errors"]},
         "django.channels.server": {"level": "WARNING"},
         "httpx": {"level": "WARNING"},
     },
