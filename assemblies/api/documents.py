@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import re
 from typing import Any
 
 from django.utils.translation import gettext as _
@@ -23,6 +26,30 @@ from assemblies.permissions import access_assembly
 from core.api import ErrorSerializer, page_of, paginate
 from core.errors import InvalidInput
 from core.schema import AutoSchema
+
+_STYLE_ELEMENT = re.compile(r"<style[^>]*>(.*?)</style>", re.DOTALL | re.IGNORECASE)
+
+
+def stored_page_policy(html: str) -> str:
+    """The Content-Security-Policy of a stored HTML record: no script, nothing fetched,
+    and only the style elements it holds, each allowed by its SHA-256 digest.
+
+    The stored minutes keep their <style> element byte for byte (their digest is audited
+    and the PDF engine reads it), so the page allows exactly those styles and no others,
+    without 'unsafe-inline'."""
+    digests = sorted(
+        {
+            "'sha256-"
+            + base64.b64encode(hashlib.sha256(body.encode("utf-8")).digest()).decode("ascii")
+            + "'"
+            for body in _STYLE_ELEMENT.findall(html)
+        }
+    )
+    styles = " ".join(digests) or "'none'"
+    return (
+        f"default-src 'none'; style-src {styles}; base-uri 'none'; form-action 'none'; "
+        "frame-ancestors 'none'"
+    )
 
 
 def _minutes(request: Request, pk: int) -> Minutes:
@@ -154,7 +181,7 @@ class MinutesHtmlApi(_DocumentApi):
         return Response(
             minutes.html.encode("utf-8"),
             content_type="text/html; charset=utf-8",
-            headers={"Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'"},
+            headers={"Content-Security-Policy": stored_page_policy(minutes.html)},
         )
 
 

@@ -233,6 +233,10 @@ def test_the_session_the_booth_and_the_minutes_through_the_api(
     html = client_for(workers[1]).get(f"/api/v1/assemblies/{assembly_id}/minutes/html/")
     assert html["Content-Type"].startswith("text/html")
     assert hashlib.sha256(html.content).hexdigest() == meta["html_sha256"]
+    # The stored page allows its own style element by digest, and nothing inline else.
+    policy = html["Content-Security-Policy"]
+    assert policy.startswith("default-src 'none'; style-src 'sha256-")
+    assert "unsafe-inline" not in policy and "script-src" not in policy
     assert links["pdf"].endswith(f"/api/v1/assemblies/{assembly_id}/minutes/pdf/")
     # Errors of the document endpoints stay JSON.
     missing = board.get(f"/api/v1/assemblies/{assembly_id + 1000}/minutes/pdf/")

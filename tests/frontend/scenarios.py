@@ -360,3 +360,27 @@ def showcase() -> dict[str, Any]:
         ]
         + [f"/c/{slug}/board/webhooks/{endpoint.pk}/"],
     }
+
+
+def demo_pages() -> dict[str, Any]:
+    """The demo of `make run` (built once), and the addresses of its main pages."""
+    from deliberation.models import Proposal
+    from governance.demo import DEMO_PASSWORD, DEMO_SLUG, load_demo
+    from governance.models import Membership
+    from voting.demo import load_demo_activity
+    from voting.models import Vote
+
+    cooperative, _created = load_demo()
+    load_demo_activity(cooperative)
+    votes = Vote.objects.filter(cooperative=cooperative)
+    return {
+        "slug": DEMO_SLUG,
+        "cooperative": cooperative.pk,
+        "password": DEMO_PASSWORD,
+        "proposals": sorted(
+            Proposal.objects.filter(cooperative=cooperative).values_list("pk", flat=True)
+        ),
+        "open_votes": sorted(votes.filter(status="open").values_list("pk", flat=True)),
+        "closed_votes": sorted(votes.filter(status="closed").values_list("pk", flat=True)),
+        "membership": Membership.objects.filter(cooperative=cooperative).order_by("pk")[0].pk,
+    }
