@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
-from rest_framework import status
 
 from core.errors import DomainError, Forbidden, InvalidInput
 
@@ -39,18 +38,6 @@ class UseAssemblyBooth(DomainError):
 class BallotAlreadyCast(DomainError):
     code = "ballot_already_cast"
     default_message = _("A ballot has already been cast, and this vote does not allow changes.")
-
-
-class ReceiptRequired(DomainError):
-    code = "receipt_required"
-    http_status = status.HTTP_400_BAD_REQUEST
-    default_message = _("Changing a secret ballot requires the receipt code of the ballot.")
-
-
-class ReceiptInvalid(DomainError):
-    code = "receipt_invalid"
-    http_status = status.HTTP_400_BAD_REQUEST
-    default_message = _("This receipt code matches no ballot of your college in this vote.")
 
 
 class ProxiesNotAllowed(DomainError):
