@@ -124,13 +124,13 @@ def seal(public_key: PublicKey, choice: Any, *, size: int) -> bytes:
     return bytes(SealedBox(public_key).encrypt(plain))
 
 
-def unseal(private_key: PrivateKey, sealed: bytes) -> Any:
+def unseal(private_key: PrivateKey, sealed: bytes | memoryview) -> Any:
     plain = SealedBox(private_key).decrypt(bytes(sealed))
     (length,) = _LENGTH.unpack_from(plain)
     return json.loads(plain[_LENGTH.size : _LENGTH.size + length].decode())
 
 
-def tracker_of(sealed: bytes) -> str:
+def tracker_of(sealed: bytes | memoryview) -> str:
     """The tracker handed to the voter: the sha256 of their sealed ballot."""
     return hashlib.sha256(bytes(sealed)).hexdigest()
 

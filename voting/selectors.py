@@ -172,14 +172,18 @@ def small_colleges(vote: Vote, colleges: list[VoteCollege] | None = None) -> lis
     members voted. Empty for an open ballot."""
     if not vote.is_secret:
         return []
-    threshold = settings.COLLEGIA.get("SECRET_BALLOT_SMALL_COLLEGE", 3)
+    threshold = small_college_threshold()
     colleges = colleges if colleges is not None else vote_colleges(vote)
     return [c for c in colleges if c.eligible < threshold]
 
 
+def small_college_threshold() -> int:
+    return int(str(settings.COLLEGIA.get("SECRET_BALLOT_SMALL_COLLEGE", 3)))
+
+
 def small_college_warnings(vote: Vote) -> list[dict[str, Any]]:
     """The board's warning, one per college too small for the secrecy of this vote."""
-    threshold = settings.COLLEGIA.get("SECRET_BALLOT_SMALL_COLLEGE", 3)
+    threshold = small_college_threshold()
     return [
         {
             "code": "small_college_secrecy",

@@ -143,15 +143,15 @@ def _carry_in(
         try:
             if person is None:
                 raise DomainError(code="no_representative")
-            choice = ballot.choice
+            postal_choice: Any = ballot.choice
             if ballot.sealed_choice is not None:
                 # Opened in memory only to be sealed again, to the vote's key, on the roll.
                 assert private is not None
-                choice = unseal(private, ballot.sealed_choice)
+                postal_choice = unseal(private, ballot.sealed_choice)
             voting.ballot_cast(
                 actor=person,
                 vote=vote,
-                choice=choice,
+                choice=postal_choice,
                 member_id=ballot.member_id,
                 now=now,
                 via_booth=True,

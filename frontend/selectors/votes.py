@@ -5,8 +5,6 @@ from __future__ import annotations
 from fractions import Fraction
 from typing import Any
 
-from django.conf import settings
-
 from governance.models import (
     AbstentionPolicy,
     Cooperative,
@@ -99,7 +97,7 @@ def booth(person: Any, vote: Vote, role: CooperativeRole) -> dict[str, Any]:
         small = voting_selectors.small_colleges(vote)
         mine = {entry.vote_college_id for entry in part.members}
         context["small_college_names"] = [c.name for c in small if c.pk in mine or role.is_board]
-        context["small_college_threshold"] = settings.COLLEGIA.get("SECRET_BALLOT_SMALL_COLLEGE", 3)
+        context["small_college_threshold"] = voting_selectors.small_college_threshold()
     if vote.method == VoteMethod.CONSENT:
         context["objections"] = list(voting_selectors.objection_list(vote))
         context["own_member_ids"] = own

@@ -46,6 +46,7 @@ def box_fill(vote: Vote) -> int:
     )
     for rows in (sealed_rows, unlinked):
         for college_id, sealed, tracker in rows.iterator(chunk_size=_BATCH):
+            assert sealed is not None
             opened.append((college_id, unseal(private, sealed)))
             trackers.append(tracker)
     secrets.SystemRandom().shuffle(opened)
