@@ -4,8 +4,10 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
-# `make run` is the laptop demo: debug on unless the caller says otherwise.
+# `make run` is the laptop demo: debug on unless the caller says otherwise, and a key
+# sealing secret ballots made once and kept in a git-ignored file, outside the database.
 run: export DEBUG ?= true
+run: export BALLOT_SEAL_KEY ?= $(shell scripts/ballot-seal-key)
 
 .PHONY: run test lint format install bench bench-quick clean
 

@@ -74,6 +74,7 @@ def _server_env(layer: str) -> dict[str, str]:
         "DJANGO_SETTINGS_MODULE": "config.settings",
         "CHANNEL_LAYER_BACKEND": LAYERS[layer],
         "SECRET_KEY": SECRET_KEY,
+        "BALLOT_SEAL_KEY": "bench-only-ballot-seal-key-" + "z" * 40,
         "DEBUG": "false",
         "SECURE_SSL_REDIRECT": "false",
         "ALLOWED_HOSTS": "127.0.0.1,localhost",
