@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import io
 from typing import Any
 
 import pytest
+from django.core.management import CommandError, call_command
 from django.db import models
 
 from core.models import AuditEntry, OutboxEvent
@@ -250,3 +252,19 @@ def test_the_small_college_threshold_is_a_setting(settings: Any) -> None:
     coop = make_coop(SMALL)
     vote = make_vote(coop, is_secret=True)
     assert selectors.small_college_warnings(vote) == []
+
+
+def test_recount_reads_the_box_and_catches_a_changed_row() -> None:
+    coop = make_coop(SMALL)
+    vote = make_vote(coop, is_secret=True)
+    for index, choice in enumerate(["for", "against", "against"]):
+        cast(coop.person("Workers", index), vote, choice)
+    services.vote_close(actor=coop.chair, vote=vote)
+    out = io.StringIO()
+    call_command("recount", str(vote.pk), stdout=out)
+    assert "the box give the recorded result" in out.getvalue()
+    row = SecretBallot.objects.filter(vote=vote, choice="against").first()
+    assert row is not None
+    SecretBallot.objects.filter(pk=row.pk).update(choice="for")
+    with pytest.raises(CommandError, match=str(vote.pk)):
+        call_command("recount", str(vote.pk), stdout=io.StringIO())
