@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
+from rest_framework import status
 
 from core.errors import DomainError, Forbidden, InvalidInput
 
@@ -38,6 +39,18 @@ class UseAssemblyBooth(DomainError):
 class BallotAlreadyCast(DomainError):
     code = "ballot_already_cast"
     default_message = _("A ballot has already been cast, and this vote does not allow changes.")
+
+
+class BallotKeyMissing(DomainError):
+    """The vote's private key cannot be unwrapped: BALLOT_SEAL_KEY is not the one the vote
+    opened with, or the key was destroyed."""
+
+    code = "ballot_key_unavailable"
+    http_status = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_message = _(
+        "The sealed ballots of this vote cannot be opened: the server's BALLOT_SEAL_KEY is "
+        "not the one the vote opened with. Restore it, then close the vote again."
+    )
 
 
 class ProxiesNotAllowed(DomainError):

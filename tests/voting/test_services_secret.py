@@ -13,7 +13,7 @@ from core.models import AuditEntry, OutboxEvent
 from deliberation.models import RoomEvent
 from tests.voting.factories import cast, make_coop, make_proposal, make_vote
 from voting import selectors, services
-from voting.errors import BallotAlreadyCast
+from voting.errors import BallotAlreadyCast, BallotKeyMissing
 from voting.models import (
     BallotKey,
     CountedTracker,
@@ -268,3 +268,14 @@ def test_recount_reads_the_box_and_catches_a_changed_row() -> None:
     SecretBallot.objects.filter(pk=row.pk).update(choice="for")
     with pytest.raises(CommandError, match=str(vote.pk)):
         call_command("recount", str(vote.pk), stdout=io.StringIO())
+
+
+def test_a_close_under_another_seal_key_is_refused_and_changes_nothing(settings: Any) -> None:
+    coop = make_coop({"Workers": 2})
+    vote = make_vote(coop, is_secret=True)
+    cast(coop.person("Workers"), vote, "for")
+    settings.BALLOT_SEAL_KEY = "another-ballot-seal-key-" + "q" * 40
+    with pytest.raises(BallotKeyMissing):
+        services.vote_close(actor=coop.chair, vote=vote)
+    vote.refresh_from_db()
+    assert vote.status == "open" and not SecretBallot.objects.filter(vote=vote).exists()

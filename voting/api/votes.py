@@ -191,7 +191,9 @@ class VoteCloseApi(APIView):
         description="Close now: tallies under the frozen rules and records the "
         "decision, with the hash of the audit entry that closed it. Refused with "
         "`use_assembly_booth` when the vote belongs to an assembly: the assembly closes "
-        "its point, counting the attendance of the call.",
+        "its point, counting the attendance of the call; with `ballot_key_unavailable` "
+        "(503) when a secret vote's sealed ballots cannot be opened because the server's "
+        "BALLOT_SEAL_KEY is not the one the vote opened with.",
     )
     def post(self, request: Request, vote_id: int) -> Response:
         with transaction.atomic(durable=True):

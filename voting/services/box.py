@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
+from voting.errors import BallotKeyMissing
 from voting.models import (
     BallotKey,
     CountedTracker,
@@ -13,7 +14,12 @@ from voting.models import (
     UnlinkedSealedBallot,
     Vote,
 )
-from voting.sealing import ballot_key_destroy, ballot_key_private, unseal
+from voting.sealing import (
+    BallotKeyUnavailable,
+    ballot_key_destroy,
+    ballot_key_private,
+    unseal,
+)
 
 _BATCH = 2000
 
@@ -31,7 +37,10 @@ def box_fill(vote: Vote) -> int:
     """
     assert vote.ballot_key_id is not None, "a secret vote gets its key when it opens"
     key = BallotKey.objects.select_for_update().get(pk=vote.ballot_key_id)
-    private = ballot_key_private(key)
+    try:
+        private = ballot_key_private(key)
+    except BallotKeyUnavailable as exc:
+        raise BallotKeyMissing() from exc
     opened: list[tuple[int, Any]] = []
     trackers: list[str] = []
     sealed_rows = (
