@@ -1,5 +1,4 @@
-"""Count a closed vote again from its record (the box of a secret vote, the current ballots of
-an open one) and compare with the decision stored at the close."""
+"""Count closed votes again from their record and compare with the stored decisions."""
 
 from __future__ import annotations
 
