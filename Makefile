@@ -4,11 +4,13 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
-# `make run` is the laptop demo: debug on unless the caller says otherwise.
+# `make run` is the laptop demo: debug on unless the caller says otherwise, and a key
+# sealing secret ballots made once and kept in a git-ignored file, outside the database.
 run: export DEBUG ?= true
 # The demo's audit key lives in a git-ignored file beside the code, never in the database.
 AUDIT_KEY_FILE ?= $(CURDIR)/.audit-keys
 run: export AUDIT_KEY_FILE := $(AUDIT_KEY_FILE)
+run: export BALLOT_SEAL_KEY ?= $(shell scripts/ballot-seal-key)
 
 .PHONY: run test lint format install bench bench-quick clean
 

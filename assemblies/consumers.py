@@ -70,7 +70,6 @@ def _cast(person: Any, assembly_id: int, frame: dict[str, Any]) -> dict[str, Any
             choice=values["choice"],
             member_id=values.get("member_id"),
             on_behalf_of=values.get("on_behalf_of"),
-            receipt=values.get("receipt") or None,
         )
     return {
         "resolution_id": resolution.pk,

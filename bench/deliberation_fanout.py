@@ -68,6 +68,7 @@ def _server_env(layer: str) -> dict[str, str]:
         "CHANNEL_LAYER_BACKEND": LAYERS[layer],
         "SECRET_KEY": SECRET_KEY,
         "AUDIT_KEY": "bench-1:" + "b" * 43,
+        "BALLOT_SEAL_KEY": "bench-only-ballot-seal-key-" + "z" * 40,
         "DEBUG": "false",
         "SECURE_SSL_REDIRECT": "false",
         "ALLOWED_HOSTS": "127.0.0.1,localhost",

@@ -33,6 +33,16 @@ if not DEBUG and SECRET_KEY == DEV_SECRET_KEY:
         "value (for instance: python -c 'import secrets; print(secrets.token_urlsafe(50))')."
     )
 
+# Secret ballots are sealed to a key pair per vote whose private half is kept wrapped
+# under this key (voting.sealing); without it a secret vote can neither open nor close.
+BALLOT_SEAL_KEY = os.environ.get("BALLOT_SEAL_KEY", "")
+if not DEBUG and len(BALLOT_SEAL_KEY) < 32:
+    raise ImproperlyConfigured(
+        "DEBUG is off and BALLOT_SEAL_KEY is not set (or shorter than 32 characters). Set it "
+        "to a long random value kept outside the database (for instance: python -c 'import "
+        'secrets; print(secrets.token_urlsafe(32))\'); see the README, "Secret ballots".'
+    )
+
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
 PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
@@ -234,6 +244,10 @@ COLLEGIA = {
     "WORKER_LOOPS": ["webhooks.worker.run_forever", "voting.scheduler.run_forever"],
     # Divides the webhook retry delays; only benchmarks and demos change it.
     "WEBHOOK_RETRY_SCALE": float(os.environ.get("WEBHOOK_RETRY_SCALE", "1")),
+    # A secret vote where a college has fewer members on the roll than this warns the board
+    # at the opening, and the booth tells that college's members: its result, published per
+    # college, may show how they voted.
+    "SECRET_BALLOT_SMALL_COLLEGE": int(os.environ.get("SECRET_BALLOT_SMALL_COLLEGE", "3")),
 }
 
 # The audit log's keyring (README, "Audit log"): `id:secret` entries, oldest first; the

@@ -3,6 +3,7 @@
 import os
 
 os.environ.setdefault("SECRET_KEY", "test-only-secret-key-" + "x" * 40)
+os.environ.setdefault("BALLOT_SEAL_KEY", "test-only-ballot-seal-key-" + "y" * 40)
 os.environ["DEBUG"] = "false"
 
 from config.settings import *  # noqa: E402,F403

@@ -50,6 +50,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path(vote, voting.booth, name="vote"),
     path(vote + "results/", voting.results, name="vote_results"),
     path(vote + "box/", voting.box, name="vote_box"),
+    path(vote + "trackers/", voting.trackers, name="vote_trackers"),
     path(vote + "proxies/", voting.proxy_give, name="proxy_give"),
     path(vote + "proxies/<int:proxy_id>/revoke/", voting.proxy_revoke, name="proxy_revoke"),
     path(vote + "objections/", voting.objection_raise, name="objection_raise"),

@@ -5,3 +5,6 @@ from django.apps import AppConfig
 
 class VotingConfig(AppConfig):
     name = "voting"
+
+    def ready(self) -> None:
+        from voting import checks  # noqa: F401  (registers the system checks)

@@ -41,16 +41,16 @@ class BallotAlreadyCast(DomainError):
     default_message = _("A ballot has already been cast, and this vote does not allow changes.")
 
 
-class ReceiptRequired(DomainError):
-    code = "receipt_required"
-    http_status = status.HTTP_400_BAD_REQUEST
-    default_message = _("Changing a secret ballot requires the receipt code of the ballot.")
+class BallotKeyMissing(DomainError):
+    """The vote's private key cannot be unwrapped: BALLOT_SEAL_KEY is not the one the vote
+    opened with, or the key was destroyed."""
 
-
-class ReceiptInvalid(DomainError):
-    code = "receipt_invalid"
-    http_status = status.HTTP_400_BAD_REQUEST
-    default_message = _("This receipt code matches no ballot of your college in this vote.")
+    code = "ballot_key_unavailable"
+    http_status = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_message = _(
+        "The sealed ballots of this vote cannot be opened: the server's BALLOT_SEAL_KEY is "
+        "not the one the vote opened with. Restore it, then close the vote again."
+    )
 
 
 class ProxiesNotAllowed(DomainError):

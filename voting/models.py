@@ -112,6 +112,10 @@ class Vote(models.Model):
     booth = models.CharField(
         _("booth"), max_length=16, blank=True, default="", choices=VoteBooth.choices
     )
+    # The key pair ballots of a secret vote are sealed to, made when it opens.
+    ballot_key = models.OneToOneField(
+        "voting.BallotKey", null=True, blank=True, on_delete=models.PROTECT, related_name="vote"
+    )
 
     class Meta:
         ordering = ["-id"]
@@ -198,6 +202,12 @@ class RollEntry(models.Model):
     voted_at = models.DateTimeField(null=True, blank=True)
     # True while the ballot that counts was cast by a proxy holder.
     voted_via_proxy = models.BooleanField(default=False)
+    # Secret votes: the member's current ballot, sealed to the vote's public key
+    # (voting.sealing), and its tracker (sha256 of these bytes) for checking inclusion.
+    # Changing the ballot replaces both; nobody can open them before the close, and nobody
+    # at all after it, when the private key is destroyed.
+    sealed_ballot = models.BinaryField(null=True, blank=True, editable=False)
+    tracker = models.CharField(max_length=64, blank=True, default="")
 
     class Meta:
         ordering = ["vote", "member__name", "id"]
@@ -211,6 +221,11 @@ class RollEntry(models.Model):
                 condition=Q(has_voted=False, voted_at__isnull=True, voted_via_proxy=False)
                 | Q(has_voted=True, voted_at__isnull=False),
                 name="roll_voted_has_time",
+            ),
+            models.CheckConstraint(
+                condition=Q(sealed_ballot__isnull=True, tracker="")
+                | (Q(sealed_ballot__isnull=False, has_voted=True) & ~Q(tracker="")),
+                name="roll_sealed_ballot_has_tracker",
             ),
         ]
         indexes = [models.Index(fields=["vote", "vote_college", "has_voted"])]
@@ -259,25 +274,118 @@ class Ballot(models.Model):
 
 
 class SecretBallot(models.Model):
-    """A ballot in the box of a secret vote, with no link to who cast it.
+    """A ballot in the box of a closed secret vote, with no link to who cast it.
 
-    No foreign key, member or person: only the college, needed for the weighting. The key
-    is a random UUID and the row has no timestamp, so neither id order nor time can match
-    it to the roll entry marked as voted in the same request.
+    Written only by the close (voting.services.box), all rows of a vote in one statement
+    of one transaction and in an order drawn by a cryptographic RNG: no foreign key, member,
+    tracker or timestamp, and neither the transaction id, the physical order nor the random
+    key can match a row to the roll entry it was sealed on. The college is kept, needed for
+    the weighting.
     """
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     vote = models.ForeignKey(Vote, on_delete=models.CASCADE, related_name="box")
     vote_college = models.ForeignKey(VoteCollege, on_delete=models.PROTECT, related_name="+")
     choice = models.JSONField()
-    # sha256 of the receipt code handed once to the voter.
-    receipt_hash = models.CharField(max_length=64, unique=True)
 
     class Meta:
-        ordering = ["vote", "receipt_hash"]
+        ordering = ["vote", "id"]
 
     def __str__(self) -> str:
-        return f"box entry {self.receipt_hash[:12]}"
+        return f"box entry {self.pk}"
+
+
+class CountedTracker(models.Model):
+    """A tracker whose sealed ballot was opened into the box at the close.
+
+    Published, sorted, apart from the box: a voter finds their tracker here; nothing links
+    it to a row of the box.
+    """
+
+    vote = models.ForeignKey(Vote, on_delete=models.CASCADE, related_name="counted_trackers")
+    tracker = models.CharField(max_length=64)
+
+    class Meta:
+        ordering = ["vote", "tracker"]
+        constraints = [
+            models.UniqueConstraint(fields=["vote", "tracker"], name="counted_tracker_unique")
+        ]
+
+    def __str__(self) -> str:
+        return self.tracker
+
+
+class UnlinkedSealedBallot(models.Model):
+    """A ballot of a secret vote that was open when ballots began to be sealed on the roll.
+
+    Its box entry had no voter, so it was sealed where it stood, keeping the hash of its
+    receipt as tracker; it is opened into the box with the others at the close.
+    """
+
+    vote = models.ForeignKey(Vote, on_delete=models.CASCADE, related_name="+")
+    vote_college = models.ForeignKey(VoteCollege, on_delete=models.PROTECT, related_name="+")
+    sealed = models.BinaryField()
+    tracker = models.CharField(max_length=64, unique=True)
+
+    class Meta:
+        ordering = ["vote", "tracker"]
+
+    def __str__(self) -> str:
+        return f"unlinked sealed ballot {self.tracker[:12]}"
+
+
+class BallotKey(models.Model):
+    """The X25519 key pair the ballots of one secret vote (or of one assembly resolution's
+    postal ballots) are sealed to.
+
+    The public half is stored as is. The private half is never stored in the clear: it
+    exists only inside its wraps (KeyWrap), each saying how it may be unwrapped; deleting
+    the wraps destroys it.
+    """
+
+    # Random, so that a key id is never reused (the public half is cached by id).
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    public_key = models.BinaryField(max_length=32)
+    created_at = models.DateTimeField()
+    destroyed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at"]
+
+    def __str__(self) -> str:
+        return f"ballot key {self.pk}"
+
+
+class WrapMethod(models.TextChoices):
+    # Sealed (XSalsa20-Poly1305) under a key derived from BALLOT_SEAL_KEY; `holder` names
+    # the fingerprint of that key. Scrutineers' shares will be another method.
+    ENVIRONMENT = "environment", _("Sealed under the server's BALLOT_SEAL_KEY")
+
+
+class KeyWrap(models.Model):
+    """One way to recover a ballot key's private half: the method, who holds what opens it,
+    and the wrapped bytes. More methods (scrutineers' key shares released at the close) add
+    rows here; the ballots, sealed to the public key, never change."""
+
+    ballot_key = models.ForeignKey(BallotKey, on_delete=models.CASCADE, related_name="wraps")
+    method = models.CharField(max_length=32, choices=WrapMethod.choices)
+    holder = models.CharField(max_length=120)
+    wrapped = models.BinaryField()
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["ballot_key", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["ballot_key", "method", "holder"], name="key_wrap_unique_holder"
+            ),
+            models.CheckConstraint(
+                condition=Q(method__in=["environment"]), name="key_wrap_known_method"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.method} wrap of ballot key {self.ballot_key_id}"
 
 
 class Proxy(models.Model):

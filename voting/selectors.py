@@ -7,25 +7,30 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
+from django.conf import settings
 from django.db import connection
 from django.db.models import Count, Q, QuerySet
+from django.utils.translation import ngettext
 
 from governance.models import Cooperative
 from governance.permissions import CooperativeRole
 from governance.selectors import decision_rules, members_acting_person
 from voting.models import (
     Ballot,
+    CountedTracker,
     Decision,
     Objection,
     Proxy,
     RollEntry,
     SecretBallot,
+    UnlinkedSealedBallot,
     Vote,
     VoteCollege,
     VoteMethod,
+    VoteStatus,
 )
 from voting.permissions import vote_visible_queryset
-from voting.receipts import receipt_hash
+from voting.sealing import tracker_from_code
 from voting.tallying import (
     FrozenCollege,
     ObjectionInput,
@@ -138,20 +143,65 @@ def open_ballot_list(vote: Vote) -> QuerySet[Ballot]:
 
 
 def box_list(vote: Vote) -> QuerySet[SecretBallot]:
-    """The published box, in receipt-hash order (which says nothing about who or when)."""
+    """The published box: college and choice of every ballot counted, in the order of its
+    random key (which says nothing about who voted or when)."""
+    return SecretBallot.objects.filter(vote=vote).select_related("vote_college").order_by("id")
+
+
+def counted_trackers(vote: Vote) -> QuerySet[CountedTracker]:
+    """The trackers of the ballots opened into the box at the close, sorted."""
+    return CountedTracker.objects.filter(vote=vote).order_by("tracker")
+
+
+def tracker_counted(vote: Vote, code: str) -> bool:
+    """Whether the ballot of this tracker counts: until the close, whether it is the sealed
+    ballot standing on some roll entry (a replaced ballot's tracker no longer counts);
+    after it, whether it was opened into the box. Never which choice it holds."""
+    tracker = tracker_from_code(code)
+    if vote.status == VoteStatus.CLOSED:
+        return CountedTracker.objects.filter(vote=vote, tracker=tracker).exists()
     return (
-        SecretBallot.objects.filter(vote=vote)
-        .select_related("vote_college")
-        .order_by("receipt_hash")
+        RollEntry.objects.filter(vote=vote, tracker=tracker).exists()
+        or UnlinkedSealedBallot.objects.filter(vote=vote, tracker=tracker).exists()
     )
 
 
-def box_entry_for_receipt(vote: Vote, code: str) -> SecretBallot | None:
-    return (
-        SecretBallot.objects.filter(vote=vote, receipt_hash=receipt_hash(code))
-        .select_related("vote_college")
-        .first()
-    )
+def small_colleges(vote: Vote, colleges: list[VoteCollege] | None = None) -> list[VoteCollege]:
+    """Colleges of a secret vote with fewer members on the roll than the setting
+    SECRET_BALLOT_SMALL_COLLEGE: their result, published per college, may show how their
+    members voted. Empty for an open ballot."""
+    if not vote.is_secret:
+        return []
+    threshold = small_college_threshold()
+    colleges = colleges if colleges is not None else vote_colleges(vote)
+    return [c for c in colleges if c.eligible < threshold]
+
+
+def small_college_threshold() -> int:
+    return int(str(settings.COLLEGIA.get("SECRET_BALLOT_SMALL_COLLEGE", 3)))
+
+
+def small_college_warnings(vote: Vote) -> list[dict[str, Any]]:
+    """The board's warning, one per college too small for the secrecy of this vote."""
+    threshold = small_college_threshold()
+    return [
+        {
+            "code": "small_college_secrecy",
+            "message": ngettext(
+                "The college %(name)s has %(count)d member on the roll, fewer than "
+                "%(threshold)d: its result, published per college, may show how its members "
+                "voted. Its members are told in the booth.",
+                "The college %(name)s has %(count)d members on the roll, fewer than "
+                "%(threshold)d: its result, published per college, may show how its members "
+                "voted. Its members are told in the booth.",
+                college.eligible,
+            )
+            % {"name": college.name, "count": college.eligible, "threshold": threshold},
+            "college": college.key,
+            "eligible": college.eligible,
+        }
+        for college in small_colleges(vote)
+    ]
 
 
 def proxy_list(vote: Vote, person: Any, role: CooperativeRole) -> QuerySet[Proxy]:

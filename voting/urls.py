@@ -22,6 +22,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path(vote + "turnout/", ballots.TurnoutApi.as_view(), name="api-vote-turnout"),
     path(vote + "result/", ballots.ResultApi.as_view(), name="api-vote-result"),
     path(vote + "box/", ballots.BoxApi.as_view(), name="api-vote-box"),
+    path(vote + "trackers/", ballots.TrackerListApi.as_view(), name="api-vote-trackers"),
     path(vote + "receipt-check/", ballots.ReceiptCheckApi.as_view(), name="api-vote-receipt"),
     path(vote + "proxies/", proxies.ProxyListGiveApi.as_view(), name="api-vote-proxies"),
     path(

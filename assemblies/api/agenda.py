@@ -294,12 +294,6 @@ class BoothCastApi(APIView):
             max_value=MAX_ID,
             help_text="Vote as proxy holder for this member.",
         )
-        receipt = serializers.CharField(
-            required=False,
-            allow_blank=True,
-            max_length=64,
-            help_text="Secret ballots: the receipt of the ballot being changed.",
-        )
 
     class OutputSerializer(serializers.Serializer):
         resolution_id = serializers.IntegerField()
@@ -308,7 +302,8 @@ class BoothCastApi(APIView):
         choice = serializers.CharField()
         receipt = serializers.CharField(
             allow_null=True,
-            help_text="Secret ballots: shown this once; keep it to check your ballot.",
+            help_text="Secret ballots: the tracker of your sealed ballot, shown this once; "
+            "keep it to check that your ballot was counted.",
         )
         changed = serializers.BooleanField()
         via_proxy = serializers.BooleanField()
@@ -321,7 +316,7 @@ class BoothCastApi(APIView):
         description="The assembly's booth, the same in the room and remotely: vote "
         "on an open resolution once signed in to the call. Errors: "
         "`not_attending`, `resolution_not_open`, and the voting errors "
-        "(`not_on_roll`, `no_proxy`, `receipt_required`, ...).",
+        "(`not_on_roll`, `no_proxy`, `ballot_already_cast`, ...).",
     )
     def post(self, request: Request, pk: int, resolution_id: int) -> Response:
         data = self.InputSerializer(data=request.data)
@@ -342,7 +337,6 @@ class BoothCastApi(APIView):
                 choice=values["choice"],
                 member_id=values.get("member_id"),
                 on_behalf_of=values.get("on_behalf_of"),
-                receipt=values.get("receipt") or None,
             )
         body = {
             "resolution_id": resolution.pk,

@@ -290,6 +290,10 @@ class Resolution(models.Model):
     vote = models.OneToOneField(
         "voting.Vote", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    # The key postal ballots on a secret resolution are sealed to until its vote opens.
+    postal_key = models.OneToOneField(
+        "voting.BallotKey", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     # Attendance when the vote opened, and what became of proxies and postal ballots.
     attendance = models.JSONField(default=dict, blank=True)
     carried = models.JSONField(default=dict, blank=True)

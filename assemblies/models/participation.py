@@ -91,8 +91,10 @@ class AssemblyProxy(models.Model):
 class PostalVote(models.Model):
     """A postal (remote, before the meeting) ballot on one resolution.
 
-    It is cast into the resolution's vote when the chair opens it; on a secret vote the
-    choice is then erased here, so no stored link between the member and the choice stays.
+    It is cast into the resolution's vote when the chair opens it. On a secret resolution
+    the choice is never stored in the clear: it is sealed to the resolution's postal key
+    (voting.sealing) when received, opened only to be cast (and sealed again) into the vote,
+    then erased here with the key destroyed.
     """
 
     resolution = models.ForeignKey(
@@ -101,6 +103,7 @@ class PostalVote(models.Model):
     assembly = models.ForeignKey(Assembly, on_delete=models.CASCADE, related_name="postal_votes")
     member = models.ForeignKey("governance.Member", on_delete=models.PROTECT, related_name="+")
     choice = models.CharField(max_length=16, blank=True)
+    sealed_choice = models.BinaryField(null=True, blank=True, editable=False)
     submitted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
@@ -116,6 +119,10 @@ class PostalVote(models.Model):
             models.UniqueConstraint(fields=["resolution", "member"], name="postal_vote_unique"),
             models.CheckConstraint(
                 condition=Q(is_sealed=False) | Q(choice=""), name="postal_vote_sealed_empty"
+            ),
+            models.CheckConstraint(
+                condition=Q(sealed_choice__isnull=True) | Q(choice=""),
+                name="postal_vote_sealed_choice_not_clear",
             ),
         ]
         indexes = [models.Index(fields=["assembly", "member"])]

@@ -45,6 +45,7 @@ from governance.models import Person
 from voting import selectors as voting_selectors
 from voting import services as voting
 from voting.models import ResolutionChoice, Vote, VoteBooth, VoteMethod, VoteStatus
+from voting.sealing import ballot_key_destroy, ballot_key_private, unseal
 
 
 def _vote_for(
@@ -132,6 +133,9 @@ def _carry_in(
         .select_related("member", "member__person", "submitted_by")
         .order_by("id")
     )
+    private = None
+    if resolution.postal_key is not None and resolution.postal_key.destroyed_at is None:
+        private = ballot_key_private(resolution.postal_key)
     for ballot in postal:
         if ballot.member_id not in count.postal_ids:
             continue
@@ -139,10 +143,15 @@ def _carry_in(
         try:
             if person is None:
                 raise DomainError(code="no_representative")
+            postal_choice: Any = ballot.choice
+            if ballot.sealed_choice is not None:
+                # Opened in memory only to be sealed again, to the vote's key, on the roll.
+                assert private is not None
+                postal_choice = unseal(private, ballot.sealed_choice)
             voting.ballot_cast(
                 actor=person,
                 vote=vote,
-                choice=ballot.choice,
+                choice=postal_choice,
                 member_id=ballot.member_id,
                 now=now,
                 via_booth=True,
@@ -156,11 +165,18 @@ def _carry_in(
             ballot.counted_at = now
             carried["postal"] += 1
             if vote.is_secret:
-                # The box now holds the choice without the voter; keeping it here would
-                # keep the link a secret ballot must not have.
+                # The ballot is now sealed on the member's roll entry; keeping it here
+                # would keep a second copy of it.
                 ballot.choice = ""
+                ballot.sealed_choice = None
                 ballot.is_sealed = True
-        ballot.save(update_fields=["counted_at", "choice", "is_sealed", "count_error"])
+        ballot.save(
+            update_fields=["counted_at", "choice", "sealed_choice", "is_sealed", "count_error"]
+        )
+    if private is not None and resolution.postal_key is not None:
+        # Every postal ballot of the resolution has been carried in, or refused: none may be
+        # opened again.
+        ballot_key_destroy(resolution.postal_key)
     return carried
 
 
@@ -301,7 +317,6 @@ def assembly_ballot_cast(
     choice: Any,
     member_id: int | None = None,
     on_behalf_of: int | None = None,
-    receipt: str | None = None,
     now: dt.datetime | None = None,
 ) -> voting.CastResult:
     """Cast in the assembly's booth, the same for members in the room and remotely.
@@ -350,7 +365,6 @@ def assembly_ballot_cast(
         choice=choice,
         member_id=voter,
         on_behalf_of=on_behalf_of,
-        receipt=receipt,
         now=now,
         via_booth=True,
     )

@@ -44,6 +44,10 @@ from core.errors import InvalidInput, NotFound
 from governance.models import Member, Person
 from governance.selectors import decision_rules
 from voting.models import ResolutionChoice
+from voting.sealing import ballot_key_create, padded_size, public_key_of, seal
+
+# A postal ballot is for, against or abstain: every one is padded to the same size.
+POSTAL_SEALED_SIZE = padded_size(options=(), grades=())
 
 # Members sign in from this long before the time of the call.
 CHECK_IN_OPENS = dt.timedelta(hours=3)
@@ -207,6 +211,8 @@ def postal_vote_submit(
     the same agenda. A later form replaces the choices it repeats. The member fills it in
     (or the board records a paper form). Refused when postal voting is off, or the member
     gave a proxy. Each ballot is cast into its resolution's vote when the chair opens it.
+    On a secret resolution, postal and paper ballots alike are sealed to the resolution's
+    postal key and their choice is stored nowhere in the clear (voting.sealing).
     Locks the assembly row; audited without the choices of secret resolutions.
     """
     assembly = lock_assembly(assembly.pk)
@@ -253,12 +259,14 @@ def postal_vote_submit(
                 % {"allowed": ", ".join(ResolutionChoice.values)},
                 details={"allowed": list(ResolutionChoice.values)},
             )
+        secret = resolution_is_secret(assembly, resolution)
         vote, _created = PostalVote.objects.update_or_create(
             resolution=resolution,
             member=member,
             defaults={
                 "assembly": assembly,
-                "choice": choice,
+                "choice": "" if secret else choice,
+                "sealed_choice": _seal_postal(resolution, choice) if secret else None,
                 "submitted_by": actor,
                 "on_paper": on_paper,
                 "received_at": now,
@@ -266,7 +274,7 @@ def postal_vote_submit(
         )
         recorded.append(vote)
         entry: dict[str, Any] = {"resolution_id": resolution.pk}
-        if not resolution_is_secret(assembly, resolution):
+        if not secret:
             entry["choice"] = choice
         summary.append(entry)
     audit(
@@ -279,6 +287,16 @@ def postal_vote_submit(
         ballots=summary,
     )
     return recorded
+
+
+def _seal_postal(resolution: Resolution, choice: str) -> bytes:
+    """Seal a postal choice to the resolution's postal key, made on the first one (the
+    caller holds the assembly's lock, so two forms never make two keys)."""
+    if resolution.postal_key_id is None:
+        resolution.postal_key = ballot_key_create()
+        resolution.save(update_fields=["postal_key"])
+    assert resolution.postal_key_id is not None
+    return seal(public_key_of(resolution.postal_key_id), choice, size=POSTAL_SEALED_SIZE)
 
 
 @transaction.atomic

@@ -91,6 +91,13 @@ def booth(person: Any, vote: Vote, role: CooperativeRole) -> dict[str, Any]:
     }
     if vote.status in (VoteStatus.OPEN, VoteStatus.CLOSED):
         context["turnout"] = voting_selectors.vote_turnout(vote)
+    if vote.is_secret and vote.status == VoteStatus.OPEN:
+        # Members of a college too small for secrecy are told before they vote; the board
+        # sees every such college.
+        small = voting_selectors.small_colleges(vote)
+        mine = {entry.vote_college_id for entry in part.members}
+        context["small_college_names"] = [c.name for c in small if c.pk in mine or role.is_board]
+        context["small_college_threshold"] = voting_selectors.small_college_threshold()
     if vote.method == VoteMethod.CONSENT:
         context["objections"] = list(voting_selectors.objection_list(vote))
         context["own_member_ids"] = own

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django import forms
+from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -18,6 +19,7 @@ from frontend import selectors as page_selectors
 from frontend.views.common import (
     cooperative_for,
     form_refusal,
+    is_fetch,
     page_view,
     paginate,
     perform,
@@ -154,12 +156,17 @@ def vote_act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     service, success = actions[action]
     if action == "close":
         back = _vote_url(pk, "vote_results")
-    return perform(
+    response = perform(
         request,
         lambda: service(actor=signed_in(request), vote=vote),
         success=success,
         redirect_to=back,
     )
+    if action == "open" and not is_fetch(request):
+        vote.refresh_from_db()
+        for warning in selectors.small_college_warnings(vote):
+            messages.warning(request, warning["message"])
+    return response
 
 
 # The booth.
@@ -216,15 +223,14 @@ def booth(request: HttpRequest, pk: int) -> HttpResponse:
                     choice=choice,
                     member_id=_optional_id(request.POST, "member_id"),
                     on_behalf_of=_optional_id(request.POST, "on_behalf_of"),
-                    receipt=request.POST.get("receipt", "").strip()[:64] or None,
                 )
             ),
             success=_("Your ballot is recorded."),
             redirect_to=back,
         )
         if cast and cast[0].receipt:
-            # The receipt is shown in this answer only: keeping it anywhere, even in the
-            # session, would store the link between the voter and the ballot box.
+            # The tracker is shown in this answer only; it proves that the sealed ballot
+            # counts, never what it says.
             context = {
                 "vote": vote,
                 "receipt": cast[0].receipt,
@@ -329,10 +335,10 @@ def results(request: HttpRequest, pk: int) -> HttpResponse:
     vote, role = access_vote(request.user, pk)
     context = page_selectors.results(request.user, vote, role)
     if request.method == "POST":
-        code = request.POST.get("receipt", "").strip()[:64]
+        code = request.POST.get("receipt", "").strip()[:100]
         context["receipt_checked"] = True
-        context["receipt_entry"] = (
-            selectors.box_entry_for_receipt(vote, code) if code and can_see_box(vote) else None
+        context["receipt_counted"] = bool(
+            code and can_see_box(vote) and selectors.tracker_counted(vote, code)
         )
     status = 200 if vote.status != VoteStatus.DRAFT else 404
     if status == 404:
@@ -344,9 +350,22 @@ def results(request: HttpRequest, pk: int) -> HttpResponse:
 
 @page_view
 def box(request: HttpRequest, pk: int) -> HttpResponse:
-    """The published box of a closed secret vote: receipt hash, college and choice."""
+    """The published box of a closed secret vote: college and choice of each ballot."""
     vote, role = access_vote(request.user, pk)
     if not can_see_box(vote):
         raise Http404()
     context = {"vote": vote, "page": paginate(request, selectors.box_list(vote), per_page=100)}
     return render_coop(request, "frontend/votes/box.html", vote.cooperative, role, "votes", context)
+
+
+@page_view
+def trackers(request: HttpRequest, pk: int) -> HttpResponse:
+    """The trackers of the ballots counted in a closed secret vote, sorted."""
+    vote, role = access_vote(request.user, pk)
+    if not can_see_box(vote):
+        raise Http404()
+    page = paginate(request, selectors.counted_trackers(vote), per_page=200)
+    context = {"vote": vote, "page": page}
+    return render_coop(
+        request, "frontend/votes/trackers.html", vote.cooperative, role, "votes", context
+    )

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 
 import pytest
+from django.core.management import call_command
 
 from assemblies import services
 from assemblies.errors import ElectionError
 from assemblies.models import AgendaItem, Assembly, Candidate, ItemKind, PostalVote
 from core.models import AuditEntry
 from governance import services as governance
-from governance.models import BoardRole, College, Person
+from governance.models import BoardRole, College, Member, Person
 from tests.assemblies.factories import (
     FIRST_CALL,
     T0,
@@ -21,7 +23,7 @@ from tests.assemblies.factories import (
     make_assembly,
     small_coop,
 )
-from voting.models import Ballot, SecretBallot
+from voting.models import Ballot, RollEntry, SecretBallot
 
 pytestmark = pytest.mark.django_db
 MINUTE = dt.timedelta(minutes=1)
@@ -136,6 +138,23 @@ def test_a_secret_election_keeps_no_link_between_voter_and_choice():
         ballots={candidate.resolution.pk: "for"},
         now=T0 + dt.timedelta(days=1),
     )
+    # A paper form the board types in is sealed the same way.
+    paper_voter = coop.people["Users"][2]
+    services.postal_vote_submit(
+        actor=coop.chair,
+        assembly=assembly,
+        ballots={candidate.resolution.pk: "against"},
+        member_id=Member.objects.get(person=paper_voter, cooperative=coop.cooperative).pk,
+        now=T0 + dt.timedelta(days=1),
+    )
+    candidate.resolution.refresh_from_db()
+    postal_key = candidate.resolution.postal_key
+    assert postal_key is not None
+    for person, choice in ((postal_voter, "for"), (paper_voter, "against")):
+        form = PostalVote.objects.get(member__person=person)
+        assert form.choice == "" and form.sealed_choice is not None
+        assert choice.encode() not in bytes(form.sealed_choice)
+    assert PostalVote.objects.get(member__person=paper_voter).on_paper
     check_in(
         assembly,
         coop.usernames("Workers") + coop.usernames("Suppliers"),
@@ -147,13 +166,26 @@ def test_a_secret_election_keeps_no_link_between_voter_and_choice():
     candidate.resolution.refresh_from_db()
     vote = candidate.resolution.vote
     assert vote.is_secret is True
-    # The postal ballot went into the box, and its choice was erased from the form.
-    postal = PostalVote.objects.get(member__person=postal_voter)
-    assert (postal.choice, postal.is_sealed, postal.counted_at is not None) == ("", True, True)
+    # The postal ballots were sealed again on their members' roll entries, erased from
+    # the forms, and the postal key destroyed.
+    for person in (postal_voter, paper_voter):
+        postal = PostalVote.objects.get(member__person=person)
+        assert (postal.choice, postal.is_sealed, postal.counted_at is not None) == ("", True, True)
+        assert postal.sealed_choice is None
+        entry = RollEntry.objects.get(vote=vote, member__person=person)
+        assert entry.has_voted and entry.sealed_ballot is not None and entry.tracker
+    postal_key.refresh_from_db()
+    assert postal_key.destroyed_at is not None and not postal_key.wraps.exists()
     for username in coop.usernames("Workers"):
         cast(candidate.resolution, username, "for", at=FIRST_CALL + 2 * MINUTE)
     services.item_close(actor=coop.chair, item=item, now=FIRST_CALL + 3 * MINUTE)
-    assert SecretBallot.objects.filter(vote=vote).count() == 5
+    assert SecretBallot.objects.filter(vote=vote).count() == 6
+    assert sorted(SecretBallot.objects.filter(vote=vote).values_list("choice", flat=True)) == [
+        "against",
+        *["for"] * 5,
+    ]
+    # The recount reads the box, with the attendance the close counted the quorum from.
+    call_command("recount", str(vote.pk), stdout=io.StringIO())
     assert not Ballot.objects.filter(vote=vote).exists()
     assert Candidate.objects.get(pk=candidate.pk).elected is True
 

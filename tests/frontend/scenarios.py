@@ -190,11 +190,14 @@ def ballots_of(vote_id: int) -> dict[str, Any]:
     from voting.models import Ballot, RollEntry, SecretBallot, Vote
 
     vote = Vote.objects.get(pk=vote_id)
-    box = (
-        SecretBallot.objects.filter(vote=vote)
-        if vote.is_secret
-        else Ballot.objects.filter(vote=vote, is_current=True)
-    )
+    box: Any = Ballot.objects.filter(vote=vote, is_current=True)
+    if vote.is_secret:
+        # Sealed on the roll until the close, in the box after it.
+        box = (
+            SecretBallot.objects.filter(vote=vote)
+            if vote.status == "closed"
+            else RollEntry.objects.filter(vote=vote, sealed_ballot__isnull=False)
+        )
     return {
         "voted_by_college": dict(
             RollEntry.objects.filter(vote=vote, has_voted=True)

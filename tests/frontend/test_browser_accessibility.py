@@ -34,6 +34,7 @@ def _pages(data: dict[str, Any]) -> list[tuple[str, str | None, str]]:
         ("results", data["alice"], f"/votes/{data['closed_vote']}/results/"),
         ("results-secret", data["alice"], f"/votes/{data['secret_vote']}/results/"),
         ("secret-box", data["alice"], f"/votes/{data['secret_vote']}/box/"),
+        ("secret-trackers", data["alice"], f"/votes/{data['secret_vote']}/trackers/"),
         *[
             (f"board-{url.strip('/').split('/', 3)[-1].replace('/', '-')}", data["chair"], url)
             for url in data["board_pages"]
@@ -60,7 +61,7 @@ def test_every_page_has_no_serious_accessibility_violation(site: Site, pages: Pa
     assert not found, found
 
 
-def test_secret_ballot_receipt_is_found_in_the_published_box(site: Site, pages: Pages) -> None:
+def test_secret_ballot_tracker_is_found_counted(site: Site, pages: Pages) -> None:
     data = site.call("showcase")
     page = pages.open(data["alice"])
     page.goto(f"/votes/{data['secret_vote']}/results/")
@@ -68,7 +69,8 @@ def test_secret_ballot_receipt_is_found_in_the_published_box(site: Site, pages: 
     page.locator("#receipt-check button[type=submit]").click()
     result = page.locator("#receipt-result.alert-ok")
     result.wait_for()
-    assert "Claire" in result.inner_text()
+    # Counted, and nothing about the choice.
+    assert "Claire" not in result.inner_text()
     page.locator("#receipt-code").fill("NOT-A-RECEIPT")
     page.locator("#receipt-check button[type=submit]").click()
     page.locator("#receipt-result.alert-error").wait_for()

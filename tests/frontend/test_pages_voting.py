@@ -11,7 +11,7 @@ from django.http import QueryDict
 from core.errors import InvalidInput
 from frontend.views.voting import choice_from_post
 from tests.voting.factories import Coop, make_coop, make_observer, make_proposal, make_vote
-from voting.models import Ballot, Proxy, SecretBallot, VoteMethod
+from voting.models import Ballot, Proxy, VoteMethod
 
 pytestmark = pytest.mark.django_db
 
@@ -90,24 +90,58 @@ def test_booth_tells_an_observer_they_are_not_on_the_roll(client: Any, coop: Coo
     assert not Ballot.objects.filter(vote=vote).exists()
 
 
-def test_secret_receipt_is_shown_once_and_found_in_the_published_box(
+def test_secret_tracker_is_shown_once_and_found_among_the_counted_trackers(
     client: Any, coop: Coop
 ) -> None:
     vote = make_vote(coop, method=VoteMethod.APPROVAL, is_secret=True)
     client.force_login(coop.person("Workers"))
+    page = client.get(f"/votes/{vote.pk}/").content.decode()
+    assert 'name="receipt"' not in page
     answer = client.post(f"/votes/{vote.pk}/", {"approve": ["0"]})
     assert answer.status_code == 200
-    receipt = answer.context["receipt"]
-    assert receipt and receipt in answer.content.decode()
-    assert receipt not in str(dict(client.session))
+    tracker = answer.context["receipt"]
+    assert tracker and tracker in answer.content.decode()
+    assert tracker not in str(dict(client.session))
     client.force_login(coop.chair)
     client.post(f"/votes/{vote.pk}/close/")
     client.force_login(coop.person("Workers"))
-    found = client.post(f"/votes/{vote.pk}/results/", {"receipt": receipt})
-    assert found.context["receipt_entry"] == SecretBallot.objects.get(vote=vote)
+    found = client.post(f"/votes/{vote.pk}/results/", {"receipt": tracker})
+    assert found.context["receipt_counted"] is True
+    result = found.content.decode()
+    assert (
+        'id="receipt-result"' in result
+        and vote.options[0] not in result.split('id="receipt-result"')[1].split("</p>")[0]
+    )
     missing = client.post(f"/votes/{vote.pk}/results/", {"receipt": "WRONG-CODE"})
-    assert missing.context["receipt_checked"] and missing.context["receipt_entry"] is None
-    assert client.get(f"/votes/{vote.pk}/box/").status_code == 200
+    assert missing.context["receipt_checked"] and missing.context["receipt_counted"] is False
+    box = client.get(f"/votes/{vote.pk}/box/")
+    assert box.status_code == 200 and tracker not in box.content.decode()
+    trackers = client.get(f"/votes/{vote.pk}/trackers/")
+    assert trackers.status_code == 200 and tracker in trackers.content.decode()
+
+
+def test_the_booth_tells_members_of_a_small_college_before_they_vote(
+    client: Any, coop: Coop, settings: Any
+) -> None:
+    settings.COLLEGIA = {**settings.COLLEGIA, "SECRET_BALLOT_SMALL_COLLEGE": 100}
+    vote = make_vote(coop, is_secret=True)
+    client.force_login(coop.person("Workers"))
+    page = client.get(f"/votes/{vote.pk}/").content.decode()
+    assert 'id="small-college-notice"' in page and "Workers" in page
+    open_ballot = make_vote(coop, is_secret=False)
+    page = client.get(f"/votes/{open_ballot.pk}/").content.decode()
+    assert 'id="small-college-notice"' not in page
+
+
+def test_the_board_is_warned_when_it_opens_a_secret_vote_with_a_small_college(
+    client: Any, coop: Coop, settings: Any
+) -> None:
+    settings.COLLEGIA = {**settings.COLLEGIA, "SECRET_BALLOT_SMALL_COLLEGE": 100}
+    vote = make_vote(coop, is_secret=True, open_now=False)
+    client.force_login(coop.chair)
+    response = client.post(f"/votes/{vote.pk}/open/", follow=True)
+    levels = [m.level_tag for m in response.context["messages"]]
+    assert "warning" in levels and "success" in levels
 
 
 def test_proxy_is_given_used_in_the_principal_college_and_revocable(

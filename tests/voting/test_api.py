@@ -12,7 +12,7 @@ from governance.services import rules_update
 from tests.governance.factories import PersonFactory
 from tests.voting.factories import cast, make_coop, make_observer, make_proposal, make_vote
 from voting import services
-from voting.models import Decision, VoteMethod
+from voting.models import Decision, SecretBallot, VoteMethod
 
 pytestmark = pytest.mark.django_db
 
@@ -157,37 +157,84 @@ def test_open_ballots_are_shown_live_only_when_configured() -> None:
     assert member.get(f"/api/v1/votes/{hidden.pk}/ballots/").status_code == 200
 
 
-def test_secret_vote_receipt_box_and_check() -> None:
+def test_secret_vote_tracker_box_and_check() -> None:
     coop = make_coop(SMALL)
     vote = make_vote(coop, is_secret=True)
     voter = client_for(coop.person("Workers"))
     response = voter.post(f"/api/v1/votes/{vote.pk}/ballots/", {"choice": "against"}, format="json")
-    receipt = response.json()["receipt"]
-    assert receipt
+    tracker = response.json()["receipt"]
+    assert len(tracker) == 64
     assert voter.get(f"/api/v1/votes/{vote.pk}/ballots/").status_code == 403
     response = voter.get(f"/api/v1/votes/{vote.pk}/box/")
     assert (response.status_code, response.json()["code"]) == (403, "box_not_published")
+    response = voter.get(f"/api/v1/votes/{vote.pk}/trackers/")
+    assert (response.status_code, response.json()["code"]) == (403, "box_not_published")
+    # Before the close: counted or not, never the choice.
+    check = voter.post(
+        f"/api/v1/votes/{vote.pk}/receipt-check/", {"receipt": tracker}, format="json"
+    ).json()
+    assert check == {"counted": True, "tracker": tracker, "final": False}
+    # A change needs no receipt and retires the old tracker.
     response = voter.post(f"/api/v1/votes/{vote.pk}/ballots/", {"choice": "for"}, format="json")
-    assert response.json()["code"] == "receipt_required"
+    assert response.status_code == 201 and response.json()["changed"] is True
+    old, tracker = tracker, response.json()["receipt"]
+    check = voter.post(
+        f"/api/v1/votes/{vote.pk}/receipt-check/", {"receipt": old}, format="json"
+    ).json()
+    assert check["counted"] is False
 
     services.vote_close(actor=coop.chair, vote=vote)
     box = voter.get(f"/api/v1/votes/{vote.pk}/box/").json()["results"]
-    assert len(box) == 1 and box[0]["choice"] == "against"
+    assert len(box) == 1 and box[0]["choice"] == "for"
     assert box[0]["college"]["name"] == "Workers"
-    assert set(box[0]) == {"receipt_hash", "college", "choice"}
+    assert set(box[0]) == {"college", "choice"}
+    trackers = voter.get(f"/api/v1/votes/{vote.pk}/trackers/").json()["results"]
+    assert trackers == [{"tracker": tracker}]
     check = voter.post(
-        f"/api/v1/votes/{vote.pk}/receipt-check/", {"receipt": receipt}, format="json"
+        f"/api/v1/votes/{vote.pk}/receipt-check/", {"receipt": tracker}, format="json"
     ).json()
-    assert check["counted"] is True and check["receipt_hash"] == box[0]["receipt_hash"]
+    assert check == {"counted": True, "tracker": tracker, "final": True}
     missing = voter.post(
-        f"/api/v1/votes/{vote.pk}/receipt-check/",
-        {"receipt": "ZZZZ-ZZZZ-ZZZZ-ZZZZ-ZZZZ"},
-        format="json",
+        f"/api/v1/votes/{vote.pk}/receipt-check/", {"receipt": old}, format="json"
     ).json()
-    assert missing["counted"] is False and missing["choice"] is None
+    assert missing["counted"] is False and "choice" not in missing
     roll = voter.get(f"/api/v1/votes/{vote.pk}/roll/").json()["results"]
     assert sum(1 for entry in roll if entry["has_voted"]) == 1
-    assert all("choice" not in entry for entry in roll)
+    assert all("choice" not in entry and "tracker" not in entry for entry in roll)
+
+
+def test_a_colleagues_receipt_presented_with_a_change_has_no_effect() -> None:
+    """The swap of the issue, through the API: the receipt field is no input any more, so
+    the attacker only ever changes their own sealed ballot."""
+    coop = make_coop(SMALL)
+    vote = make_vote(coop, is_secret=True)
+    victim = client_for(coop.person("Workers", 0))
+    attacker = client_for(coop.person("Workers", 1))
+    url = f"/api/v1/votes/{vote.pk}/ballots/"
+    receipt = victim.post(url, {"choice": "for"}, format="json").json()["receipt"]
+    attacker.post(url, {"choice": "against"}, format="json")
+    response = attacker.post(url, {"choice": "against", "receipt": receipt}, format="json")
+    assert response.status_code == 201
+    check = victim.post(
+        f"/api/v1/votes/{vote.pk}/receipt-check/", {"receipt": receipt}, format="json"
+    ).json()
+    assert check["counted"] is True
+    decision = services.vote_close(actor=coop.chair, vote=vote)
+    workers = next(c for c in decision.result["tally"]["colleges"] if c["name"] == "Workers")
+    assert (workers["yes"], workers["no"], workers["voted"]) == (1, 1, 2)
+    assert SecretBallot.objects.filter(vote=vote).count() == 2
+
+
+def test_opening_a_secret_vote_warns_of_small_colleges() -> None:
+    coop = make_coop({"Workers": 3, "Users": 2, "Suppliers": 1, "Authorities": 3})
+    vote = make_vote(coop, is_secret=True, open_now=False)
+    board = client_for(coop.chair)
+    body = board.post(f"/api/v1/votes/{vote.pk}/open/").json()
+    assert body["status"] == "open"
+    assert sorted(w["eligible"] for w in body["warnings"]) == [1, 2]
+    assert all(w["code"] == "small_college_secrecy" for w in body["warnings"])
+    open_ballot = make_vote(coop, is_secret=False, open_now=False)
+    assert board.post(f"/api/v1/votes/{open_ballot.pk}/open/").json()["warnings"] == []
 
 
 def test_proxies_through_the_api() -> None:

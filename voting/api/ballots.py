@@ -34,7 +34,7 @@ from voting.permissions import (
     can_see_open_ballots,
     can_see_results,
 )
-from voting.receipts import receipt_hash
+from voting.sealing import tracker_from_code
 
 TAG = ["voting"]
 MAX_ID = 2**63 - 1
@@ -65,12 +65,6 @@ class BallotListCastApi(APIView):
             max_value=MAX_ID,
             help_text="Vote as proxy holder for this member (the principal).",
         )
-        receipt = serializers.CharField(
-            required=False,
-            allow_blank=True,
-            max_length=64,
-            help_text="Secret ballots: the receipt of the ballot being changed.",
-        )
 
     class OutputSerializer(serializers.Serializer):
         vote_id = serializers.IntegerField()
@@ -79,8 +73,9 @@ class BallotListCastApi(APIView):
         choice = serializers.JSONField()
         receipt = serializers.CharField(
             allow_null=True,
-            help_text="Secret ballots: shown this once; keep it to check "
-            "your ballot in the published box and to change it.",
+            help_text="Secret ballots: the tracker of your sealed ballot (the sha256 of its "
+            "bytes), shown this once; keep it to check that your ballot was counted. It "
+            "says nothing of your choice, and is not needed to change the ballot.",
         )
         changed = serializers.BooleanField()
         via_proxy = serializers.BooleanField()
@@ -118,9 +113,10 @@ class BallotListCastApi(APIView):
             ),
         },
         operation_id="ballots_cast",
-        description="Cast or change a ballot; the last one counts. Errors: "
+        description="Cast or change a ballot; the last one counts. A secret ballot is "
+        "sealed on the voter's own roll entry until the close. Errors: "
         "`vote_not_open`, `vote_closed`, `not_on_roll`, `invalid_choice`, "
-        "`ballot_already_cast`, `receipt_required`, `receipt_invalid`, `no_proxy`, "
+        "`ballot_already_cast`, `no_proxy`, "
         "`principal_voted_directly`, `member_required`, `use_assembly_booth`.",
     )
     def post(self, request: Request, vote_id: int) -> Response:
@@ -135,7 +131,6 @@ class BallotListCastApi(APIView):
                 choice=values["choice"],
                 member_id=values.get("member_id"),
                 on_behalf_of=values.get("on_behalf_of"),
-                receipt=values.get("receipt") or None,
                 locked=True,
             )
         entry = cast.roll_entry
@@ -253,10 +248,14 @@ class ResultApi(APIView):
 class BoxApi(APIView):
     @extend_schema(
         tags=TAG,
-        responses={200: page_of(BoxEntryOut)},
+        responses={
+            200: page_of(BoxEntryOut),
+            403: OpenApiResponse(ErrorSerializer, description="`box_not_published`"),
+        },
         operation_id="box_list",
-        description="The published box of a closed secret vote: receipt hash, "
-        "college and choice of every ballot, in receipt-hash order.",
+        description="The box of a closed secret vote: college and choice of every ballot "
+        "counted, in an order drawn at random at the close. No tracker: the counted "
+        "trackers are published apart (trackers/).",
     )
     def get(self, request: Request, vote_id: int) -> Response:
         vote, _role = access_vote(request.user, vote_id)
@@ -268,38 +267,66 @@ class BoxApi(APIView):
         return paginate(self, selectors.box_list(vote), BoxEntryOut)
 
 
+class TrackerListApi(APIView):
+    class OutputSerializer(serializers.Serializer):
+        tracker = serializers.CharField()
+
+    @extend_schema(
+        tags=TAG,
+        responses={
+            200: page_of(OutputSerializer),
+            403: OpenApiResponse(ErrorSerializer, description="`box_not_published`"),
+        },
+        operation_id="trackers_list",
+        description="The trackers of the ballots counted in a closed secret vote, sorted. "
+        "A voter finds theirs here; nothing links a tracker to a ballot of the box.",
+    )
+    def get(self, request: Request, vote_id: int) -> Response:
+        vote, _role = access_vote(request.user, vote_id)
+        if not can_see_box(vote):
+            raise Forbidden(
+                code="box_not_published",
+                message=_("The box of a secret vote is published at the close."),
+            )
+        return paginate(self, selectors.counted_trackers(vote), self.OutputSerializer)
+
+
 class ReceiptCheckApi(APIView):
     class InputSerializer(serializers.Serializer):
-        receipt = serializers.CharField(max_length=64)
+        receipt = serializers.CharField(
+            max_length=100, help_text="The tracker shown when the ballot was cast."
+        )
 
     class OutputSerializer(serializers.Serializer):
-        counted = serializers.BooleanField()
-        receipt_hash = serializers.CharField()
-        college = CollegeRefOut(allow_null=True)
-        choice = serializers.JSONField(allow_null=True)
+        counted = serializers.BooleanField(
+            help_text="Open vote: the ballot of this tracker stands (a changed ballot's "
+            "tracker no longer does). Closed vote: it was opened into the box."
+        )
+        tracker = serializers.CharField()
+        final = serializers.BooleanField(help_text="Whether the vote is closed.")
 
     @extend_schema(
         tags=TAG,
         request=InputSerializer,
-        responses={200: OutputSerializer},
+        responses={
+            200: OutputSerializer,
+            403: OpenApiResponse(ErrorSerializer, description="`not_secret`"),
+        },
         operation_id="receipt_check",
-        description="Check that the ballot of a receipt code is in the box, and "
-        "what it says. Sent in the body so the code stays out of URLs and logs.",
+        description="Check whether the secret ballot of a tracker counts, before or after "
+        "the close. Never says the choice: a tracker proves inclusion, not how anyone "
+        "voted. Sent in the body so the tracker stays out of URLs and logs.",
     )
     def post(self, request: Request, vote_id: int) -> Response:
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         vote, _role = access_vote(request.user, vote_id)
         if not vote.is_secret:
-            raise Forbidden(code="not_secret", message=_("Only secret ballots have receipts."))
+            raise Forbidden(code="not_secret", message=_("Only secret ballots have trackers."))
         code = data.validated_data["receipt"]
-        entry = selectors.box_entry_for_receipt(vote, code)
         body = {
-            "counted": entry is not None,
-            "receipt_hash": receipt_hash(code),
-            "college": (
-                {"key": entry.vote_college.key, "name": entry.vote_college.name} if entry else None
-            ),
-            "choice": entry.choice if entry else None,
+            "counted": selectors.tracker_counted(vote, code),
+            "tracker": tracker_from_code(code),
+            "final": vote.status == VoteStatus.CLOSED,
         }
         return Response(self.OutputSerializer(body).data)

@@ -111,7 +111,6 @@ class BallotOut(serializers.Serializer):
 
 
 class BoxEntryOut(serializers.Serializer):
-    receipt_hash = serializers.CharField()
     college = CollegeRefOut(source="vote_college")
     choice = serializers.JSONField()
 

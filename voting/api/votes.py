@@ -15,7 +15,7 @@ from core.api import page_of, paginate, person_of
 from deliberation.permissions import access_proposal
 from governance.models import DecisionKind
 from governance.permissions import access_cooperative
-from voting import services
+from voting import selectors, services
 from voting.api.serializers import VoteOut
 from voting.choices import MAX_GRADES, MAX_LABEL, MAX_OPTIONS
 from voting.models import Vote, VoteMethod
@@ -151,21 +151,35 @@ class VoteScheduleApi(APIView):
 
 
 class VoteOpenApi(APIView):
+    class OutputSerializer(VoteOut):
+        class WarningOut(serializers.Serializer):
+            code = serializers.CharField()
+            message = serializers.CharField()
+            college = serializers.CharField()
+            eligible = serializers.IntegerField()
+
+        warnings = WarningOut(many=True)
+
     @extend_schema(
         tags=TAG,
         request=None,
-        responses={200: VoteOut},
+        responses={200: OutputSerializer},
         operation_id="votes_open",
         description="Open now: freezes the roll, the colleges and weights, and the "
         "rules version. Refused with `roll_incomplete`, `roll_empty` or "
         "`composition_breach` when it cannot open, and with `use_assembly_booth` when "
-        "the vote belongs to an assembly, whose agenda opens it.",
+        "the vote belongs to an assembly, whose agenda opens it. `warnings` lists, for "
+        "a secret vote, each college with fewer members than SECRET_BALLOT_SMALL_COLLEGE "
+        "(`small_college_secrecy`): its published result may show how they voted.",
     )
     def post(self, request: Request, vote_id: int) -> Response:
         with transaction.atomic(durable=True):
             vote, _role = access_vote(request.user, vote_id, manage=True)
             vote = services.vote_open(actor=person_of(request), vote=vote)
-        return Response(_vote_out(vote))
+        warnings = self.OutputSerializer.WarningOut(
+            selectors.small_college_warnings(vote), many=True
+        ).data
+        return Response({**_vote_out(vote), "warnings": warnings})
 
 
 class VoteCloseApi(APIView):
@@ -177,7 +191,9 @@ class VoteCloseApi(APIView):
         description="Close now: tallies under the frozen rules and records the "
         "decision, with the hash of the audit entry that closed it. Refused with "
         "`use_assembly_booth` when the vote belongs to an assembly: the assembly closes "
-        "its point, counting the attendance of the call.",
+        "its point, counting the attendance of the call; with `ballot_key_unavailable` "
+        "(503) when a secret vote's sealed ballots cannot be opened because the server's "
+        "BALLOT_SEAL_KEY is not the one the vote opened with.",
     )
     def post(self, request: Request, vote_id: int) -> Response:
         with transaction.atomic(durable=True):

@@ -4,25 +4,20 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from django.db import transaction
 from django.db.transaction import TransactionManagementError
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from core.sql import insert_with
 from governance.models import Person
 from voting.choices import canonical_choice
-from voting.errors import (
-    BallotAlreadyCast,
-    NoProxy,
-    NotOnRoll,
-    PrincipalVotedDirectly,
-    ReceiptInvalid,
-    ReceiptRequired,
-)
-from voting.models import Ballot, Proxy, RollEntry, SecretBallot, Vote
-from voting.receipts import new_receipt, receipt_hash
+from voting.errors import BallotAlreadyCast, NoProxy, NotOnRoll, PrincipalVotedDirectly
+from voting.models import Ballot, Proxy, RollEntry, Vote
+from voting.sealing import padded_size, public_key_of, seal, tracker_of
 from voting.services._common import (
     acting_member_filter,
     audit,
@@ -39,7 +34,8 @@ class CastResult:
     vote: Vote
     roll_entry: RollEntry
     choice: Any
-    # Set for secret ballots only: shown once to the voter, stored nowhere in clear.
+    # Secret ballots only: the tracker of the sealed ballot, shown once to the voter to check
+    # that it was counted; it says nothing of the choice.
     receipt: str | None
     changed: bool
     via_proxy: bool
@@ -53,7 +49,6 @@ def ballot_cast(
     choice: Any,
     member_id: int | None = None,
     on_behalf_of: int | None = None,
-    receipt: str | None = None,
     now: dt.datetime | None = None,
     via_booth: bool = False,
     locked: bool = False,
@@ -63,9 +58,10 @@ def ballot_cast(
     The actor votes as a member they act for (themself, or a legal person they represent),
     or, with `on_behalf_of`, as the holder of a live proxy from that member: the ballot then
     counts in the principal's college. A principal who votes in person overrides the ballot
-    of their proxy. A change needs the vote to allow changes, and on a secret vote the
-    receipt of the ballot it replaces. A vote with a booth takes ballots only through it
-    (`via_booth`, passed by that booth).
+    of their proxy. A change needs the vote to allow changes. A secret ballot is sealed to
+    the vote's public key and stored on the voter's own roll entry, replacing the sealed
+    ballot there (voting.sealing); its choice is written nowhere else. A vote with a booth
+    takes ballots only through it (`via_booth`, passed by that booth).
 
     Locks the vote row in share mode (a close waits for the cast) and the roll entry row
     (two casts for one member take turns); the database allows one current ballot per roll
@@ -80,10 +76,10 @@ def ballot_cast(
     if locked:
         if not transaction.get_connection().in_atomic_block:
             raise TransactionManagementError("A locked cast runs inside its caller's transaction.")
-        return _cast(actor, vote, choice, member_id, on_behalf_of, receipt, now, via_booth)
+        return _cast(actor, vote, choice, member_id, on_behalf_of, now, via_booth)
     with transaction.atomic():
         vote = lock_vote_shared(vote.pk, known=vote)
-        return _cast(actor, vote, choice, member_id, on_behalf_of, receipt, now, via_booth)
+        return _cast(actor, vote, choice, member_id, on_behalf_of, now, via_booth)
 
 
 def _cast(
@@ -92,7 +88,6 @@ def _cast(
     choice: Any,
     member_id: int | None,
     on_behalf_of: int | None,
-    receipt: str | None,
     now: dt.datetime | None,
     via_booth: bool,
 ) -> CastResult:
@@ -126,8 +121,16 @@ def _cast(
     code = None
     marks = {"has_voted": True, "voted_at": now, "voted_via_proxy": proxy is not None}
     if vote.is_secret:
-        code = _put_in_box(vote, entry, stored, receipt if changed else None)
-        RollEntry.objects.filter(pk=entry.pk).update(**marks)
+        if changed and not entry.tracker:
+            # Cast before ballots were sealed on the roll: its box entry names nobody, so
+            # nothing can replace it without letting a receipt replace someone else's.
+            raise BallotAlreadyCast(
+                message=_("This secret ballot was cast before ballots were sealed: it is final.")
+            )
+        sealed = _seal(vote, stored)
+        code = tracker_of(sealed)
+        RollEntry.objects.filter(pk=entry.pk).update(sealed_ballot=sealed, tracker=code, **marks)
+        entry.sealed_ballot, entry.tracker = sealed, code
     else:
         if changed:
             Ballot.objects.filter(roll_entry=entry, is_current=True).update(
@@ -186,19 +189,12 @@ def _live_proxy(vote: Vote, actor: Person, *, principal_id: int, holder_id: int 
     return proxy
 
 
-def _put_in_box(vote: Vote, entry: RollEntry, stored: Any, receipt: str | None) -> str:
-    """Drop a ballot in the box, replacing the one whose receipt is presented, and return a
-    fresh receipt code. Nothing written here names the voter."""
-    if entry.has_voted:
-        if not receipt:
-            raise ReceiptRequired()
-        replaced = SecretBallot.objects.filter(
-            vote=vote, vote_college=entry.vote_college, receipt_hash=receipt_hash(receipt)
-        ).delete()[0]
-        if not replaced:
-            raise ReceiptInvalid()
-    code, digest = new_receipt()
-    SecretBallot.objects.create(
-        vote=vote, vote_college=entry.vote_college, choice=stored, receipt_hash=digest
-    )
-    return code
+def _seal(vote: Vote, stored: Any) -> bytes:
+    assert vote.ballot_key_id is not None, "a secret vote gets its key when it opens"
+    size = _size(tuple(vote.options), tuple(vote.grades))
+    return seal(public_key_of(vote.ballot_key_id), stored, size=size)
+
+
+@lru_cache(maxsize=256)
+def _size(options: tuple[str, ...], grades: tuple[str, ...]) -> int:
+    return padded_size(options=options, grades=grades)

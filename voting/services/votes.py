@@ -40,7 +40,9 @@ from voting.models import (
     VoteMethod,
     VoteStatus,
 )
+from voting.sealing import ballot_key_create
 from voting.services._common import audit, emit_room, lock_vote, require_board, require_booth
+from voting.services.box import box_fill
 from voting.tally import TallyInputError, fraction_str
 
 SINGLE_COLLEGE_KEY = "all"
@@ -220,6 +222,8 @@ def vote_open(
 
     Refuses, naming the problem: a roll with members outside the current colleges, an empty
     roll, and, for binding votes when the rules say so, a composition that breaks the law.
+    A secret vote gets its ballot key (voting.sealing); colleges too small for its secrecy
+    are in the audit entry and `selectors.small_colleges`, for the board's warning.
     Locks the vote row; moves the proposal to voting; audits, emits `vote.opened`.
     """
     vote = lock_vote(vote.pk)
@@ -298,6 +302,8 @@ def vote_open(
     vote.rules_version = rules_version
     vote.college_config_version = config
     vote.schedule_error = ""
+    if vote.is_secret and vote.ballot_key_id is None:
+        vote.ballot_key = ballot_key_create()
     vote.save(
         update_fields=[
             "status",
@@ -305,6 +311,7 @@ def vote_open(
             "rules_version",
             "college_config_version",
             "schedule_error",
+            "ballot_key",
         ]
     )
     audit(
@@ -321,6 +328,7 @@ def vote_open(
             {"key": c.key, "name": c.name, "weight": str(c.weight), "eligible": c.eligible}
             for c in colleges
         ],
+        small_colleges=[c.key for c in selectors.small_colleges(vote, colleges)],
     )
     outbox_emit(
         cooperative_id=cooperative.pk,
@@ -381,7 +389,9 @@ def vote_close(
     remote, represented and postal at an assembly), the quorum is computed from those
     counts instead of from the ballots; each college must be given, with at least its
     ballots and at most its roll (`invalid_attendance`).
-    Locks the vote row exclusively, so no cast is half-done when the count is taken.
+    Locks the vote row exclusively, so no cast is half-done when the count is taken. A
+    secret vote's sealed ballots are opened into its box and its key destroyed first, in
+    this transaction (voting.services.box.box_fill); the tally reads the box.
     Appends an audit entry binding the result's hash and stores that entry's hash on the
     decision; records the outcome on the proposal; emits `vote.closed` and
     `decision.adopted` or `decision.rejected`; pushes the final result.
@@ -396,6 +406,8 @@ def vote_close(
             message=_("Only an open vote can close; this one is %(status)s.")
             % {"status": vote.get_status_display()},
         )
+    if vote.is_secret:
+        box_fill(vote)
     try:
         outcome = selectors.vote_tally(vote, attendance=attendance)
     except TallyInputError as exc:
