@@ -228,6 +228,8 @@ SPECTACULAR_SETTINGS = {
         "ProposalStatusEnum": "deliberation.models.ProposalStatus",
         "AmendmentStatusEnum": "deliberation.models.AmendmentStatus",
         "WebhookMessageStatusEnum": "webhooks.models.MessageStatus",
+        "VoteStatusEnum": "voting.models.VoteStatus",
+        "MajorityBaseEnum": "governance.models.MajorityBase",
     },
 }
 

@@ -30,6 +30,8 @@ PRODUCTION = {
     "EMAIL_HOST_PASSWORD": "secret",
     "EMAIL_USE_TLS": "true",
     "DEFAULT_FROM_EMAIL": "gouvernance@example.coop",
+    "AUDIT_KEY": "prod-1:Jq8vR2xW5nL0pT7kY3bF6hD9sM1cZ4gA8eU2iO5rQxw",
+    "BALLOT_SEAL_KEY": "Vb7Ne3Rk9Tq2Lx5Hw8Pd1Zc4Mf6Gy0Sj3Ua7Ko9Ei2Wr5",
 }
 
 
@@ -38,7 +40,16 @@ def _manage(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
     clean = {
         key: value
         for key, value in os.environ.items()
-        if key not in {"DJANGO_SETTINGS_MODULE", "DEBUG", "SECRET_KEY", "EMAIL_BACKEND"}
+        if key
+        not in {
+            "DJANGO_SETTINGS_MODULE",
+            "DEBUG",
+            "SECRET_KEY",
+            "EMAIL_BACKEND",
+            "AUDIT_KEY",
+            "AUDIT_KEY_FILE",
+            "BALLOT_SEAL_KEY",
+        }
         and not key.startswith(("DATABASE_", "REDIS_", "EMAIL_"))
     }
     return subprocess.run(
