@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
@@ -377,6 +380,21 @@ class BoardRoleKind(models.TextChoices):
     DIRECTOR = "director", _("Director")
 
 
+class BoardRoleQuerySet(models.QuerySet["BoardRole"]):
+    def sitting(self, on: dt.date | None = None) -> BoardRoleQuerySet:
+        """Seats that give board rights on `on` (today by default): not revoked, and the
+        term not over. `term_ends_on` is the last day of the term, so the rights end the
+        day after it without anyone acting. The one definition of who sits on a board;
+        `governance.permissions.grants_sql` says the same in SQL."""
+        day = on or timezone.localdate()
+        return self.filter(revoked_at__isnull=True, term_ends_on__gte=day)
+
+    def expired(self, on: dt.date | None = None) -> BoardRoleQuerySet:
+        """Seats still held (not revoked) whose term ended before `on` (today by default)."""
+        day = on or timezone.localdate()
+        return self.filter(revoked_at__isnull=True, term_ends_on__lt=day)
+
+
 class BoardRole(models.Model):
     cooperative = models.ForeignKey(
         Cooperative, on_delete=models.CASCADE, related_name="board_roles"
@@ -388,6 +406,8 @@ class BoardRole(models.Model):
     started_on = models.DateField()
     term_ends_on = models.DateField()
     revoked_at = models.DateTimeField(null=True, blank=True)
+
+    objects = BoardRoleQuerySet.as_manager()
 
     class Meta:
         ordering = ["cooperative", "role"]
