@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from bench.common import record
+from bench.common import issue_tokens, record
 
 ROOT = Path(__file__).resolve().parent.parent
 CLIENTS_FULL = 1000
@@ -310,7 +310,6 @@ def _setup_room(clients: int) -> tuple[int, list[str], list[Any]]:
     measures the room, not admissions.
     """
     from django.contrib.auth.models import Permission
-    from rest_framework.authtoken.models import Token
 
     from deliberation import services
     from governance import services as governance_services
@@ -331,12 +330,12 @@ def _setup_room(clients: int) -> tuple[int, list[str], list[Any]]:
         CooperativeUserPermission(user=p, permission=permission, content_object=cooperative)
         for p in people
     )
-    tokens = Token.objects.bulk_create(Token(user=p, key=Token.generate_key()) for p in people)
+    tokens = issue_tokens(people)
     proposal = services.proposal_create(
         actor=chair, cooperative=cooperative, title="Bench", body="<p>Fan-out</p>"
     )
     services.proposal_publish(actor=chair, proposal=proposal)
-    return proposal.pk, [t.key for t in tokens], people
+    return proposal.pk, tokens, people
 
 
 def child(clients: int, posts: int) -> dict[str, Any]:

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from bench.common import record
+from bench.common import issue_tokens, record
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SERVER = "postgres://postgres@127.0.0.1:5432/postgres"
@@ -42,7 +42,6 @@ def setup(members: int, votes: int) -> dict[str, Any]:
     from django.contrib.auth.models import Permission
     from django.core.management import call_command
     from django.utils import timezone
-    from rest_framework.authtoken.models import Token
 
     from deliberation import services as deliberation
     from governance import services as governance
@@ -98,7 +97,7 @@ def setup(members: int, votes: int) -> dict[str, Any]:
             for p in people
         ]
     )
-    tokens = Token.objects.bulk_create([Token(user=p, key=Token.generate_key()) for p in people])
+    tokens = issue_tokens(people)
     vote_ids: dict[str, list[int]] = {"poll": [], "proposal": []}
     for kind in vote_ids:
         for index in range(votes):
@@ -120,7 +119,7 @@ def setup(members: int, votes: int) -> dict[str, Any]:
                 proposal=proposal,
             )
             vote_ids[kind].append(services.vote_open(actor=chair, vote=vote).pk)
-    return {"tokens": [t.key for t in tokens], "votes": vote_ids}
+    return {"tokens": tokens, "votes": vote_ids}
 
 
 def count(vote_ids: list[int]) -> dict[str, Any]:

@@ -1,6 +1,7 @@
 """Collegia settings, read from the environment (see README, "Configuration")."""
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -44,7 +45,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",
     "drf_spectacular",
     "guardian",
     "channels",
@@ -171,7 +172,7 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "collegia@localhost")
 REST_FRAMEWORK = {
     # Token first so that an anonymous call gets 401 with a WWW-Authenticate challenge.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "governance.tokens.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -217,6 +218,20 @@ COLLEGIA = {
     "WORKER_LOOPS": ["webhooks.worker.run_forever", "voting.scheduler.run_forever"],
     # Divides the webhook retry delays; only benchmarks and demos change it.
     "WEBHOOK_RETRY_SCALE": float(os.environ.get("WEBHOOK_RETRY_SCALE", "1")),
+}
+
+# API tokens (governance.tokens): django-rest-knox, stored as digests, living
+# API_TOKEN_TTL days; sign-in limits per account and per address (governance.login_throttle).
+API_TOKEN_TTL_DAYS = float(os.environ.get("API_TOKEN_TTL", "90"))
+REST_KNOX = {
+    "TOKEN_TTL": timedelta(days=API_TOKEN_TTL_DAYS),
+    "AUTH_HEADER_PREFIX": "Token",
+    "AUTO_REFRESH": False,
+}
+COLLEGIA = {
+    **COLLEGIA,
+    "LOGIN_RATE_ACCOUNT": os.environ.get("LOGIN_RATE_ACCOUNT", "5/300"),
+    "LOGIN_RATE_ADDRESS": os.environ.get("LOGIN_RATE_ADDRESS", "20/300"),
 }
 
 if not DEBUG:

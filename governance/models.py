@@ -22,9 +22,25 @@ class Person(AbstractUser):
     """
 
     display_name = models.CharField(_("display name"), max_length=150, blank=True)
+    # Raised by "sign out everywhere": every session signed with the previous value ends.
+    sessions_epoch = models.PositiveIntegerField(default=0, editable=False)
 
     def __str__(self) -> str:
         return self.display_name or self.get_full_name() or self.username
+
+    def _get_session_auth_hash(self, secret: str | None = None) -> str:
+        """Django's session hash (of the password), with the sessions epoch mixed in once
+        it was raised; at 0 the hash is Django's own, so existing sessions stay valid."""
+        if not self.sessions_epoch:
+            return super()._get_session_auth_hash(secret=secret)  # type: ignore[misc]
+        from django.utils.crypto import salted_hmac
+
+        return salted_hmac(
+            "governance.Person.get_session_auth_hash",
+            f"{self.password}:{self.sessions_epoch}",
+            secret=secret,
+            algorithm="sha256",
+        ).hexdigest()
 
 
 class LegalForm(models.TextChoices):
