@@ -35,10 +35,47 @@ class PersonAdmin(UserAdmin):
 
 @admin.register(models.Cooperative)
 class CooperativeAdmin(admin.ModelAdmin):
-    """No per-object permission editor: grants come from the records, through services."""
+    """No per-object permission editor: grants come from the records, through services,
+    which the actions below call."""
 
     list_display = ("name", "slug", "legal_form", "created_at")
     search_fields = ("name", "slug")
+    actions = ["grant_board_seat", "invite_observer"]
+
+    @admin.action(description=gettext_lazy("Give a board seat in the selected cooperatives"))
+    def grant_board_seat(
+        self, request: HttpRequest, queryset: QuerySet[Any]
+    ) -> HttpResponse | None:
+        return run_service_action(
+            self,
+            request,
+            queryset,
+            form=BoardSeatForm(_posted(request)),
+            title=_("Give a board seat in the selected cooperatives"),
+            perform=lambda c, d: services.board_role_grant(
+                actor=_operator(request),
+                cooperative=c,
+                person=d["person"],
+                role=d["role"],
+                term_ends_on=d["term_ends_on"],
+            ),
+        )
+
+    @admin.action(description=gettext_lazy("Invite an observer to the selected cooperatives"))
+    def invite_observer(self, request: HttpRequest, queryset: QuerySet[Any]) -> HttpResponse | None:
+        return run_service_action(
+            self,
+            request,
+            queryset,
+            form=ObserverForm(_posted(request)),
+            title=_("Invite an observer to the selected cooperatives"),
+            perform=lambda c, d: services.observer_invite(
+                actor=_operator(request),
+                cooperative=c,
+                person=d["person"],
+                organisation=d["organisation"],
+            ),
+        )
 
 
 class CollegeWeightInline(admin.TabularInline):
@@ -106,6 +143,38 @@ class CollegeForm(forms.Form):
         field.queryset = models.College.objects.filter(
             cooperative_id__in=cooperative_ids, is_active=True
         ).select_related("cooperative")
+
+
+class PersonField(forms.CharField):
+    """A person by user name (a list of every account would not scale)."""
+
+    def clean(self, value: Any) -> Any:
+        username = super().clean(value)
+        person = models.Person.objects.filter(username=username).first()
+        if person is None:
+            raise forms.ValidationError(_("No account has this user name."))
+        return person
+
+
+class BoardSeatForm(forms.Form):
+    person = PersonField(label=gettext_lazy("User name"))
+    role = forms.ChoiceField(label=gettext_lazy("Role"), choices=models.BoardRoleKind.choices)
+    term_ends_on = forms.DateField(
+        label=gettext_lazy("Term ends on (six years by default)"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+
+
+class ObserverForm(forms.Form):
+    person = PersonField(label=gettext_lazy("User name"))
+    organisation = forms.CharField(
+        label=gettext_lazy("Organisation"), max_length=200, required=False
+    )
+
+
+class PersonForm(forms.Form):
+    person = PersonField(label=gettext_lazy("User name"))
 
 
 class TermForm(forms.Form):
@@ -311,6 +380,23 @@ class MemberAdmin(admin.ModelAdmin):
 
     def get_readonly_fields(self, request: HttpRequest, obj: Model | None = None) -> Any:
         return ("cooperative", "kind", "person", "created_at")
+
+    actions = ["designate_representative"]
+
+    @admin.action(description=gettext_lazy("Designate a representative of the selected members"))
+    def designate_representative(
+        self, request: HttpRequest, queryset: QuerySet[Any]
+    ) -> HttpResponse | None:
+        return run_service_action(
+            self,
+            request,
+            queryset.select_related("cooperative"),
+            form=PersonForm(_posted(request)),
+            title=_("Designate a representative of the selected members"),
+            perform=lambda m, d: services.representative_designate(
+                actor=_operator(request), member=m, person=d["person"]
+            ),
+        )
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # Members come from applications (membership_apply).

@@ -187,3 +187,50 @@ def test_ending_a_representation_and_an_observer_in_the_admin_closes_their_acces
         AuditEntry.objects.filter(verb__in=["representative.revoked", "observer.revoked"]).count()
         == 2
     )
+
+
+def test_giving_a_board_seat_and_inviting_an_observer_in_the_admin_grant_access(
+    room: Room, operator: Client, api_client: Any
+) -> None:
+    newcomer, guest = PersonFactory(username="newcomer"), PersonFactory(username="guest")
+    coop = room.cooperative
+    unknown = _act(operator, "cooperative", "grant_board_seat", [coop.pk], person="nobody")
+    assert unknown.status_code == 200 and b"No account has this user name." in unknown.content
+
+    done = _act(
+        operator, "cooperative", "grant_board_seat", [coop.pk], person="newcomer", role="director"
+    )
+    assert done.status_code == 302
+    seat = BoardRole.objects.get(cooperative=coop, person=newcomer)
+    assert seat.revoked_at is None and cooperative_role(newcomer, coop).is_board
+    api_client.force_authenticate(newcomer)
+    assert api_client.get(f"/api/v1/cooperatives/{coop.slug}/audit/").status_code == 200
+
+    _act(
+        operator, "cooperative", "invite_observer", [coop.pk], person="guest", organisation="Région"
+    )
+    assert Observer.objects.get(cooperative=coop, person=guest).organisation == "Région"
+    api_client.force_authenticate(guest)
+    assert api_client.get(f"/api/v1/cooperatives/{coop.slug}/").status_code == 200
+    granted = AuditEntry.objects.filter(
+        verb__in=["board_role.granted", "observer.invited"], actor__username="operator"
+    )
+    assert granted.count() == 2
+
+
+def test_designating_a_representative_in_the_admin_gives_the_member_rights(
+    room: Room, operator: Client, api_client: Any
+) -> None:
+    legal = add_legal_member(room.cooperative, "Authorities", representatives=0)
+    deputy = PersonFactory(username="deputy")
+    api_client.force_authenticate(deputy)
+    detail = f"/api/v1/cooperatives/{room.cooperative.slug}/"
+    assert api_client.get(detail).status_code == 404
+    done = _act(operator, "member", "designate_representative", [legal.member.pk], person="deputy")
+    assert done.status_code == 302
+    assert Representative.objects.get(member=legal.member, person=deputy).revoked_at is None
+    assert api_client.get(detail).status_code == 200
+    # A natural person has no representatives: the service refuses, nothing is created.
+    natural = Membership.objects.get(member__person=room.member, status="active").member
+    _act(operator, "member", "designate_representative", [natural.pk], person="deputy")
+    assert not Representative.objects.filter(member=natural).exists()
