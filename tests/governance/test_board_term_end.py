@@ -33,6 +33,7 @@ from tests.governance.factories import add_member, chair_of, make_cooperative
 from voting import scheduler
 from voting import services as voting_services
 from voting.permissions import access_vote_for_casting
+from webhooks import services as webhook_services
 
 MoveClock = Callable[[int], dt.datetime]
 
@@ -85,10 +86,15 @@ def test_board_rights_hold_on_the_last_day_and_end_the_day_after_without_the_sch
         title="Draft resolution",
         decision_kind="ordinary",
     )
+    endpoint = webhook_services.endpoint_create(
+        actor=chair_of(coop), cooperative=coop, url="https://platform.example.coop/hooks"
+    )
     api_client.force_authenticate(director)
     audit = f"/api/v1/cooperatives/{coop.slug}/audit/"
+    secret = f"/api/v1/cooperatives/{coop.slug}/webhooks/endpoints/{endpoint.pk}/secret/"
 
     assert api_client.get(audit).status_code == 200
+    assert api_client.get(secret).status_code == 200
     assert cooperative_role(director, coop).is_board
     assert cooperative_roles(director)[coop.pk].is_board
 
@@ -96,6 +102,7 @@ def test_board_rights_hold_on_the_last_day_and_end_the_day_after_without_the_sch
     response = api_client.get(audit)
     assert response.status_code == 403
     assert response.json()["code"] == "board_only"
+    assert api_client.get(secret).status_code == 403
     role = cooperative_role(director, coop)
     assert not role.is_board and role.is_member
     assert not cooperative_roles(director)[coop.pk].is_board
