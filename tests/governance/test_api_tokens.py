@@ -83,8 +83,13 @@ def test_an_expired_token_is_refused_and_removed(monkeypatch: pytest.MonkeyPatch
     assert _client(key).get("/api/v1/me/").status_code == 200
     later = timezone.now() + dt.timedelta(days=91)
     monkeypatch.setattr(timezone, "now", lambda: later)
+    fresh = api_token(person)
+    listed = _client(fresh).get("/api/v1/auth/tokens/").json()["results"]
+    assert [item["id"] for item in listed] == [fresh[:15]]
     assert _client(key).get("/api/v1/me/").status_code == 401
-    assert not AuthToken.objects.filter(user=person).exists()
+    assert list(AuthToken.objects.filter(user=person).values_list("token_key", flat=True)) == [
+        fresh[:15]
+    ]
 
 
 def test_the_owner_lists_and_revokes_their_tokens_and_no_one_elses() -> None:
