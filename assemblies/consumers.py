@@ -17,7 +17,7 @@ from assemblies.permissions import access_assembly
 from assemblies.room import room_events_since, room_group, room_last_seq
 from core.errors import DomainError, InvalidInput, NotFound
 from core.events import person_group
-from core.ws import requested_last_seq
+from core.ws import logout_closes, requested_last_seq
 
 logger = logging.getLogger(__name__)
 
@@ -169,7 +169,7 @@ class AssemblyConsumer(AsyncWebsocketConsumer):
         if self.person_id is None:
             return
         if message.get("reason") == "logout":
-            if self.scope.get("auth_method") != "token":
+            if logout_closes(self.scope, message):
                 await self._send({"type": "access.revoked", "reason": "logout"})
                 await self.close(code=CLOSE_UNAUTHENTICATED)
             return

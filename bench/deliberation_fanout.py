@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bench.common import free_port, record, scratch_database
+from bench.common import free_port, issue_tokens, record, scratch_database
 
 ROOT = Path(__file__).resolve().parent.parent
 CLIENTS_FULL = 1000
@@ -327,7 +327,6 @@ def _setup_room(clients: int) -> tuple[int, list[str], list[Any]]:
     measures the room, not admissions.
     """
     from django.contrib.auth.models import Permission
-    from rest_framework.authtoken.models import Token
 
     from deliberation import services
     from governance import services as governance_services
@@ -348,12 +347,12 @@ def _setup_room(clients: int) -> tuple[int, list[str], list[Any]]:
         CooperativeUserPermission(user=p, permission=permission, content_object=cooperative)
         for p in people
     )
-    tokens = Token.objects.bulk_create(Token(user=p, key=Token.generate_key()) for p in people)
+    tokens = issue_tokens(people)
     proposal = services.proposal_create(
         actor=chair, cooperative=cooperative, title="Bench", body="<p>Fan-out</p>"
     )
     services.proposal_publish(actor=chair, proposal=proposal)
-    return proposal.pk, [t.key for t in tokens], people
+    return proposal.pk, tokens, people
 
 
 def child(clients: int, posts: int) -> dict[str, Any]:

@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from bench.common import free_port, record, scratch_database, wait_for_port
+from bench.common import free_port, issue_tokens, record, scratch_database, wait_for_port
 
 ROOT = Path(__file__).resolve().parent.parent
 SETTINGS = "bench.voting_cast_settings"
@@ -38,7 +38,6 @@ def setup(members: int, votes: int) -> dict[str, Any]:
     from django.contrib.auth.models import Permission
     from django.core.management import call_command
     from django.utils import timezone
-    from rest_framework.authtoken.models import Token
 
     from deliberation import services as deliberation
     from governance import services as governance
@@ -94,7 +93,7 @@ def setup(members: int, votes: int) -> dict[str, Any]:
             for p in people
         ]
     )
-    tokens = Token.objects.bulk_create([Token(user=p, key=Token.generate_key()) for p in people])
+    tokens = issue_tokens(people)
     vote_ids: dict[str, list[int]] = {"poll": [], "proposal": []}
     for kind in vote_ids:
         for index in range(votes):
@@ -116,7 +115,7 @@ def setup(members: int, votes: int) -> dict[str, Any]:
                 proposal=proposal,
             )
             vote_ids[kind].append(services.vote_open(actor=chair, vote=vote).pk)
-    return {"tokens": [t.key for t in tokens], "votes": vote_ids}
+    return {"tokens": tokens, "votes": vote_ids}
 
 
 def count(vote_ids: list[int]) -> dict[str, Any]:

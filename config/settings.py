@@ -1,6 +1,7 @@
 """Collegia settings, read from the environment (see README, "Configuration")."""
 
 import os
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -56,7 +57,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",
     "drf_spectacular",
     "guardian",
     "channels",
@@ -198,7 +199,7 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "collegia@localhost")
 REST_FRAMEWORK = {
     # Token first so that an anonymous call gets 401 with a WWW-Authenticate challenge.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "governance.tokens.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -257,6 +258,20 @@ COLLEGIA = {
 # Required when DEBUG is off (system check core.E001).
 AUDIT_KEY = os.environ.get("AUDIT_KEY", "")
 AUDIT_KEY_FILE = os.environ.get("AUDIT_KEY_FILE", "")
+
+# API tokens (governance.tokens): django-rest-knox, stored as digests, living
+# API_TOKEN_TTL days; sign-in limits per account and per address (governance.login_throttle).
+API_TOKEN_TTL_DAYS = float(os.environ.get("API_TOKEN_TTL", "90"))
+REST_KNOX = {
+    "TOKEN_TTL": timedelta(days=API_TOKEN_TTL_DAYS),
+    "AUTH_HEADER_PREFIX": "Token",
+    "AUTO_REFRESH": False,
+}
+COLLEGIA = {
+    **COLLEGIA,
+    "LOGIN_RATE_ACCOUNT": os.environ.get("LOGIN_RATE_ACCOUNT", "5/300"),
+    "LOGIN_RATE_ADDRESS": os.environ.get("LOGIN_RATE_ADDRESS", "20/300"),
+}
 
 if not DEBUG:
     SESSION_COOKIE_SECURE = True

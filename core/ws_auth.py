@@ -12,12 +12,10 @@ from channels.middleware import BaseMiddleware
 
 @database_sync_to_async
 def _user_for_token(key: str) -> Any:
-    from rest_framework.authtoken.models import Token
+    """The person an API token authenticates (governance.tokens: hashed, with a lifetime)."""
+    from governance.tokens import person_for_token
 
-    token = Token.objects.select_related("user").filter(key=key).first()
-    if token is None or not token.user.is_active:
-        return None
-    return token.user
+    return person_for_token(key)
 
 
 class TokenAuthMiddleware(BaseMiddleware):
@@ -35,7 +33,9 @@ class TokenAuthMiddleware(BaseMiddleware):
         if key:
             user = await _user_for_token(key)
             if user is not None:
-                scope = dict(scope, user=user, auth_method="token")
+                # The token's public id (its first characters), so that revoking it
+                # closes the connections opened with it (core.ws.logout_closes).
+                scope = dict(scope, user=user, auth_method="token", auth_token_id=key[:15])
         return await super().__call__(scope, receive, send)
 
 

@@ -13,10 +13,10 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from core.errors import DomainError, InvalidInput, RateLimited
-from core.ws import requested_last_seq
+from core.ws import logout_closes, requested_last_seq
 from deliberation import presence, selectors, services
 from deliberation.permissions import access_comment, access_proposal
-from deliberation.room import person_group, room_group, room_last_seq, session_fingerprint
+from deliberation.room import person_group, room_group, room_last_seq
 
 logger = logging.getLogger(__name__)
 
@@ -255,11 +255,7 @@ class ProposalConsumer(AsyncWebsocketConsumer):
         if changed is not None and changed != self.access.cooperative_id:
             return
         if message.get("reason") == "logout":
-            if self.scope.get("auth_method") == "token":
-                return
-            session = self.scope.get("session")
-            mine = session_fingerprint(getattr(session, "session_key", None))
-            if message.get("session") in (None, mine):
+            if logout_closes(self.scope, message):
                 await self._send({"type": "access.revoked", "reason": "logout"})
                 await self.close(code=CLOSE_UNAUTHENTICATED)
             return

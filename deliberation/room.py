@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Callable
 from typing import Any
@@ -12,6 +11,7 @@ from django.db import connection, transaction
 from django.db.models import F
 
 from core.events import person_group, publish
+from core.ws import session_fingerprint
 from deliberation.models import Proposal, RoomCounter, RoomEvent
 
 # The channel-layer message type the room consumer handles for every stored event.
@@ -112,13 +112,6 @@ def room_recheck_access(*, proposal: Proposal) -> None:
     publish(
         {"type": "access.changed", "proposal_id": proposal.pk}, groups=[room_group(proposal.pk)]
     )
-
-
-def session_fingerprint(session_key: str | None) -> str | None:
-    """A digest of a session key, so that the key itself never crosses the channel layer."""
-    if not session_key:
-        return None
-    return hashlib.sha256(session_key.encode()).hexdigest()
 
 
 def announce_logout(*, person_id: int, session_key: str | None) -> None:

@@ -8,12 +8,20 @@ from fractions import Fraction
 from typing import Any
 
 from django import forms
+from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
 from django.http import QueryDict
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from core.fields import parse_fraction
+from governance.login_throttle import (
+    LoginThrottled,
+    client_address,
+    login_check,
+    login_failed,
+    login_succeeded,
+)
 from governance.models import (
     DecisionRules,
     EmptyCollegePolicy,
@@ -268,3 +276,26 @@ class EndMembershipForm(forms.Form):
 
 class MoveCollegeForm(forms.Form):
     college = forms.IntegerField(label=gettext_lazy("College"))
+
+
+class SignInForm(AuthenticationForm):
+    """Django's sign-in form behind the login throttle the token endpoint also uses."""
+
+    throttled: LoginThrottled | None = None
+
+    def clean(self) -> dict[str, Any]:
+        username = self.data.get("username", "")
+        address = client_address(self.request)
+        try:
+            login_check(username=username, address=address)
+        except LoginThrottled as exc:
+            self.throttled = exc
+            raise ValidationError(exc.message, code="login_throttled") from exc
+        try:
+            cleaned = super().clean()
+        except ValidationError:
+            if username and self.data.get("password"):
+                login_failed(username=username, address=address)
+            raise
+        login_succeeded(username=username)
+        return cleaned

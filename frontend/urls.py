@@ -3,7 +3,15 @@
 from django.contrib.auth import views as auth_views
 from django.urls import URLPattern, URLResolver, path
 
-from frontend.views import board_people, board_statutes, pages, proposals, voting, webhooks
+from frontend.views import (
+    accounts,
+    board_people,
+    board_statutes,
+    pages,
+    proposals,
+    voting,
+    webhooks,
+)
 
 app_name = "frontend"
 
@@ -12,14 +20,9 @@ proposal = "proposals/<int:pk>/"
 vote = "votes/<int:pk>/"
 urlpatterns: list[URLPattern | URLResolver] = [
     path("", pages.home, name="home"),
-    path(
-        "accounts/login/",
-        auth_views.LoginView.as_view(
-            template_name="frontend/login.html", redirect_authenticated_user=True
-        ),
-        name="login",
-    ),
+    path("accounts/login/", accounts.SignInView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/tokens/", accounts.api_tokens, name="api_tokens"),
     path("organisations/", pages.territory, name="territory"),
     path("notifications/", pages.notifications, name="notifications"),
     path(coop, pages.cooperative_home, name="cooperative"),

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from fractions import Fraction
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
@@ -21,9 +23,25 @@ class Person(AbstractUser):
     """
 
     display_name = models.CharField(_("display name"), max_length=150, blank=True)
+    # Raised by "sign out everywhere": every session signed with the previous value ends.
+    sessions_epoch = models.PositiveIntegerField(default=0, editable=False)
 
     def __str__(self) -> str:
         return self.display_name or self.get_full_name() or self.username
+
+    def _get_session_auth_hash(self, secret: str | None = None) -> str:
+        """Django's session hash (of the password), with the sessions epoch mixed in once
+        it was raised; at 0 the hash is Django's own, so existing sessions stay valid."""
+        if not self.sessions_epoch:
+            return super()._get_session_auth_hash(secret=secret)  # type: ignore[misc]
+        from django.utils.crypto import salted_hmac
+
+        return salted_hmac(
+            "governance.Person.get_session_auth_hash",
+            f"{self.password}:{self.sessions_epoch}",
+            secret=secret,
+            algorithm="sha256",
+        ).hexdigest()
 
 
 class LegalForm(models.TextChoices):
@@ -397,6 +415,21 @@ class BoardRoleKind(models.TextChoices):
     DIRECTOR = "director", _("Director")
 
 
+class BoardRoleQuerySet(models.QuerySet["BoardRole"]):
+    def sitting(self, on: dt.date | None = None) -> BoardRoleQuerySet:
+        """Seats that give board rights on `on` (today by default): not revoked, and the
+        term not over. `term_ends_on` is the last day of the term, so the rights end the
+        day after it without anyone acting. The one definition of who sits on a board;
+        `governance.permissions.grants_sql` says the same in SQL."""
+        day = on or timezone.localdate()
+        return self.filter(revoked_at__isnull=True, term_ends_on__gte=day)
+
+    def expired(self, on: dt.date | None = None) -> BoardRoleQuerySet:
+        """Seats still held (not revoked) whose term ended before `on` (today by default)."""
+        day = on or timezone.localdate()
+        return self.filter(revoked_at__isnull=True, term_ends_on__lt=day)
+
+
 class BoardRole(models.Model):
     cooperative = models.ForeignKey(
         Cooperative, on_delete=models.CASCADE, related_name="board_roles"
@@ -408,6 +441,8 @@ class BoardRole(models.Model):
     started_on = models.DateField()
     term_ends_on = models.DateField()
     revoked_at = models.DateTimeField(null=True, blank=True)
+
+    objects = BoardRoleQuerySet.as_manager()
 
     class Meta:
         ordering = ["cooperative", "role"]

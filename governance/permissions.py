@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
+from django.db import connection
 from django.db.models import QuerySet
+from django.db.models.expressions import RawSQL
+from django.utils import timezone
 from guardian.core import ObjectPermissionChecker
-from guardian.shortcuts import get_objects_for_user
 
 from core.errors import Forbidden, NotFound
 from governance.models import Cooperative
@@ -15,11 +18,6 @@ from governance.models import Cooperative
 PERM_MANAGE = "manage_cooperative"
 PERM_PARTICIPATE = "participate_in_cooperative"
 PERM_OBSERVE = "observe_cooperative"
-READ_PERMS = [
-    f"governance.{PERM_MANAGE}",
-    f"governance.{PERM_PARTICIPATE}",
-    f"governance.{PERM_OBSERVE}",
-]
 
 
 @dataclass(frozen=True)
@@ -35,16 +33,85 @@ class CooperativeRole:
         return self.is_board or self.is_member or self.is_observer
 
 
+def grants_sql() -> str:
+    """A person's grants on cooperatives, as rows (cooperative_id, codename): their own,
+    then their groups'. Parameters: the person's id, the day (for the board's terms), the
+    person's id again.
+
+    The board grant counts only while the person holds a seat whose term is not over
+    (`BoardRole.objects.sitting`): the date is read here, so board rights end the day
+    after `term_ends_on` even before the scheduler takes the grant away. Every check of
+    "is board" reads its grants through this statement: `cooperative_role`, the listings
+    below and the casting path in voting.permissions. Both grant tables point at the
+    cooperative by foreign key, so the content type is implied by the table."""
+    from django.contrib.auth.models import Permission
+
+    from governance.models import (
+        BoardRole,
+        CooperativeGroupPermission,
+        CooperativeUserPermission,
+        Person,
+    )
+
+    user_grants = CooperativeUserPermission._meta.db_table
+    group_grants = CooperativeGroupPermission._meta.db_table
+    memberships = Person.groups.through._meta.db_table
+    permissions = Permission._meta.db_table
+    seats = BoardRole._meta.db_table
+    return (
+        f"SELECT ug.content_object_id AS cooperative_id, up.codename FROM {user_grants} ug"
+        f" JOIN {permissions} up ON up.id = ug.permission_id WHERE ug.user_id = %s"
+        f" AND (up.codename <> '{PERM_MANAGE}' OR EXISTS (SELECT 1 FROM {seats} s"
+        f" WHERE s.cooperative_id = ug.content_object_id AND s.person_id = ug.user_id"
+        f" AND s.revoked_at IS NULL AND s.term_ends_on >= %s))"
+        f" UNION SELECT gg.content_object_id, gp.codename FROM {group_grants} gg"
+        f" JOIN {permissions} gp ON gp.id = gg.permission_id"
+        f" JOIN {memberships} gm ON gm.group_id = gg.group_id WHERE gm.person_id = %s"
+    )
+
+
+def grants_params(person: Any, day: dt.date | None = None) -> list[Any]:
+    return [person.pk, day or timezone.localdate(), person.pk]
+
+
+def _grants_of(person: Any, cooperative_id: int | None = None) -> list[tuple[int, str]]:
+    sql = f"SELECT cooperative_id, codename FROM ({grants_sql()}) g"
+    params = grants_params(person)
+    if cooperative_id is not None:
+        sql += " WHERE g.cooperative_id = %s"
+        params.append(cooperative_id)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return [(int(row[0]), str(row[1])) for row in cursor.fetchall()]
+
+
+def _role_of(codenames: set[str]) -> CooperativeRole:
+    return CooperativeRole(
+        is_board=PERM_MANAGE in codenames,
+        is_member=PERM_PARTICIPATE in codenames,
+        is_observer=PERM_OBSERVE in codenames,
+    )
+
+
 def cooperative_role(person: Any, cooperative: Cooperative) -> CooperativeRole:
+    """What the person is in the cooperative today, from their grants and, for the board,
+    the term of their seat. Superusers are board everywhere, as guardian has it."""
     if not getattr(person, "is_authenticated", False) or not person.is_active:
         return CooperativeRole()
-    checker = ObjectPermissionChecker(person)
-    perms = set(checker.get_perms(cooperative))
-    return CooperativeRole(
-        is_board=PERM_MANAGE in perms,
-        is_member=PERM_PARTICIPATE in perms,
-        is_observer=PERM_OBSERVE in perms,
-    )
+    if person.is_superuser:
+        return _role_of(set(ObjectPermissionChecker(person).get_perms(cooperative)))
+    return _role_of({codename for _id, codename in _grants_of(person, cooperative.pk)})
+
+
+def cooperative_roles(person: Any) -> dict[int, CooperativeRole]:
+    """Cooperative id -> role, for every cooperative the person holds a grant on (one
+    query). Superusers get the roles of their own grants here, as in the listings."""
+    if not getattr(person, "is_authenticated", False) or not person.is_active:
+        return {}
+    found: dict[int, set[str]] = {}
+    for cooperative_id, codename in _grants_of(person):
+        found.setdefault(cooperative_id, set()).add(codename)
+    return {pk: _role_of(codenames) for pk, codenames in found.items()}
 
 
 def can_manage_cooperative(person: Any, cooperative: Cooperative) -> bool:
@@ -52,16 +119,13 @@ def can_manage_cooperative(person: Any, cooperative: Cooperative) -> bool:
 
 
 def cooperatives_readable_by(person: Any) -> QuerySet[Cooperative]:
-    if not getattr(person, "is_authenticated", False):
+    if not getattr(person, "is_authenticated", False) or not person.is_active:
         return Cooperative.objects.none()
-    return get_objects_for_user(
-        person,
-        READ_PERMS,
-        klass=Cooperative,
-        any_perm=True,
-        with_superuser=False,
-        accept_global_perms=False,
+    readable = RawSQL(
+        f"SELECT g.cooperative_id FROM ({grants_sql()}) g WHERE g.codename IN (%s, %s, %s)",
+        [*grants_params(person), PERM_MANAGE, PERM_PARTICIPATE, PERM_OBSERVE],
     )
+    return Cooperative.objects.filter(pk__in=readable)
 
 
 def access_cooperative(

@@ -122,9 +122,9 @@ def members_acting_person(cooperative: Cooperative, person: Any) -> list[Member]
 
 
 def board_role_list(cooperative: Cooperative, *, include_past: bool = False) -> QuerySet[BoardRole]:
-    queryset = BoardRole.objects.filter(cooperative=cooperative).select_related("person")
-    if not include_past:
-        queryset = queryset.filter(revoked_at__isnull=True)
+    """The seats of the board: those sitting today, or with `include_past` every one."""
+    seats = BoardRole.objects.all() if include_past else BoardRole.objects.sitting()
+    queryset = seats.filter(cooperative=cooperative).select_related("person")
     return queryset.order_by("role", "person__username")
 
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.db import transaction
+from django.db import models, transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -27,6 +27,7 @@ from governance.models import (
     CollegeConfigVersion,
     CollegeWeight,
     Cooperative,
+    CooperativeUserPermission,
     DecisionKind,
     DecisionRules,
     Member,
@@ -75,9 +76,7 @@ def person_access_sync(*, cooperative: Cooperative, person: Person) -> None:
     Called by every service that changes a board role, a membership, a representative
     or an observer, so the grants can never drift from the records.
     """
-    is_board = BoardRole.objects.filter(
-        cooperative=cooperative, person=person, revoked_at__isnull=True
-    ).exists()
+    is_board = BoardRole.objects.sitting().filter(cooperative=cooperative, person=person).exists()
     is_member = (
         Membership.objects.filter(
             cooperative=cooperative, status=MembershipStatus.ACTIVE, member__person=person
@@ -674,12 +673,14 @@ def board_role_grant(
     start = started_on or timezone.localdate()
     end = term_ends_on or _add_years(start, BOARD_TERM_MAX_YEARS)
     _check_board_term(start, end)
-    if BoardRole.objects.filter(
-        cooperative=cooperative, person=person, revoked_at__isnull=True
-    ).exists():
+    if BoardRole.objects.sitting().filter(cooperative=cooperative, person=person).exists():
         raise DomainError(
             code="already_on_board", message=_("%(p)s already sits on the board.") % {"p": person}
         )
+    # A seat whose term is over gives no rights; it is closed before the new one opens.
+    BoardRole.objects.expired().filter(cooperative=cooperative, person=person).update(
+        revoked_at=timezone.now()
+    )
     board_role = BoardRole.objects.create(
         cooperative=cooperative, person=person, role=role, started_on=start, term_ends_on=end
     )
@@ -702,8 +703,8 @@ def board_role_revoke(*, actor: Person, board_role: BoardRole) -> BoardRole:
     _require_board(actor, cooperative)
     if board_role.revoked_at is not None:
         raise DomainError(code="already_revoked", message=_("This board role already ended."))
-    remaining = BoardRole.objects.filter(cooperative=cooperative, revoked_at__isnull=True).exclude(
-        pk=board_role.pk
+    remaining = (
+        BoardRole.objects.sitting().filter(cooperative=cooperative).exclude(pk=board_role.pk)
     )
     if not remaining.exists():
         raise DomainError(
@@ -756,6 +757,8 @@ def board_role_renew(
     board_role.started_on = start
     board_role.term_ends_on = term_ends_on
     board_role.save(update_fields=["started_on", "term_ends_on"])
+    # A seat whose term had ended (and whose grant the scheduler took) gets it back.
+    person_access_sync(cooperative=cooperative, person=board_role.person)
     _audit(
         actor,
         "board_role.renewed",
@@ -768,6 +771,39 @@ def board_role_renew(
         previous=previous,
     )
     return board_role
+
+
+def board_terms_expire(*, today: dt.date | None = None) -> list[BoardRole]:
+    """Take the board grants away from the seats whose term ended before `today`, and
+    ask those people's live connections to check their access again. Run by the
+    scheduler; each seat in its own transaction. The role check already reads the date
+    (`BoardRole.objects.sitting`), so this only makes the grants and the open sockets
+    follow it. The seat itself stays as it was, so the board can still renew it."""
+    day = today or timezone.localdate()
+    still_granted = CooperativeUserPermission.objects.filter(
+        permission__codename=PERM_MANAGE,
+        content_object_id=models.OuterRef("cooperative_id"),
+        user_id=models.OuterRef("person_id"),
+    )
+    due = list(
+        BoardRole.objects.expired(on=day)
+        .filter(models.Exists(still_granted))
+        .select_related("cooperative", "person")
+        .order_by("term_ends_on", "id")
+    )
+    for seat in due:
+        with transaction.atomic():
+            person_access_sync(cooperative=seat.cooperative, person=seat.person)
+            _audit(
+                None,
+                "board_role.term_ended",
+                seat.cooperative,
+                seat,
+                person=seat.person.username,
+                role=seat.role,
+                term_ends_on=seat.term_ends_on,
+            )
+    return due
 
 
 @transaction.atomic

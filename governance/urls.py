@@ -7,6 +7,9 @@ from governance import api
 coop = "cooperatives/<slug:slug>/"
 urlpatterns = [
     path("auth/token/", api.TokenObtainApi.as_view(), name="api-token"),
+    path("auth/tokens/", api.ApiTokenListApi.as_view(), name="api-tokens"),
+    path("auth/tokens/<str:token_id>/revoke/", api.ApiTokenRevokeApi.as_view()),
+    path("auth/sign-out-everywhere/", api.SignOutEverywhereApi.as_view()),
     path("me/", api.MeApi.as_view(), name="api-me"),
     path("cooperatives/", api.CooperativeListCreateApi.as_view(), name="api-cooperatives"),
     path(coop, api.CooperativeDetailApi.as_view(), name="api-cooperative"),

@@ -83,3 +83,14 @@ def api_client() -> Iterator[Any]:
     client = APIClient()
     client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
     yield client
+
+
+@pytest.fixture(autouse=True)
+def _fresh_login_throttle() -> Iterator[None]:
+    """Failed sign-ins are counted in the cache per account and per address (the test
+    client's is always 127.0.0.1): each test starts with no failure counted."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib.auth.models import Permission
 from django.db import connection
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
@@ -12,18 +11,15 @@ from django.utils.translation import gettext as _
 from core.errors import Forbidden, NotFound
 from deliberation.models import Proposal
 from deliberation.permissions import can_view_proposal_as, proposal_visible_queryset
-from governance.models import (
-    Cooperative,
-    CooperativeGroupPermission,
-    CooperativeUserPermission,
-    Person,
-)
+from governance.models import Cooperative
 from governance.permissions import (
     PERM_MANAGE,
     PERM_OBSERVE,
     PERM_PARTICIPATE,
     CooperativeRole,
     cooperative_role,
+    grants_params,
+    grants_sql,
 )
 from voting.models import Decision, Vote, VoteStatus
 from voting.rows import attach_related, fetch_instances, related_columns
@@ -124,7 +120,7 @@ def access_vote_for_casting(person: Any, vote_id: int) -> tuple[Vote, Cooperativ
     if from_grants:
         grants = "g.codename"
         joined = f" LEFT JOIN ({_GRANTS}) g ON g.cooperative_id = v.cooperative_id"
-        params += [person.pk, person.pk]
+        params += grants_params(person)
     share = " FOR SHARE OF v" if connection.vendor == "postgresql" else ""
     sql = (
         f"SELECT v.*, {related_columns(Proposal, 'p', _PROPOSAL_FIELDS)},"
@@ -165,24 +161,8 @@ _PROPOSAL_FIELDS = (
 )
 
 
-def _grants_sql() -> str:
-    """The person's grants (their own, then their groups'), as (cooperative_id, codename).
-    Both grant tables point at the cooperative by foreign key, so the content type is
-    implied by the table and the codename names the permission."""
-    user_grants = CooperativeUserPermission._meta.db_table
-    group_grants = CooperativeGroupPermission._meta.db_table
-    memberships = Person.groups.through._meta.db_table
-    permissions = Permission._meta.db_table
-    return (
-        f"SELECT ug.content_object_id AS cooperative_id, up.codename FROM {user_grants} ug"
-        f" JOIN {permissions} up ON up.id = ug.permission_id WHERE ug.user_id = %s"
-        f" UNION SELECT gg.content_object_id, gp.codename FROM {group_grants} gg"
-        f" JOIN {permissions} gp ON gp.id = gg.permission_id"
-        f" JOIN {memberships} gm ON gm.group_id = gg.group_id WHERE gm.person_id = %s"
-    )
-
-
-_GRANTS = _grants_sql()
+# The person's grants (governance.permissions.grants_sql, the board's term included).
+_GRANTS = grants_sql()
 
 
 def vote_visible_queryset(person: Any, cooperative: Cooperative) -> QuerySet[Vote]:

@@ -1,4 +1,5 @@
-"""Open and close votes on time: a loop run by `manage.py serve` or `run_scheduler`."""
+"""Open and close votes on time, and end board rights when a term is over: a loop run by
+`manage.py serve` or `run_scheduler`."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.errors import DomainError
+from governance.services import board_terms_expire
 from voting import services
 from voting.models import Vote, VoteStatus
 
@@ -27,6 +29,7 @@ class TickReport:
     opened: list[int] = field(default_factory=list)
     closed: list[int] = field(default_factory=list)
     failed: list[int] = field(default_factory=list)
+    board_terms_ended: list[int] = field(default_factory=list)
 
 
 def _due(queryset: QuerySet[Vote]) -> list[int]:
@@ -82,6 +85,11 @@ def tick(*, now: dt.datetime | None = None) -> TickReport:
             logger.info("Vote %s not closed by this scheduler: %s", vote_id, exc.message)
         except Exception:
             logger.exception("Vote %s failed to close; retrying at the next tick", vote_id)
+    try:
+        ended = board_terms_expire(today=timezone.localdate(now))
+        report.board_terms_ended = [seat.pk for seat in ended]
+    except Exception:
+        logger.exception("Ended board terms could not be processed; retrying at the next tick")
     return report
 
 
@@ -92,6 +100,8 @@ def run_forever(*, stop: threading.Event, interval: float = INTERVAL_SECONDS) ->
         try:
             close_old_connections()
             report = tick()
+            if report.board_terms_ended:
+                logger.info("Board terms ended, grants taken: %s", report.board_terms_ended)
             if report.opened or report.closed or report.failed:
                 logger.info(
                     "Votes opened %s, closed %s, failed to open %s",

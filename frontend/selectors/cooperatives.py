@@ -7,7 +7,6 @@ from typing import Any
 
 from django.db.models import F, Prefetch
 from django.utils import formats, timezone
-from guardian.shortcuts import get_objects_for_user
 
 from deliberation import selectors as deliberation_selectors
 from deliberation.models import (
@@ -21,10 +20,8 @@ from governance.models import (
     Representative,
 )
 from governance.permissions import (
-    PERM_MANAGE,
-    PERM_OBSERVE,
-    PERM_PARTICIPATE,
     CooperativeRole,
+    cooperative_roles,
     cooperatives_readable_by,
 )
 from voting.explain import explain
@@ -46,38 +43,15 @@ class CooperativeEntry:
 def cooperatives_with_roles(person: Any) -> list[CooperativeEntry]:
     """Every cooperative the person may read, with their role, in a fixed number of queries.
 
-    The roles come from the same guardian grants as `cooperative_role`, read once per
-    permission instead of once per cooperative.
+    The roles come from the same grants as `cooperative_role` (the board's term
+    included), read once for all the cooperatives.
     """
     cooperatives = list(cooperatives_readable_by(person).order_by("name"))
     if not cooperatives:
         return []
 
-    def ids_with(perm: str) -> set[int]:
-        return set(
-            get_objects_for_user(
-                person,
-                f"governance.{perm}",
-                klass=Cooperative,
-                with_superuser=False,
-                accept_global_perms=False,
-            ).values_list("pk", flat=True)
-        )
-
-    board, member, observer = (
-        ids_with(PERM_MANAGE),
-        ids_with(PERM_PARTICIPATE),
-        ids_with(PERM_OBSERVE),
-    )
-    return [
-        CooperativeEntry(
-            c,
-            CooperativeRole(
-                is_board=c.pk in board, is_member=c.pk in member, is_observer=c.pk in observer
-            ),
-        )
-        for c in cooperatives
-    ]
+    roles = cooperative_roles(person)
+    return [CooperativeEntry(c, roles.get(c.pk, CooperativeRole())) for c in cooperatives]
 
 
 @dataclass

@@ -9,13 +9,13 @@ from __future__ import annotations
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
-from rest_framework.authtoken.models import Token
 
 from config.wsgi import application
 from tests.governance.factories import (
     PersonFactory,
     add_legal_member,
     add_member,
+    api_token,
     chair_of,
     make_cooperative,
 )
@@ -33,7 +33,7 @@ def board_token(db: None, keep_test_connection: None) -> str:
     add_legal_member(coop, "Authorities")
     add_member(coop, "Suppliers", admit=False)
     PersonFactory(username="someone")
-    return Token.objects.get_or_create(user=chair_of(coop))[0].key
+    return api_token(chair_of(coop))
 
 
 @schema.parametrize()

@@ -7,11 +7,11 @@ from typing import Any
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
-from rest_framework.authtoken.models import Token
 
 from config.wsgi import application
 from deliberation import services
 from tests.deliberation.factories import make_room
+from tests.governance.factories import api_token
 
 schema = schemathesis.openapi.from_wsgi("/api/schema/?format=json", application)
 deliberation_schema = schema.include(tag_regex="^(deliberation|notifications)$")
@@ -33,9 +33,7 @@ def debate(db: None, keep_test_connection: None) -> dict[str, Any]:
         "comment": comment.pk,
         "amendment": amendment.pk,
         "person": room.member.pk,
-        "tokens": [
-            Token.objects.get_or_create(user=person)[0].key for person in (room.chair, room.member)
-        ],
+        "tokens": [api_token(person) for person in (room.chair, room.member)],
     }
 
 

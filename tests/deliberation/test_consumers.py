@@ -430,12 +430,11 @@ def test_presence_lists_who_is_in_the_room(live_room: Room) -> None:
 
 
 def test_full_stack_checks_origin_and_accepts_an_api_token(live_room: Room) -> None:
-    from rest_framework.authtoken.models import Token
-
     from config.routing import websocket_application
+    from tests.governance.factories import api_token
 
     room = live_room
-    token = Token.objects.create(user=room.observer)
+    key = api_token(room.observer)
     path = f"/ws/proposals/{room.proposal.pk}/"
 
     async def attempt(headers: list[tuple[bytes, bytes]]) -> tuple[bool, WebsocketCommunicator]:
@@ -444,7 +443,7 @@ def test_full_stack_checks_origin_and_accepts_an_api_token(live_room: Room) -> N
         return connected, comm
 
     async def scenario() -> None:
-        auth = (b"authorization", f"Token {token.key}".encode())
+        auth = (b"authorization", f"Token {key}".encode())
         ok, comm = await attempt([(b"origin", b"http://testserver"), auth])
         assert ok
         welcome = json.loads(await comm.receive_from())

@@ -21,6 +21,7 @@ def _pages(data: dict[str, Any]) -> list[tuple[str, str | None, str]]:
         ("cooperative", data["alice"], f"/c/{slug}/"),
         ("local-authority", data["mayor"], "/organisations/"),
         ("notifications", data["alice"], "/notifications/"),
+        ("api-tokens", data["alice"], "/accounts/tokens/"),
         ("observer-organisations", data["observer"], "/organisations/"),
         ("proposals", data["alice"], f"/c/{slug}/proposals/"),
         ("proposal", data["alice"], f"/proposals/{proposal}/"),

@@ -125,3 +125,10 @@ def add_legal_member(
             actor=chair, member=membership.member, person=PersonFactory()
         )
     return services.membership_admit(actor=chair, membership=membership)
+
+
+def api_token(person: Person) -> str:
+    """A fresh API token for the person (only its digest is stored)."""
+    from governance.tokens import api_token_create
+
+    return api_token_create(person=person)[1]

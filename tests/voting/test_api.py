@@ -5,11 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from governance.services import rules_update
-from tests.governance.factories import PersonFactory
+from tests.governance.factories import PersonFactory, api_token
 from tests.voting.factories import cast, make_coop, make_observer, make_proposal, make_vote
 from voting import services
 from voting.models import Decision, SecretBallot, VoteMethod
@@ -27,8 +26,7 @@ def client_for(person: Any) -> APIClient:
 
 def token_client(person: Any) -> APIClient:
     client = APIClient()
-    token, _created = Token.objects.get_or_create(user=person)
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {api_token(person)}")
     return client
 
 

@@ -9,9 +9,9 @@ import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from rest_framework.authtoken.models import Token
 
 from config.wsgi import application
+from tests.governance.factories import api_token
 from tests.voting.factories import cast, make_coop, make_vote
 from voting import services
 from voting.models import VoteMethod
@@ -33,9 +33,7 @@ def votes(db: None, keep_test_connection: None) -> dict[str, Any]:
     return {
         "slug": coop.cooperative.slug,
         "vote_ids": [open_vote.pk, mj.pk, secret.pk],
-        "tokens": [
-            Token.objects.get_or_create(user=person)[0].key for person in (coop.chair, member)
-        ],
+        "tokens": [api_token(person) for person in (coop.chair, member)],
     }
 
 
