@@ -6,6 +6,8 @@ PORT ?= 8000
 PYTEST_ARGS ?=
 # `make run` is the laptop demo: debug on unless the caller says otherwise.
 run: export DEBUG ?= true
+# Links in convocation emails and webhooks point at the address `make run` serves.
+run: export PUBLIC_BASE_URL ?= http://$(HOST):$(PORT)
 
 .PHONY: run test lint format install bench bench-quick clean
 

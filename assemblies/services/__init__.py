@@ -3,11 +3,12 @@
 from assemblies.services.convocation import (
     assembly_convene,
     assembly_convene_second_call,
+    convocations_resend,
     convocations_send,
 )
 from assemblies.services.elections import candidate_add, election_declare
 from assemblies.services.items import assembly_ballot_cast, item_close, item_open
-from assemblies.services.minutes import minutes_generate
+from assemblies.services.minutes import minutes_generate, minutes_sign
 from assemblies.services.participation import (
     assembly_proxy_give,
     assembly_proxy_revoke,
@@ -46,11 +47,13 @@ __all__ = [
     "attendance_check_in",
     "attendance_check_out",
     "candidate_add",
+    "convocations_resend",
     "convocations_send",
     "document_add",
     "election_declare",
     "item_close",
     "item_open",
     "minutes_generate",
+    "minutes_sign",
     "postal_vote_submit",
 ]
