@@ -128,7 +128,8 @@ def assembly_page(person: Any, assembly: Assembly, role: CooperativeRole) -> dic
         )
     call = current_call(assembly) if assembly.status != AssemblyStatus.DRAFT else None
     attending = []
-    if call is not None and own_ids:
+    in_meeting = assembly.status in (AssemblyStatus.CONVENED, AssemblyStatus.IN_SESSION)
+    if call is not None and own_ids and in_meeting:
         attending = list(
             Attendance.objects.filter(
                 call=call, member_id__in=own_ids, checked_out_at__isnull=True

@@ -408,7 +408,5 @@ def assembly_state(assembly_id: int) -> dict[str, Any]:
             [p.principal.name, p.holder.name if p.holder else None]
             for p in AssemblyProxy.objects.filter(assembly=assembly, revoked_at__isnull=True)
         ],
-        "postal": sorted(
-            {v.member.name for v in PostalVote.objects.filter(assembly=assembly)}
-        ),
+        "postal": sorted({v.member.name for v in PostalVote.objects.filter(assembly=assembly)}),
     }

@@ -36,6 +36,14 @@
   var pending = null;
   var running = false;
   var again = false;
+  var leaving = false;
+
+  // A form sent from this page brings its own answer: the page must not reload under it.
+  document.addEventListener("submit", function (event) {
+    if (!event.defaultPrevented) {
+      leaving = true;
+    }
+  });
 
   function setStatus(state) {
     if (!statusNode) {
@@ -104,7 +112,7 @@
   }
 
   function schedule() {
-    if (pending) {
+    if (pending || leaving) {
       return;
     }
     pending = window.setTimeout(function () {
@@ -123,7 +131,9 @@
       if (frame.type === "assembly.opened" || frame.type === "assembly.closed" ||
           frame.type === "call.quorum_not_reached" || frame.type === "assembly.convened") {
         // The whole page changes with the state of the meeting.
-        window.location.reload();
+        if (!leaving) {
+          window.location.reload();
+        }
         return;
       }
       schedule();
