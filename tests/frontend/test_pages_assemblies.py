@@ -316,3 +316,31 @@ def test_pages_answer_each_role_without_error(client: Any, at: Any) -> None:
         _login(client, username)
         for url in urls:
             assert client.get(base + url).status_code == status, (username, url)
+
+
+def test_assembly_page_and_desk_queries_do_not_grow_with_the_agenda_or_the_roll(
+    client: Any, django_assert_max_num_queries: Any
+) -> None:
+    from assemblies import services
+    from tests.assemblies.factories import small_coop
+    from tests.governance.factories import add_member
+
+    coop = small_coop({"Workers": 3, "Users": 3})
+    assembly = make_assembly(coop.cooperative, chair=coop.chair, resolutions=["A", "B"])
+    client.force_login(coop.chair)
+    page, desk = f"/assemblies/{assembly.pk}/", f"/assemblies/{assembly.pk}/desk/?q=a"
+    with django_assert_max_num_queries(80) as few_page:
+        client.get(page)
+    for title in ("C", "D", "E", "F"):
+        services.agenda_item_add(
+            actor=coop.chair, assembly=assembly, kind="resolution", title=title
+        )
+    with django_assert_max_num_queries(len(few_page.captured_queries)):
+        client.get(page)
+    services.assembly_convene(actor=coop.chair, assembly=assembly, now=T0)
+    with django_assert_max_num_queries(80) as few_desk:
+        client.get(desk)
+    for _ in range(8):
+        add_member(coop.cooperative, "Users")
+    with django_assert_max_num_queries(len(few_desk.captured_queries)):
+        client.get(desk)
