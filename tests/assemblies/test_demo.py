@@ -14,8 +14,11 @@ from governance.models import Person
 pytestmark = pytest.mark.django_db
 
 
-def test_the_demo_has_an_upcoming_convened_ordinary_assembly_in_french(client: Any) -> None:
-    call_command("load_demo", stdout=None)
+def test_the_demo_has_an_upcoming_convened_ordinary_assembly_in_french(
+    client: Any, capture_on_commit: Any
+) -> None:
+    with capture_on_commit(execute=True):
+        call_command("load_demo", stdout=None)
     assembly = Assembly.objects.get()
     assert assembly.kind == "ordinary" and assembly.status == AssemblyStatus.CONVENED
     first = assembly.calls.get(number=1)
