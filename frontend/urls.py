@@ -78,6 +78,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     ),
     path(assembly + "postal/", assemblies.assembly_postal_vote, name="assembly_postal_vote"),
     path(assembly + "attend/", assemblies.assembly_attend, name="assembly_attend"),
+    path(assembly + "intent/", assemblies.assembly_intent, name="assembly_intent"),
     path(
         assembly + "attendance/<int:attendance_id>/leave/",
         assemblies.assembly_leave,

@@ -23,10 +23,12 @@ from assemblies.models.assembly import (
 from assemblies.models.participation import (
     AssemblyProxy,
     Attendance,
+    AttendanceIntent,
     AttendanceMode,
     Convocation,
     ConvocationChannel,
     ConvocationStatus,
+    IntentMode,
     PostalVote,
 )
 
@@ -40,6 +42,7 @@ __all__ = [
     "AssemblyProxy",
     "AssemblyStatus",
     "Attendance",
+    "AttendanceIntent",
     "AttendanceMode",
     "BEFORE_MEETING_STATUSES",
     "BureauRole",
@@ -49,6 +52,7 @@ __all__ = [
     "ConvocationChannel",
     "ConvocationStatus",
     "Election",
+    "IntentMode",
     "ItemKind",
     "ItemStatus",
     "Minutes",

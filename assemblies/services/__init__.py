@@ -7,6 +7,7 @@ from assemblies.services.convocation import (
     convocations_send,
 )
 from assemblies.services.elections import candidate_add, election_declare
+from assemblies.services.intents import attendance_intent_declare
 from assemblies.services.items import assembly_ballot_cast, item_close, item_open
 from assemblies.services.minutes import minutes_generate, minutes_sign
 from assemblies.services.participation import (
@@ -45,6 +46,7 @@ __all__ = [
     "assembly_record_no_quorum",
     "assembly_update",
     "attendance_check_in",
+    "attendance_intent_declare",
     "attendance_check_out",
     "candidate_add",
     "convocations_resend",

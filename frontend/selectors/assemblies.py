@@ -17,8 +17,10 @@ from assemblies.models import (
     AssemblyProxy,
     AssemblyStatus,
     Attendance,
+    AttendanceIntent,
     ConvocationChannel,
     ConvocationStatus,
+    IntentMode,
     ItemKind,
     ItemStatus,
     Minutes,
@@ -107,6 +109,10 @@ def assembly_page(person: Any, assembly: Assembly, role: CooperativeRole) -> dic
         )
     )
     postal_by = {(v.member_id, v.resolution_id): v for v in postal}
+    intents = {
+        i.member_id: i.mode
+        for i in AttendanceIntent.objects.filter(assembly=assembly, member_id__in=own_ids)
+    }
     postal_resolutions = [
         r
         for r in resolutions_of(assembly)
@@ -124,6 +130,7 @@ def assembly_page(person: Any, assembly: Assembly, role: CooperativeRole) -> dic
                     for r in postal_resolutions
                 ],
                 "has_postal": any(v.member_id == member.pk for v in postal),
+                "intent": intents.get(member.pk, ""),
             }
         )
     call = current_call(assembly) if assembly.status != AssemblyStatus.DRAFT else None
@@ -147,6 +154,7 @@ def assembly_page(person: Any, assembly: Assembly, role: CooperativeRole) -> dic
         "proxies_held": held,
         "attending": attending,
         "choices": ResolutionChoice.choices,
+        "intent_choices": IntentMode.choices,
         "minutes": _minutes(assembly) if assembly.status == AssemblyStatus.CLOSED else None,
         "can_manage": role.is_board,
         "elected": _elected(items),
@@ -326,10 +334,17 @@ def quorum_view(assembly: Assembly) -> dict[str, Any]:
     count: AttendanceCount | None = None
     if assembly.status in (AssemblyStatus.CONVENED, AssemblyStatus.IN_SESSION):
         count = call_attendance(assembly, current_call(assembly))
+    expected = dict(
+        AttendanceIntent.objects.filter(assembly=assembly)
+        .values("mode")
+        .annotate(n=Count("id"))
+        .values_list("mode", "n")
+    )
     return {
         "calls": calls,
         "live": count.as_dict() if count is not None else None,
         "recorded": [c for c in calls if c.attendance],
+        "expected": expected,
     }
 
 

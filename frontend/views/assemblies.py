@@ -208,6 +208,24 @@ def assembly_postal_vote(request: HttpRequest, pk: int) -> HttpResponse:
 
 @page_view
 @require_POST
+def assembly_intent(request: HttpRequest, pk: int) -> HttpResponse:
+    """A member says how they will attend; the desk sees the counts."""
+    assembly, _role = access_assembly(request.user, pk)
+    return perform(
+        request,
+        lambda: services.attendance_intent_declare(
+            actor=signed_in(request),
+            assembly=assembly,
+            mode=request.POST.get("mode", ""),
+            member_id=_optional_id(request.POST, "member_id"),
+        ),
+        success=_("Thank you: the desk knows how you will attend."),
+        redirect_to=assembly_url(pk) + "#participation",
+    )
+
+
+@page_view
+@require_POST
 def assembly_attend(request: HttpRequest, pk: int) -> HttpResponse:
     """A member signs in remotely on the day (presence in the room is taken at the desk)."""
     assembly, _role = access_assembly(request.user, pk)

@@ -344,3 +344,31 @@ def test_assembly_page_and_desk_queries_do_not_grow_with_the_agenda_or_the_roll(
         add_member(coop.cooperative, "Users")
     with django_assert_max_num_queries(len(few_desk.captured_queries)):
         client.get(desk)
+
+
+def test_member_says_how_they_will_attend_and_the_desk_sees_the_counts(
+    client: Any, at: Any
+) -> None:
+    from assemblies import services
+    from assemblies.models import AttendanceIntent
+
+    cooperative = demo()
+    assembly = make_assembly(cooperative)
+    services.assembly_convene(actor=person("claire"), assembly=assembly, now=T0)
+    url = f"/assemblies/{assembly.pk}/"
+    for username, mode in (("lea", "remote"), ("karim", "present"), ("sofia", "present")):
+        _login(client, username)
+        client.post(url + "intent/", {"mode": mode})
+    _login(client, "lea")
+    client.post(url + "intent/", {"mode": "absent"})
+    modes = dict(AttendanceIntent.objects.filter(assembly=assembly).values_list("member", "mode"))
+    assert modes[member(cooperative, "lea").pk] == "absent"
+    assert sorted(modes.values()) == ["absent", "present", "present"]
+    # Saying so is not signing in: nobody counts for the quorum yet.
+    _login(client, "claire")
+    at(FIRST_CALL)
+    desk = client.get(url + "desk/").content.decode()
+    assert 'id="expected"' in desk
+    quorum = client.get(url + "live/quorum/").context["quorum"]
+    assert quorum["expected"] == {"absent": 1, "present": 2}
+    assert quorum["live"]["attending"] == 0
