@@ -372,3 +372,41 @@ def test_member_says_how_they_will_attend_and_the_desk_sees_the_counts(
     quorum = client.get(url + "live/quorum/").context["quorum"]
     assert quorum["expected"] == {"absent": 1, "present": 2}
     assert quorum["live"]["attending"] == 0
+
+
+def test_secret_resolution_in_the_booth_gives_a_receipt_shown_once(client: Any, at: Any) -> None:
+    from assemblies import services
+    from voting.models import Ballot
+
+    cooperative = demo()
+    chair = person("claire")
+    assembly = make_assembly(cooperative, resolutions=[])
+    services.agenda_item_add(
+        actor=chair, assembly=assembly, kind="resolution", title="Vote secret", is_secret=True
+    )
+    services.assembly_convene(actor=chair, assembly=assembly, now=T0)
+    at(FIRST_CALL)
+    services.assembly_record_no_quorum(actor=chair, assembly=assembly)
+    services.assembly_convene_second_call(actor=chair, assembly=assembly)
+    at(SECOND_CALL)
+    for username in ("claire", "lea"):
+        services.attendance_check_in(
+            actor=chair,
+            assembly=assembly,
+            mode="present",
+            member_id=member(cooperative, username).pk,
+        )
+    services.assembly_open(actor=chair, assembly=assembly)
+    item = AgendaItem.objects.get(assembly=assembly)
+    services.item_open(actor=chair, item=item)
+    res = resolution(assembly)
+    _login(client, "lea")
+    booth = client.get(f"/assemblies/{assembly.pk}/live/booth/").content.decode()
+    assert 'name="receipt"' in booth
+    answer = client.post(
+        f"/assemblies/{assembly.pk}/resolutions/{res.pk}/ballot/", {"choice": "for"}
+    )
+    assert answer.status_code == 200
+    receipt = answer.context["receipt"]
+    assert receipt and receipt in answer.content.decode()
+    assert not Ballot.objects.filter(vote=res.vote).exists(), "a secret vote keeps no open ballot"
