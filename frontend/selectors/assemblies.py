@@ -43,7 +43,9 @@ from assemblies.selectors import (
     proxy_list,
     resolutions_of,
 )
+from assemblies.services import _common as services_clock
 from assemblies.services.minutes import bureau_roles
+from assemblies.services.participation import CHECK_IN_OPENS
 from frontend.selectors.votes import booth as vote_booth
 from governance.models import Cooperative, Member
 from governance.permissions import CooperativeRole
@@ -142,8 +144,20 @@ def assembly_page(person: Any, assembly: Assembly, role: CooperativeRole) -> dic
                 call=call, member_id__in=own_ids, checked_out_at__isnull=True
             ).select_related("member")
         )
+    for entry in members:
+        entry["attendance"] = next(
+            (a for a in attending if a.member_id == entry["member"].pk), None
+        )
+    check_in_open = (
+        in_meeting
+        and call is not None
+        and assembly.remote_allowed
+        # The services' clock, so a page agrees with the service it leads to.
+        and services_clock.clock() >= call.scheduled_at - CHECK_IN_OPENS
+    )
     return {
         "assembly": assembly,
+        "check_in_open": check_in_open,
         "items": items,
         "documents": list(assembly.documents.all()),
         "calls": _calls(assembly),

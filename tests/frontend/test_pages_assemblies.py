@@ -360,6 +360,7 @@ def test_member_says_how_they_will_attend_and_the_desk_sees_the_counts(
         _login(client, username)
         client.post(url + "intent/", {"mode": mode})
     _login(client, "lea")
+    assert 'id="attend-remote-' not in client.get(url).content.decode(), "not before the day"
     client.post(url + "intent/", {"mode": "absent"})
     modes = dict(AttendanceIntent.objects.filter(assembly=assembly).values_list("member", "mode"))
     assert modes[member(cooperative, "lea").pk] == "absent"
@@ -372,6 +373,11 @@ def test_member_says_how_they_will_attend_and_the_desk_sees_the_counts(
     quorum = client.get(url + "live/quorum/").context["quorum"]
     assert quorum["expected"] == {"absent": 1, "present": 2}
     assert quorum["live"]["attending"] == 0
+    # On the day, the member signs in remotely from the page, once.
+    _login(client, "sofia")
+    assert 'id="attend-remote-' in client.get(url).content.decode()
+    client.post(url + "attend/")
+    assert 'id="attend-remote-' not in client.get(url).content.decode()
 
 
 def test_secret_resolution_in_the_booth_gives_a_receipt_shown_once(client: Any, at: Any) -> None:
