@@ -133,6 +133,7 @@ def test_board_prepares_and_convenes_and_sees_the_notice_refusal_explained(
     # The email and the notification link to the web page, not the API.
     body = mail.outbox[0].body
     assert f"/assemblies/{assembly.pk}/" in body and "/api/v1/" not in body
+    assert f"/assemblies/{assembly.pk}/calendar.ics" in body
     notice = Notification.objects.filter(kind="assembly.convocation").first()
     assert notice is not None and notice.url == f"/assemblies/{assembly.pk}/"
 
