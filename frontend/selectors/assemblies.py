@@ -120,7 +120,7 @@ def assembly_page(person: Any, assembly: Assembly, role: CooperativeRole) -> dic
         for r in resolutions_of(assembly)
         if r.item.kind != ItemKind.INFORMATION and r.item.status == ItemStatus.PENDING
     ]
-    members = []
+    members: list[dict[str, Any]] = []
     for member in own:
         proxy = next((p for p in given if p.principal_id == member.pk), None)
         members.append(
