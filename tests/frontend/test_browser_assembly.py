@@ -184,10 +184,20 @@ def test_ordinary_assembly_from_convocation_to_signed_minutes(
         (2, "Affectation du résultat", "against"),
         (3, "Élection au conseil", "for"),
     ):
+        if position == 2:
+            # The phone loses its connection while the chair opens the next point; once
+            # back, it catches up with the events it missed, without a reload.
+            sofia.evaluate("document.body.setAttribute('data-same-page', 'yes')")
+            sofia.context.set_offline(True)
+            sofia.locator("#live-status[data-state=reconnecting]").wait_for()
         chair.locator(f"#open-item-{position}").click()
         _ok(chair)
+        if position == 2:
+            sofia.context.set_offline(False)
         # The booth of the phone and the projector follow without a reload.
         sofia.locator("#booth-heading", has_text=title).wait_for()
+        if position == 2:
+            assert sofia.evaluate("document.body.getAttribute('data-same-page')") == "yes"
         projector.locator(".screen-item", has_text=title).wait_for()
         if position == 1:
             axe.check(sofia, "booth")

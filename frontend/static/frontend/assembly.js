@@ -145,9 +145,13 @@
     }
   }
 
+  var socket = null;
+  var retryTimer = null;
+
   function connect() {
+    retryTimer = null;
     var scheme = window.location.protocol === "https:" ? "wss://" : "ws://";
-    var socket = new WebSocket(scheme + window.location.host + wsPath + "?last_seq=" + lastSeq);
+    socket = new WebSocket(scheme + window.location.host + wsPath + "?last_seq=" + lastSeq);
     socket.addEventListener("open", function () {
       retries = 0;
       setStatus("connected");
@@ -170,9 +174,24 @@
       }
       setStatus("reconnecting");
       retries += 1;
-      window.setTimeout(connect, Math.min(15000, 500 * Math.pow(2, retries)));
+      retryTimer = window.setTimeout(connect, Math.min(15000, 500 * Math.pow(2, retries)));
     });
   }
+
+  // A phone that loses its network may keep a dead socket for minutes: drop it at once,
+  // and come back as soon as the network does, asking for the events missed meanwhile.
+  window.addEventListener("offline", function () {
+    if (socket && socket.readyState <= 1) {
+      socket.close();
+    }
+  });
+  window.addEventListener("online", function () {
+    if (retryTimer !== null) {
+      window.clearTimeout(retryTimer);
+      retries = 0;
+      connect();
+    }
+  });
 
   connect();
 })();
