@@ -11,6 +11,8 @@ run: export DEBUG ?= true
 AUDIT_KEY_FILE ?= $(CURDIR)/.audit-keys
 run: export AUDIT_KEY_FILE := $(AUDIT_KEY_FILE)
 run: export BALLOT_SEAL_KEY ?= $(shell scripts/ballot-seal-key)
+# Links in convocation emails and webhooks point at the address `make run` serves.
+run: export PUBLIC_BASE_URL ?= http://$(HOST):$(PORT)
 
 .PHONY: run test lint format install bench bench-quick clean
 

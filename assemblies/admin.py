@@ -8,8 +8,10 @@ from assemblies.models import (
     AssemblyCall,
     AssemblyProxy,
     Attendance,
+    AttendanceIntent,
     Convocation,
     Minutes,
+    MinutesSignature,
     PostalVote,
 )
 
@@ -73,5 +75,15 @@ class AttendanceAdmin(ReadOnlyAdmin):
 
 @admin.register(Minutes)
 class MinutesAdmin(ReadOnlyAdmin):
-    list_display = ("assembly", "generated_at", "pdf_sha256", "audit_hash")
-    exclude = ("pdf", "html")
+    list_display = ("assembly", "generated_at", "pdf_sha256", "audit_hash", "signed_at")
+    exclude = ("pdf", "html", "signed_pdf")
+
+
+@admin.register(MinutesSignature)
+class MinutesSignatureAdmin(ReadOnlyAdmin):
+    list_display = ("minutes", "role", "person", "signed_at", "audit_hash")
+
+
+@admin.register(AttendanceIntent)
+class AttendanceIntentAdmin(ReadOnlyAdmin):
+    list_display = ("assembly", "member", "mode", "declared_at")

@@ -5,6 +5,8 @@ from django.urls import URLPattern, URLResolver, path
 
 from frontend.views import (
     accounts,
+    assemblies,
+    assembly_board,
     board_people,
     board_statutes,
     pages,
@@ -18,6 +20,7 @@ app_name = "frontend"
 coop = "c/<slug:slug>/"
 proposal = "proposals/<int:pk>/"
 vote = "votes/<int:pk>/"
+assembly = "assemblies/<int:pk>/"
 urlpatterns: list[URLPattern | URLResolver] = [
     path("", pages.home, name="home"),
     path("accounts/login/", accounts.SignInView.as_view(), name="login"),
@@ -59,6 +62,62 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path(vote + "objections/", voting.objection_raise, name="objection_raise"),
     path(vote + "objections/<int:objection_id>/", voting.objection_decide, name="objection_decide"),
     path(vote + "<str:action>/", voting.vote_act, name="vote_act"),
+    # General assemblies.
+    path(coop + "assemblies/", assemblies.assembly_list, name="assemblies"),
+    path(assembly, assemblies.assembly_detail, name="assembly"),
+    path(assembly + "calendar.ics", assemblies.assembly_calendar, name="assembly_calendar"),
+    path(assembly + "live/<str:part>/", assemblies.assembly_live_part, name="assembly_live_part"),
+    path(assembly + "proxy/", assemblies.assembly_proxy_give, name="assembly_proxy_give"),
+    path(
+        assembly + "proxy/<int:proxy_id>/revoke/",
+        assemblies.assembly_proxy_revoke,
+        name="assembly_proxy_revoke",
+    ),
+    path(assembly + "postal/", assemblies.assembly_postal_vote, name="assembly_postal_vote"),
+    path(assembly + "attend/", assemblies.assembly_attend, name="assembly_attend"),
+    path(assembly + "intent/", assemblies.assembly_intent, name="assembly_intent"),
+    path(
+        assembly + "attendance/<int:attendance_id>/leave/",
+        assemblies.assembly_leave,
+        name="assembly_leave",
+    ),
+    path(
+        assembly + "resolutions/<int:resolution_id>/ballot/",
+        assemblies.assembly_ballot,
+        name="assembly_ballot",
+    ),
+    path(assembly + "screen/", assemblies.assembly_screen, name="assembly_screen"),
+    path(assembly + "minutes.<str:fmt>", assemblies.assembly_minutes, name="assembly_minutes_file"),
+    path(assembly + "minutes/sign/", assembly_board.assembly_minutes_sign, name="minutes_sign"),
+    path(assembly + "prepare/", assembly_board.assembly_prepare, name="assembly_prepare"),
+    path(assembly + "items/", assembly_board.assembly_item_add, name="assembly_item_add"),
+    path(
+        assembly + "items/<int:item_id>/remove/",
+        assembly_board.assembly_item_remove,
+        name="assembly_item_remove",
+    ),
+    path(
+        assembly + "items/<int:item_id>/candidates/",
+        assembly_board.assembly_candidate_add,
+        name="assembly_candidate_add",
+    ),
+    path(
+        assembly + "items/<int:item_id>/<str:action>/",
+        assembly_board.assembly_item_act,
+        name="assembly_item_act",
+    ),
+    path(
+        assembly + "documents/", assembly_board.assembly_document_add, name="assembly_document_add"
+    ),
+    path(
+        assembly + "convocations/",
+        assembly_board.assembly_convocations,
+        name="assembly_convocations",
+    ),
+    path(assembly + "desk/", assembly_board.assembly_desk, name="assembly_desk"),
+    path(assembly + "desk/check-in/", assembly_board.assembly_check_in, name="assembly_check_in"),
+    path(assembly + "chair/", assembly_board.assembly_chair, name="assembly_chair"),
+    path(assembly + "<str:action>/", assembly_board.assembly_act, name="assembly_act"),
     # Board pages.
     path(coop + "board/colleges/", board_statutes.colleges, name="board_colleges"),
     path(coop + "board/rules/", board_statutes.rules, name="board_rules"),

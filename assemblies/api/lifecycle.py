@@ -205,15 +205,22 @@ class AssemblyOpenApi(APIView):
         secretary_id = serializers.IntegerField(
             required=False, allow_null=True, min_value=1, max_value=2**63 - 1
         )
+        scrutineer_ids = serializers.ListField(
+            child=serializers.IntegerField(min_value=1, max_value=2**63 - 1),
+            required=False,
+            min_length=2,
+            max_length=2,
+        )
 
     @extend_schema(
         tags=TAG,
         request=InputSerializer,
         responses={200: AssemblyDetailOut},
         operation_id="assemblies_open",
-        description="Open the meeting on its current call; the caller chairs. "
-        "Errors: `quorum_not_reached` (details: the counts), `call_not_due`, "
-        "`assembly_state`.",
+        description="Open the meeting on its current call; the caller chairs. The bureau "
+        "(the chair, the secretary and two scrutineers, by person id) is recorded and signs "
+        "the minutes. Errors: `quorum_not_reached` (details: the counts), `call_not_due`, "
+        "`two_scrutineers`, `assembly_state`.",
     )
     def post(self, request: Request, pk: int) -> Response:
         data = self.InputSerializer(data=request.data)
@@ -224,6 +231,11 @@ class AssemblyOpenApi(APIView):
                 actor=person_of(request),
                 assembly=assembly,
                 secretary=_person(data.validated_data.get("secretary_id")),
+                scrutineers=[
+                    p
+                    for p in (_person(i) for i in data.validated_data.get("scrutineer_ids", []))
+                    if p is not None
+                ],
             )
         return detail(pk)
 

@@ -69,6 +69,22 @@ class Assembly(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
     )
+    # The bureau of the meeting: the chair, two scrutineers and the secretary, recorded at
+    # the opening; they sign the minutes.
+    scrutineer_1 = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    scrutineer_2 = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
     )
@@ -96,6 +112,12 @@ class Assembly(models.Model):
             models.CheckConstraint(
                 condition=~Q(status="closed") | Q(closed_at__isnull=False),
                 name="assembly_closed_has_time",
+            ),
+            models.CheckConstraint(
+                condition=Q(scrutineer_1__isnull=True)
+                | Q(scrutineer_2__isnull=True)
+                | ~Q(scrutineer_1=models.F("scrutineer_2")),
+                name="assembly_two_distinct_scrutineers",
             ),
         ]
 
@@ -351,9 +373,48 @@ class Minutes(models.Model):
     generated_at = models.DateTimeField()
     # Hash of the audit entry that records the two digests above.
     audit_hash = models.CharField(max_length=64)
+    # Once every member of the bureau signed: the PDF with their signatures, its digest
+    # and the audit entry recording it.
+    signed_pdf = models.BinaryField(null=True, blank=True)
+    signed_pdf_sha256 = models.CharField(max_length=64, blank=True)
+    signed_audit_hash = models.CharField(max_length=64, blank=True)
+    signed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name_plural = "minutes"
 
     def __str__(self) -> str:
         return f"minutes of {self.assembly_id}"
+
+
+class BureauRole(models.TextChoices):
+    CHAIR = "chair", _("Chair")
+    SCRUTINEER_1 = "scrutineer_1", _("Scrutineer")
+    SCRUTINEER_2 = "scrutineer_2", _("Scrutineer")
+    SECRETARY = "secretary", _("Secretary of the meeting")
+
+
+class MinutesSignature(models.Model):
+    """One member of the bureau signed the minutes, in one role, at one time."""
+
+    minutes = models.ForeignKey(Minutes, on_delete=models.PROTECT, related_name="signatures")
+    role = models.CharField(max_length=16, choices=BureauRole.choices)
+    person = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    signed_at = models.DateTimeField()
+    # Hash of the audit entry that records the signature and the digest signed.
+    audit_hash = models.CharField(max_length=64)
+
+    class Meta:
+        ordering = ["minutes", "signed_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["minutes", "role"], name="minutes_signature_one_per_role"
+            ),
+            models.CheckConstraint(
+                condition=Q(role__in=["chair", "scrutineer_1", "scrutineer_2", "secretary"]),
+                name="minutes_signature_role",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.role} signed {self.minutes_id}"

@@ -166,3 +166,35 @@ class Attendance(models.Model):
 
     def __str__(self) -> str:
         return f"{self.member_id} {self.mode} at {self.call_id}"
+
+
+class IntentMode(models.TextChoices):
+    PRESENT = "present", _("In the room")
+    REMOTE = "remote", _("Remotely")
+    ABSENT = "absent", _("Not attending")
+
+
+class AttendanceIntent(models.Model):
+    """What a member said, before the meeting, of how they will take part; it helps the
+    desk prepare and never counts for the quorum (only signing in on the day does)."""
+
+    assembly = models.ForeignKey(Assembly, on_delete=models.CASCADE, related_name="intents")
+    member = models.ForeignKey("governance.Member", on_delete=models.PROTECT, related_name="+")
+    mode = models.CharField(max_length=16, choices=IntentMode.choices)
+    declared_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    declared_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["assembly", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["assembly", "member"], name="attendance_intent_unique"),
+            models.CheckConstraint(
+                condition=Q(mode__in=["present", "remote", "absent"]),
+                name="attendance_intent_mode",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.member_id} {self.mode} at {self.assembly_id}"

@@ -3,11 +3,13 @@
 from assemblies.services.convocation import (
     assembly_convene,
     assembly_convene_second_call,
+    convocations_resend,
     convocations_send,
 )
 from assemblies.services.elections import candidate_add, election_declare
+from assemblies.services.intents import attendance_intent_declare
 from assemblies.services.items import assembly_ballot_cast, item_close, item_open
-from assemblies.services.minutes import minutes_generate
+from assemblies.services.minutes import minutes_generate, minutes_sign
 from assemblies.services.participation import (
     assembly_proxy_give,
     assembly_proxy_revoke,
@@ -44,13 +46,16 @@ __all__ = [
     "assembly_record_no_quorum",
     "assembly_update",
     "attendance_check_in",
+    "attendance_intent_declare",
     "attendance_check_out",
     "candidate_add",
+    "convocations_resend",
     "convocations_send",
     "document_add",
     "election_declare",
     "item_close",
     "item_open",
     "minutes_generate",
+    "minutes_sign",
     "postal_vote_submit",
 ]

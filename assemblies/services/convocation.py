@@ -45,6 +45,12 @@ logger = logging.getLogger(__name__)
 NOTIFICATION_KIND = "assembly.convocation"
 
 
+def assembly_web_path(assembly: Assembly) -> str:
+    """The assembly's page in the web interface, relative to the site (notifications keep
+    relative links; emails prefix PUBLIC_BASE_URL)."""
+    return f"/assemblies/{assembly.pk}/"
+
+
 def notice_days(sent_at: dt.datetime, meeting_at: dt.datetime) -> int:
     """Whole calendar days between the day of sending and the day of the meeting, both in
     the cooperative's time zone: sent on 1 March for 16 March is 15 days."""
@@ -289,10 +295,48 @@ def _convene_members(
         message=_("You are convened to %(title)s (call %(call)d) on %(date)s.")
         % {"title": assembly.title, "call": call.number, "date": date},
         data={"assembly_id": assembly.pk, "call": call.number},
+        url=assembly_web_path(assembly),
     )
     call_id = call.pk
     transaction.on_commit(lambda: convocations_send(call_id=call_id))
     return len(recipients)
+
+
+@transaction.atomic
+def convocations_resend(
+    *, actor: Person, assembly: Assembly, call_number: int, now: dt.datetime | None = None
+) -> int:
+    """Queue again the convocation emails of a convened call that failed or are still
+    queued, and send them after the commit; return how many were queued.
+
+    The board only. Each row keeps its proof: it turns to sent or failed again when the
+    sending ends. Audited with the count.
+    """
+    assembly = lock_assembly(assembly.pk)
+    require_board(actor, assembly)
+    now = current(now)
+    call = AssemblyCall.objects.filter(assembly=assembly, number=call_number).first()
+    if call is None or call.convened_at is None:
+        raise AssemblyStateError(message=_("This call is not convened."))
+    rows = Convocation.objects.filter(
+        call=call,
+        channel=ConvocationChannel.EMAIL,
+        status__in=[ConvocationStatus.FAILED, ConvocationStatus.QUEUED],
+    )
+    queued = rows.update(status=ConvocationStatus.QUEUED, error="")
+    audit(
+        actor,
+        "assembly.convocations_resent",
+        assembly,
+        call,
+        call=call_number,
+        queued=queued,
+        resent_at=now,
+    )
+    if queued:
+        call_id = call.pk
+        transaction.on_commit(lambda: convocations_send(call_id=call_id))
+    return queued
 
 
 def convocations_send(*, call_id: int) -> int:
@@ -350,6 +394,7 @@ def convocation_context(call: AssemblyCall) -> dict[str, Any]:
         "items": list(agenda_items().filter(assembly=assembly)),
         "documents": list(assembly.documents.all()),
         "api_url": f"{base}/api/v1/assemblies/{assembly.pk}/",
+        "web_url": f"{base}{assembly_web_path(assembly)}",
     }
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 
 from django.db import transaction
 from django.utils import formats, timezone
@@ -37,7 +38,7 @@ from assemblies.services._common import (
     require_board,
     require_status,
 )
-from assemblies.services.convocation import recipients_of
+from assemblies.services.convocation import assembly_web_path, recipients_of
 from assemblies.services.minutes import minutes_generate
 from core.errors import InvalidInput
 from core.notifications import notify
@@ -74,12 +75,15 @@ def assembly_open(
     actor: Person,
     assembly: Assembly,
     secretary: Person | None = None,
+    scrutineers: Sequence[Person] = (),
     now: dt.datetime | None = None,
 ) -> Assembly:
     """Open the meeting on its current call when the quorum of that call is reached.
 
-    The actor chairs. Refuses before the convened time, and without quorum (with the
-    figures, so the chair may wait for latecomers or record the failure). Proxies and
+    The actor chairs; the bureau (the chair, the secretary and, when given, two distinct
+    scrutineers) is recorded and later signs the minutes. Refuses before the convened time,
+    and without quorum (with the figures, so the chair may wait for latecomers or record
+    the failure). Proxies and
     postal votes are frozen from here. Locks the assembly row; records the attendance
     and quorum on the call; audits; emits `assembly.opened`; pushes to the room.
     """
@@ -87,6 +91,11 @@ def assembly_open(
     require_board(actor, assembly)
     now = current(now)
     require_status(assembly, AssemblyStatus.CONVENED)
+    if scrutineers and (len(scrutineers) != 2 or scrutineers[0].pk == scrutineers[1].pk):
+        raise InvalidInput(
+            code="two_scrutineers",
+            message=_("The bureau has two scrutineers: name two different people."),
+        )
     call = current_call(assembly)
     _require_call_time(call, now)
     count = call_attendance(assembly, call)
@@ -110,7 +119,11 @@ def assembly_open(
     assembly.opened_at = now
     assembly.chair = actor
     assembly.secretary = secretary
-    assembly.save(update_fields=["status", "opened_at", "chair", "secretary"])
+    assembly.scrutineer_1 = scrutineers[0] if scrutineers else None
+    assembly.scrutineer_2 = scrutineers[1] if scrutineers else None
+    assembly.save(
+        update_fields=["status", "opened_at", "chair", "secretary", "scrutineer_1", "scrutineer_2"]
+    )
     audit(
         actor,
         "assembly.opened",
@@ -119,6 +132,7 @@ def assembly_open(
         call=call.number,
         attendance=call.attendance,
         secretary=getattr(secretary, "username", None),
+        scrutineers=[p.username for p in scrutineers],
     )
     outbox_emit(
         cooperative_id=assembly.cooperative_id,
@@ -256,5 +270,6 @@ def assembly_cancel(
             message=_("%(title)s is called off: %(reason)s")
             % {"title": assembly.title, "reason": reason},
             data={"assembly_id": assembly.pk},
+            url=assembly_web_path(assembly),
         )
     return assembly

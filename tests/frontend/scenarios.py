@@ -387,3 +387,53 @@ def demo_pages() -> dict[str, Any]:
         "closed_votes": sorted(votes.filter(status="closed").values_list("pk", flat=True)),
         "membership": Membership.objects.filter(cooperative=cooperative).order_by("pk")[0].pk,
     }
+
+
+# General assemblies.
+
+ASSEMBLY_PEOPLE = ("claire", "yanis", "karim", "lea", "sofia", "mairie.villeurbanne")
+
+
+def assembly_demo() -> dict[str, Any]:
+    """The demo cooperative (loaded once), its people signing in with the tests' password."""
+    from django.contrib.auth.hashers import make_password
+
+    from assemblies.demo import load_demo_assembly
+    from governance.demo import load_demo
+    from governance.models import Person
+
+    cooperative, _created = load_demo()
+    load_demo_assembly(cooperative)
+    Person.objects.filter(username__in=ASSEMBLY_PEOPLE).update(password=make_password("pw"))
+    return {"slug": cooperative.slug, "people": list(ASSEMBLY_PEOPLE)}
+
+
+def assembly_clock(at: str | None) -> None:
+    """Set the assembly services' clock in the server to `at` (ISO), or back to real time."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from assemblies.services import _common
+
+    if at is None:
+        _common.clock = timezone.now
+        return
+    moment = dt.datetime.fromisoformat(at)
+    _common.clock = lambda: moment
+
+
+def assembly_state(assembly_id: int) -> dict[str, Any]:
+    from assemblies.models import Assembly, AssemblyProxy, PostalVote
+
+    assembly = Assembly.objects.get(pk=assembly_id)
+    return {
+        "status": assembly.status,
+        "current_call": assembly.current_call,
+        "calls": {c.number: c.status for c in assembly.calls.all()},
+        "proxies": [
+            [p.principal.name, p.holder.name if p.holder else None]
+            for p in AssemblyProxy.objects.filter(assembly=assembly, revoked_at__isnull=True)
+        ],
+        "postal": sorted({v.member.name for v in PostalVote.objects.filter(assembly=assembly)}),
+    }

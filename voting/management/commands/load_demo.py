@@ -4,19 +4,22 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
+from assemblies.demo import load_demo_assembly
 from governance.demo import DEMO_LOGINS, DEMO_PASSWORD, load_demo
 from voting.demo import load_demo_activity
 
 
 class Command(BaseCommand):
     help = (
-        "Create the demo delivery-platform SCIC, its proposals and votes if they are missing, "
+        "Create the demo delivery-platform SCIC, its proposals, votes and next general "
+        "assembly if they are missing, "
         "then print the logins."
     )
 
     def handle(self, *args: Any, **options: Any) -> None:
         cooperative, created = load_demo()
         load_demo_activity(cooperative)
+        load_demo_assembly(cooperative)
         verb = "Created" if created else "Already present:"
         members = cooperative.memberships.filter(status="active").count()
         self.stdout.write(f"{verb} {cooperative.name} ({members} active members).")
