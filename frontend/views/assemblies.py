@@ -286,14 +286,13 @@ def assembly_ballot(request: HttpRequest, pk: int, resolution_id: int) -> HttpRe
                 choice=choice,
                 member_id=_optional_id(request.POST, "member_id"),
                 on_behalf_of=_optional_id(request.POST, "on_behalf_of"),
-                receipt=request.POST.get("receipt", "").strip()[:64] or None,
             )
         ),
         success=_("Your ballot is recorded."),
         redirect_to=back,
     )
     if cast and cast[0].receipt:
-        # Shown in this answer only, as in the voting booth: nothing keeps the link.
+        # The tracker of the sealed ballot, shown in this answer only, as in the voting booth.
         context = {
             "vote": cast[0].vote,
             "receipt": cast[0].receipt,
