@@ -189,6 +189,7 @@ class Pages:
         phone: bool = False,
         locale: str = "fr-FR",
         javascript: bool = True,
+        password: str = PASSWORD,
     ) -> Any:
         options: dict[str, Any] = {
             "viewport": PHONE if phone else DESKTOP,
@@ -202,7 +203,7 @@ class Pages:
         self.contexts.append(context)
         page = context.new_page()
         if username:
-            sign_in(page, username)
+            sign_in(page, username, password)
         return page
 
     def close(self) -> None:

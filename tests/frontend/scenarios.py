@@ -395,17 +395,13 @@ ASSEMBLY_PEOPLE = ("claire", "yanis", "karim", "lea", "sofia", "mairie.villeurba
 
 
 def assembly_demo() -> dict[str, Any]:
-    """The demo cooperative (loaded once), its people signing in with the tests' password."""
-    from django.contrib.auth.hashers import make_password
-
+    """The demo cooperative (loaded once), its people signing in with the demo's password."""
     from assemblies.demo import load_demo_assembly
-    from governance.demo import load_demo
-    from governance.models import Person
+    from governance.demo import DEMO_PASSWORD, load_demo
 
     cooperative, _created = load_demo()
     load_demo_assembly(cooperative)
-    Person.objects.filter(username__in=ASSEMBLY_PEOPLE).update(password=make_password("pw"))
-    return {"slug": cooperative.slug, "people": list(ASSEMBLY_PEOPLE)}
+    return {"slug": cooperative.slug, "people": list(ASSEMBLY_PEOPLE), "password": DEMO_PASSWORD}
 
 
 def assembly_clock(at: str | None) -> None:

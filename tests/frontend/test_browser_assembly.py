@@ -86,12 +86,12 @@ def test_ordinary_assembly_from_convocation_to_signed_minutes(
     from pypdf import PdfReader
 
     data = site.call("assembly_demo")
-    slug = data["slug"]
+    slug, password = data["slug"], data["password"]
     axe = Axe()
     clock(T0)
 
     # The board prepares and convenes, with the notice rule shown for the kind chosen.
-    chair = _confirming(pages.open("claire"))
+    chair = _confirming(pages.open("claire", password=password))
     chair.goto(f"/c/{slug}/assemblies/")
     assert "Assemblées générales" in chair.locator(".coop-nav a[aria-current=page]").inner_text()
     assert "15 jours" in chair.locator("#notice-rule").inner_text()
@@ -120,7 +120,7 @@ def test_ordinary_assembly_from_convocation_to_signed_minutes(
     axe.check(chair, "convocations")
 
     # A member votes by post; the commune's representative gives a proxy, on a phone.
-    lea = pages.open("lea")
+    lea = pages.open("lea", password=password)
     lea.goto(f"/assemblies/{assembly}/")
     form = lea.locator("form[id^=postal-form]")
     form.locator("fieldset").nth(0).locator("input[value=for]").check()
@@ -128,7 +128,7 @@ def test_ordinary_assembly_from_convocation_to_signed_minutes(
     axe.check(lea, "member")
     form.locator("button[type=submit]").click()
     _ok(lea)
-    mayor = pages.open("mairie.villeurbanne", phone=True)
+    mayor = pages.open("mairie.villeurbanne", phone=True, password=password)
     mayor.goto(f"/assemblies/{assembly}/")
     mayor.locator("input[name=holder][type=text]").fill("Karim")
     mayor.locator("form[role=search] button[type=submit]").click()
@@ -142,7 +142,7 @@ def test_ordinary_assembly_from_convocation_to_signed_minutes(
 
     # First call: the desk signs the chair in; the quorum is not reached and is recorded.
     clock(FIRST_CALL)
-    desk = _confirming(pages.open("yanis"))
+    desk = _confirming(pages.open("yanis", password=password))
     _check_in(desk, assembly, "Claire")
     axe.check(desk, "desk")
     assert "non atteint" in desk.locator("#quorum-status").inner_text()
@@ -157,7 +157,7 @@ def test_ordinary_assembly_from_convocation_to_signed_minutes(
     clock(SECOND_CALL)
     for name in ("Claire", "Karim", "Yanis"):
         _check_in(desk, assembly, name)
-    sofia = pages.open("sofia", phone=True)
+    sofia = pages.open("sofia", phone=True, password=password)
     sofia.goto(f"/assemblies/{assembly}/")
     sofia.locator("button[id^=attend-remote-]").click()
     _ok(sofia)
@@ -172,7 +172,7 @@ def test_ordinary_assembly_from_convocation_to_signed_minutes(
     chair.locator("#open-meeting").click()
     chair.wait_for_url(f"**/assemblies/{assembly}/chair/")
     axe.check(chair, "chair")
-    projector = pages.open("karim")
+    projector = pages.open("karim", password=password)
     projector.goto(f"/assemblies/{assembly}/screen/")
     sofia.goto(f"/assemblies/{assembly}/")
     sofia.locator("#live-status[data-state=connected]").wait_for()
@@ -256,10 +256,10 @@ def test_assembly_pages_have_no_serious_accessibility_violation_at_both_widths(
     site: Site, pages: Pages
 ) -> None:
     data = site.call("assembly_demo")
-    slug = data["slug"]
+    slug, password = data["slug"], data["password"]
     axe = Axe()
     for phone in (False, True):
-        board = pages.open("claire", phone=phone)
+        board = pages.open("claire", phone=phone, password=password)
         board.goto(f"/c/{slug}/assemblies/")
         link = board.locator("#assembly-list a").first
         link.wait_for()
@@ -277,7 +277,7 @@ def test_assembly_pages_have_no_serious_accessibility_violation_at_both_widths(
             response = board.goto(url)
             assert response is not None and response.status == 200, url
             axe.check(board, f"all-{name}")
-        member = pages.open("lea", phone=phone)
+        member = pages.open("lea", phone=phone, password=password)
         member.goto(href + "?holder=Ka")
         axe.check(member, "all-page-member")
     assert not axe.found, axe.found
