@@ -207,6 +207,8 @@ SPECTACULAR_SETTINGS = {
 # Collegia's own knobs; every one is documented in the README.
 COLLEGIA = {
     "WEBHOOK_ALLOW_PRIVATE_DESTINATIONS": env_bool("WEBHOOK_ALLOW_PRIVATE_DESTINATIONS", DEBUG),
+    # Destination ports of webhooks: ports and inclusive ranges, comma-separated.
+    "WEBHOOK_ALLOWED_PORTS": os.environ.get("WEBHOOK_ALLOWED_PORTS", "80,443,1024-65535"),
     "WEBHOOK_TIMEOUT_SECONDS": float(os.environ.get("WEBHOOK_TIMEOUT_SECONDS", "15")),
     "COMMENT_RATE_LIMIT": os.environ.get("COMMENT_RATE_LIMIT", "10/60"),
     # A vote's turnout goes to its proposal room at most once per this many seconds,
