@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+from django.conf import settings
+from django.core.exceptions import BadRequest, RequestDataTooBig, SuspiciousOperation
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.db import DatabaseError
 from django.http import Http404
@@ -85,6 +87,21 @@ def error_body(code: str, message: str, details: dict[str, Any] | None = None) -
     return {"code": code, "message": message, "details": details or {}}
 
 
+def request_too_large_body() -> dict[str, Any]:
+    message = _("The request body is larger than the server accepts (%(limit)d bytes).") % {
+        "limit": settings.DATA_UPLOAD_MAX_MEMORY_SIZE or 0
+    }
+    return error_body(
+        "request_too_large",
+        str(message),
+        {"max_bytes": settings.DATA_UPLOAD_MAX_MEMORY_SIZE},
+    )
+
+
+def bad_request_body() -> dict[str, Any]:
+    return error_body("bad_request", str(_("The request is malformed.")))
+
+
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     """Render every error in one JSON shape: {"code", "message", "details"}."""
     if isinstance(exc, DomainError):
@@ -101,6 +118,10 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
             status=status.HTTP_503_SERVICE_UNAVAILABLE,
             headers={"Retry-After": "1"},
         )
+    if isinstance(exc, RequestDataTooBig):
+        return Response(request_too_large_body(), status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE)
+    if isinstance(exc, SuspiciousOperation | BadRequest):
+        return Response(bad_request_body(), status=status.HTTP_400_BAD_REQUEST)
     if isinstance(exc, Http404):
         exc = drf_exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):
