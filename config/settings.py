@@ -1,6 +1,8 @@
 """Collegia settings, read from the environment (see README, "Configuration")."""
 
+import hashlib
 import os
+import re
 from pathlib import Path
 
 import dj_database_url
@@ -111,6 +113,27 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+
+def deployment_prefix(database_name: str, secret_key: str) -> str:
+    """A prefix that differs between deployments and is the same for every process of one.
+
+    Two deployments sharing a Redis would otherwise see each other's live events: the
+    pub/sub layer ignores the Redis database number. The secret key is hashed, never shown.
+    """
+    seed = f"collegia\0{database_name}\0{secret_key}".encode()
+    return f"collegia-{hashlib.sha256(seed).hexdigest()[:16]}."
+
+
+# Prepended to every group and channel name of the Redis channel layer, to the Redis keys
+# of room presence, and to every cache key.
+CHANNEL_LAYER_PREFIX = os.environ.get("CHANNEL_LAYER_PREFIX", "") or deployment_prefix(
+    str(DATABASES["default"].get("NAME", "")), SECRET_KEY
+)
+if not re.fullmatch(r"[A-Za-z0-9_.-]{1,50}", CHANNEL_LAYER_PREFIX):
+    raise ImproperlyConfigured(
+        "CHANNEL_LAYER_PREFIX may only hold letters, digits, '.', '_' and '-' (50 at most)."
+    )
+
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
     # The pub/sub layer fans a group message out in one PUBLISH instead of one
@@ -120,13 +143,14 @@ if REDIS_URL:
             "BACKEND": os.environ.get(
                 "CHANNEL_LAYER_BACKEND", "channels_redis.pubsub.RedisPubSubChannelLayer"
             ),
-            "CONFIG": {"hosts": [REDIS_URL]},
+            "CONFIG": {"hosts": [REDIS_URL], "prefix": CHANNEL_LAYER_PREFIX},
         }
     }
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
+            "KEY_PREFIX": CHANNEL_LAYER_PREFIX,
         }
     }
 else:
