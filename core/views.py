@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 from django.core.exceptions import RequestDataTooBig
@@ -11,7 +12,13 @@ from django.utils.translation import gettext as _
 from django.views import defaults
 from django.views.decorators.csrf import csrf_exempt
 
-from core.errors import bad_request_body, error_body, request_too_large_body
+from core.errors import (
+    bad_request_body,
+    error_body,
+    request_too_large_body,
+    service_busy_body,
+    service_unavailable,
+)
 
 
 def _is_api(request: HttpRequest) -> bool:
@@ -56,6 +63,17 @@ def page_not_found(request: HttpRequest, exception: Any = None) -> HttpResponse:
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
+    """Called while the exception is being handled: a backing service that is away (the
+    database, Redis) is a 503 to retry, wherever it was raised, never a 500."""
+    exc = sys.exc_info()[1]
+    if exc is not None and service_unavailable(exc):
+        if _is_api(request):
+            response: HttpResponse = JsonResponse(service_busy_body(), status=503)
+        else:
+            text = _("The service is busy; try again in a moment.")
+            response = HttpResponse(text, status=503, content_type="text/plain; charset=utf-8")
+        response["Retry-After"] = "1"
+        return response
     if _is_api(request):
         return JsonResponse(error_body("server_error", str(_("Internal error."))), status=500)
     return defaults.server_error(request)

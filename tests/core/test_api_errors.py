@@ -4,23 +4,19 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from django.core.management import call_command
 from django.test import Client, override_settings
-from django.urls import URLPattern, URLResolver, get_resolver
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from core.parsers import MAX_JSON_DEPTH
-from deliberation.models import Amendment, Comment, Proposal
 from governance.demo import DEMO_SLUG
-from governance.models import Member, Membership, Person
+from governance.models import Person
+from tests.core.routes import CONVERTER, fill, ids_in, write_operations
 from tests.governance.factories import chair_of, make_cooperative
-from voting.models import Vote
-from webhooks.models import Endpoint
 
 pytestmark = pytest.mark.django_db
 
@@ -151,65 +147,6 @@ def test_the_schema_documents_413_on_writes_and_parse_errors() -> None:
 
 # Generated bodies against every write endpoint of the API.
 
-_CONVERTER = re.compile(r"<(?:(?P<conv>\w+):)?(?P<name>\w+)>")
-
-
-def _walk(patterns: list[Any], prefix: str = "") -> Iterator[tuple[str, URLPattern]]:
-    for pattern in patterns:
-        if isinstance(pattern, URLResolver):
-            yield from _walk(pattern.url_patterns, prefix + str(pattern.pattern))
-        else:
-            yield prefix + str(pattern.pattern), pattern
-
-
-def write_operations() -> list[tuple[str, str]]:
-    """(method, route) of every write operation under /api/, from the URL resolver."""
-    found = []
-    for route, pattern in _walk(get_resolver().url_patterns):
-        view_class = getattr(pattern.callback, "cls", None)
-        if not route.startswith("api/") or view_class is None:
-            continue
-        for method in ("post", "put", "patch", "delete"):
-            if hasattr(view_class, method):
-                found.append((method.upper(), route))
-    return found
-
-
-def _ids() -> dict[str, int]:
-    """Real objects of the demo cooperative, so that bodies reach the operations."""
-    open_vote = Vote.objects.filter(status="open").first()
-    amendment = Amendment.objects.first()
-    membership = Membership.objects.filter(cooperative__slug=DEMO_SLUG).first()
-    member = Member.objects.first()
-    return {
-        "proposals": Proposal.objects.filter(cooperative__slug=DEMO_SLUG).first().pk,  # type: ignore[union-attr]
-        "comments": Comment.objects.first().pk,  # type: ignore[union-attr]
-        "votes": open_vote.pk if open_vote else 1,
-        "amendments": amendment.pk if amendment else 1,
-        "memberships": membership.pk if membership else 1,
-        "members": member.pk if member else 1,
-        "endpoints": Endpoint.objects.first().pk if Endpoint.objects.exists() else 1,  # type: ignore[union-attr]
-    }
-
-
-def _fill(route: str, ids: dict[str, int]) -> str:
-    segments = route.split("/")
-    out = []
-    for index, segment in enumerate(segments):
-        match = _CONVERTER.fullmatch(segment)
-        if match is None:
-            out.append(segment)
-        elif match["name"] == "slug":
-            out.append(DEMO_SLUG)
-        elif match["name"] == "kind":
-            out.append("agree")
-        elif match["name"] == "msg_id":
-            out.append("msg_unknown")
-        else:
-            out.append(str(ids.get(segments[index - 1], 1)))
-    return "/" + "/".join(out)
-
-
 _json_values = st.recursive(
     st.none()
     | st.booleans()
@@ -286,7 +223,7 @@ def demo_client() -> tuple[Client, dict[str, int]]:
     call_command("load_demo", stdout=None)
     client = Client(HTTP_ACCEPT_LANGUAGE="en")
     client.force_login(Person.objects.get(username="claire"))
-    return client, _ids()
+    return client, ids_in(DEMO_SLUG)
 
 
 def test_every_write_operation_of_the_schema_is_enumerated() -> None:
@@ -299,7 +236,7 @@ def test_every_write_operation_of_the_schema_is_enumerated() -> None:
         for method in item
         if method in {"post", "put", "patch", "delete"}
     }
-    enumerated = {(method, _CONVERTER.sub("{}", route)) for method, route in operations}
+    enumerated = {(method, CONVERTER.sub("{}", route)) for method, route in operations}
     assert documented == enumerated
     assert ("POST", "api/v1/proposals/<int:pk>/comments/") in operations
     assert ("PATCH", "api/v1/cooperatives/<slug:slug>/rules/") in operations
@@ -333,7 +270,7 @@ def test_generated_bodies_never_cause_a_server_error(
 ) -> None:
     client, ids = demo_client
     method, route = operation
-    answer = client.generic(method, _fill(route, ids), body, content_type=content_type)
+    answer = client.generic(method, fill(route, ids, DEMO_SLUG), body, content_type=content_type)
     assert answer.status_code < 500, (method, route, answer.status_code, answer.content[:300])
     if answer.status_code >= 400:
         assert set(answer.json()) == ERROR_KEYS
