@@ -98,12 +98,22 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # Under ASGI every request runs in a thread of its own, so connections are pooled
     # rather than kept per thread (conn_max_age stays 0). The pool also caps what one
     # process asks of PostgreSQL: past DATABASE_POOL_SIZE, requests wait for a connection.
+    # The pool checks each connection before handing it out (CONN_HEALTH_CHECKS), so a
+    # connection the database dropped is replaced, not given to a request. Its class
+    # (core.db.pool) answers at once while the database cannot be reached, and tries again
+    # every half second, so that service resumes as soon as the database returns.
+    DATABASES["default"]["ENGINE"] = "core.db.postgresql"
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    _options = DATABASES["default"].setdefault("OPTIONS", {})
+    _options.setdefault("connect_timeout", int(os.environ.get("DATABASE_CONNECT_TIMEOUT", "2")))
     _pool_size = int(os.environ.get("DATABASE_POOL_SIZE", "20"))
     if _pool_size > 0:
-        DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        _options["pool"] = {
             "min_size": min(2, _pool_size),
             "max_size": _pool_size,
             "timeout": float(os.environ.get("DATABASE_POOL_TIMEOUT", "10")),
+            "unreachable_timeout": 1.0,
+            "retry_interval": 0.5,
         }
 elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["OPTIONS"] = {
