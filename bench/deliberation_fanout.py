@@ -32,6 +32,8 @@ DEFAULT_SERVER = "postgres://postgres@127.0.0.1:5432/postgres"
 DEFAULT_REDIS = "redis://127.0.0.1:6379/0"
 SCRATCH_DATABASE = "collegia_bench_deliberation"
 SECRET_KEY = "bench-only-secret-key-" + "x" * 40
+# The servers and this process's own layer must share one channel-layer prefix.
+CHANNEL_LAYER_PREFIX = "collegia-bench."
 LAYERS = {
     "pubsub": "channels_redis.pubsub.RedisPubSubChannelLayer",
     "core": "channels_redis.core.RedisChannelLayer",
@@ -74,6 +76,7 @@ def _server_env(layer: str) -> dict[str, str]:
         "DJANGO_SETTINGS_MODULE": "config.settings",
         "CHANNEL_LAYER_BACKEND": LAYERS[layer],
         "SECRET_KEY": SECRET_KEY,
+        "CHANNEL_LAYER_PREFIX": CHANNEL_LAYER_PREFIX,
         "DEBUG": "false",
         "SECURE_SSL_REDIRECT": "false",
         "ALLOWED_HOSTS": "127.0.0.1,localhost",
@@ -400,7 +403,10 @@ def child(clients: int, posts: int) -> dict[str, Any]:
         }
 
     async def measure(layer: str) -> dict[str, Any]:
-        channel_layers.set("default", import_string(LAYERS[layer])(hosts=[redis_url]))
+        channel_layers.set(
+            "default",
+            import_string(LAYERS[layer])(hosts=[redis_url], prefix=CHANNEL_LAYER_PREFIX),
+        )
         layer_instance = channel_layers["default"]
 
         async def bare_post(number: int) -> None:
