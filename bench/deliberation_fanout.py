@@ -32,6 +32,9 @@ CONNECT_DEADLINE = 300.0
 CHILD_DEADLINE = 1200
 DEFAULT_REDIS = "redis://127.0.0.1:6379/0"
 SECRET_KEY = "bench-only-secret-key-" + "x" * 40
+# The servers and the child's own layer share one channel-layer prefix, named for the run
+# (from its scratch database) so that two runs on one Redis never hear each other.
+CHANNEL_LAYER_PREFIX = os.environ.get("BENCH_CHANNEL_PREFIX", "collegia-bench.")
 LAYERS = {
     "pubsub": "channels_redis.pubsub.RedisPubSubChannelLayer",
     "core": "channels_redis.core.RedisChannelLayer",
@@ -69,6 +72,7 @@ def _server_env(layer: str) -> dict[str, str]:
         "SECRET_KEY": SECRET_KEY,
         "AUDIT_KEY": "bench-1:" + "b" * 43,
         "BALLOT_SEAL_KEY": "bench-only-ballot-seal-key-" + "z" * 40,
+        "CHANNEL_LAYER_PREFIX": CHANNEL_LAYER_PREFIX,
         "DEBUG": "false",
         "SECURE_SSL_REDIRECT": "false",
         "ALLOWED_HOSTS": "127.0.0.1,localhost",
@@ -416,7 +420,10 @@ def child(clients: int, posts: int) -> dict[str, Any]:
         }
 
     async def measure(layer: str) -> dict[str, Any]:
-        channel_layers.set("default", import_string(LAYERS[layer])(hosts=[redis_url]))
+        channel_layers.set(
+            "default",
+            import_string(LAYERS[layer])(hosts=[redis_url], prefix=CHANNEL_LAYER_PREFIX),
+        )
         layer_instance = channel_layers["default"]
 
         async def bare_post(number: int) -> None:
@@ -445,6 +452,7 @@ def run(quick: bool) -> None:
         env = {
             **os.environ,
             "DATABASE_URL": url,
+            "BENCH_CHANNEL_PREFIX": url.rsplit("/", 1)[-1] + ".",
             "REDIS_URL": os.environ.get("REDIS_URL") or DEFAULT_REDIS,
         }
         try:

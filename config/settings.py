@@ -1,6 +1,8 @@
 """Collegia settings, read from the environment (see README, "Configuration")."""
 
+import hashlib
 import os
+import re
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -111,12 +113,22 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # Under ASGI every request runs in a thread of its own, so connections are pooled
     # rather than kept per thread (conn_max_age stays 0). The pool also caps what one
     # process asks of PostgreSQL: past DATABASE_POOL_SIZE, requests wait for a connection.
+    # The pool checks each connection before handing it out (CONN_HEALTH_CHECKS), so a
+    # connection the database dropped is replaced, not given to a request. Its class
+    # (core.db.pool) answers at once while the database cannot be reached, and tries again
+    # every half second, so that service resumes as soon as the database returns.
+    DATABASES["default"]["ENGINE"] = "core.db.postgresql"
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    _options = DATABASES["default"].setdefault("OPTIONS", {})
+    _options.setdefault("connect_timeout", int(os.environ.get("DATABASE_CONNECT_TIMEOUT", "2")))
     _pool_size = int(os.environ.get("DATABASE_POOL_SIZE", "20"))
     if _pool_size > 0:
-        DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        _options["pool"] = {
             "min_size": min(2, _pool_size),
             "max_size": _pool_size,
             "timeout": float(os.environ.get("DATABASE_POOL_TIMEOUT", "10")),
+            "unreachable_timeout": 1.0,
+            "retry_interval": 0.5,
         }
 elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["OPTIONS"] = {
@@ -125,6 +137,27 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+
+def deployment_prefix(database_name: str, secret_key: str) -> str:
+    """A prefix that differs between deployments and is the same for every process of one.
+
+    Two deployments sharing a Redis would otherwise see each other's live events: the
+    pub/sub layer ignores the Redis database number. The secret key is hashed, never shown.
+    """
+    seed = f"collegia\0{database_name}\0{secret_key}".encode()
+    return f"collegia-{hashlib.sha256(seed).hexdigest()[:16]}."
+
+
+# Prepended to every group and channel name of the Redis channel layer, to the Redis keys
+# of room presence, and to every cache key.
+CHANNEL_LAYER_PREFIX = os.environ.get("CHANNEL_LAYER_PREFIX", "") or deployment_prefix(
+    str(DATABASES["default"].get("NAME", "")), SECRET_KEY
+)
+if not re.fullmatch(r"[A-Za-z0-9_.-]{1,50}", CHANNEL_LAYER_PREFIX):
+    raise ImproperlyConfigured(
+        "CHANNEL_LAYER_PREFIX may only hold letters, digits, '.', '_' and '-' (50 at most)."
+    )
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
@@ -135,13 +168,14 @@ if REDIS_URL:
             "BACKEND": os.environ.get(
                 "CHANNEL_LAYER_BACKEND", "channels_redis.pubsub.RedisPubSubChannelLayer"
             ),
-            "CONFIG": {"hosts": [REDIS_URL]},
+            "CONFIG": {"hosts": [REDIS_URL], "prefix": CHANNEL_LAYER_PREFIX},
         }
     }
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
+            "KEY_PREFIX": CHANNEL_LAYER_PREFIX,
         }
     }
 else:
@@ -204,7 +238,7 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "core.api.Pagination",
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["core.parsers.JSONParser"],
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
     "PAGE_SIZE": 50,
     "EXCEPTION_HANDLER": "core.errors.exception_handler",
@@ -237,6 +271,8 @@ SPECTACULAR_SETTINGS = {
 # Collegia's own knobs; every one is documented in the README.
 COLLEGIA = {
     "WEBHOOK_ALLOW_PRIVATE_DESTINATIONS": env_bool("WEBHOOK_ALLOW_PRIVATE_DESTINATIONS", DEBUG),
+    # Destination ports of webhooks: ports and inclusive ranges, comma-separated.
+    "WEBHOOK_ALLOWED_PORTS": os.environ.get("WEBHOOK_ALLOWED_PORTS", "80,443,1024-65535"),
     "WEBHOOK_TIMEOUT_SECONDS": float(os.environ.get("WEBHOOK_TIMEOUT_SECONDS", "15")),
     "COMMENT_RATE_LIMIT": os.environ.get("COMMENT_RATE_LIMIT", "10/60"),
     # A vote's turnout goes to its proposal room at most once per this many seconds,

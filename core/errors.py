@@ -4,11 +4,16 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+import psycopg
+from django.conf import settings
+from django.core.exceptions import BadRequest, RequestDataTooBig, SuspiciousOperation
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.db import DatabaseError
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 from psycopg_pool import PoolTimeout
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 from rest_framework import exceptions as drf_exceptions
 from rest_framework import status
 from rest_framework.response import Response
@@ -85,6 +90,21 @@ def error_body(code: str, message: str, details: dict[str, Any] | None = None) -
     return {"code": code, "message": message, "details": details or {}}
 
 
+def request_too_large_body() -> dict[str, Any]:
+    message = _("The request body is larger than the server accepts (%(limit)d bytes).") % {
+        "limit": settings.DATA_UPLOAD_MAX_MEMORY_SIZE or 0
+    }
+    return error_body(
+        "request_too_large",
+        str(message),
+        {"max_bytes": settings.DATA_UPLOAD_MAX_MEMORY_SIZE},
+    )
+
+
+def bad_request_body() -> dict[str, Any]:
+    return error_body("bad_request", str(_("The request is malformed.")))
+
+
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     """Render every error in one JSON shape: {"code", "message", "details"}."""
     if isinstance(exc, DomainError):
@@ -94,13 +114,16 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         return Response(
             error_body(exc.code, exc.message, exc.details), status=exc.http_status, headers=headers
         )
-    if _pool_exhausted(exc):
-        message = _("The service is busy; try again in a moment.")
+    if service_unavailable(exc):
         return Response(
-            error_body("service_busy", str(message)),
+            service_busy_body(),
             status=status.HTTP_503_SERVICE_UNAVAILABLE,
             headers={"Retry-After": "1"},
         )
+    if isinstance(exc, RequestDataTooBig):
+        return Response(request_too_large_body(), status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE)
+    if isinstance(exc, SuspiciousOperation | BadRequest):
+        return Response(bad_request_body(), status=status.HTTP_400_BAD_REQUEST)
     if isinstance(exc, Http404):
         exc = drf_exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):
@@ -123,10 +146,29 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     return Response(body, status=exc.status_code, headers=headers)
 
 
-def _pool_exhausted(exc: Exception) -> bool:
-    """No pooled database connection came free in time (DATABASE_POOL_TIMEOUT): the server
-    is overloaded, not broken, so the client is told to retry rather than given a 500."""
-    return isinstance(exc, DatabaseError) and isinstance(exc.__cause__, PoolTimeout)
+def service_busy_body() -> dict[str, Any]:
+    return error_body("service_busy", str(_("The service is busy; try again in a moment.")))
+
+
+# SQLSTATE classes of a lost or refused connection (08), and of a server shutting down or
+# starting up (57P01-57P03): the database is away, the request itself is not at fault.
+_CONNECTION_SQLSTATES = ("08", "57P01", "57P02", "57P03")
+
+
+def service_unavailable(exc: BaseException) -> bool:
+    """True when `exc` says a backing service is away or saturated rather than broken:
+    no pooled database connection came free in time (DATABASE_POOL_TIMEOUT), the database
+    cannot be reached or dropped the connection, or Redis cannot be reached. The client is
+    told to retry (503) rather than given a 500."""
+    if isinstance(exc, DatabaseError):
+        cause = exc.__cause__
+        if isinstance(cause, PoolTimeout):
+            return True
+        if isinstance(cause, psycopg.OperationalError | psycopg.InterfaceError):
+            sqlstate = cause.sqlstate
+            return sqlstate is None or sqlstate.startswith(_CONNECTION_SQLSTATES)
+        return False
+    return isinstance(exc, RedisConnectionError | RedisTimeoutError)
 
 
 def _first_message(detail: Any) -> str | None:

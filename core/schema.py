@@ -9,18 +9,21 @@ from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
 from core.api import ErrorSerializer
 
 _ERRORS_ALWAYS = {
-    "400": "The input is not valid (code `invalid`, field details in `details`).",
+    "400": "The input is not valid (code `invalid`, field details in `details`), or the body "
+    "is not JSON, is not in its declared character set or nests deeper than 64 levels (code "
+    "`parse_error`).",
     "401": "Not authenticated.",
     "403": "Authenticated but not allowed.",
     "404": "Missing, or not visible to you (the same answer for both).",
     "405": "Method not allowed.",
     "406": "Not acceptable.",
     "415": "Unsupported media type.",
-    "503": "Every database connection of the server is busy (code `service_busy`); retry "
-    "after the Retry-After header.",
+    "503": "Every database connection of the server is busy, or the database cannot be "
+    "reached (code `service_busy`); retry after the Retry-After header.",
 }
 _ERRORS_WRITE = {
     "409": "A rule of the domain refused the action; `code` says which.",
+    "413": "The body is larger than the server accepts (code `request_too_large`).",
     "429": "Rate limited; see the Retry-After header.",
 }
 

@@ -81,12 +81,15 @@ class MemoryPresence:
 
 
 class RedisPresence:
-    """One Redis hash per room: connection -> person and expiry time."""
+    """One Redis hash per room: connection -> person and expiry time.
 
-    prefix = "collegia:presence:"
+    Keys start with the channel layer's prefix, so deployments sharing a Redis database
+    keep separate rooms.
+    """
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, layer_prefix: str = "collegia:") -> None:
         self.url = url
+        self.prefix = f"{layer_prefix}presence:"
         # redis.asyncio clients belong to one event loop; tests and tools run several.
         self._clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Any] = (
             weakref.WeakKeyDictionary()
@@ -162,7 +165,8 @@ def presence_store() -> PresenceStore:
         if backend.startswith("channels_redis") and hosts:
             host = hosts[0]
             url = host if isinstance(host, str) else host.get("address", "")
-            _store = RedisPresence(url)
+            layer_prefix = config.get("CONFIG", {}).get("prefix") or "collegia:"
+            _store = RedisPresence(url, layer_prefix)
         else:
             _store = MemoryPresence()
         _store_config = config

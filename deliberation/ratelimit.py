@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import math
 import time
 from dataclasses import dataclass
@@ -10,8 +11,11 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext as _
+from redis.exceptions import RedisError
 
 from core.errors import RateLimited
+
+logger = logging.getLogger(__name__)
 
 DEFAULT_COMMENT_RATE_LIMIT = "10/60"
 
@@ -49,13 +53,18 @@ def rate_limit_hit(*, scope: str, person_id: int, rate: Rate, now: float | None 
     now = time.time() if now is None else now
     window = int(now // rate.seconds)
     key = f"ratelimit:{scope}:{person_id}:{window}"
-    cache.add(key, 0, timeout=rate.seconds + 1)
     try:
-        used = cache.incr(key)
-    except ValueError:
-        # The key expired between add and incr: this is the first hit of a new window.
-        cache.add(key, 1, timeout=rate.seconds + 1)
-        used = 1
+        used = _count(key, rate)
+    except (RedisError, OSError) as exc:
+        # The limit guards against floods, not against harm to the data: while the shared
+        # cache is away, posting goes on unlimited rather than failing for everyone.
+        logger.warning(
+            "Rate limit %s not enforced for person %s: the cache is unreachable (%s)",
+            scope,
+            person_id,
+            exc,
+        )
+        return
     if used > rate.count:
         retry_after = max(1, math.ceil((window + 1) * rate.seconds - now))
         raise RateLimited(
@@ -63,3 +72,13 @@ def rate_limit_hit(*, scope: str, person_id: int, rate: Rate, now: float | None 
             retry_after=retry_after,
             details={"limit": rate.count, "period_seconds": rate.seconds},
         )
+
+
+def _count(key: str, rate: Rate) -> int:
+    cache.add(key, 0, timeout=rate.seconds + 1)
+    try:
+        return int(cache.incr(key))
+    except ValueError:
+        # The key expired between add and incr: this is the first hit of a new window.
+        cache.add(key, 1, timeout=rate.seconds + 1)
+        return 1

@@ -196,7 +196,9 @@ class EndpointListCreateApi(APIView):
         operation_id="webhook_endpoints_create",
         description="Board: register a URL of the platform. The answer carries the new "
         "secret; the board can read it again at `.../secret/`. Private, loopback and "
-        "link-local destinations are refused (`url_refused`) unless the server allows them.",
+        "link-local destinations are refused (`url_refused`) unless the server allows them; "
+        "ports other than 80, 443 and 1024-65535 (or WEBHOOK_ALLOWED_PORTS) are refused "
+        "(`port_not_allowed`).",
     )
     def post(self, request: Request, slug: str) -> Response:
         data = self.InputSerializer(data=request.data)

@@ -1,5 +1,7 @@
 """SSRF guard: webhook URLs must resolve only to public addresses before any connection."""
 
+from __future__ import annotations
+
 import ipaddress
 import re
 import socket
@@ -12,6 +14,10 @@ type IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 MAX_URL_LENGTH: Final = 2000
 ALLOWED_SCHEMES: Final = frozenset({"http", "https"})
 DEFAULT_PORTS: Final = {"http": 80, "https": 443}
+# Ports a webhook may be sent to unless WEBHOOK_ALLOWED_PORTS says otherwise: the web's own
+# ports and the unprivileged range. Below 1024 live SSH, SMTP, DNS and the like, which a
+# webhook has no business reaching on a public host.
+DEFAULT_ALLOWED_PORTS_TEXT: Final = "80,443,1024-65535"
 
 # 100.64.0.0/10 is carrier-grade NAT space; Python's is_private does not cover it.
 _SHARED_ADDRESS_SPACE: Final = ipaddress.IPv4Network("100.64.0.0/10")
@@ -28,7 +34,8 @@ class UnsafeDestination(ValueError):
     """A webhook destination that must not be contacted, with a stable machine ``code``.
 
     Codes: ``invalid_url``, ``url_too_long``, ``scheme_not_allowed``, ``missing_host``,
-    ``userinfo_not_allowed``, ``invalid_port``, ``unresolvable_host``, ``private_address``.
+    ``userinfo_not_allowed``, ``invalid_port``, ``port_not_allowed``, ``unresolvable_host``,
+    ``private_address``.
     """
 
     def __init__(self, code: str, message: str) -> None:
@@ -38,6 +45,46 @@ class UnsafeDestination(ValueError):
 
     def __str__(self) -> str:
         return f"{self.code}: {self.message}"
+
+
+@dataclass(frozen=True, slots=True)
+class PortPolicy:
+    """The destination ports a webhook may be sent to, as inclusive ranges."""
+
+    ranges: tuple[tuple[int, int], ...]
+
+    @classmethod
+    def parse(cls, text: str) -> PortPolicy:
+        """Read "80,443,1024-65535": ports and inclusive ranges separated by commas.
+
+        Raises ``ValueError`` for anything else, including ports outside 1-65535.
+        """
+        ranges: list[tuple[int, int]] = []
+        for item in text.split(","):
+            item = item.strip()
+            if not item:
+                continue
+            low_text, _dash, high_text = item.partition("-")
+            try:
+                low = int(low_text)
+                high = int(high_text) if high_text else low
+            except ValueError:
+                raise ValueError(f"{item!r} is neither a port nor a range of ports") from None
+            if not 1 <= low <= high <= 65535:
+                raise ValueError(f"{item!r} is not a range of ports between 1 and 65535")
+            ranges.append((low, high))
+        if not ranges:
+            raise ValueError("the list of allowed ports is empty")
+        return cls(tuple(ranges))
+
+    def allows(self, port: int) -> bool:
+        return any(low <= port <= high for low, high in self.ranges)
+
+    def describe(self) -> str:
+        return ", ".join(str(low) if low == high else f"{low}-{high}" for low, high in self.ranges)
+
+
+DEFAULT_ALLOWED_PORTS: Final = PortPolicy.parse(DEFAULT_ALLOWED_PORTS_TEXT)
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,8 +159,8 @@ def _literal_ip(host: str) -> IPAddress | None:
     return None
 
 
-def _parse(url: str) -> tuple[str, str, int]:
-    """Check the URL's form and return its scheme, ASCII host and port."""
+def _parse(url: str, allowed_ports: PortPolicy) -> tuple[str, str, int]:
+    """Check the URL's form and port and return its scheme, ASCII host and port."""
     if not isinstance(url, str) or not url:
         raise UnsafeDestination("invalid_url", "The URL is empty.")
     if len(url) > MAX_URL_LENGTH:
@@ -145,17 +192,26 @@ def _parse(url: str) -> tuple[str, str, int]:
         raise UnsafeDestination("invalid_url", "The host name is not a valid name.") from exc
     if len(ascii_host) > 253 or ".." in ascii_host or ascii_host.startswith("."):
         raise UnsafeDestination("invalid_url", "The host name is not a valid name.")
-    return scheme, ascii_host.rstrip(".") or ascii_host, port or DEFAULT_PORTS[scheme]
+    port = port or DEFAULT_PORTS[scheme]
+    if not allowed_ports.allows(port):
+        raise UnsafeDestination(
+            "port_not_allowed",
+            f"Port {port} cannot receive webhooks; allowed ports: {allowed_ports.describe()}.",
+        )
+    return scheme, ascii_host.rstrip(".") or ascii_host, port
 
 
-def validate_url_syntax(url: str, *, allow_private: bool = False) -> None:
+def validate_url_syntax(
+    url: str, *, allow_private: bool = False, allowed_ports: PortPolicy = DEFAULT_ALLOWED_PORTS
+) -> None:
     """Check a URL when an endpoint is created, without any DNS look-up.
 
     Raises ``UnsafeDestination`` for a URL that is not http(s), has no host, carries a user
-    name or password, exceeds 2,000 characters, or names a non-public IP literally (unless
-    ``allow_private``). Names are only resolved, and checked again, at delivery time.
+    name or password, exceeds 2,000 characters, names a port outside ``allowed_ports``, or
+    names a non-public IP literally (unless ``allow_private``). Names are only resolved, and
+    checked again, at delivery time.
     """
-    _scheme, host, _port = _parse(url)
+    _scheme, host, _port = _parse(url, allowed_ports)
     if allow_private:
         return
     # Names reserved for the local machine (RFC 6761) are refused without resolving them.
@@ -170,15 +226,18 @@ def validate_url_syntax(url: str, *, allow_private: bool = False) -> None:
             )
 
 
-def resolve_and_check(url: str, *, allow_private: bool) -> ResolvedTarget:
+def resolve_and_check(
+    url: str, *, allow_private: bool, allowed_ports: PortPolicy = DEFAULT_ALLOWED_PORTS
+) -> ResolvedTarget:
     """Resolve the URL's host and return the addresses to connect to, all of them checked.
 
     Refuses (``UnsafeDestination``) when ANY resolved address is not public unicast, unless
     ``allow_private``, so a name that mixes a public and a private record is refused. The
     caller must connect to the returned addresses, never to the name, so a DNS answer that
-    changes between this check and the connection cannot redirect the request.
+    changes between this check and the connection cannot redirect the request. The port is
+    checked again too, so an endpoint saved under a wider ``allowed_ports`` is not sent to.
     """
-    scheme, host, port = _parse(url)
+    scheme, host, port = _parse(url, allowed_ports)
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, proto=socket.IPPROTO_TCP)
     except (OSError, UnicodeError) as exc:

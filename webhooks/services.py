@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from typing import Any, Final
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -18,7 +19,12 @@ from core.notifications import notify
 from governance.models import Cooperative, Person
 from webhooks import catalog
 from webhooks.models import DisabledReason, Endpoint, Message, MessageStatus
-from webhooks.netguard import UnsafeDestination, validate_url_syntax
+from webhooks.netguard import (
+    DEFAULT_ALLOWED_PORTS_TEXT,
+    PortPolicy,
+    UnsafeDestination,
+    validate_url_syntax,
+)
 from webhooks.permissions import can_manage_endpoints
 from webhooks.selectors import board_people
 from webhooks.signing import generate_secret, new_message_id
@@ -45,6 +51,15 @@ def allow_private_destinations() -> bool:
     return bool(settings.COLLEGIA.get("WEBHOOK_ALLOW_PRIVATE_DESTINATIONS", False))
 
 
+def allowed_ports() -> PortPolicy:
+    """The ports webhooks may be sent to (WEBHOOK_ALLOWED_PORTS, "80,443,1024-65535")."""
+    text = str(settings.COLLEGIA.get("WEBHOOK_ALLOWED_PORTS", DEFAULT_ALLOWED_PORTS_TEXT))
+    try:
+        return PortPolicy.parse(text)
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"WEBHOOK_ALLOWED_PORTS: {exc}.") from exc
+
+
 def _require_board(actor: Any, cooperative: Cooperative) -> None:
     if not can_manage_endpoints(actor, cooperative):
         raise Forbidden(
@@ -61,8 +76,17 @@ def _audit(actor: Any, verb: str, endpoint: Endpoint, **data: Any) -> None:
 def _clean_url(url: str) -> str:
     url = url.strip()
     try:
-        validate_url_syntax(url, allow_private=allow_private_destinations())
+        validate_url_syntax(
+            url, allow_private=allow_private_destinations(), allowed_ports=allowed_ports()
+        )
     except UnsafeDestination as exc:
+        if exc.code == "port_not_allowed":
+            ports = allowed_ports().describe()
+            raise InvalidInput(
+                code="port_not_allowed",
+                message=_("Webhooks can only be sent to ports %(ports)s.") % {"ports": ports},
+                details={"url": [exc.message], "reason": exc.code, "allowed_ports": ports},
+            ) from exc
         raise InvalidInput(
             code="url_refused",
             message=_("This URL cannot receive webhooks: %(reason)s") % {"reason": exc.message},

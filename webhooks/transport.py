@@ -11,7 +11,13 @@ from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 
-from webhooks.netguard import ResolvedTarget, UnsafeDestination, resolve_and_check
+from webhooks.netguard import (
+    DEFAULT_ALLOWED_PORTS,
+    PortPolicy,
+    ResolvedTarget,
+    UnsafeDestination,
+    resolve_and_check,
+)
 
 EXCERPT_CHARS: Final = 1000
 # A character takes at most 4 bytes in UTF-8, so this many bytes always hold the excerpt.
@@ -139,6 +145,7 @@ def deliver(
     body: bytes,
     timeout: float,
     allow_private: bool,
+    allowed_ports: PortPolicy = DEFAULT_ALLOWED_PORTS,
     ssl_context: ssl.SSLContext | None = None,
 ) -> AttemptResult:
     """POST ``body`` to ``url`` once and report what happened; network failures never raise.
@@ -173,7 +180,7 @@ def deliver(
         )
 
     try:
-        target = resolve_and_check(url, allow_private=allow_private)
+        target = resolve_and_check(url, allow_private=allow_private, allowed_ports=allowed_ports)
     except UnsafeDestination as exc:
         if exc.code == "unresolvable_host":
             return result(error=f"dns_failure: {exc.message}"[:_ERROR_CHARS])

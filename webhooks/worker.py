@@ -28,6 +28,7 @@ from webhooks.models import (
     Message,
     MessageStatus,
 )
+from webhooks.netguard import DEFAULT_ALLOWED_PORTS, PortPolicy
 from webhooks.schedule import (
     MAX_ATTEMPTS,
     Outcome,
@@ -36,7 +37,12 @@ from webhooks.schedule import (
     should_disable_for_failures,
 )
 from webhooks.selectors import endpoint_active_secrets, endpoint_subscribes_to
-from webhooks.services import allow_private_destinations, endpoint_disable, message_build
+from webhooks.services import (
+    allow_private_destinations,
+    allowed_ports,
+    endpoint_disable,
+    message_build,
+)
 from webhooks.signing import build_headers, canonical_body
 from webhooks.transport import AttemptResult, deliver
 
@@ -62,7 +68,8 @@ class DeliveryPolicy:
     """How a worker delivers: timeout per attempt, lease, parallel sends, retry scale.
 
     ``retry_scale`` multiplies every retry delay; tests and benchmarks shrink it to replay
-    the real schedule in seconds. ``allow_private`` admits private destinations.
+    the real schedule in seconds. ``allow_private`` admits private destinations;
+    ``allowed_ports`` bounds the destination ports.
     """
 
     timeout: float
@@ -70,6 +77,7 @@ class DeliveryPolicy:
     concurrency: int = DEFAULT_CONCURRENCY
     retry_scale: float = 1.0
     allow_private: bool = False
+    allowed_ports: PortPolicy = DEFAULT_ALLOWED_PORTS
 
     @classmethod
     def from_settings(cls, **overrides: Any) -> DeliveryPolicy:
@@ -80,6 +88,7 @@ class DeliveryPolicy:
             lease=default_lease(timeout),
             retry_scale=float(options.get("WEBHOOK_RETRY_SCALE", 1.0)),
             allow_private=allow_private_destinations(),
+            allowed_ports=allowed_ports(),
         )
         if "timeout" in overrides and "lease" not in overrides:
             overrides["lease"] = default_lease(overrides["timeout"])
@@ -255,6 +264,7 @@ def send(delivery: Delivery, *, policy: DeliveryPolicy, started_at: datetime | N
         body=delivery.body,
         timeout=policy.timeout,
         allow_private=policy.allow_private,
+        allowed_ports=policy.allowed_ports,
     )
     return Sent(delivery=delivery, started_at=started_at, result=result)
 

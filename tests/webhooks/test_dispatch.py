@@ -21,7 +21,7 @@ class Boom(Exception):
 
 def test_a_committed_change_gets_its_event_and_a_rolled_back_one_never_does() -> None:
     cooperative = make_cooperative()
-    endpoint_for("http://127.0.0.1:9/hook", cooperative=cooperative)
+    endpoint_for("http://127.0.0.1:9009/hook", cooperative=cooperative)
     before = OutboxEvent.objects.count()
 
     with pytest.raises(Boom), transaction.atomic():
@@ -39,15 +39,15 @@ def test_a_committed_change_gets_its_event_and_a_rolled_back_one_never_does() ->
 
 def test_each_event_goes_once_to_each_enabled_subscribed_endpoint_of_its_cooperative() -> None:
     cooperative = make_cooperative()
-    every = endpoint_for("http://127.0.0.1:9/all", cooperative=cooperative)
+    every = endpoint_for("http://127.0.0.1:9009/all", cooperative=cooperative)
     decisions = endpoint_for(
-        "http://127.0.0.1:9/decisions",
+        "http://127.0.0.1:9009/decisions",
         cooperative=cooperative,
         event_types=("decision.adopted", "decision.rejected"),
     )
-    disabled = endpoint_for("http://127.0.0.1:9/off", cooperative=cooperative)
+    disabled = endpoint_for("http://127.0.0.1:9009/off", cooperative=cooperative)
     services.endpoint_update(actor=chair_of(cooperative), endpoint=disabled, is_enabled=False)
-    elsewhere = endpoint_for("http://127.0.0.1:9/other")
+    elsewhere = endpoint_for("http://127.0.0.1:9009/other")
     OutboxEvent.objects.update(dispatched_at=T0)
     emit(cooperative, 2, type="decision.adopted")
     emit(cooperative, 1, type="membership.ended")
@@ -70,7 +70,7 @@ def test_each_event_goes_once_to_each_enabled_subscribed_endpoint_of_its_coopera
 
 def test_dispatch_handles_a_backlog_in_batches() -> None:
     cooperative = make_cooperative()
-    endpoint = endpoint_for("http://127.0.0.1:9/hook", cooperative=cooperative)
+    endpoint = endpoint_for("http://127.0.0.1:9009/hook", cooperative=cooperative)
     emit(cooperative, 11)
 
     assert worker.dispatch_pending(now=T0, limit=5) == 5
@@ -82,8 +82,8 @@ def test_dispatch_handles_a_backlog_in_batches() -> None:
 
 def test_a_test_message_goes_only_to_the_endpoint_tested() -> None:
     cooperative = make_cooperative()
-    tested = endpoint_for("http://127.0.0.1:9/a", cooperative=cooperative)
-    other = endpoint_for("http://127.0.0.1:9/b", cooperative=cooperative)
+    tested = endpoint_for("http://127.0.0.1:9009/a", cooperative=cooperative)
+    other = endpoint_for("http://127.0.0.1:9009/b", cooperative=cooperative)
     OutboxEvent.objects.update(dispatched_at=T0)
 
     message = services.endpoint_send_test(actor=chair_of(cooperative), endpoint=tested, now=T0)

@@ -353,7 +353,7 @@ def _rng() -> random.Random:
 
 
 def test_a_late_failure_report_from_a_replaced_worker_decides_nothing() -> None:
-    endpoint = endpoint_for("http://127.0.0.1:9/hook")
+    endpoint = endpoint_for("http://127.0.0.1:9009/hook")
     worker.dispatch_pending(now=T0)
     [first] = worker.claim_due(policy=POLICY, limit=1, now=T0)
     later = T0 + POLICY.lease
@@ -376,7 +376,7 @@ def test_a_late_failure_report_from_a_replaced_worker_decides_nothing() -> None:
 
 
 def test_a_late_success_from_a_replaced_worker_counts_and_is_not_undone() -> None:
-    endpoint = endpoint_for("http://127.0.0.1:9/hook")
+    endpoint = endpoint_for("http://127.0.0.1:9009/hook")
     worker.dispatch_pending(now=T0)
     [first] = worker.claim_due(policy=POLICY, limit=1, now=T0)
     later = T0 + POLICY.lease
@@ -439,7 +439,7 @@ def _fields() -> dict[str, object]:
 
 
 def test_a_message_whose_every_attempt_is_lost_fails_instead_of_looping() -> None:
-    endpoint = endpoint_for("http://127.0.0.1:9/hook")
+    endpoint = endpoint_for("http://127.0.0.1:9009/hook")
     worker.dispatch_pending(now=T0)
     moment = T0
     # Each claim's worker dies before reporting: the schedule's attempts run out.

@@ -182,7 +182,7 @@ def test_two_workers_share_the_work_and_never_send_a_message_twice(
 
 
 def test_a_claim_skips_messages_another_worker_holds_locked() -> None:
-    endpoint = _seeded_endpoint("http://127.0.0.1:9/hook", 9)
+    endpoint = _seeded_endpoint("http://127.0.0.1:9009/hook", 9)
     worker.dispatch_pending()
     locked = threading.Event()
     release = threading.Event()

@@ -17,6 +17,7 @@ import threading
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection, transaction
+from redis.exceptions import RedisError
 
 from core.errors import NotFound
 from voting import events, selectors
@@ -70,7 +71,16 @@ def _schedule(vote_id: int) -> None:
     # The claim is atomic in the shared cache: whoever takes it pushes for everyone. A
     # ballot that finds it taken committed before the pending push deletes the claim,
     # hence before that push reads the figures, so the push counts it.
-    if not cache.add(_claim_key(vote_id), True, timeout=math.ceil(delay) + _CLAIM_GRACE_SECONDS):
+    try:
+        claimed = cache.add(
+            _claim_key(vote_id), True, timeout=math.ceil(delay) + _CLAIM_GRACE_SECONDS
+        )
+    except (RedisError, OSError) as exc:
+        # Runs after the ballot committed: it must not fail. The live layer shares the
+        # cache's Redis, so the push could not go out either; the next ballot asks again.
+        logger.warning("Turnout of vote %s not pushed: the cache is unreachable (%s)", vote_id, exc)
+        return
+    if not claimed:
         return
     timer = threading.Timer(delay, _push_later, args=(vote_id,))
     timer.daemon = True

@@ -1,0 +1,1 @@
+"""PostgreSQL backend whose connection pool notices a database that went away."""
