@@ -7,6 +7,7 @@ from typing import Any
 
 from django.db import transaction
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.permissions import AllowAny
@@ -1029,13 +1030,26 @@ class AuditVerifyApi(APIView):
 
     @extend_schema(tags=TAG, responses={200: OutputSerializer}, operation_id="audit_verify")
     def get(self, request: Request, slug: str) -> Response:
-        access_cooperative(request.user, slug, manage=True)
+        cooperative, _role = access_cooperative(request.user, slug, manage=True)
         result = audit_verify()
+        reason = result.reason
+        if (
+            not result.ok
+            and not AuditEntry.objects.filter(
+                pk=result.first_broken_id, cooperative_id=cooperative.pk
+            ).exists()
+        ):
+            # The chain is the installation's: a break in another cooperative's entries is
+            # reported without naming what it is about.
+            reason = _(
+                "An entry outside this cooperative's own acts is broken; the site operator "
+                "can run `python manage.py verify_audit` for the details."
+            )
         return Response(
             {
                 "ok": result.ok,
                 "checked": result.checked,
                 "first_broken_id": result.first_broken_id,
-                "reason": result.reason,
+                "reason": reason,
             }
         )

@@ -5,7 +5,7 @@ from django.core.management import CommandError, call_command
 
 from core.audit import audit_verify
 from core.models import AuditEntry
-from tests.governance.factories import add_member, make_cooperative
+from tests.governance.factories import add_member, chair_of, make_cooperative
 
 pytestmark = pytest.mark.django_db
 
@@ -45,3 +45,20 @@ def test_verify_audit_command_reports_an_intact_chain(capsys):
     make_cooperative()
     call_command("verify_audit")
     assert "Audit chain intact" in capsys.readouterr().out
+
+
+def test_the_verify_api_names_only_the_breaks_of_the_callers_cooperative():
+    from tests.governance.test_api import client_for
+
+    ours = make_cooperative(slug="ours")
+    theirs = make_cooperative(slug="theirs")
+    add_member(theirs, "Users")
+    victim = AuditEntry.objects.filter(cooperative_id=theirs.pk).order_by("id").last()
+    AuditEntry.objects.filter(pk=victim.pk).update(data={"forged": True})
+    own_view = client_for(chair_of(theirs)).get("/api/v1/cooperatives/theirs/audit/verify/")
+    other_view = client_for(chair_of(ours)).get("/api/v1/cooperatives/ours/audit/verify/")
+    assert own_view.json()["reason"] == audit_verify().reason
+    body = other_view.json()
+    assert (body["ok"], body["first_broken_id"]) == (False, victim.pk)
+    assert body["reason"] != audit_verify().reason
+    assert "verify_audit" in body["reason"]
