@@ -191,14 +191,32 @@ def _elected(items: list[Any]) -> list[dict[str, Any]]:
         if item.kind != ItemKind.ELECTION or item.status != ItemStatus.CLOSED:
             continue
         election = item.election
+        elected = [c for c in election.candidates.all() if c.elected]
+        reserved = list(election.reserved.all())
         rows.append(
             {
                 "item": item,
-                "candidates": [c for c in election.candidates.all() if c.elected],
-                "reserved": list(election.reserved.all()),
+                "candidates": elected,
+                "reserved": reserved,
+                "by_college": _seats_by_college(elected, reserved),
             }
         )
     return rows
+
+
+def _seats_by_college(elected: list[Any], reserved: list[Any]) -> list[dict[str, Any]]:
+    """Seats won per college, beside the seats the statutes reserve for it."""
+    colleges: dict[Any, dict[str, Any]] = {}
+    for seat in reserved:
+        row = colleges.setdefault(seat.college_id, {"college": seat.college, "won": 0})
+        row["reserved"] = row.get("reserved", 0) + seat.seats
+    for candidate in elected:
+        row = colleges.setdefault(candidate.college_id, {"college": candidate.college, "won": 0})
+        row["won"] += 1
+    return sorted(
+        ({"reserved": 0, **row} for row in colleges.values()),
+        key=lambda row: (row["college"] is None, getattr(row["college"], "name", "")),
+    )
 
 
 def holder_search(

@@ -247,3 +247,32 @@ def test_a_sitting_director_re_elected_keeps_one_seat_with_a_new_term():
         dt.date(2027, 3, 17),
         dt.date(2030, 3, 17),
     )
+
+
+def test_the_assembly_page_shows_the_seats_won_per_college(client):
+    coop = small_coop()
+    users_college = College.objects.get(cooperative=coop.cooperative, name="Users")
+    assembly, item = _election(coop, seats=2, term_years=4, reserved=[(users_college, 1)])
+    worker, user = coop.people["Workers"][0], coop.people["Users"][0]
+    _stand(item, [worker, user])
+    services.assembly_convene(actor=coop.chair, assembly=assembly, now=T0)
+    check_in(assembly, coop.everyone, at=FIRST_CALL, by=coop.chair)
+    services.assembly_open(actor=coop.chair, assembly=assembly, now=FIRST_CALL)
+    services.item_open(actor=coop.chair, item=item, now=FIRST_CALL + MINUTE)
+    by_person = {c.person_id: c.resolution for c in Candidate.objects.filter(election__item=item)}
+    for username in coop.everyone:
+        cast(by_person[worker.pk], username, "for", at=FIRST_CALL + 2 * MINUTE)
+        cast(by_person[user.pk], username, "for", at=FIRST_CALL + 2 * MINUTE)
+    services.item_close(actor=coop.chair, item=item, now=FIRST_CALL + 3 * MINUTE)
+
+    client.force_login(coop.chair)
+    page = client.get(f"/assemblies/{assembly.pk}/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    table = page.split('class="seats-by-college"', 1)[1].split("</table>", 1)[0]
+    rows = {
+        cells[0]: cells[1:]
+        for cells in (
+            [cell.split(">", 1)[1].split("<", 1)[0] for cell in row.split("<t")[1:] if ">" in cell]
+            for row in table.split("<tr>")[2:]
+        )
+    }
+    assert rows == {"Users": ["1", "1"], "Workers": ["0", "1"]}
