@@ -1033,12 +1033,10 @@ class AuditVerifyApi(APIView):
         cooperative, _role = access_cooperative(request.user, slug, manage=True)
         result = audit_verify()
         reason = result.reason
-        if (
-            not result.ok
-            and not AuditEntry.objects.filter(
-                pk=result.first_broken_id, cooperative_id=cooperative.pk
-            ).exists()
-        ):
+        own_entry = AuditEntry.objects.filter(
+            pk=result.first_broken_id or 0, cooperative_id=cooperative.pk
+        )
+        if not result.ok and not own_entry.exists():
             # The chain is the installation's: a break in another cooperative's entries is
             # reported without naming what it is about.
             reason = _(
