@@ -301,7 +301,7 @@ def assembly_ballot(request: HttpRequest, pk: int, resolution_id: int) -> HttpRe
         }
         return render_coop(
             request,
-            "frontend/assemblies/receipt.html",
+            "frontend/votes/receipt.html",
             assembly.cooperative,
             role,
             "assemblies",
