@@ -266,6 +266,10 @@ class DecisionRules(models.Model):
     def __str__(self) -> str:
         return f"{self.version} {self.decision_kind}"
 
+    def proxy_cap_reached(self, held: int) -> bool:
+        """Whether a holder of `held` proxies may take no more (the statutes' cap, if any)."""
+        return self.proxy_cap is not None and held >= self.proxy_cap
+
     def quorum_for_call(self, call: int) -> Fraction | None:
         """The quorum of the first call, or of the second (and any later) call."""
         quorum = self.quorum_first_call if call == 1 else self.quorum_second_call

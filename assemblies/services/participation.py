@@ -140,7 +140,7 @@ def assembly_proxy_give(
         )
     if holder_id is not None and rules.proxy_cap is not None:
         held = live.filter(holder_id=holder_id).count()
-        if held >= rules.proxy_cap:
+        if rules.proxy_cap_reached(held):
             holder = Member.objects.get(pk=holder_id)
             raise ProxyError(
                 code="proxy_cap_reached",

@@ -248,13 +248,13 @@ def holder_search(
         .annotate(n=Count("id"))
         .values_list("holder_id", "n")
     )
-    cap = assembly_rules(assembly).proxy_cap
+    rules = assembly_rules(assembly)
     return [
         {
             "member": m,
             "college": names.get(roll[m.pk], ""),
             "held": held.get(m.pk, 0),
-            "full": cap is not None and held.get(m.pk, 0) >= cap,
+            "full": rules.proxy_cap_reached(held.get(m.pk, 0)),
         }
         for m in members
     ]

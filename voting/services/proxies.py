@@ -69,7 +69,7 @@ def proxy_give(
             message=_("This member already gave a proxy for this vote; revoke it first."),
         )
     held = live.filter(holder_id=holder_id).count()
-    if rules.proxy_cap is not None and held >= rules.proxy_cap:
+    if rules.proxy_cap_reached(held):
         raise ProxyCapReached(
             message=_("%(holder)s already holds %(count)d proxies, the most the rules allow.")
             % {"holder": entries[holder_id].member.name, "count": held},
