@@ -143,3 +143,17 @@ def test_the_template_reading_finds_contexts_and_doubled_percent_signs() -> None
         None,
         "Turnout: %%(voted)s of %%(eligible)s members",
     ) in found
+
+
+def test_no_message_is_translated_two_ways_across_the_catalogs() -> None:
+    """The project's catalog is read before the apps' ones: a message translated otherwise
+    in an app's catalog shows the project's text, and the app's is never read. Two senses
+    of one English word ("Open" the button, "Open" the status) take a context instead."""
+    first: dict[tuple[str | None, str], Any] = {}
+    differing = []
+    for message in _messages():
+        key = _key(message.id, message.context)
+        if key in first and first[key] != message.string:
+            differing.append(f"{key[1]!r}: {first[key]!r} / {message.string!r}")
+        first.setdefault(key, message.string)
+    assert differing == []

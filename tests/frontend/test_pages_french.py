@@ -161,3 +161,16 @@ def test_english_dates_put_the_day_first_and_use_the_24_hour_clock(client: Any, 
         from django.utils.formats import date_format
 
         assert date_format(closes, "SHORT_DATETIME_FORMAT") == "12/06/2099 16:14"
+
+
+def test_the_lowest_default_grade_is_a_grade_not_the_verb(client: Any, coop: Coop) -> None:
+    with translation.override("fr"):
+        vote = make_vote(coop, method="majority_judgment")
+    client.force_login(coop.person("Users"))
+
+    body = client.get(f"/votes/{vote.pk}/", **FR).content.decode()
+
+    assert vote.grades[0] == "À rejeter"
+    assert "À rejeter" in body
+    with translation.override("en"):
+        assert make_vote(coop, method="majority_judgment").grades[0] == "Reject"
