@@ -5,6 +5,8 @@ from __future__ import annotations
 from fractions import Fraction
 from typing import Any
 
+from django.utils.translation import gettext_noop as _noop
+
 from governance.models import (
     DecisionKind,
     EmptyCollegePolicy,
@@ -33,8 +35,10 @@ _SA: dict[DecisionKind, dict[str, Any]] = {
         "quorum_second_call": None,
         "majority": Fraction(1, 2),
         "majority_strict": True,
-        "legal_reference": "C. com. L225-98; loi 47-1775 art. 19 octies; loi 2019-744 "
-        "(abstentions are not votes cast)",
+        "legal_reference": _noop(
+            "C. com. L225-98; loi 47-1775 art. 19 octies; loi 2019-744 "
+            "(abstentions are not votes cast)"
+        ),
     },
     DecisionKind.EXTRAORDINARY: {
         "majority_base_first_call": MajorityBase.VOTES_CAST,
@@ -58,9 +62,11 @@ _SARL: dict[DecisionKind, dict[str, Any]] = {
         "quorum_second_call": None,
         "majority": Fraction(1, 2),
         "majority_strict": True,
-        "legal_reference": "C. com. L223-29 al. 1 (first consultation: more than half of all "
-        "the members' votes) and al. 2 (second consultation: majority of the votes cast); "
-        "loi 47-1775 art. 19 octies",
+        "legal_reference": _noop(
+            "C. com. L223-29 al. 1 (first consultation: more than half of all "
+            "the members' votes) and al. 2 (second consultation: majority of the votes cast); "
+            "loi 47-1775 art. 19 octies"
+        ),
     },
     DecisionKind.EXTRAORDINARY: {
         # Two thirds of the members present or represented: abstentions count against.
@@ -81,7 +87,7 @@ _ADVISORY: dict[str, Any] = {
     "quorum_second_call": None,
     "majority": Fraction(1, 2),
     "majority_strict": True,
-    "legal_reference": "Advisory: no legal effect; the statutes' internal rules apply",
+    "legal_reference": _noop("Advisory: no legal effect; the statutes' internal rules apply"),
 }
 
 # SAS statutes decide everything; the SA rules are the suggested starting point.

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from core.fields import FractionField
 from governance.models import DecisionKind
@@ -23,8 +24,9 @@ class VoteMethod(models.TextChoices):
 
 class VoteStatus(models.TextChoices):
     DRAFT = "draft", _("Draft")
-    OPEN = "open", _("Open")
-    CLOSED = "closed", _("Closed")
+    # A status, not the verb: "Open" alone is also a button elsewhere.
+    OPEN = "open", pgettext_lazy("vote status", "Open")
+    CLOSED = "closed", pgettext_lazy("vote status", "Closed")
     CANCELLED = "cancelled", _("Cancelled")
 
 

@@ -7,6 +7,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 
+from django.utils.translation import gettext_noop as _noop
+
 JSON_SCHEMA_DIALECT: Final = "https://json-schema.org/draft/2020-12/schema"
 TEST_EVENT: Final = "webhook.test"
 
@@ -431,6 +433,8 @@ class EventType:
     """One event type: its name, what it announces, its payload version and data schema."""
 
     name: str
+    # English, as in the API's documentation; marked for the catalog so that the board's
+    # webhook page shows it in the reader's language (`gettext(description)`).
     description: str
     schema: Schema
     version: int = 1
@@ -459,80 +463,84 @@ EVENT_TYPES: Final[dict[str, EventType]] = {
     for event in (
         EventType(
             "proposal.published",
-            "A proposal left its draft and opened for deliberation.",
+            _noop("A proposal left its draft and opened for deliberation."),
             _PROPOSAL_EVENT,
             source="deliberation",
         ),
         EventType(
             "proposal.status_changed",
-            "A proposal moved in its lifecycle (published, to voting, adopted, rejected or "
-            "withdrawn); `decision_id` is set when a vote decided it.",
+            _noop(
+                "A proposal moved in its lifecycle (published, to voting, adopted, rejected or "
+                "withdrawn); `decision_id` is set when a vote decided it."
+            ),
             _PROPOSAL_EVENT,
             source="deliberation",
         ),
         EventType(
             "vote.opened",
-            "A vote opened: its electoral roll and rules version are frozen.",
+            _noop("A vote opened: its electoral roll and rules version are frozen."),
             _VOTE_OPENED,
             source="voting",
         ),
         EventType(
             "vote.closed",
-            "A vote closed; its result is final.",
+            _noop("A vote closed; its result is final."),
             _VOTE_CLOSED,
             source="voting",
         ),
         EventType(
             "decision.adopted",
-            "A vote closed and adopted its proposal: the platform should apply the decision.",
+            _noop(
+                "A vote closed and adopted its proposal: the platform should apply the decision."
+            ),
             _DECISION,
             source="voting",
         ),
         EventType(
             "decision.rejected",
-            "A vote closed and rejected its proposal.",
+            _noop("A vote closed and rejected its proposal."),
             _DECISION,
             source="voting",
         ),
         EventType(
             "membership.admitted",
-            "The board admitted a member (a person or a legal person).",
+            _noop("The board admitted a member (a person or a legal person)."),
             _MEMBERSHIP,
             source="governance",
         ),
         EventType(
             "membership.ended",
-            "A membership ended by resignation or exclusion.",
+            _noop("A membership ended by resignation or exclusion."),
             _MEMBERSHIP,
             source="governance",
         ),
         EventType(
             "college.weights_changed",
-            "The colleges or their weights changed (a new configuration version).",
+            _noop("The colleges or their weights changed (a new configuration version)."),
             _COLLEGE_WEIGHTS,
             source="governance",
         ),
         EventType(
             "assembly.convened",
-            "The board convened a general assembly (first or second call).",
+            _noop("The board convened a general assembly (first or second call)."),
             _ASSEMBLY_CONVENED,
             source="assemblies",
         ),
         EventType(
             "assembly.opened",
-            "A general assembly opened with its quorum reached.",
+            _noop("A general assembly opened with its quorum reached."),
             _ASSEMBLY_OPENED,
             source="assemblies",
         ),
         EventType(
             "assembly.closed",
-            "A general assembly closed; its minutes can be read.",
+            _noop("A general assembly closed; its minutes can be read."),
             _ASSEMBLY_CLOSED,
             source="assemblies",
         ),
         EventType(
             TEST_EVENT,
-            "A test message sent on the board's request; it is never sent otherwise.",
+            _noop("A test message sent on the board's request; it is never sent otherwise."),
             _TEST,
             source="webhooks",
         ),

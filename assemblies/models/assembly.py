@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from core.fields import FractionField
 
@@ -21,7 +22,7 @@ class AssemblyStatus(models.TextChoices):
     IN_SESSION = "in_session", _("In session")
     # The first call lacked its quorum; the second call is not convened yet.
     ADJOURNED = "adjourned", _("Adjourned to a second call")
-    CLOSED = "closed", _("Closed")
+    CLOSED = "closed", pgettext_lazy("assembly status", "Closed")
     CANCELLED = "cancelled", _("Cancelled")
 
 

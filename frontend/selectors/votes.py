@@ -202,5 +202,7 @@ def rules_summary(vote: Vote, rules: Any, result: dict[str, Any] | None) -> list
         )
     )
     if rules.legal_reference:
-        summary.append((_("Legal reference"), rules.legal_reference))
+        # The presets' references are in the catalog (their law citations stay as they
+        # are, their explanations are translated); one the board wrote is shown as written.
+        summary.append((_("Legal reference"), _(rules.legal_reference)))
     return summary

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
+from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Prefetch
@@ -10,6 +12,8 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_date
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -36,6 +40,27 @@ def _list_url(slug: str) -> str:
 
 def _endpoint_url(slug: str, pk: int) -> str:
     return reverse("frontend:board_webhook", kwargs={"slug": slug, "pk": pk})
+
+
+@dataclass(frozen=True, slots=True)
+class EventTypeRow:
+    """An event type as the board reads it: its name, and what it announces in the
+    reader's language, with the payload's property names set as code."""
+
+    name: str
+    description: SafeString
+
+
+_CODE = re.compile(r"`([^`]+)`")
+
+
+def _event_type_rows() -> list[EventTypeRow]:
+    rows = []
+    for name in catalog.SUBSCRIBABLE_TYPES:
+        # Escaped first, so the only markup is the <code> set here.
+        text = escape(_(catalog.EVENT_TYPES[name].description))
+        rows.append(EventTypeRow(name, mark_safe(_CODE.sub(r"<code>\1</code>", text))))
+    return rows
 
 
 def _event_types(request: HttpRequest) -> list[str]:
@@ -74,7 +99,7 @@ def endpoints(request: HttpRequest, slug: str) -> HttpResponse:
         return response
     context = {
         "endpoints": selectors.endpoint_list(cooperative),
-        "event_types": [catalog.EVENT_TYPES[name] for name in catalog.SUBSCRIBABLE_TYPES],
+        "event_types": _event_type_rows(),
     }
     return render_coop(
         request, "frontend/board/webhooks.html", cooperative, role, "webhooks", context
@@ -98,7 +123,7 @@ def endpoint_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         "status": status,
         "tab": status or "",
         "statuses": MessageStatus.choices,
-        "event_types": [catalog.EVENT_TYPES[name] for name in catalog.SUBSCRIBABLE_TYPES],
+        "event_types": _event_type_rows(),
         "active_secrets": selectors.endpoint_active_secrets(endpoint, now=timezone.now()),
         "today": timezone.localdate(),
     }

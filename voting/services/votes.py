@@ -12,6 +12,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from core.errors import Forbidden, InvalidInput
 from core.outbox import outbox_emit
@@ -51,7 +52,8 @@ SINGLE_COLLEGE_KEY = "all"
 def default_grades() -> list[str]:
     """The usual French civic-tech scale, worst first, in the language of the creator."""
     return [
-        _("Reject"),
+        # A grade ("À rejeter"), not the verb of the amendment's button.
+        pgettext("majority judgment grade", "Reject"),
         _("Insufficient"),
         _("Passable"),
         _("Fairly good"),
