@@ -12,6 +12,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from assemblies import services
+from assemblies.inputs import BoothCastInput
 from assemblies.models import Resolution
 from assemblies.permissions import access_assembly
 from assemblies.room import room_events_since, room_group, room_last_seq
@@ -46,12 +47,10 @@ def _may_join_fresh(person_id: int, assembly_id: int) -> bool:
 
 def _cast(person: Any, assembly_id: int, frame: dict[str, Any]) -> dict[str, Any]:
     """The `ballot.cast` frame: the same validation and service as the HTTP booth."""
-    from assemblies.api.agenda import BoothCastApi
-
     resolution_id = frame.get("resolution_id")
     if isinstance(resolution_id, bool) or not isinstance(resolution_id, int):
         raise InvalidInput(code="resolution_required", message=_("Say which resolution."))
-    serializer = BoothCastApi.InputSerializer(data=frame)
+    serializer = BoothCastInput(data=frame)
     if not serializer.is_valid():
         raise InvalidInput(details=dict(serializer.errors))
     values = serializer.validated_data

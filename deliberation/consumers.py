@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from core.errors import DomainError, InvalidInput, RateLimited
 from core.ws import logout_closes, requested_last_seq
 from deliberation import presence, selectors, services
+from deliberation.inputs import CommentListCreateInput
 from deliberation.permissions import access_comment, access_proposal
 from deliberation.room import person_group, room_group, room_last_seq
 
@@ -32,9 +33,7 @@ _background: set[asyncio.Task[Any]] = set()
 
 def _post_comment(person: Any, proposal_id: int, frame: dict[str, Any]) -> dict[str, Any]:
     """The `comment.post` frame: the same validation and service as the HTTP API."""
-    from deliberation.api.comments import CommentListCreateApi
-
-    serializer = CommentListCreateApi.InputSerializer(data=frame)
+    serializer = CommentListCreateInput(data=frame)
     if not serializer.is_valid():
         raise InvalidInput(details=dict(serializer.errors))
     values = serializer.validated_data

@@ -11,7 +11,7 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
-from frontend.templatetags.collegia import percent_text
+from frontend.formatting import percent_text
 
 WIDTH = 480
 LABEL_HEIGHT = 24

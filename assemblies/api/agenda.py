@@ -15,18 +15,17 @@ from rest_framework.views import APIView
 from assemblies import services
 from assemblies.api.lifecycle import TAG, URL_MAX, detail
 from assemblies.api.serializers import (
-    MAX_ID,
     AgendaItemOut,
     AssemblyDetailOut,
     CandidateOut,
 )
+from assemblies.inputs import MAX_ID, BoothCastInput
 from assemblies.models import AgendaItem, ItemKind, Resolution
 from assemblies.permissions import access_assembly
 from core.api import person_of
 from core.errors import InvalidInput, NotFound
 from deliberation.models import Proposal
 from governance.models import BoardRoleKind, College, Person
-from voting.models import ResolutionChoice
 
 
 def _item(assembly: Any, item_id: int) -> AgendaItem:
@@ -277,23 +276,7 @@ class AssemblyDocumentAddApi(APIView):
 
 
 class BoothCastApi(APIView):
-    class InputSerializer(serializers.Serializer):
-        choice = serializers.ChoiceField(choices=ResolutionChoice.choices)
-        member_id = serializers.IntegerField(
-            required=False,
-            allow_null=True,
-            min_value=1,
-            max_value=MAX_ID,
-            help_text="The member you vote as, when you act for several; with on_behalf_of, "
-            "the member holding the proxy.",
-        )
-        on_behalf_of = serializers.IntegerField(
-            required=False,
-            allow_null=True,
-            min_value=1,
-            max_value=MAX_ID,
-            help_text="Vote as proxy holder for this member.",
-        )
+    InputSerializer = BoothCastInput
 
     class OutputSerializer(serializers.Serializer):
         resolution_id = serializers.IntegerField()

@@ -15,12 +15,12 @@ from rest_framework.views import APIView
 from assemblies import selectors, services
 from assemblies.api.lifecycle import TAG
 from assemblies.api.serializers import (
-    MAX_ID,
     AssemblyProxyOut,
     AttendanceOut,
     ConvocationOut,
     PostalVoteOut,
 )
+from assemblies.inputs import MAX_ID
 from assemblies.models import AssemblyProxy, Attendance, AttendanceMode, PostalVote
 from assemblies.permissions import (
     access_assembly,

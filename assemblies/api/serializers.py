@@ -25,8 +25,6 @@ from assemblies.models import (
 )
 from core.fields import format_fraction
 
-MAX_ID = 2**63 - 1
-
 
 @extend_schema_field(OpenApiTypes.STR)
 class FractionOut(serializers.Field):

@@ -13,14 +13,11 @@ from rest_framework.views import APIView
 from core.api import page_of, paginate, person_of
 from deliberation import selectors, services
 from deliberation.api.outputs import CommentOut, ReactionSummaryOut, RevisionOut
-from deliberation.models import Comment, ReactionKind, Stance
+from deliberation.inputs import COMMENT_INPUT_MAX, STANCE_CHOICES, CommentListCreateInput
+from deliberation.models import Comment, ReactionKind
 from deliberation.permissions import access_comment, access_proposal, can_moderate_proposal
 
 TAG = ["deliberation"]
-MAX_ID = 2**63 - 1
-COMMENT_INPUT_MAX = 40_000
-
-STANCE_CHOICES = [("", "none"), *Stance.choices]
 
 
 def _comment_out(request: Request, comment: Comment) -> Response:
@@ -30,20 +27,7 @@ def _comment_out(request: Request, comment: Comment) -> Response:
 
 
 class CommentListCreateApi(APIView):
-    class InputSerializer(serializers.Serializer):
-        body = serializers.CharField(
-            max_length=COMMENT_INPUT_MAX, help_text="HTML; cleaned with the comment profile."
-        )
-        parent_id = serializers.IntegerField(
-            required=False,
-            allow_null=True,
-            min_value=1,
-            max_value=MAX_ID,
-            help_text="The comment this one answers.",
-        )
-        stance = serializers.ChoiceField(
-            choices=STANCE_CHOICES, required=False, allow_blank=True, default=""
-        )
+    InputSerializer = CommentListCreateInput
 
     @extend_schema(
         tags=TAG,

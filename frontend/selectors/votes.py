@@ -153,7 +153,7 @@ def rules_summary(vote: Vote, rules: Any, result: dict[str, Any] | None) -> list
     """The rules a vote was counted under, in words: its frozen rules version for its kind."""
     from django.utils.translation import gettext as _
 
-    from frontend.templatetags.collegia import percent_text
+    from frontend.formatting import percent_text
 
     summary = [
         (_("Kind of decision"), str(vote.get_decision_kind_display())),

@@ -2,41 +2,16 @@
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_EVEN, Decimal
 from fractions import Fraction
 from typing import Any
 
 from django import template
-from django.utils import formats
 from django.utils.translation import gettext as _
 
+from frontend.charts import result_chart as chart
+from frontend.formatting import decimal_of, percent_text
+
 register = template.Library()
-
-
-def _decimal(value: Any) -> Decimal | None:
-    if value is None or value == "":
-        return None
-    if isinstance(value, Fraction):
-        return Decimal(value.numerator) / Decimal(value.denominator)
-    try:
-        return Decimal(str(value))
-    except ArithmeticError:
-        return None
-
-
-def percent_text(value: Any, places: int = 2) -> str:
-    """A number of percent, rounded to `places` decimals, trailing zeros dropped, localized."""
-    number = _decimal(value)
-    if number is None:
-        return ""
-    rounded = number.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_EVEN)
-    normalized = rounded.normalize()
-    if normalized == normalized.to_integral():
-        normalized = normalized.quantize(Decimal(1))
-    decimals = max(0, -normalized.as_tuple().exponent)  # type: ignore[operator]
-    text = formats.number_format(normalized, decimal_pos=decimals, use_l10n=True)
-    # Translators: a percentage; French puts a no-break space before the sign.
-    return _("%(number)s%%") % {"number": text}
 
 
 @register.filter
@@ -48,7 +23,7 @@ def percent(value: Any) -> str:
 @register.filter
 def share(value: Any) -> str:
     """A fraction of one (Fraction(1, 5) or "1/5") as a localized percentage: "20 %"."""
-    number = _decimal(value if not isinstance(value, str) else Fraction(value))
+    number = decimal_of(value if not isinstance(value, str) else Fraction(value))
     if number is None:
         return ""
     return percent_text(number * 100)
@@ -68,8 +43,6 @@ def fraction(value: Any) -> str:
 @register.simple_tag
 def result_chart(result: Any) -> str:
     """The server-rendered SVG chart of a result (see frontend.charts)."""
-    from frontend.charts import result_chart as chart
-
     return chart(result)
 
 

@@ -8,7 +8,6 @@ from typing import Any
 from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse
 from django.template.loader import render_to_string
-from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -26,7 +25,9 @@ from assemblies.room import room_last_seq
 from assemblies.selectors import resolutions_of
 from core.errors import NotFound
 from frontend.selectors import assemblies as page_selectors
+from frontend.views.assembly_board import assembly_create_form
 from frontend.views.common import (
+    assembly_url,
     cooperative_for,
     form_refusal,
     page_view,
@@ -41,15 +42,9 @@ from voting.models import ResolutionChoice
 MEETING_LENGTH = dt.timedelta(hours=3)
 
 
-def assembly_url(pk: int, name: str = "assembly") -> str:
-    return reverse(f"frontend:{name}", kwargs={"pk": pk})
-
-
 @page_view
 def assembly_list(request: HttpRequest, slug: str) -> HttpResponse:
     """The assemblies of a cooperative; the board creates one here (see assembly_board)."""
-    from frontend.views.assembly_board import assembly_create_form
-
     cooperative, role = cooperative_for(request, slug)
     if request.method == "POST":
         return assembly_create_form(request, slug)

@@ -20,8 +20,8 @@ from assemblies.selectors import assembly_rules
 from core.errors import NotFound
 from deliberation.models import Proposal
 from frontend.selectors import assemblies as page_selectors
-from frontend.views.assemblies import assembly_url
 from frontend.views.common import (
+    assembly_url,
     cooperative_for,
     form_refusal,
     page_view,

@@ -13,12 +13,18 @@ from django.core.paginator import Page, Paginator
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
+from django.urls import reverse
 
 from core.errors import DomainError, Forbidden, InvalidInput, NotFound, RateLimited
 from governance.models import Cooperative, Person
 from governance.permissions import CooperativeRole, access_cooperative
 
 PAGE_SIZE = 50
+
+
+def assembly_url(pk: int, name: str = "assembly") -> str:
+    """The address of one of an assembly's pages."""
+    return reverse(f"frontend:{name}", kwargs={"pk": pk})
 
 
 def page_view[ViewFunc: Callable[..., HttpResponse]](view: ViewFunc) -> ViewFunc:

@@ -268,7 +268,14 @@ def test_custom_profile_without_linkify() -> None:
     assert sanitize_html("<p>scop.fr <a href='https://x.fr'>x</a></p>", profile=plain) == (
         "<p>scop.fr x</p>"
     )
-    assert hash(plain) == hash(plain)
+    # Hashable despite its attributes mapping, and by value: an equal profile built apart
+    # finds the same entry of a cache keyed by profile.
+    twin = Profile(
+        name="plain", tags=frozenset({"p"}), attributes={}, protocols=frozenset(), linkify=False
+    )
+    assert twin is not plain
+    assert twin == plain
+    assert {plain: "cleaner"}[twin] == "cleaner"
 
 
 @pytest.mark.parametrize(

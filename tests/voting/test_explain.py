@@ -54,7 +54,9 @@ def test_english_explanation_is_the_engines_sentence(
         ],
         rules=spec.resolution_rules(),
     )
-    assert explain_en(outcome.parts) == tally.explain_en(engine)
+    assert explain_en(outcome.parts) == explain_en(
+        {"kind": "resolution", **engine.explanation_parts().to_dict()}
+    )
 
 
 def test_worked_example_reads_as_the_issue_says() -> None:

@@ -64,10 +64,30 @@ def test_vote_that_cannot_open_records_why_and_is_not_retried() -> None:
     assert scheduler.tick(now=now).failed == []
 
 
-def test_run_forever_stops_when_asked() -> None:
-    stop = threading.Event()
-    stop.set()
-    scheduler.run_forever(stop=stop, interval=0.01)
+class StopAfterOnePass(threading.Event):
+    """A stop event that is asked for after the loop's first pass, when it waits."""
+
+    def wait(self, timeout: float | None = None) -> bool:
+        self.set()
+        return True
+
+
+@pytest.mark.django_db(transaction=True)
+def test_run_forever_ticks_until_asked_to_stop() -> None:
+    """The loop runs with the database's own transactions, as in production (it closes stale
+    connections between passes), hence a transactional test."""
+    coop = make_coop(SMALL)
+    due = make_vote(coop, open_now=False, opens_at=timezone.now() - dt.timedelta(minutes=1))
+
+    stopped = threading.Event()
+    stopped.set()
+    scheduler.run_forever(stop=stopped, interval=0.01)
+    due.refresh_from_db()
+    assert due.status == VoteStatus.DRAFT
+
+    scheduler.run_forever(stop=StopAfterOnePass(), interval=0.01)
+    due.refresh_from_db()
+    assert due.status == VoteStatus.OPEN
 
 
 def test_command_runs_one_pass() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from fractions import Fraction
 
@@ -103,7 +104,11 @@ def test_decision_carries_the_hash_of_the_closing_audit_entry() -> None:
     entry = AuditEntry.objects.get(hash=decision.audit_hash)
     assert entry.verb == "vote.closed"
     assert entry.data["decision_id"] == decision.pk
-    assert entry.data["result_sha256"] == services.result_digest(decision.result)
+    # Anyone holding the stored figures can check them: sha256 of their canonical JSON
+    # (sorted keys, no spaces, UTF-8), computed here without the code under test.
+    stored = Decision.objects.get(pk=decision.pk).result
+    canonical = json.dumps(stored, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    assert entry.data["result_sha256"] == hashlib.sha256(canonical.encode()).hexdigest()
     assert audit_verify().ok
 
 

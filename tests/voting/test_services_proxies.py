@@ -114,6 +114,12 @@ def test_rules_frozen_at_opening_govern_proxies() -> None:
         changes={"ordinary": {"proxies_allowed": False}},
     )
     give(coop, vote, ("Users", 0), ("Workers", 0))
+    result = cast(coop.person("Workers"), vote, "for", on_behalf_of=member_id(coop, "Users"))
+    assert result.via_proxy is True
+    # A vote opened under the new rules refuses proxies: the change did take effect.
+    later = make_vote(coop)
+    with pytest.raises(ProxiesNotAllowed):
+        give(coop, later, ("Users", 0), ("Workers", 0))
 
 
 def test_revocable_until_used() -> None:

@@ -18,16 +18,23 @@ from voting.tally import (
     QuorumMode,
     ResolutionCollege,
     ResolutionOutcome,
+    ResolutionResult,
     ResolutionRules,
     TallyInputError,
     TallyMethod,
     Threshold,
     decimal_str,
-    explain_en,
     format_percent,
     percent_str,
     tally_resolution,
 )
+
+
+def explain_en(result: ResolutionResult) -> str:
+    """The English sentence a Decision records, worded from the engine's explanation parts."""
+    from voting.explain import explain_en as sentence
+
+    return sentence({"kind": "resolution", **result.explanation_parts().to_dict()})
 
 
 def college(

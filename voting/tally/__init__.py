@@ -28,7 +28,6 @@ from voting.tally.resolution import (
     ResolutionOutcome,
     ResolutionResult,
     ResolutionTotals,
-    explain_en,
     tally_resolution,
 )
 from voting.tally.schulze import RankedBallot, RankedCollege, SchulzeResult, tally_schulze
@@ -84,7 +83,6 @@ __all__ = [
     "TallyMethod",
     "Threshold",
     "decimal_str",
-    "explain_en",
     "format_percent",
     "fraction_str",
     "percent_str",

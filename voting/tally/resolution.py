@@ -21,7 +21,6 @@ from voting.tally.types import (
     TallyInputError,
     TallyMethod,
     Threshold,
-    format_percent,
     require_count,
     to_jsonable,
     validate_colleges,
@@ -483,71 +482,3 @@ def _applied_rule(
     if policy == EmptyCollegePolicy.COUNT_AS_ABSENT:
         return AppliedEmptyCollegeRule.COUNT_AS_ABSENT
     return AppliedEmptyCollegeRule.REDISTRIBUTE
-
-
-def explain_en(result: ResolutionResult) -> str:
-    """One plain-English sentence; translations should build on explanation_parts() instead."""
-    parts = result.explanation_parts()
-    quorum = _quorum_clause(parts)
-    if parts.outcome == ResolutionOutcome.QUORUM_NOT_REACHED:
-        return f"Not adopted: {quorum}."
-    if parts.outcome == ResolutionOutcome.NO_VOTES_CAST:
-        return f"Not adopted: no votes cast; {quorum}."
-    if parts.outcome == ResolutionOutcome.EMPTY_COLLEGE:
-        names = ", ".join(parts.empty_college_names)
-        return (
-            f"Not adopted: no votes cast in {names}, and the statutes make a college "
-            f"without votes fail the resolution, so no support was decided; {quorum}."
-        )
-    assert parts.support is not None
-    label = "support, one member one vote" if parts.one_member_one_vote else "weighted support"
-    support = _percent_apart(parts.support, parts.majority_value)
-    if parts.is_ordinary_majority:
-        name = "ordinary majority"
-    elif parts.is_extraordinary_majority:
-        name = "extraordinary majority"
-    else:
-        name = "required majority"
-    relation = "above" if parts.majority_strict else "of at least"
-    majority = f"{name} {relation} {format_percent(parts.majority_value)}"
-    if parts.majority_base == MajorityBase.ALL_MEMBERS:
-        majority += " of all the members on the roll"
-    silent = ""
-    if parts.empty_college_policy_applied == AppliedEmptyCollegeRule.DROPPED_BY_METHOD:
-        silent = (
-            " Per registered member, a member who does not vote does not count: nobody voted "
-            f"in {', '.join(parts.empty_college_names)}, which weighs on neither side."
-        )
-    if parts.outcome == ResolutionOutcome.ADOPTED:
-        return f"Adopted: {support} {label}, {majority}; {quorum}.{silent}"
-    return f"Rejected: {support} {label}, {majority} not reached; {quorum}.{silent}"
-
-
-def _quorum_clause(parts: ResolutionExplanation) -> str:
-    members = f"{parts.eligible} member" + ("" if parts.eligible == 1 else "s")
-    if parts.quorum_required is None:
-        return f"turnout {format_percent(parts.quorum_ratio)} of {members}, no quorum required"
-    ratio = _percent_apart(parts.quorum_ratio, parts.quorum_required)
-    if parts.quorum_ratio > parts.quorum_required:
-        comparison = "above"
-    elif parts.quorum_ratio == parts.quorum_required:
-        comparison = "exactly at"
-    else:
-        comparison = "below"
-    required = format_percent(parts.quorum_required)
-    if parts.quorum_mode == QuorumMode.PER_COLLEGE:
-        return (
-            f"quorum in each college of {members}, lowest {ratio} "
-            f"({parts.quorum_lowest_college_name}), {comparison} {required}"
-        )
-    prefix = "weighted quorum" if parts.quorum_mode == QuorumMode.WEIGHTED else "quorum"
-    return f"{prefix} {ratio} of {members}, {comparison} {required}"
-
-
-def _percent_apart(value: Fraction, reference: Fraction) -> str:
-    """Format value with enough decimals that it never reads equal to a different reference."""
-    for places in range(1, 5):
-        text = format_percent(value, places=places)
-        if value == reference or text != format_percent(reference, places=places):
-            return text
-    return format_percent(value, places=4)

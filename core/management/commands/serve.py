@@ -31,8 +31,10 @@ class Command(BaseCommand):
         from daphne.server import Server, twisted_loop
         from twisted.internet import reactor
 
-        from config.asgi import application
         from core.events import bind_server_loop
+
+        # The project names its application in settings; core never imports the project.
+        application = import_string(settings.ASGI_APPLICATION)
 
         stop = threading.Event()
         loops: list[str] = settings.COLLEGIA.get("WORKER_LOOPS", [])  # type: ignore[assignment]
