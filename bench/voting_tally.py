@@ -216,7 +216,7 @@ def _copy_roll_and_ballots(
             with pg.copy(
                 "COPY voting_rollentry (id, vote_id, membership_id, member_id, "
                 "vote_college_id, college_weight, has_voted, voted_at, "
-                "voted_via_proxy) FROM STDIN"
+                "voted_via_proxy, tracker) FROM STDIN"
             ) as copy:
                 for i in range(count):
                     college = frozen[college_of[i].pk]
@@ -231,6 +231,7 @@ def _copy_roll_and_ballots(
                             True,
                             now,
                             False,
+                            "",
                         )
                     )
             with pg.copy(
