@@ -21,7 +21,13 @@ from assemblies.models import (
     PostalVote,
     Resolution,
 )
-from governance.models import Cooperative, Member, Membership, MembershipStatus
+from governance.models import (
+    Cooperative,
+    Member,
+    Membership,
+    MembershipStatus,
+    Representative,
+)
 from governance.permissions import CooperativeRole
 from governance.selectors import (
     college_config_current,
@@ -350,6 +356,34 @@ def acting_person_for(member: Member, preferred: Any = None) -> Any:
     if preferred is not None and any(p.pk == preferred.pk for p in people):
         return preferred
     return people[0] if people else None
+
+
+def acting_people_for(member_ids: list[int]) -> list[tuple[Member, Any]]:
+    """For many members at once, in the given order, the person who signs in for each, as
+    acting_person_for chooses with no preference: in three queries whatever their number."""
+    members = {
+        m.pk: m
+        for m in Member.objects.filter(pk__in=member_ids)
+        .select_related("person")
+        .prefetch_related(
+            Prefetch(
+                "representatives",
+                queryset=Representative.objects.filter(revoked_at__isnull=True)
+                .select_related("person")
+                .order_by("designated_at", "id"),
+                to_attr="live_representatives",
+            )
+        )
+    }
+    chosen: list[tuple[Member, Any]] = []
+    for pk in member_ids:
+        member = members[pk]
+        if member.person_id:
+            chosen.append((member, member.person))
+        else:
+            people = [r.person for r in getattr(member, "live_representatives", [])]
+            chosen.append((member, people[0] if people else None))
+    return chosen
 
 
 def assembly_list(queryset: QuerySet[Assembly]) -> QuerySet[Assembly]:

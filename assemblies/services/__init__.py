@@ -11,9 +11,11 @@ from assemblies.services.intents import attendance_intent_declare
 from assemblies.services.items import assembly_ballot_cast, item_close, item_open
 from assemblies.services.minutes import minutes_generate, minutes_sign
 from assemblies.services.participation import (
+    BatchCheckIn,
     assembly_proxy_give,
     assembly_proxy_revoke,
     attendance_check_in,
+    attendance_check_in_batch,
     attendance_check_out,
     postal_vote_submit,
 )
@@ -45,7 +47,9 @@ __all__ = [
     "assembly_proxy_revoke",
     "assembly_record_no_quorum",
     "assembly_update",
+    "BatchCheckIn",
     "attendance_check_in",
+    "attendance_check_in_batch",
     "attendance_intent_declare",
     "attendance_check_out",
     "candidate_add",

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from assemblies import events
 from assemblies.errors import AnotherItemOpen, ItemStateError, NotAttending
+from assemblies.live import resolution_turnout_changed
 from assemblies.models import (
     AgendaItem,
     Assembly,
@@ -322,8 +323,10 @@ def assembly_ballot_cast(
     """Cast in the assembly's booth, the same for members in the room and remotely.
 
     The voter (or, with `on_behalf_of`, the proxy holder) must be signed in to the call;
-    the ballot is then cast by the voting app like any other. Pushes the turnout, and the
-    running result when the assembly shows it, to the room.
+    the ballot is then cast by the voting app like any other. Takes no lock on the
+    assembly: casts on one resolution wait only for each other's roll entry and the audit
+    head. After commit, asks for a push of the turnout, and of the running result when the
+    assembly shows it, to the room (assemblies.live).
     """
     resolution = Resolution.objects.select_related("item", "vote").get(pk=resolution.pk)
     item = resolution.item
@@ -368,19 +371,8 @@ def assembly_ballot_cast(
         now=now,
         via_booth=True,
     )
-    vote = result.vote
-    data: dict[str, Any] = {
-        "resolution_id": resolution.pk,
-        "turnout": voting_selectors.vote_turnout(vote),
-    }
-    room_emit(assembly=assembly, type=events.ROOM_TURNOUT, data=data)
-    if vote.results_live and not vote.is_secret:
-        room_emit(
-            assembly=assembly,
-            type=events.ROOM_PARTIAL_RESULTS,
-            data={
-                "resolution_id": resolution.pk,
-                "result": voting_selectors.vote_tally(vote).result,
-            },
-        )
+    # The room hears of it after commit, coalesced: the cast neither takes the room's
+    # sequence number (held until commit, it would make every cast wait for the one
+    # before) nor counts the turnout.
+    resolution_turnout_changed(resolution.pk)
     return result
