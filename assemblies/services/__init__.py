@@ -11,6 +11,7 @@ from assemblies.services.intents import attendance_intent_declare
 from assemblies.services.items import assembly_ballot_cast, item_close, item_open
 from assemblies.services.minutes import minutes_generate, minutes_sign
 from assemblies.services.participation import (
+    BATCH_CHECK_IN_MAX,
     BatchCheckIn,
     assembly_proxy_give,
     assembly_proxy_revoke,
@@ -47,6 +48,7 @@ __all__ = [
     "assembly_proxy_revoke",
     "assembly_record_no_quorum",
     "assembly_update",
+    "BATCH_CHECK_IN_MAX",
     "BatchCheckIn",
     "attendance_check_in",
     "attendance_check_in_batch",
