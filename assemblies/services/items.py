@@ -319,6 +319,7 @@ def assembly_ballot_cast(
     member_id: int | None = None,
     on_behalf_of: int | None = None,
     now: dt.datetime | None = None,
+    assembly: Assembly | None = None,
 ) -> voting.CastResult:
     """Cast in the assembly's booth, the same for members in the room and remotely.
 
@@ -327,10 +328,20 @@ def assembly_ballot_cast(
     assembly: casts on one resolution wait only for each other's roll entry and the audit
     head. After commit, asks for a push of the turnout, and of the running result when the
     assembly shows it, to the room (assemblies.live).
+
+    A caller that read the resolution (with its item and vote) and the `assembly` in this
+    same transaction, as the booth's endpoint does, passes them as read: they are not
+    read again.
     """
-    resolution = Resolution.objects.select_related("item", "vote").get(pk=resolution.pk)
+    fields = Resolution._meta
+    if not (
+        fields.get_field("item").is_cached(resolution)
+        and fields.get_field("vote").is_cached(resolution)
+    ):
+        resolution = Resolution.objects.select_related("item", "vote").get(pk=resolution.pk)
     item = resolution.item
-    assembly = Assembly.objects.select_related("cooperative").get(pk=item.assembly_id)
+    if assembly is None or assembly.pk != item.assembly_id:
+        assembly = Assembly.objects.select_related("cooperative").get(pk=item.assembly_id)
     now = current(now)
     if (
         assembly.status != AssemblyStatus.IN_SESSION
