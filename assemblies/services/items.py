@@ -351,11 +351,14 @@ def assembly_ballot_cast(
         raise ItemStateError(
             code="resolution_not_open", message=_("This resolution is not open for voting.")
         )
-    call = current_call(assembly)
     own = {m.pk for m in active_members_of(assembly.cooperative, actor)}
+    # Signed in to the current call, read through the call's number in the same query.
     attending = set(
         Attendance.objects.filter(
-            call=call, member_id__in=own, checked_out_at__isnull=True
+            call__assembly=assembly,
+            call__number=assembly.current_call,
+            member_id__in=own,
+            checked_out_at__isnull=True,
         ).values_list("member_id", flat=True)
     )
     if member_id is not None:
