@@ -325,17 +325,6 @@ def current_call(assembly: Assembly) -> AssemblyCall:
     return call
 
 
-def active_members_of(cooperative: Cooperative, person: Any) -> list[Member]:
-    """The members with an active membership that a person acts for."""
-    members = members_acting_person(cooperative, person)
-    active = set(
-        Member.objects.filter(
-            pk__in=[m.pk for m in members], memberships__status=MembershipStatus.ACTIVE
-        ).values_list("pk", flat=True)
-    )
-    return [m for m in members if m.pk in active]
-
-
 def acting_person_for(member: Member, preferred: Any = None) -> Any:
     """A person who may act for a member now: the preferred one if still entitled, else the
     natural person, else the first active representative; None when nobody may."""

@@ -25,7 +25,6 @@ from assemblies.room import room_emit
 from assemblies.selectors import (
     AttendanceCount,
     acting_person_for,
-    active_members_of,
     call_attendance,
     current_call,
     item_is_secret,
@@ -42,6 +41,7 @@ from assemblies.services.elections import election_declare
 from core.errors import DomainError, InvalidInput
 from deliberation.sanitize import html_to_text
 from governance.models import Person
+from governance.selectors import members_acting_person
 from voting import selectors as voting_selectors
 from voting import services as voting
 from voting.models import ResolutionChoice, Vote, VoteBooth, VoteMethod, VoteStatus
@@ -338,7 +338,7 @@ def assembly_ballot_cast(
             code="resolution_not_open", message=_("This resolution is not open for voting.")
         )
     call = current_call(assembly)
-    own = {m.pk for m in active_members_of(assembly.cooperative, actor)}
+    own = {m.pk for m in members_acting_person(assembly.cooperative, actor, active=True)}
     attending = set(
         Attendance.objects.filter(
             call=call, member_id__in=own, checked_out_at__isnull=True

@@ -1,4 +1,4 @@
-"""Turn counted ballots of a frozen vote into the tally engine's inputs and one stored result."""
+"""The step that feeds the engine from a frozen vote's counted ballots, into one stored result."""
 
 from __future__ import annotations
 
@@ -120,7 +120,7 @@ class Repeated(Sequence[Any]):
         return list(self)[index]
 
 
-def compute(data: TallyInput) -> TallyOutcome:
+def tally_ballots(data: TallyInput) -> TallyOutcome:
     """Tally exactly with the frozen rules; the result dict is what a Decision stores."""
     by_college: dict[str, list[tuple[Any, int]]] = {c.key: [] for c in data.colleges}
     for key, choice, n in data.counts:
