@@ -20,9 +20,9 @@ from assemblies.models import (
 from assemblies.selectors import agenda_items, item_is_secret
 from assemblies.services.convocation import notice_days
 from core.audit import audit_anchor
+from core.percent import format_percent
 from governance.selectors import decision_rules
 from voting.explain import explain, quorum_clause
-from voting.tally import format_percent
 
 
 class MinutesRenderError(RuntimeError):

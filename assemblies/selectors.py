@@ -21,6 +21,7 @@ from assemblies.models import (
     PostalVote,
     Resolution,
 )
+from core.percent import percent_str
 from governance.models import Cooperative, Member, Membership, MembershipStatus
 from governance.permissions import CooperativeRole
 from governance.selectors import (
@@ -32,7 +33,6 @@ from governance.selectors import (
 )
 from voting import tally
 from voting.models import Vote, VoteCollege
-from voting.tally import percent_str
 
 SINGLE_COLLEGE_KEY = "all"
 

@@ -10,7 +10,10 @@ from django.utils import formats, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from voting.tally import format_percent
+from core.percent import format_percent, places_apart
+
+# A sentence gives percentages to one decimal, more where a figure sits next to its threshold.
+SENTENCE_PLACES = 1
 
 ORDINARY = (Fraction(1, 2), True)
 EXTRAORDINARY = (Fraction(2, 3), False)
@@ -30,7 +33,7 @@ def explain_en(parts: Mapping[str, Any]) -> str:
         return explain(parts)
 
 
-def _pct(value: Fraction, *, places: int = 1) -> str:
+def _pct(value: Fraction, *, places: int = SENTENCE_PLACES) -> str:
     text = format_percent(value, places=places)
     separator = str(formats.get_format("DECIMAL_SEPARATOR"))
     return text.replace(".", separator)
@@ -38,12 +41,7 @@ def _pct(value: Fraction, *, places: int = 1) -> str:
 
 def _pct_apart(value: Fraction, reference: Fraction) -> str:
     """Enough decimals that a value never reads equal to a different threshold."""
-    for places in range(1, 5):
-        if value == reference or format_percent(value, places=places) != format_percent(
-            reference, places=places
-        ):
-            return _pct(value, places=places)
-    return _pct(value, places=4)
+    return _pct(value, places=places_apart(value, reference, fewest=SENTENCE_PLACES))
 
 
 def _frac(value: Any) -> Fraction | None:

@@ -1,4 +1,5 @@
-"""Shared enums, dataclasses and exact formatting helpers of the tally engine."""
+"""Shared enums, dataclasses and exact formatting helpers of the tally engine (percentages
+round as core.percent says)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from fractions import Fraction
 from typing import Any
+
+from core.percent import percent_str
 
 type JSONValue = str | int | bool | list[JSONValue] | dict[str, JSONValue] | None
 
@@ -156,33 +159,6 @@ def fraction_str(value: Fraction) -> str:
     """Exact "n/d" form, with the denominator always written so that parsers see one shape."""
     value = Fraction(value)
     return f"{value.numerator}/{value.denominator}"
-
-
-def decimal_str(value: Fraction, *, places: int) -> str:
-    """Decimal form rounded half away from zero, computed with integers only."""
-    value = Fraction(value)
-    scale = 10**places
-    quotient, remainder = divmod(abs(value.numerator) * scale, value.denominator)
-    if 2 * remainder >= value.denominator:
-        quotient += 1
-    sign = "-" if value < 0 and quotient else ""
-    digits = str(quotient).rjust(places + 1, "0")
-    if places == 0:
-        return f"{sign}{digits}"
-    return f"{sign}{digits[:-places]}.{digits[-places:]}"
-
-
-def percent_str(value: Fraction) -> str:
-    """Percentage with four decimals, as used in the JSON form: 29/50 -> "58.0000"."""
-    return decimal_str(Fraction(value) * 100, places=4)
-
-
-def format_percent(value: Fraction, *, places: int = 1) -> str:
-    """Human percentage rounded half-up without trailing zeros: 29/50 -> "58 %", 1/3 -> "33.3 %"."""
-    text = decimal_str(Fraction(value) * 100, places=places)
-    if "." in text:
-        text = text.rstrip("0").rstrip(".")
-    return f"{text} %"
 
 
 def to_jsonable(obj: object) -> dict[str, JSONValue]:
