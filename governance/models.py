@@ -15,6 +15,14 @@ from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
 from core.fields import FractionField
 
+# The rules' vocabularies live in governance.vocabulary, where the tally engine reads them too.
+from governance.vocabulary import (
+    EmptyCollegePolicy,
+    MajorityBase,
+    QuorumMode,
+    TallyMethod,
+)
+
 
 class Person(AbstractUser):
     """Someone with an account: a member, a representative, a board member or an observer.
@@ -177,32 +185,6 @@ class CollegeWeight(models.Model):
 
     def __str__(self) -> str:
         return f"{self.college}: {self.weight} %"
-
-
-class TallyMethod(models.TextChoices):
-    PROPORTIONAL = "proportional", _("Proportional")
-    WINNER_TAKE_ALL = "winner_take_all", _("Winner takes the college")
-    PER_REGISTERED_MEMBER = "per_registered_member", _("Per registered member")
-
-
-class MajorityBase(models.TextChoices):
-    """What the majority is a share of, for one decision kind and one call."""
-
-    VOTES_CAST = "votes_cast", _("Votes cast (abstentions are not votes cast)")
-    PRESENT = "present", _("Members present or represented (abstentions count as against)")
-    ALL_MEMBERS = "all_members", _("All members on the roll (not voting counts as against)")
-
-
-class EmptyCollegePolicy(models.TextChoices):
-    REDISTRIBUTE = "redistribute", _("Redistribute its weight")
-    COUNT_AS_ABSENT = "count_as_absent", _("Count its weight as absent")
-    FAIL = "fail", _("The vote fails")
-
-
-class QuorumMode(models.TextChoices):
-    ALL_MEMBERS = "all_members", _("Over all members")
-    WEIGHTED = "weighted", _("Weighted by college")
-    PER_COLLEGE = "per_college", _("Each college on its own")
 
 
 class RulesVersion(models.Model):

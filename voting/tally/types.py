@@ -7,11 +7,13 @@ import dataclasses
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from enum import StrEnum
+from enum import Enum, StrEnum
 from fractions import Fraction
 from typing import Any
 
 from core.percent import percent_str
+from governance import vocabulary
+from governance.vocabulary import EmptyCollegePolicy, MajorityBase, QuorumMode, TallyMethod
 
 type JSONValue = str | int | bool | list[JSONValue] | dict[str, JSONValue] | None
 
@@ -35,32 +37,6 @@ def require_count(value: object, *, what: str) -> None:
         raise TallyInputError(f"{what} must be a non-negative int, got {value!r}")
 
 
-class TallyMethod(StrEnum):
-    PROPORTIONAL = "proportional"
-    WINNER_TAKE_ALL = "winner_take_all"
-    PER_REGISTERED_MEMBER = "per_registered_member"
-
-
-class MajorityBase(StrEnum):
-    """What the majority is a share of."""
-
-    # Votes cast: abstentions, blank and null ballots stay out of the base (SA form since
-    # loi 2019-744).
-    VOTES_CAST = "votes_cast"
-    # Members present or represented: abstentions are added to the votes against (SARL default).
-    PRESENT = "present"
-    # Every member on the roll: whoever does not vote for counts against (SARL ordinary
-    # decisions on the first consultation). With colleges, every member of a college on the
-    # roll is in that college's denominator.
-    ALL_MEMBERS = "all_members"
-
-
-class EmptyCollegePolicy(StrEnum):
-    REDISTRIBUTE = "redistribute"
-    COUNT_AS_ABSENT = "count_as_absent"
-    FAIL = "fail"
-
-
 class AppliedEmptyCollegeRule(StrEnum):
     """What the tally actually did about colleges without votes cast."""
 
@@ -71,12 +47,6 @@ class AppliedEmptyCollegeRule(StrEnum):
     # Under per_registered_member a college without votes adds nothing to either side, so it
     # drops out of the base without any statutory rule being needed.
     DROPPED_BY_METHOD = "dropped_by_method"
-
-
-class QuorumMode(StrEnum):
-    ALL_MEMBERS = "all_members"
-    WEIGHTED = "weighted"
-    PER_COLLEGE = "per_college"
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -95,8 +65,8 @@ class Threshold:
         return x > self.value if self.strict else x >= self.value
 
 
-ORDINARY_MAJORITY = Threshold(value=Fraction(1, 2), strict=True)
-EXTRAORDINARY_MAJORITY = Threshold(value=Fraction(2, 3), strict=False)
+ORDINARY_MAJORITY = Threshold(**vocabulary.ORDINARY_MAJORITY._asdict())
+EXTRAORDINARY_MAJORITY = Threshold(**vocabulary.EXTRAORDINARY_MAJORITY._asdict())
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -179,7 +149,7 @@ def _encode(value: Any) -> tuple[JSONValue, JSONValue]:
     """Return the plain encoding and, when the value holds fractions, their percent twin."""
     if isinstance(value, Fraction):
         return fraction_str(value), percent_str(value)
-    if isinstance(value, StrEnum):
+    if isinstance(value, Enum):
         return value.value, None
     if value is None or isinstance(value, bool | int | str):
         return value, None
