@@ -176,9 +176,8 @@ def assembly_rules(assembly: Assembly) -> Any:
 
 
 def call_quorum_required(assembly: Assembly, call: int) -> Fraction | None:
-    rules = assembly_rules(assembly)
-    value = rules.quorum_for_call(call)
-    return None if value is None else Fraction(value)
+    """The quorum of one call of the assembly, as its rules state it (quorum_for_call)."""
+    return assembly_rules(assembly).quorum_for_call(call)
 
 
 def call_attendance(assembly: Assembly, call: AssemblyCall) -> AttendanceCount:

@@ -137,16 +137,12 @@ def assembly_proxy_give(
             code="voted_by_post",
             message=_("This member already voted by post; a proxy cannot be added."),
         )
-    if holder_id is not None and rules.proxy_cap is not None:
-        held = live.filter(holder_id=holder_id).count()
-        if rules.proxy_cap_reached(held):
-            holder = Member.objects.get(pk=holder_id)
-            raise ProxyError(
-                code="proxy_cap_reached",
-                message=_("%(holder)s already holds %(count)d proxies, the most the rules allow.")
-                % {"holder": holder.name, "count": held},
-                details={"cap": rules.proxy_cap, "held": held},
-            )
+    if holder_id is not None:
+        rules.refuse_proxy_over_cap(
+            held=live.filter(holder_id=holder_id).count,
+            holder=lambda: Member.objects.get(pk=holder_id).name,
+            error=ProxyError,
+        )
     proxy = AssemblyProxy.objects.create(
         assembly=assembly,
         principal=principal,

@@ -9,7 +9,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import Enum, StrEnum
 from fractions import Fraction
-from typing import Any
+from typing import Any, Protocol
 
 from core.percent import percent_str
 from governance import vocabulary
@@ -67,6 +67,17 @@ class Threshold:
 
 ORDINARY_MAJORITY = Threshold(**vocabulary.ORDINARY_MAJORITY._asdict())
 EXTRAORDINARY_MAJORITY = Threshold(**vocabulary.EXTRAORDINARY_MAJORITY._asdict())
+
+
+class QuorumCollege(Protocol):
+    """What the quorum reads of a college: its key, weight and members on the roll."""
+
+    @property
+    def key(self) -> str: ...
+    @property
+    def weight(self) -> Fraction: ...
+    @property
+    def eligible(self) -> int: ...
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
