@@ -157,6 +157,18 @@ def vote_visible_queryset(person: Any, cooperative: Cooperative) -> QuerySet[Vot
     return votes.filter(proposal__in=proposals)
 
 
+def access_published_box(person: Any, vote_id: int) -> tuple[Vote, CooperativeRole]:
+    """Load a vote whose secret box (and counted trackers) the person may read: the vote as
+    access_vote loads it, then 403 `box_not_published` until a secret vote has closed."""
+    vote, role = access_vote(person, vote_id)
+    if not can_see_box(vote):
+        raise Forbidden(
+            code="box_not_published",
+            message=_("The box of a secret vote is published at the close."),
+        )
+    return vote, role
+
+
 def access_decision(person: Any, cooperative: Cooperative, decision_id: int) -> Decision:
     """Load a decision the person may read: the board any, a member those of the votes
     they may see; the same 404 otherwise."""
