@@ -44,7 +44,7 @@ def percent_text(value: Any, places: int = 2) -> str:
 
 
 def share_text(value: Any, reference: Any = None, places: int = 2) -> str:
-    """A share of one (Fraction(2, 3) or "2/3") as a localized percentage. Beside a
+    """A share of one (a Fraction or "2/3") as a localized percentage. Beside a
     `reference` (the majority threshold, the required quorum), with decimals enough that
     it never reads equal to a different one and an exact tie reads as one, as the
     decision's sentence words them (core.percent.places_apart)."""
