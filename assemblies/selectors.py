@@ -22,7 +22,7 @@ from assemblies.models import (
     Resolution,
 )
 from core.percent import percent_str
-from governance.models import Cooperative, Member, Membership, MembershipStatus
+from governance.models import Cooperative, Membership, MembershipStatus
 from governance.permissions import CooperativeRole
 from governance.selectors import (
     college_config_current,
@@ -322,22 +322,6 @@ def current_call(assembly: Assembly) -> AssemblyCall:
     call = AssemblyCall.objects.filter(assembly=assembly, number=assembly.current_call).first()
     assert call is not None, "an assembly always has its current call"
     return call
-
-
-def acting_person_for(member: Member, preferred: Any = None) -> Any:
-    """A person who may act for a member now: the preferred one if still entitled, else the
-    natural person, else the first active representative; None when nobody may."""
-    if member.person_id:
-        return member.person
-    people = [
-        r.person
-        for r in member.representatives.filter(revoked_at__isnull=True)
-        .select_related("person")
-        .order_by("designated_at", "id")
-    ]
-    if preferred is not None and any(p.pk == preferred.pk for p in people):
-        return preferred
-    return people[0] if people else None
 
 
 def assembly_list(queryset: QuerySet[Assembly]) -> QuerySet[Assembly]:

@@ -41,3 +41,20 @@ def acting_members_filter(cooperative_id: int, person: Any, field: str = "member
     """A filter on `field` (a member's id) for the members the person acts for."""
     subquery = RawSQL(acting_members_sql(), acting_members_params(cooperative_id, person))
     return Q(**{f"{field}__in": subquery})
+
+
+def person_acting_for(member: Member, preferred: Any = None) -> Any:
+    """The same rule from the member's side: a person who may act for the member now, the
+    preferred one if still entitled, else the natural person, else the first representative
+    whose designation stands; None when nobody may."""
+    if member.person_id:
+        return member.person
+    people = [
+        r.person
+        for r in member.representatives.filter(revoked_at__isnull=True)
+        .select_related("person")
+        .order_by("designated_at", "id")
+    ]
+    if preferred is not None and any(p.pk == preferred.pk for p in people):
+        return preferred
+    return people[0] if people else None

@@ -120,7 +120,9 @@ def members_acting_person(
     members = Member.objects.filter(acting_members_filter(cooperative.pk, person, "pk"))
     if active:
         members = members.filter(
-            pk__in=Membership.objects.filter(status=MembershipStatus.ACTIVE).values("member_id")
+            pk__in=Membership.objects.filter(
+                cooperative=cooperative, status=MembershipStatus.ACTIVE
+            ).values("member_id")
         )
     return list(members.order_by("name", "pk"))
 

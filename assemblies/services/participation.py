@@ -32,7 +32,6 @@ from assemblies.models import (
 )
 from assemblies.room import room_emit
 from assemblies.selectors import (
-    acting_person_for,
     assembly_roll,
     call_attendance,
     current_call,
@@ -40,6 +39,7 @@ from assemblies.selectors import (
 )
 from assemblies.services._common import audit, current, is_board, lock_assembly
 from core.errors import InvalidInput, NotFound
+from governance.acting import person_acting_for
 from governance.models import Member, Person
 from governance.selectors import decision_rules, members_acting_person
 from voting.models import ResolutionChoice
@@ -346,7 +346,7 @@ def attendance_check_in(
             code="already_checked_in",
             message=_("%(member)s is already signed in.") % {"member": member},
         )
-    person = actor if not for_someone else acting_person_for(member)
+    person = actor if not for_someone else person_acting_for(member)
     if person is None:
         raise AttendanceError(
             code="no_representative",
