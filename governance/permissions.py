@@ -12,8 +12,9 @@ from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from guardian.core import ObjectPermissionChecker
 
-from core.errors import Forbidden, NotFound
-from governance.models import Cooperative
+from core.errors import NotFound
+from governance.errors import BoardOnly
+from governance.models import Cooperative, Membership
 
 PERM_MANAGE = "manage_cooperative"
 PERM_PARTICIPATE = "participate_in_cooperative"
@@ -143,11 +144,43 @@ def access_cooperative(
     if not role.can_read:
         raise NotFound()
     if manage and not role.is_board:
-        raise Forbidden(code="board_only", message=_board_only())
+        raise BoardOnly()
     return cooperative, role
 
 
-def _board_only() -> str:
-    from django.utils.translation import gettext as _
+def require_board(actor: Any, cooperative: Cooperative, *, message: Any = None) -> None:
+    """Board only: the one check (and the one refusal, `board_only`) of an act reserved to
+    the board of the cooperative, for every app. `message` says what was refused, where a
+    more precise sentence than the default helps."""
+    if not can_manage_cooperative(actor, cooperative):
+        raise BoardOnly(message)
 
-    return _("Only the board of this cooperative may do this.")
+
+def membership_statuses_visible(role: CooperativeRole, wanted: str | None) -> str | None:
+    """The membership status a list shows: the board sees every status (or the one it asks
+    for); anyone else sees the active memberships only."""
+    from governance.models import MembershipStatus
+
+    return wanted if role.is_board else MembershipStatus.ACTIVE
+
+
+def can_view_membership(person: Any, membership: Membership, role: CooperativeRole) -> bool:
+    """The board sees every membership; others the active ones and their own."""
+    from governance.models import MembershipStatus
+
+    return (
+        role.is_board
+        or membership.status == MembershipStatus.ACTIVE
+        or membership.member.person_id == person.pk
+    )
+
+
+def access_membership(person: Any, slug: str, pk: int) -> Membership:
+    """Load a membership the person may see, with the same 404 for missing and hidden."""
+    from governance.selectors import membership_list
+
+    cooperative, role = access_cooperative(person, slug)
+    membership = membership_list(cooperative).filter(pk=pk).first()
+    if membership is None or not can_view_membership(person, membership, role):
+        raise NotFound()
+    return membership

@@ -12,9 +12,9 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.api import page_of, paginate
-from core.errors import InvalidInput
 from governance import login_throttle, tokens
 from governance.api.serializers import PersonOut
+from governance.errors import InvalidCredentials
 
 
 class TokenObtainApi(APIView):
@@ -53,7 +53,7 @@ class TokenObtainApi(APIView):
         user = authenticate(request, username=username, password=data.validated_data["password"])
         if user is None:
             login_throttle.login_failed(username=username, address=address)
-            raise InvalidInput(code="invalid_credentials", message="Wrong username or password.")
+            raise InvalidCredentials()
         login_throttle.login_succeeded(username=username)
         token, key = tokens.api_token_create(person=user)
         return Response({"token": key, "id": tokens.token_id(token), "expires_at": token.expiry})

@@ -12,7 +12,6 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.api import page_of, paginate, person_of
-from core.errors import NotFound
 from governance import selectors, services
 from governance.api.serializers import (
     TAG,
@@ -21,7 +20,8 @@ from governance.api.serializers import (
     CooperativeDetailOut,
     CooperativeOut,
 )
-from governance.models import Category, CategoryKind, LegalForm
+from governance.errors import NoColleges
+from governance.models import CategoryKind, LegalForm
 from governance.permissions import access_cooperative, cooperatives_readable_by
 from governance.validation import composition_warnings
 
@@ -105,10 +105,7 @@ class CollegesApi(APIView):
         cooperative, _role = access_cooperative(request.user, slug)
         version = selectors.college_config_current(cooperative)
         if version is None:
-            raise NotFound(
-                code="no_colleges",
-                message="This cooperative has no colleges: one member, one vote.",
-            )
+            raise NoColleges()
         return Response(CollegeVersionOut(version).data)
 
     @extend_schema(
@@ -158,9 +155,7 @@ class CategoryListCreateApi(APIView):
     @extend_schema(tags=TAG, responses={200: page_of(CategoryOut)}, operation_id="categories_list")
     def get(self, request: Request, slug: str) -> Response:
         cooperative, _role = access_cooperative(request.user, slug)
-        return paginate(
-            self, Category.objects.filter(cooperative=cooperative).order_by("name"), CategoryOut
-        )
+        return paginate(self, selectors.category_list(cooperative), CategoryOut)
 
     @extend_schema(
         tags=TAG,

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import gettext as _
 from rest_framework import serializers
 
-from core.errors import InvalidInput
 from core.fields import format_fraction
+from governance import selectors
+from governance.errors import UnknownPerson
 from governance.models import (
     BoardRoleKind,
     CategoryKind,
@@ -36,7 +38,7 @@ class FractionSerializerField(serializers.CharField):
         except ValidationError as exc:
             raise serializers.ValidationError(exc.messages) from exc
         if value < 0 or value > 1 or value.denominator > 10_000:
-            raise serializers.ValidationError("Use a fraction between 0 and 1, such as 2/3.")
+            raise serializers.ValidationError(_("Use a fraction between 0 and 1, such as 2/3."))
         return Fraction(value)
 
     def to_representation(self, value: Any) -> Any:
@@ -194,15 +196,9 @@ class AuditEntryOut(serializers.Serializer):
     )
 
 
-def _person(username_or_id: Any) -> Person:
-    lookup = (
-        {"pk": username_or_id} if str(username_or_id).isdigit() else {"username": username_or_id}
-    )
-    person = Person.objects.filter(is_active=True, **lookup).first()
+def person_named(username_or_id: str) -> Person:
+    """The active person an input names by username or id (`unknown_person` otherwise)."""
+    person = selectors.person_by_username_or_id(username_or_id)
     if person is None:
-        raise InvalidInput(
-            code="unknown_person",
-            message="No such person.",
-            details={"person": str(username_or_id)},
-        )
+        raise UnknownPerson(details={"person": str(username_or_id)})
     return person

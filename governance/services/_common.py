@@ -1,29 +1,14 @@
-"""What the governance services share: the board check, the audit call, dates."""
+"""What the governance services share: the audit call and the dates of terms."""
 
 from __future__ import annotations
 
 import datetime as dt
 from typing import Any
 
-from django.utils.translation import gettext as _
-
 from core.audit import audit_append
-from core.errors import DomainError, Forbidden
 from governance.models import Cooperative
-from governance.permissions import can_manage_cooperative
 
 BOARD_TERM_MAX_YEARS = 6
-
-
-class MembershipStateError(DomainError):
-    code = "membership_state"
-
-
-def _require_board(actor: Any, cooperative: Cooperative) -> None:
-    if not can_manage_cooperative(actor, cooperative):
-        raise Forbidden(
-            code="board_only", message=_("Only the board of this cooperative may do this.")
-        )
 
 
 def _audit(actor: Any, verb: str, cooperative: Cooperative, target: Any, **data: Any) -> None:
