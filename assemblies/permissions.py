@@ -7,7 +7,8 @@ from typing import Any
 from django.db.models import QuerySet
 
 from assemblies.models import Assembly, AssemblyStatus
-from core.errors import Forbidden, NotFound
+from core.errors import NotFound
+from governance.errors import BoardOnly
 from governance.models import Cooperative
 from governance.permissions import CooperativeRole, cooperative_role
 
@@ -61,11 +62,5 @@ def access_assembly(
     if not can_view_assembly(assembly, role):
         raise NotFound()
     if manage and not can_manage_assembly(role):
-        raise Forbidden(code="board_only", message=_board_only())
+        raise BoardOnly()
     return assembly, role
-
-
-def _board_only() -> str:
-    from django.utils.translation import gettext as _
-
-    return _("Only the board of this cooperative may do this.")

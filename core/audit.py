@@ -13,6 +13,7 @@ from typing import Any
 from django.db import connection, models, transaction
 from django.utils import timezone
 
+from core.actors import SystemActor
 from core.audit_keys import AuditKey, Keyring, keyring
 from core.models import AuditEntry, AuditHead
 from core.sql import insert_with
@@ -92,6 +93,8 @@ def audit_append(
     with transaction.atomic(savepoint=False):
         last_hash, last_id = _lock_head()
         target_type, target_id = _target_of(target)
+        if isinstance(actor, SystemActor):
+            data = {"system": actor.name, **(data or {})}
         entry = AuditEntry(
             id=(last_id or 0) + 1,
             created_at=timezone.now(),

@@ -6,11 +6,11 @@ from typing import Any
 
 from django.db import connection
 from django.db.models import QuerySet
-from django.utils.translation import gettext as _
 
-from core.errors import Forbidden, NotFound
+from core.errors import NotFound
 from deliberation.models import Proposal
 from deliberation.permissions import can_view_proposal_as, proposal_visible_queryset
+from governance.errors import BoardOnly
 from governance.models import Cooperative
 from governance.permissions import (
     PERM_MANAGE,
@@ -98,7 +98,7 @@ def access_vote(person: Any, vote_id: int, *, manage: bool = False) -> tuple[Vot
     if not can_view_vote(person, vote, role):
         raise NotFound()
     if manage and not can_manage_vote(role):
-        raise Forbidden(code="board_only", message=_board_only())
+        raise BoardOnly()
     return vote, role
 
 
@@ -192,7 +192,3 @@ def access_decision(person: Any, cooperative: Cooperative, decision_id: int) -> 
     if decision is None:
         raise NotFound()
     return decision
-
-
-def _board_only() -> str:
-    return _("Only the board of this cooperative may do this.")

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from assemblies.errors import AssemblyStateError
 from assemblies.models import Assembly
 from core.audit import audit_append
-from core.errors import Forbidden, InvalidInput, NotFound
+from core.errors import InvalidInput, NotFound
 from core.models import AuditEntry
 from governance.permissions import can_manage_cooperative
 
@@ -32,13 +32,6 @@ def lock_assembly(assembly_id: int) -> Assembly:
 
 def is_board(actor: Any, assembly: Assembly) -> bool:
     return can_manage_cooperative(actor, assembly.cooperative)
-
-
-def require_board(actor: Any, assembly: Assembly) -> None:
-    if not is_board(actor, assembly):
-        raise Forbidden(
-            code="board_only", message=_("Only the board of this cooperative may do this.")
-        )
 
 
 def require_status(assembly: Assembly, *allowed: str, message: str | None = None) -> None:

@@ -39,8 +39,9 @@ from deliberation.services._base import (
     clean_line,
     has_text,
 )
+from governance.errors import BoardOnly
 from governance.models import Cooperative, DecisionKind
-from governance.permissions import cooperative_role
+from governance.permissions import cooperative_role, require_board
 
 TITLE_MAX = 200
 
@@ -49,9 +50,7 @@ def _check_visibility(visibility: str, *, is_board: bool) -> None:
     if visibility not in ProposalVisibility.values:
         raise InvalidInput(code="visibility_unknown", message=_("Unknown visibility."))
     if visibility == ProposalVisibility.BOARD and not is_board:
-        raise Forbidden(
-            code="board_only", message=_("Only the board may restrict a proposal to the board.")
-        )
+        raise BoardOnly(_("Only the board may restrict a proposal to the board."))
 
 
 def _check_closes_at(closes_at: dt.datetime | None, *, opens_at: dt.datetime | None) -> None:
@@ -314,8 +313,8 @@ def proposal_withdraw(*, actor: Any, proposal: Proposal, reason: str = "") -> Pr
 def proposal_start_voting(*, actor: Any | None, proposal: Proposal) -> Proposal:
     """Freeze the text for a vote: draft or in deliberation -> voting.
 
-    Called by the voting app when a vote on the proposal opens (actor None for the
-    scheduler); that app checks who may open votes. Pending amendments lapse, since the
+    Called by the voting app when a vote on the proposal opens (the system actor
+    for the scheduler); that app checks who may open votes. Pending amendments lapse, since the
     text put to the vote is the current version. Locks the proposal row.
     """
     proposal = _lock(proposal)
@@ -372,10 +371,7 @@ def proposal_record_outcome(
 def proposal_moderator_grant(*, actor: Any, proposal: Proposal, person: Any) -> Proposal:
     """The board lets one person moderate the comments of one proposal."""
     proposal, role = access_proposal_with_role(actor, proposal.pk, lock=True)
-    if not role.is_board:
-        raise Forbidden(
-            code="board_only", message=_("Only the board of this cooperative may do this.")
-        )
+    require_board(actor, proposal.cooperative, role=role)
     if not can_view_proposal(person, proposal):
         raise InvalidInput(
             code="cannot_view_proposal",
@@ -403,10 +399,7 @@ def proposal_moderator_grant(*, actor: Any, proposal: Proposal, person: Any) -> 
 @transaction.atomic
 def proposal_moderator_revoke(*, actor: Any, proposal: Proposal, person: Any) -> Proposal:
     proposal, role = access_proposal_with_role(actor, proposal.pk, lock=True)
-    if not role.is_board:
-        raise Forbidden(
-            code="board_only", message=_("Only the board of this cooperative may do this.")
-        )
+    require_board(actor, proposal.cooperative, role=role)
     from deliberation.selectors import proposal_moderator_ids
 
     if person.pk not in proposal_moderator_ids(proposal):

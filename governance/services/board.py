@@ -8,6 +8,7 @@ from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.actors import SCHEDULER
 from governance.errors import (
     AlreadyOnBoard,
     AlreadyRevoked,
@@ -159,7 +160,7 @@ def board_terms_expire(*, today: dt.date | None = None) -> list[BoardRole]:
         with transaction.atomic():
             person_access_sync(cooperative=seat.cooperative, person=seat.person)
             _audit(
-                None,
+                SCHEDULER,
                 "board_role.term_ended",
                 seat.cooperative,
                 seat,
