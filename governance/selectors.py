@@ -179,7 +179,9 @@ def representative_list(member: Member) -> QuerySet[Representative]:
 def representative_get(cooperative: Cooperative, member_id: int, pk: int) -> Representative | None:
     return (
         Representative.objects.select_related("member__cooperative", "person")
-        .filter(member__cooperative=cooperative, member_id=member_id, pk=pk)
+        # member__pk rather than member_id: an id past the column's range then finds
+        # nothing instead of failing in the database driver.
+        .filter(member__cooperative=cooperative, member__pk=member_id, pk=pk)
         .first()
     )
 

@@ -25,7 +25,7 @@ from core.events import person_group, publish
 from governance.models import Person
 
 
-class ApiTokenAuthentication(TokenAuthentication):
+class ApiTokenAuthentication(TokenAuthentication):  # type: ignore[misc]
     """Knox's token authentication in one statement per request: the token row with its
     person. Knox also sweeps the person's other expired tokens on every request (one more
     statement on the path every ballot takes); here an expired token is refused (and
@@ -38,7 +38,7 @@ class ApiTokenAuthentication(TokenAuthentication):
         return False
 
 
-class ApiTokenScheme(OpenApiAuthenticationExtension):
+class ApiTokenScheme(OpenApiAuthenticationExtension):  # type: ignore[no-untyped-call]
     """The token scheme in the OpenAPI schema: `Authorization: Token <token>`."""
 
     target_class = ApiTokenAuthentication
@@ -62,7 +62,7 @@ def person_for_token(key: str) -> Any:
 
 
 def token_id(token: AuthToken) -> str:
-    return token.token_key
+    return str(token.token_key)
 
 
 @transaction.atomic
@@ -75,7 +75,10 @@ def api_token_create(*, person: Any) -> tuple[AuthToken, str]:
 def api_token_list(*, person: Any) -> QuerySet[AuthToken]:
     """The person's live tokens, newest first; expired ones no longer count."""
     live = Q(expiry__isnull=True) | Q(expiry__gt=timezone.now())
-    return AuthToken.objects.filter(live, user=person).order_by("-created", "token_key")
+    tokens: QuerySet[AuthToken] = AuthToken.objects.filter(live, user=person).order_by(
+        "-created", "token_key"
+    )
+    return tokens
 
 
 @transaction.atomic
@@ -103,4 +106,4 @@ def person_sign_out_everywhere(*, person: Any) -> int:
         {"type": "access.changed", "reason": "logout", "everywhere": True},
         groups=[person_group(person.pk)],
     )
-    return revoked
+    return int(revoked)

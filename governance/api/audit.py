@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
@@ -30,7 +32,7 @@ class AuditListApi(APIView):
 
 
 class AuditVerifyApi(APIView):
-    class OutputSerializer(serializers.Serializer):
+    class OutputSerializer(serializers.Serializer[Any]):
         ok = serializers.BooleanField()
         checked = serializers.IntegerField()
         first_broken_id = serializers.IntegerField(allow_null=True)

@@ -21,11 +21,11 @@ class TokenObtainApi(APIView):
     permission_classes = [AllowAny]
     authentication_classes: list[Any] = []
 
-    class InputSerializer(serializers.Serializer):
+    class InputSerializer(serializers.Serializer[Any]):
         username = serializers.CharField(max_length=150)
         password = serializers.CharField(max_length=200, style={"input_type": "password"})
 
-    class OutputSerializer(serializers.Serializer):
+    class OutputSerializer(serializers.Serializer[Any]):
         token = serializers.CharField(help_text="Shown once; only its digest is stored.")
         id = serializers.CharField(help_text="The token's public id: its first characters.")
         expires_at = serializers.DateTimeField(allow_null=True)
@@ -59,7 +59,7 @@ class TokenObtainApi(APIView):
         return Response({"token": key, "id": tokens.token_id(token), "expires_at": token.expiry})
 
 
-class ApiTokenOut(serializers.Serializer):
+class ApiTokenOut(serializers.Serializer[Any]):
     id = serializers.CharField(source="token_key", help_text="The token's first characters.")
     created_at = serializers.DateTimeField(source="created")
     expires_at = serializers.DateTimeField(source="expiry", allow_null=True)
@@ -68,7 +68,7 @@ class ApiTokenOut(serializers.Serializer):
     def get_current(self, token: Any) -> bool:
         """Whether this request was authenticated with this token."""
         auth = getattr(self.context.get("request"), "auth", None)
-        return getattr(auth, "digest", None) == token.digest
+        return bool(getattr(auth, "digest", None) == token.digest)
 
 
 class ApiTokenListApi(APIView):
@@ -99,7 +99,7 @@ class ApiTokenRevokeApi(APIView):
 
 
 class SignOutEverywhereApi(APIView):
-    class OutputSerializer(serializers.Serializer):
+    class OutputSerializer(serializers.Serializer[Any]):
         tokens_revoked = serializers.IntegerField()
 
     @extend_schema(

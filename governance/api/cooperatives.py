@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 from django.db import transaction
 from drf_spectacular.utils import extend_schema
@@ -26,7 +27,7 @@ from governance.permissions import access_cooperative, cooperatives_readable_by
 from governance.validation import composition_warnings
 
 
-class CollegeIn(serializers.Serializer):
+class CollegeIn(serializers.Serializer[Any]):
     name = serializers.CharField(max_length=120)
     weight = serializers.DecimalField(
         max_digits=5, decimal_places=2, min_value=Decimal(0), max_value=Decimal(100)
@@ -34,7 +35,7 @@ class CollegeIn(serializers.Serializer):
 
 
 class CooperativeListCreateApi(APIView):
-    class InputSerializer(serializers.Serializer):
+    class InputSerializer(serializers.Serializer[Any]):
         name = serializers.CharField(max_length=200)
         slug = serializers.SlugField(max_length=80)
         legal_form = serializers.ChoiceField(choices=LegalForm.choices)
@@ -96,7 +97,7 @@ class CooperativeDetailApi(APIView):
 
 
 class CollegesApi(APIView):
-    class InputSerializer(serializers.Serializer):
+    class InputSerializer(serializers.Serializer[Any]):
         colleges = CollegeIn(many=True)
         reason = serializers.CharField(max_length=300, required=False, allow_blank=True)
 
@@ -148,7 +149,7 @@ class CollegeVersionListApi(APIView):
 
 
 class CategoryListCreateApi(APIView):
-    class InputSerializer(serializers.Serializer):
+    class InputSerializer(serializers.Serializer[Any]):
         name = serializers.CharField(max_length=120)
         kind = serializers.ChoiceField(choices=CategoryKind.choices)
 

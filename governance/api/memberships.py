@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from django.db import transaction
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -27,9 +28,11 @@ from governance.permissions import (
     membership_statuses_visible,
 )
 
+F = TypeVar("F", bound=Callable[..., Any])
+
 
 class MembershipListApplyApi(APIView):
-    class InputSerializer(serializers.Serializer):
+    class InputSerializer(serializers.Serializer[Any]):
         category_id = serializers.IntegerField()
         college_id = serializers.IntegerField(required=False, allow_null=True)
         person = serializers.CharField(
@@ -104,7 +107,7 @@ class MembershipDetailApi(APIView):
 class _MembershipActionApi(APIView):
     """Base for the one-verb membership endpoints below."""
 
-    class InputSerializer(serializers.Serializer):
+    class InputSerializer(serializers.Serializer[Any]):
         pass
 
     def act(self, request: Request, membership: Membership, values: dict[str, Any]) -> Any:
@@ -120,7 +123,9 @@ class _MembershipActionApi(APIView):
         return Response(MembershipOut(membership).data)
 
 
-def _action_schema(name: str, serializer: type[serializers.Serializer], doc: str) -> Any:
+def _action_schema(
+    name: str, serializer: type[serializers.Serializer[Any]], doc: str
+) -> Callable[[F], F]:
     return extend_schema(
         tags=TAG,
         request=serializer,
@@ -131,7 +136,7 @@ def _action_schema(name: str, serializer: type[serializers.Serializer], doc: str
 
 
 class MembershipAdmitApi(_MembershipActionApi):
-    class InputSerializer(serializers.Serializer):
+    class InputSerializer(serializers.Serializer[Any]):
         started_on = serializers.DateField(required=False)
 
     def act(self, request: Request, membership: Membership, values: dict[str, Any]) -> Any:
@@ -145,7 +150,7 @@ class MembershipAdmitApi(_MembershipActionApi):
 
 
 class MembershipRefuseApi(_MembershipActionApi):
-    class InputSerializer(serializers.Serializer):
+    class InputSerializer(serializers.Serializer[Any]):
         reason = serializers.CharField(required=False, max_length=300, allow_blank=True)
 
     def act(self, request: Request, membership: Membership, values: dict[str, Any]) -> Any:
@@ -159,7 +164,7 @@ class MembershipRefuseApi(_MembershipActionApi):
 
 
 class MembershipResignApi(_MembershipActionApi):
-    class InputSerializer(serializers.Serializer):
+    class InputSerializer(serializers.Serializer[Any]):
         ended_on = serializers.DateField(required=False)
         reason = serializers.CharField(required=False, max_length=300, allow_blank=True)
 
@@ -177,7 +182,7 @@ class MembershipResignApi(_MembershipActionApi):
 
 
 class MembershipExcludeApi(_MembershipActionApi):
-    class InputSerializer(serializers.Serializer):
+    class InputSerializer(serializers.Serializer[Any]):
         ended_on = serializers.DateField(required=False)
         reason = serializers.CharField(max_length=300)
 
@@ -195,7 +200,7 @@ class MembershipExcludeApi(_MembershipActionApi):
 
 
 class MembershipMoveApi(_MembershipActionApi):
-    class InputSerializer(serializers.Serializer):
+    class InputSerializer(serializers.Serializer[Any]):
         college_id = serializers.IntegerField()
 
     def act(self, request: Request, membership: Membership, values: dict[str, Any]) -> Any:
@@ -212,7 +217,7 @@ class MembershipMoveApi(_MembershipActionApi):
 
 
 class MembershipSharesApi(_MembershipActionApi):
-    class InputSerializer(serializers.Serializer):
+    class InputSerializer(serializers.Serializer[Any]):
         shares = serializers.IntegerField(min_value=0, max_value=10**9)
 
     def act(self, request: Request, membership: Membership, values: dict[str, Any]) -> Any:

@@ -48,7 +48,7 @@ class MemberListApi(APIView):
 
 
 class RepresentativeListCreateApi(APIView):
-    class InputSerializer(serializers.Serializer):
+    class InputSerializer(serializers.Serializer[Any]):
         person = serializers.CharField(max_length=150, help_text="Username or id.")
 
     @extend_schema(
@@ -100,7 +100,7 @@ class RepresentativeRevokeApi(APIView):
 
 
 class BoardRoleListCreateApi(APIView):
-    class InputSerializer(serializers.Serializer):
+    class InputSerializer(serializers.Serializer[Any]):
         person = serializers.CharField(max_length=150, help_text="Username or id.")
         role = serializers.ChoiceField(choices=BoardRoleKind.choices)
         started_on = serializers.DateField(required=False)
@@ -149,7 +149,7 @@ class BoardRoleRevokeApi(APIView):
 
 
 class ObserverListCreateApi(APIView):
-    class InputSerializer(serializers.Serializer):
+    class InputSerializer(serializers.Serializer[Any]):
         person = serializers.CharField(max_length=150, help_text="Username or id.")
         organisation = serializers.CharField(max_length=200, required=False, allow_blank=True)
 

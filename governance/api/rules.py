@@ -24,7 +24,7 @@ from governance.models import (
 from governance.permissions import access_cooperative
 
 
-class DecisionRulesIn(serializers.Serializer):
+class DecisionRulesIn(serializers.Serializer[Any]):
     """The changes to one decision kind's rules: every field optional, the rest kept."""
 
     tally_method = serializers.ChoiceField(choices=TallyMethod.choices, required=False)
@@ -73,7 +73,7 @@ class DecisionRulesIn(serializers.Serializer):
 
 
 class RulesApi(APIView):
-    class InputSerializer(serializers.Serializer):
+    class InputSerializer(serializers.Serializer[Any]):
         ordinary = DecisionRulesIn(required=False)
         extraordinary = DecisionRulesIn(required=False)
         advisory = DecisionRulesIn(required=False)
