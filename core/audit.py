@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import connection, models, transaction
 from django.utils import timezone
 
@@ -75,7 +76,7 @@ def _target_of(target: models.Model | None) -> tuple[str, str]:
 
 def audit_append(
     *,
-    actor: Any,
+    actor: AbstractBaseUser | SystemActor | None,
     verb: str,
     target: models.Model | None = None,
     cooperative_id: int | None = None,
@@ -98,7 +99,8 @@ def audit_append(
         entry = AuditEntry(
             id=(last_id or 0) + 1,
             created_at=timezone.now(),
-            actor=actor if getattr(actor, "pk", None) else None,
+            # The system acts as no person: its entries have no actor (see core.actors).
+            actor_id=None if isinstance(actor, SystemActor) else getattr(actor, "pk", None),
             cooperative_id=cooperative_id,
             verb=verb,
             target_type=target_type,

@@ -6,6 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
+from django.contrib.auth.models import AnonymousUser
 from django.db import connection
 from django.db.models import QuerySet
 from django.db.models.expressions import RawSQL
@@ -15,7 +16,12 @@ from guardian.core import ObjectPermissionChecker
 from core.actors import SystemActor
 from core.errors import NotFound
 from governance.errors import BoardOnly
-from governance.models import Cooperative, Membership
+from governance.models import Cooperative, Membership, Person
+
+# Whoever makes a request: a person signed in, or nobody (Django's AnonymousUser).
+type Viewer = Person | AnonymousUser
+# Whoever acts in a service: a person, or the system (the scheduler).
+type Actor = Person | SystemActor
 
 PERM_MANAGE = "manage_cooperative"
 PERM_PARTICIPATE = "participate_in_cooperative"
@@ -72,11 +78,11 @@ def grants_sql() -> str:
     )
 
 
-def grants_params(person: Any, day: dt.date | None = None) -> list[Any]:
+def grants_params(person: Viewer, day: dt.date | None = None) -> list[Any]:
     return [person.pk, day or timezone.localdate(), person.pk]
 
 
-def _grants_of(person: Any, cooperative_id: int | None = None) -> list[tuple[int, str]]:
+def _grants_of(person: Viewer, cooperative_id: int | None = None) -> list[tuple[int, str]]:
     sql = f"SELECT cooperative_id, codename FROM ({grants_sql()}) g"
     params = grants_params(person)
     if cooperative_id is not None:
@@ -95,7 +101,7 @@ def _role_of(codenames: set[str]) -> CooperativeRole:
     )
 
 
-def cooperative_role(person: Any, cooperative: Cooperative) -> CooperativeRole:
+def cooperative_role(person: Viewer, cooperative: Cooperative) -> CooperativeRole:
     """What the person is in the cooperative today, from their grants and, for the board,
     the term of their seat. Superusers are board everywhere, as guardian has it."""
     if not getattr(person, "is_authenticated", False) or not person.is_active:
@@ -105,7 +111,7 @@ def cooperative_role(person: Any, cooperative: Cooperative) -> CooperativeRole:
     return _role_of({codename for _id, codename in _grants_of(person, cooperative.pk)})
 
 
-def cooperative_roles(person: Any) -> dict[int, CooperativeRole]:
+def cooperative_roles(person: Viewer) -> dict[int, CooperativeRole]:
     """Cooperative id -> role, for every cooperative the person holds a grant on (one
     query). Superusers get the roles of their own grants here, as in the listings."""
     if not getattr(person, "is_authenticated", False) or not person.is_active:
@@ -116,11 +122,11 @@ def cooperative_roles(person: Any) -> dict[int, CooperativeRole]:
     return {pk: _role_of(codenames) for pk, codenames in found.items()}
 
 
-def can_manage_cooperative(person: Any, cooperative: Cooperative) -> bool:
+def can_manage_cooperative(person: Viewer, cooperative: Cooperative) -> bool:
     return cooperative_role(person, cooperative).is_board
 
 
-def cooperatives_readable_by(person: Any) -> QuerySet[Cooperative]:
+def cooperatives_readable_by(person: Viewer) -> QuerySet[Cooperative]:
     if not getattr(person, "is_authenticated", False) or not person.is_active:
         return Cooperative.objects.none()
     readable = RawSQL(
@@ -131,7 +137,7 @@ def cooperatives_readable_by(person: Any) -> QuerySet[Cooperative]:
 
 
 def access_cooperative(
-    person: Any, slug: str, *, manage: bool = False, lock: bool = False
+    person: Viewer, slug: str, *, manage: bool = False, lock: bool = False
 ) -> tuple[Cooperative, CooperativeRole]:
     """Load a cooperative the person may read (404 otherwise, missing or not); with
     `manage`, also require the board (403, since the person already knows it exists)."""
@@ -150,7 +156,7 @@ def access_cooperative(
 
 
 def require_board(
-    actor: Any,
+    actor: Actor | Viewer,
     cooperative: Cooperative,
     *,
     role: CooperativeRole | None = None,
@@ -178,7 +184,7 @@ def membership_statuses_visible(role: CooperativeRole, wanted: str | None) -> st
     return wanted if role.is_board else MembershipStatus.ACTIVE
 
 
-def can_view_membership(person: Any, membership: Membership, role: CooperativeRole) -> bool:
+def can_view_membership(person: Viewer, membership: Membership, role: CooperativeRole) -> bool:
     """The board sees every membership; others the active ones and their own."""
     from governance.models import MembershipStatus
 
@@ -189,7 +195,7 @@ def can_view_membership(person: Any, membership: Membership, role: CooperativeRo
     )
 
 
-def access_membership(person: Any, slug: str, pk: int) -> Membership:
+def access_membership(person: Viewer, slug: str, pk: int) -> Membership:
     """Load a membership the person may see, with the same 404 for missing and hidden."""
     from governance.selectors import membership_list
 

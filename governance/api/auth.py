@@ -11,7 +11,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from core.api import page_of, paginate
+from core.api import page_of, paginate, person_of
 from governance import login_throttle, tokens
 from governance.api.serializers import PersonOut
 from governance.errors import InvalidCredentials
@@ -80,7 +80,7 @@ class ApiTokenListApi(APIView):
         "never shown again; `id` is their first characters.",
     )
     def get(self, request: Request) -> Response:
-        found = tokens.api_token_list(person=request.user)
+        found = tokens.api_token_list(person=person_of(request))
         return paginate(self, found, ApiTokenOut)
 
 
@@ -94,7 +94,7 @@ class ApiTokenRevokeApi(APIView):
         "Live connections opened with it close.",
     )
     def post(self, request: Request, token_id: str) -> Response:
-        tokens.api_token_revoke(person=request.user, token_key=token_id)
+        tokens.api_token_revoke(person=person_of(request), token_key=token_id)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -111,7 +111,7 @@ class SignOutEverywhereApi(APIView):
         "web session and close all your live connections.",
     )
     def post(self, request: Request) -> Response:
-        revoked = tokens.person_sign_out_everywhere(person=request.user)
+        revoked = tokens.person_sign_out_everywhere(person=person_of(request))
         return Response({"tokens_revoked": revoked})
 
 
