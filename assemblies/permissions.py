@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.db.models import QuerySet
 
 from assemblies.models import Assembly, AssemblyStatus
 from core.errors import NotFound
 from governance.errors import BoardOnly
 from governance.models import Cooperative
-from governance.permissions import CooperativeRole, cooperative_role
+from governance.permissions import CooperativeRole, Viewer, cooperative_role
 
 
 def can_view_assembly(assembly: Assembly, role: CooperativeRole) -> bool:
@@ -37,7 +35,7 @@ def can_read_convocations(role: CooperativeRole) -> bool:
     return role.is_board
 
 
-def assemblies_visible(person: Any, cooperative: Cooperative) -> QuerySet[Assembly]:
+def assemblies_visible(person: Viewer, cooperative: Cooperative) -> QuerySet[Assembly]:
     role = cooperative_role(person, cooperative)
     assemblies = Assembly.objects.filter(cooperative=cooperative)
     if not role.can_read:
@@ -48,7 +46,7 @@ def assemblies_visible(person: Any, cooperative: Cooperative) -> QuerySet[Assemb
 
 
 def access_assembly(
-    person: Any, assembly_id: int, *, manage: bool = False, lock: bool = False
+    person: Viewer, assembly_id: int, *, manage: bool = False, lock: bool = False
 ) -> tuple[Assembly, CooperativeRole]:
     """Load an assembly the person may see (the same 404 for missing and not visible);
     with `manage`, also require the board (403, since the person knows it exists)."""

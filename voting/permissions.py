@@ -17,6 +17,7 @@ from governance.permissions import (
     PERM_OBSERVE,
     PERM_PARTICIPATE,
     CooperativeRole,
+    Viewer,
     cooperative_role,
     grants_params,
     grants_sql,
@@ -25,7 +26,7 @@ from voting.models import Decision, Vote, VoteStatus
 from voting.rows import attach_related, fetch_instances, related_columns
 
 
-def can_view_vote(person: Any, vote: Vote, role: CooperativeRole) -> bool:
+def can_view_vote(person: Viewer, vote: Vote, role: CooperativeRole) -> bool:
     """A vote on a proposal is seen by whoever sees the proposal; a standalone poll by the
     board and the members. Drafts are the board's."""
     if not role.can_read:
@@ -78,7 +79,9 @@ def can_read_decisions(role: CooperativeRole) -> bool:
     return role.is_board or role.is_member
 
 
-def access_vote(person: Any, vote_id: int, *, manage: bool = False) -> tuple[Vote, CooperativeRole]:
+def access_vote(
+    person: Viewer, vote_id: int, *, manage: bool = False
+) -> tuple[Vote, CooperativeRole]:
     """Load a vote the person may see (the same 404 for missing and not visible); with
     `manage`, also require the board (403, since the person knows it exists)."""
     vote = (
@@ -102,7 +105,7 @@ def access_vote(person: Any, vote_id: int, *, manage: bool = False) -> tuple[Vot
     return vote, role
 
 
-def access_vote_for_casting(person: Any, vote_id: int) -> tuple[Vote, CooperativeRole]:
+def access_vote_for_casting(person: Viewer, vote_id: int) -> tuple[Vote, CooperativeRole]:
     """access_vote for the path every ballot takes, in one statement: the vote row with its
     proposal, locked in share mode as ballot_cast locks it (pass it on with `locked=True`),
     and the person's grants on its cooperative. Runs inside a transaction.
@@ -165,7 +168,7 @@ _PROPOSAL_FIELDS = (
 _GRANTS = grants_sql()
 
 
-def vote_visible_queryset(person: Any, cooperative: Cooperative) -> QuerySet[Vote]:
+def vote_visible_queryset(person: Viewer, cooperative: Cooperative) -> QuerySet[Vote]:
     """The votes of a cooperative a person may see."""
     role = cooperative_role(person, cooperative)
     votes = Vote.objects.filter(cooperative=cooperative)
@@ -179,7 +182,7 @@ def vote_visible_queryset(person: Any, cooperative: Cooperative) -> QuerySet[Vot
     return votes.filter(proposal__in=proposals)
 
 
-def access_decision(person: Any, cooperative: Cooperative, decision_id: int) -> Decision:
+def access_decision(person: Viewer, cooperative: Cooperative, decision_id: int) -> Decision:
     """Load a decision the person may read: the board any, a member those of the votes
     they may see; the same 404 otherwise."""
     role = cooperative_role(person, cooperative)

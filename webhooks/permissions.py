@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from core.errors import NotFound
 from governance.models import Cooperative
-from governance.permissions import access_cooperative, can_manage_cooperative
+from governance.permissions import Viewer, access_cooperative, can_manage_cooperative
 from webhooks.models import Endpoint, Message
 
 
-def can_manage_endpoints(person: Any, cooperative: Cooperative) -> bool:
+def can_manage_endpoints(person: Viewer, cooperative: Cooperative) -> bool:
     """Endpoints carry secrets and reveal the platform's integration: board only."""
     return can_manage_cooperative(person, cooperative)
 
 
-def access_cooperative_webhooks(person: Any, slug: str) -> Cooperative:
+def access_cooperative_webhooks(person: Viewer, slug: str) -> Cooperative:
     """Load a cooperative whose webhooks the person manages.
 
     404 when the person cannot read the cooperative (missing or not theirs), 403
@@ -25,7 +23,7 @@ def access_cooperative_webhooks(person: Any, slug: str) -> Cooperative:
     return cooperative
 
 
-def access_endpoint(person: Any, slug: str, endpoint_id: int, *, lock: bool = False) -> Endpoint:
+def access_endpoint(person: Viewer, slug: str, endpoint_id: int, *, lock: bool = False) -> Endpoint:
     """Load one endpoint of a cooperative the person manages; the same 404 for an endpoint
     that does not exist and for one of another cooperative. ``lock`` takes a row lock that
     does not block the insertion of its messages."""

@@ -60,7 +60,7 @@ def allowed_ports() -> PortPolicy:
         raise ImproperlyConfigured(f"WEBHOOK_ALLOWED_PORTS: {exc}.") from exc
 
 
-def _audit(actor: Any, verb: str, endpoint: Endpoint, **data: Any) -> None:
+def _audit(actor: Person | None, verb: str, endpoint: Endpoint, **data: Any) -> None:
     audit_append(
         actor=actor, verb=verb, target=endpoint, cooperative_id=endpoint.cooperative_id, data=data
     )

@@ -13,6 +13,7 @@ from assemblies.models import Assembly
 from core.audit import audit_append
 from core.errors import InvalidInput, NotFound
 from core.models import AuditEntry
+from governance.models import Person
 from governance.permissions import can_manage_cooperative
 
 
@@ -30,7 +31,7 @@ def lock_assembly(assembly_id: int) -> Assembly:
     return assembly
 
 
-def is_board(actor: Any, assembly: Assembly) -> bool:
+def is_board(actor: Person, assembly: Assembly) -> bool:
     return can_manage_cooperative(actor, assembly.cooperative)
 
 
@@ -65,7 +66,9 @@ def aware(value: dt.datetime, *, field: str) -> dt.datetime:
     return value
 
 
-def audit(actor: Any, verb: str, assembly: Assembly, target: Any, **data: Any) -> AuditEntry:
+def audit(
+    actor: Person | None, verb: str, assembly: Assembly, target: Any, **data: Any
+) -> AuditEntry:
     return audit_append(
         actor=actor,
         verb=verb,

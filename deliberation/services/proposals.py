@@ -40,8 +40,8 @@ from deliberation.services._base import (
     has_text,
 )
 from governance.errors import BoardOnly
-from governance.models import Cooperative, DecisionKind
-from governance.permissions import cooperative_role, require_board
+from governance.models import Cooperative, DecisionKind, Person
+from governance.permissions import Actor, cooperative_role, require_board
 
 TITLE_MAX = 200
 
@@ -67,7 +67,7 @@ def _check_closes_at(closes_at: dt.datetime | None, *, opens_at: dt.datetime | N
 
 
 def _status_changed(
-    actor: Any,
+    actor: Actor,
     proposal: Proposal,
     previous: str,
     verb: str,
@@ -126,7 +126,7 @@ def _lock(proposal: Proposal) -> Proposal:
 @transaction.atomic
 def proposal_create(
     *,
-    actor: Any,
+    actor: Person,
     cooperative: Cooperative,
     title: str,
     body: str,
@@ -174,7 +174,7 @@ def proposal_create(
 @transaction.atomic
 def proposal_update(
     *,
-    actor: Any,
+    actor: Person,
     proposal: Proposal,
     title: str | None = None,
     body: str | None = None,
@@ -246,7 +246,7 @@ def proposal_update(
 
 
 @transaction.atomic
-def proposal_publish(*, actor: Any, proposal: Proposal) -> Proposal:
+def proposal_publish(*, actor: Person, proposal: Proposal) -> Proposal:
     """Open the debate: draft -> in deliberation. Needs a title, a text and, if a closing
     time is set, one in the future. Emits `proposal.published`. Locks the proposal row."""
     proposal, role = access_proposal_with_role(actor, proposal.pk, lock=True)
@@ -285,7 +285,7 @@ def proposal_publish(*, actor: Any, proposal: Proposal) -> Proposal:
 
 
 @transaction.atomic
-def proposal_withdraw(*, actor: Any, proposal: Proposal, reason: str = "") -> Proposal:
+def proposal_withdraw(*, actor: Person, proposal: Proposal, reason: str = "") -> Proposal:
     """The author or the board withdraws a proposal before any vote opens on it. Pending
     amendments lapse. Locks the proposal row."""
     proposal, role = access_proposal_with_role(actor, proposal.pk, lock=True)
@@ -310,7 +310,7 @@ def proposal_withdraw(*, actor: Any, proposal: Proposal, reason: str = "") -> Pr
 
 
 @transaction.atomic
-def proposal_start_voting(*, actor: Any | None, proposal: Proposal) -> Proposal:
+def proposal_start_voting(*, actor: Actor, proposal: Proposal) -> Proposal:
     """Freeze the text for a vote: draft or in deliberation -> voting.
 
     Called by the voting app when a vote on the proposal opens (the system actor
@@ -340,7 +340,7 @@ def proposal_start_voting(*, actor: Any | None, proposal: Proposal) -> Proposal:
 
 @transaction.atomic
 def proposal_record_outcome(
-    *, actor: Any | None, proposal: Proposal, adopted: bool, decision_id: int
+    *, actor: Actor, proposal: Proposal, adopted: bool, decision_id: int
 ) -> Proposal:
     """Record the result of the vote: voting -> adopted or rejected. Called by the voting
     app when the vote closes. Locks the proposal row."""
@@ -368,7 +368,7 @@ def proposal_record_outcome(
 
 
 @transaction.atomic
-def proposal_moderator_grant(*, actor: Any, proposal: Proposal, person: Any) -> Proposal:
+def proposal_moderator_grant(*, actor: Person, proposal: Proposal, person: Person) -> Proposal:
     """The board lets one person moderate the comments of one proposal."""
     proposal, role = access_proposal_with_role(actor, proposal.pk, lock=True)
     require_board(actor, proposal.cooperative, role=role)
@@ -397,7 +397,7 @@ def proposal_moderator_grant(*, actor: Any, proposal: Proposal, person: Any) -> 
 
 
 @transaction.atomic
-def proposal_moderator_revoke(*, actor: Any, proposal: Proposal, person: Any) -> Proposal:
+def proposal_moderator_revoke(*, actor: Person, proposal: Proposal, person: Person) -> Proposal:
     proposal, role = access_proposal_with_role(actor, proposal.pk, lock=True)
     require_board(actor, proposal.cooperative, role=role)
     from deliberation.selectors import proposal_moderator_ids

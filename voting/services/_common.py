@@ -14,6 +14,7 @@ from core.errors import NotFound
 from core.models import AuditEntry
 from deliberation.room import room_emit
 from governance.models import Member, Representative
+from governance.permissions import Actor
 from voting.errors import MemberRequired, NotOnRoll, UseAssemblyBooth, VoteClosed, VoteNotOpen
 from voting.models import RollEntry, Vote, VoteCollege, VoteStatus
 from voting.rows import attach_related, fetch_instances, related_columns
@@ -162,7 +163,7 @@ def require_booth(vote: Vote, via_booth: bool, *, managing: bool = False) -> Non
         raise UseAssemblyBooth()
 
 
-def audit(actor: Any, verb: str, vote: Vote, target: Any, **data: Any) -> AuditEntry:
+def audit(actor: Actor, verb: str, vote: Vote, target: Any, **data: Any) -> AuditEntry:
     return audit_append(
         actor=actor,
         verb=verb,

@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
-from core.actors import SystemActor
+from core.actors import SCHEDULER, SystemActor
 from core.errors import InvalidInput
 from core.outbox import outbox_emit
 from deliberation.services import proposal_record_outcome, proposal_start_voting
@@ -511,5 +511,5 @@ def vote_mark_schedule_error(*, vote: Vote, message: str) -> Vote:
     vote = lock_vote(vote.pk)
     vote.schedule_error = message[:500]
     vote.save(update_fields=["schedule_error"])
-    audit(None, "vote.schedule_failed", vote, vote, message=vote.schedule_error)
+    audit(SCHEDULER, "vote.schedule_failed", vote, vote, message=vote.schedule_error)
     return vote
