@@ -4,17 +4,13 @@ from __future__ import annotations
 
 from core.errors import NotFound
 from governance.models import Cooperative
-from governance.permissions import Viewer, access_cooperative, can_manage_cooperative
+from governance.permissions import Viewer, access_cooperative
 from webhooks.models import Endpoint, Message
 
 
-def can_manage_endpoints(person: Viewer, cooperative: Cooperative) -> bool:
-    """Endpoints carry secrets and reveal the platform's integration: board only."""
-    return can_manage_cooperative(person, cooperative)
-
-
 def access_cooperative_webhooks(person: Viewer, slug: str) -> Cooperative:
-    """Load a cooperative whose webhooks the person manages.
+    """Load a cooperative whose webhooks the person manages. Endpoints carry secrets and
+    reveal the platform's integration, so their management is the board's only.
 
     404 when the person cannot read the cooperative (missing or not theirs), 403
     ``board_only`` when they can read it but are not on its board.
