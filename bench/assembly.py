@@ -525,9 +525,11 @@ def run(quick: bool) -> None:
     with scratch_database("assembly") as url:
         env = production_env(database_url=url, prefix=prefix_of(url), settings=SETTINGS)
         data = run_child(
-            ["bench.assembly", "setup", str(members)],
+            "bench.assembly",
+            "setup",
+            str(members),
             env=env,
-            seconds=PHASE_DEADLINE * 2,
+            timeout=PHASE_DEADLINE * 2,
             what="the assembly benchmark's setup",
         )
         with daphne_server(APP, env=env, log=LOG) as (process, port):
@@ -555,9 +557,11 @@ def run(quick: bool) -> None:
                 )
             )
         stored = run_child(
-            ["bench.assembly", "count", *(str(i["resolution_id"]) for i in data["items"])],
+            "bench.assembly",
+            "count",
+            *(str(i["resolution_id"]) for i in data["items"]),
             env=env,
-            seconds=PHASE_DEADLINE,
+            timeout=PHASE_DEADLINE,
             what="the count of stored ballots",
         )
     report(members=members, desk=desk, phases=[one, two], stored=stored, quick=quick)

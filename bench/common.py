@@ -290,26 +290,27 @@ async def within[T](
         raise PhaseTimeout(f"Waited {seconds:.0f} s for {what}{got}") from None
 
 
-def run_child(args: Sequence[str], *, env: dict[str, str], seconds: float, what: str) -> Any:
-    """Run `python -m <args>` from the project root with a deadline; return the JSON of
-    its last output line. Past the deadline, or on failure, fail with its last words."""
+def run_child(module: str, *args: str, env: dict[str, str], timeout: float, what: str) -> Any:
+    """Run `python -m <module> <args>` from the project root in its own process, and read
+    the figures it prints as JSON on its last line. Past `timeout` seconds, or on failure,
+    fail naming `what` was measured, with the end of its error output."""
     try:
         completed = subprocess.run(
-            [sys.executable, "-m", *args],
+            [sys.executable, "-m", module, *args],
             cwd=ROOT,
             env=env,
             capture_output=True,
             text=True,
-            timeout=seconds,
+            timeout=timeout,
         )
     except subprocess.TimeoutExpired as expired:
         tail = expired.stderr or b""
         text = tail.decode(errors="replace") if isinstance(tail, bytes) else tail
         raise PhaseTimeout(
-            f"Waited {seconds:.0f} s for {what}; its last output:\n{text[-3000:]}"
+            f"Waited {timeout:.0f} s for the {what} benchmark; its last output:\n{text[-3000:]}"
         ) from None
     if completed.returncode != 0:
-        raise RuntimeError(f"{what} failed:\n{completed.stderr[-4000:]}")
+        raise RuntimeError(f"The {what} benchmark failed:\n{completed.stderr[-4000:]}")
     return json.loads(completed.stdout.strip().splitlines()[-1])
 
 
@@ -394,3 +395,43 @@ def cpu_seconds(pid: int) -> float:
         fields = stat.read().rsplit(")", 1)[1].split()
     ticks = os.sysconf("SC_CLK_TCK")
     return (int(fields[11]) + int(fields[12])) / ticks
+
+
+def stop_process(process: Any, *, grace: float = 10) -> None:
+    """Ask a server process the benchmark started to stop; kill it after `grace` seconds."""
+    import subprocess
+
+    process.terminate()
+    try:
+        process.wait(timeout=grace)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+def bench_cooperative(
+    *, name: str, weights: Any, category: tuple[str, str]
+) -> tuple[Any, Any, Any, list[Any]]:
+    """In a child process with Django set up: migrate the scratch database and create a
+    cooperative (its chair, its colleges with `weights` as (name, percent) pairs and one
+    category (name, kind)) through the services. Returns (chair, cooperative, category,
+    colleges in order)."""
+    from decimal import Decimal
+
+    from django.core.management import call_command
+
+    from governance import services as governance
+    from governance.models import Category, Person
+
+    call_command("migrate", verbosity=0)
+    chair = Person.objects.create_user("chair", password="x")
+    cooperative = governance.cooperative_create(
+        actor=chair,
+        name=name,
+        slug="bench",
+        legal_form="scic_sa",
+        colleges=[governance.CollegeSpec(college, Decimal(w)) for college, w in weights],
+    )
+    made = Category.objects.create(cooperative=cooperative, name=category[0], kind=category[1])
+    colleges = list(cooperative.colleges.order_by("position"))
+    return chair, cooperative, made, colleges

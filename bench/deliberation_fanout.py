@@ -492,9 +492,12 @@ def run(quick: bool) -> None:
             "REDIS_URL": os.environ.get("REDIS_URL") or DEFAULT_REDIS,
         }
         figures = run_child(
-            ["bench.deliberation_fanout", "child", str(clients), str(posts)],
+            "bench.deliberation_fanout",
+            "child",
+            str(clients),
+            str(posts),
             env=env,
-            seconds=CHILD_DEADLINE,
+            timeout=CHILD_DEADLINE,
             what=f"the fan-out child (its servers' log is {RESULTS_LOG})",
         )
 

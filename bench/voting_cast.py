@@ -189,9 +189,12 @@ def run(quick: bool) -> None:
         # warnings, turnout pushes coalesced) with the bare endpoint's URLs.
         env = production_env(database_url=url, prefix=prefix_of(url), settings=SETTINGS)
         data = run_child(
-            ["bench.voting_cast", "setup", str(members), str(ROUNDS + 1)],
+            "bench.voting_cast",
+            "setup",
+            str(members),
+            str(ROUNDS + 1),
             env=env,
-            seconds=PHASE_DEADLINE,
+            timeout=PHASE_DEADLINE,
             what="the casting benchmark's setup",
         )
         tokens: list[str] = data["tokens"]
@@ -233,13 +236,11 @@ def run(quick: bool) -> None:
             # The last turnout push of each vote is due a delay after its last ballot.
             time.sleep(TURNOUT_PUSH_WAIT_SECONDS)
         stored = run_child(
-            [
-                "bench.voting_cast",
-                "count",
-                *(str(v) for k in ("poll", "proposal") for v in data["votes"][k][:ROUNDS]),
-            ],
+            "bench.voting_cast",
+            "count",
+            *(str(v) for k in ("poll", "proposal") for v in data["votes"][k][:ROUNDS]),
             env=env,
-            seconds=PHASE_DEADLINE,
+            timeout=PHASE_DEADLINE,
             what="the count of stored ballots",
         )
     for kind in ("poll", "proposal"):

@@ -388,9 +388,13 @@ def run(quick: bool) -> None:
     with scratch_database("webhooks") as url:
         env = {**os.environ, "DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "config.settings_test"}
         figures = run_child(
-            ["bench.webhooks_delivery", "child", str(events), str(outage), str(ROUNDS)],
+            "bench.webhooks_delivery",
+            "child",
+            str(events),
+            str(outage),
+            str(ROUNDS),
             env=env,
-            seconds=PHASE_DEADLINE * (2 * ROUNDS + 2),
+            timeout=PHASE_DEADLINE * (2 * ROUNDS + 2),
             what="the webhook delivery child",
         )
     size = f"{events} events, {WORKERS} workers x {CONCURRENCY}"

@@ -43,11 +43,11 @@ from assemblies.services._common import (
     is_board,
     lock_assembly,
     lock_assembly_shared,
-    require_board,
 )
 from core.errors import InvalidInput, NotFound
 from governance.acting import person_acting_for
 from governance.models import Member, Person
+from governance.permissions import require_board
 from governance.selectors import decision_rules, members_acting_person
 from voting.models import ResolutionChoice
 from voting.sealing import ballot_key_create, padded_size, public_key_of, seal
@@ -435,7 +435,7 @@ def attendance_check_in_batch(
     counts after commit.
     """
     assembly = lock_assembly_shared(assembly.pk)
-    require_board(actor, assembly)
+    require_board(actor, assembly.cooperative)
     now = current(now)
     call = current_call(assembly)
     _require_check_in_open(assembly, call, now, mode, board=True)
