@@ -15,7 +15,7 @@ from verifiable.election import close_and_tally, run_election, setup_archive, tr
 from verifiable.group import G, Point
 from verifiable.verify import VerificationError, verify_archive, verify_directory
 
-from .conftest import APPROVAL, RESOLUTION, College
+from .conftest import APPROVAL, RESOLUTION, College, tool_verify
 
 VOTES = [
     [[1, 0, 0], [1, 1, 0, 0]],
@@ -67,10 +67,8 @@ def test_collegia_election_verified_by_both_verifiers(
     assert report.total_weight == sum(w)
     assert report.trackers == outcome.trackers and len(set(report.trackers)) == 4
 
-    outcome.archive.write(tmp_path, college.uuid)
-    done = run_tool("election", "verify", "--dir", str(tmp_path))
-    assert done.returncode == 0, done.stderr
-    assert "all checks passed" in done.stderr + done.stdout
+    accepted, errors = tool_verify(run_tool, outcome.archive.to_bytes(), tmp_path)
+    assert accepted, errors
 
 
 def test_ballots_from_belenios_tool_accepted_and_tallied_alike(tmp_path: Path, run_tool) -> None:
@@ -101,10 +99,8 @@ def test_ballots_from_belenios_tool_accepted_and_tallied_alike(tmp_path: Path, r
     report = verify_archive(archive.to_bytes())
     assert report.result == result
     assert report.trackers == sorted(tracker(t) for t in texts)
-    out = tmp_path / "closed"
-    archive.write(out, college.uuid)
-    done = run_tool("election", "verify", "--dir", str(out))
-    assert done.returncode == 0, done.stderr
+    accepted, errors = tool_verify(run_tool, archive.to_bytes(), tmp_path / "closed")
+    assert accepted, errors
 
 
 def test_collegia_ballot_accepted_by_tool_verify_ballot(tmp_path: Path, run_tool) -> None:
