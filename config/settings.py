@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "webhooks",
     "assemblies",
     "frontend",
+    "verifiable",
 ]
 
 MIDDLEWARE = [

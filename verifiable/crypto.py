@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from .group import (
     DESCRIPTION,
     IDENTITY,
-    Q,
     Point,
+    Q,
     Randomness,
     g_pow,
     hash_to_scalar,

@@ -30,7 +30,12 @@ class Question:
     max: int
 
     def to_json(self) -> dict[str, Any]:
-        return {"answers": self.answers, "min": self.min, "max": self.max, "question": self.question}
+        return {
+            "answers": self.answers,
+            "min": self.min,
+            "max": self.max,
+            "question": self.question,
+        }
 
 
 @dataclass
@@ -48,7 +53,10 @@ class Trustee:
         return cls(x, y, crypto.prove_knowledge(crypto.pok_prefix(y), x, rng))
 
     def to_json(self) -> list[Any]:
-        body = {"pok": proof_json(self.pok.challenge, self.pok.response), "public_key": str(self.public_key)}
+        body = {
+            "pok": proof_json(self.pok.challenge, self.pok.response),
+            "public_key": str(self.public_key),
+        }
         return ["Single", body]
 
 
@@ -127,7 +135,8 @@ def create_ballot(
         rs = [rng.scalar() for _ in vector]
         cts = [crypto.encrypt(y, m, r) for m, r in zip(vector, rs, strict=True)]
         individual = [
-            crypto.iprove(y, s0, c, r, m, [0, 1], rng) for c, r, m in zip(cts, rs, vector, strict=True)
+            crypto.iprove(y, s0, c, r, m, [0, 1], rng)
+            for c, r, m in zip(cts, rs, vector, strict=True)
         ]
         joined = ",".join(f"{c.alpha},{c.beta}" for c in cts)
         summed = crypto.ONE
@@ -258,7 +267,11 @@ def close_and_tally(
     tally = encrypted_tally(election, counted)
     tally_hash = archive.add_data(dumps(tally_json(tally)))
     total_weight = sum(election.credentials[json.loads(b)["credential"]] for b in counted)
-    sized = {"num_tallied": len(counted), "total_weight": total_weight, "encrypted_tally": tally_hash}
+    sized = {
+        "num_tallied": len(counted),
+        "total_weight": total_weight,
+        "encrypted_tally": tally_hash,
+    }
     archive.add_event("EncryptedTally", archive.add_data(dumps(sized)))
     all_factors = []
     for owner, trustee in enumerate(election.trustees, start=1):

@@ -112,7 +112,12 @@ def test_collegia_ballot_accepted_by_tool_verify_ballot(tmp_path: Path, run_tool
     ballot = create_ballot(college.election, college.credentials[0], VOTES[0], college.rng)
     (tmp_path / "ballot.json").write_text(ballot)
     done = run_tool(
-        "election", "verify-ballot", "--dir", str(tmp_path), "--ballot", str(tmp_path / "ballot.json")
+        "election",
+        "verify-ballot",
+        "--dir",
+        str(tmp_path),
+        "--ballot",
+        str(tmp_path / "ballot.json"),
     )
     assert done.returncode == 0, done.stderr
 

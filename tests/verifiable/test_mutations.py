@@ -37,11 +37,7 @@ def election() -> tuple[College, list[tuple[str, bytes]]]:
 def flip(value: str) -> str:
     """The same string with its last character changed (a digit stays a digit)."""
     last = value[-1]
-    alphabet = "0123456789" if last.isdigit() and not value.isalnum() is False else ""
-    if value.isdigit():
-        alphabet = "0123456789"
-    else:
-        alphabet = "0123456789abcdef"
+    alphabet = "0123456789" if value.isdigit() else "0123456789abcdef"
     return value[:-1] + alphabet[(alphabet.index(last) + 1) % len(alphabet)]
 
 
@@ -83,7 +79,10 @@ def resign(college: College, ballot: dict[str, Any], voter: int) -> dict[str, An
     unsigned = {k: v for k, v in ballot.items() if k != "signature"}
     ballot_hash = sha256_b64(dumps(unsigned))
     proof = crypto.prove_knowledge(crypto.sig_prefix(ballot_hash), s, SeededRandomness("re"))
-    return {**unsigned, "signature": {"hash": ballot_hash, "proof": proof_json(proof.challenge, proof.response)}}
+    return {
+        **unsigned,
+        "signature": {"hash": ballot_hash, "proof": proof_json(proof.challenge, proof.response)},
+    }
 
 
 def mutate_ballot(
@@ -176,12 +175,17 @@ def test_chain_parent_byte_changed_is_refused(election, tmp_path, run_tool) -> N
     index = find(entries, lambda v: isinstance(v, dict) and v.get("type") == "EndBallots")
     event = json.loads(entries[index][1])
     event["parent"] = flip(event["parent"])
-    assert_refused(relink(entries, index, dumps(event).encode()), tmp_path, run_tool, "broken_chain")
+    assert_refused(
+        relink(entries, index, dumps(event).encode()), tmp_path, run_tool, "broken_chain"
+    )
 
 
 def test_encrypted_total_byte_changed_is_refused(election, tmp_path, run_tool) -> None:
     _college, entries = election
-    index = find(entries, lambda v: isinstance(v, list) and v and isinstance(v[0], list) and "alpha" in v[0][0])
+    index = find(
+        entries,
+        lambda v: isinstance(v, list) and v and isinstance(v[0], list) and "alpha" in v[0][0],
+    )
     tally = json.loads(entries[index][1])
     tally[0][0]["beta"] = flip(tally[0][0]["beta"])
     data = relink(entries, index, dumps(tally).encode())
