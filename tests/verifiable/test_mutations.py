@@ -247,3 +247,55 @@ def test_ballot_replayed_into_another_election_is_refused(election) -> None:
         verify_archive(archive.to_bytes())
     assert refused.value.code == "wrong_election"
     assert college.uuid != other.uuid
+
+
+def test_proofs_replayed_from_another_ballot_are_refused(election, tmp_path, run_tool) -> None:
+    """Voter 2 copies voter 1's encrypted answers and proofs and signs them with their own
+    credential: the proofs are bound to voter 1's credential, so they fail."""
+    college, entries = election
+    first = json.loads(entries[find(entries, is_ballot, nth=0)][1])
+    index = find(entries, is_ballot, nth=1)
+    second = json.loads(entries[index][1])
+    second["answers"] = first["answers"]
+    data = relink(entries, index, dumps(resign(college, second, 1)).encode())
+    assert_refused(data, tmp_path, run_tool, "bad_proof")
+
+
+def test_credential_from_another_college_is_refused(election, tmp_path, run_tool) -> None:
+    """A valid ballot for the same questions, cast with another college's credential."""
+    from verifiable.election import create_ballot
+
+    college, entries = election
+    other = College("another-college", 1, [RESOLUTION, APPROVAL], trustees=2)
+    # the other college's credential, used in this college's election
+    ballot = create_ballot(college.election, other.credentials[0], VOTES[0], other.rng)
+    index = find(entries, is_ballot, nth=2)
+    data = relink(entries, index, ballot.encode())
+    assert_refused(data, tmp_path, run_tool, "unknown_credential")
+
+
+def rechain(entries: list[tuple[str, bytes]]) -> bytes:
+    """Rewrite every event's parent and height so the chain is whole again."""
+    parent: str | None = None
+    out = Archive(timestamp=1_800_000_000, entries=[entries[0]])
+    for name, content in entries[1:]:
+        if name.endswith(".data.json"):
+            out.add_data(content.decode())
+            continue
+        event = json.loads(content)
+        out.last_event = parent
+        parent = out.add_event(event["type"], event.get("payload"))
+    return out.to_bytes()
+
+
+def test_missing_trustee_decryption_is_refused(election, tmp_path, run_tool) -> None:
+    """Every Single trustee must decrypt: a result from one trustee's factors is refused."""
+    _college, entries = election
+    second = find(
+        entries,
+        lambda v: isinstance(v, dict) and v.get("type") == "PartialDecryption",
+        nth=1,
+    )
+    assert verify_archive(rechain(entries)).result is not None
+    data = rechain(entries[:second] + entries[second + 1 :])
+    assert_refused(data, tmp_path, run_tool, "missing_decryption")
