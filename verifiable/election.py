@@ -3,8 +3,8 @@ decryptions and result, written into an archive that `belenios-tool` verifies.
 
 Questions are homomorphic without blank (`min`..`max` answers ticked out of `answers`),
 which covers resolutions, approval, majority judgment as one "exactly one grade" question
-per candidate, and elections with seats. Trustees are "Single" (each one mandatory);
-threshold ("Pedersen") trustees come with the key ceremony.
+per candidate, and elections with seats. Trustees are "Single" (each one mandatory) and at
+most one "Pedersen" group (any `threshold` of its members decrypt).
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from .archive import Archive
 from .crypto import Ciphertext, Proof
 from .formats import ciphertext_json, dumps, election_json, proof_json, public_credential_line
 from .group import IDENTITY, Point, Randomness, g_pow, hex_to_b64, sha256_b64
+from .threshold import Pedersen
 
 BASE58 = crypto.B58
 
@@ -78,6 +79,7 @@ class Election:
     credentials: dict[str, int]  # public credential (hex) -> weight
     name: str = "Election"
     description: str = ""
+    pedersen: Pedersen | None = None
     election_text: str = field(init=False)
     trustees_text: str = field(init=False)
     credentials_text: str = field(init=False)
@@ -88,6 +90,8 @@ class Election:
         y = IDENTITY
         for trustee in self.trustees:
             y = y * trustee.public_key
+        if self.pedersen is not None:
+            y = y * self.pedersen.public_key
         self.public_key = y
         self.election_text = dumps(
             election_json(
@@ -98,7 +102,10 @@ class Election:
                 questions=[q.to_json() for q in self.questions],
             )
         )
-        self.trustees_text = dumps([t.to_json() for t in self.trustees])
+        kinds = [t.to_json() for t in self.trustees]
+        if self.pedersen is not None:
+            kinds.append(self.pedersen.to_json())
+        self.trustees_text = dumps(kinds)
         weighted = any(w != 1 for w in self.credentials.values())
         lines = [
             public_credential_line(Point.parse(c), w, weighted)
@@ -222,16 +229,22 @@ def partial_decryption(
 
 
 def combine(
-    tally: list[list[Ciphertext]], factors: list[list[list[Point]]], bound: int
+    tally: list[list[Ciphertext]],
+    factors: list[list[list[Point]]],
+    bound: int,
+    weights: list[int] | None = None,
 ) -> list[list[int]]:
-    """The result: for each ciphertext, log_g(beta / product of the trustees' factors)."""
+    """The result: for each ciphertext, log_g(beta / product of the factors), each factor
+    raised to its weight (1 for a Single trustee, a Lagrange coefficient for a Pedersen
+    one)."""
+    weights = weights or [1] * len(factors)
     result = []
     for i, row in enumerate(tally):
         counts = []
         for j, c in enumerate(row):
             combined = IDENTITY
-            for trustee_factors in factors:
-                combined = combined * trustee_factors[i][j]
+            for trustee_factors, weight in zip(factors, weights, strict=True):
+                combined = combined * trustee_factors[i][j] ** weight
             counts.append(crypto.discrete_log(c.beta / combined, bound))
         result.append(counts)
     return result
@@ -259,9 +272,15 @@ def setup_archive(election: Election, timestamp: int) -> Archive:
 
 
 def close_and_tally(
-    election: Election, archive: Archive, ballot_texts: list[str], rng: Randomness
+    election: Election,
+    archive: Archive,
+    ballot_texts: list[str],
+    rng: Randomness,
+    deciders: list[int] | None = None,
 ) -> list[list[int]]:
-    """EndBallots, EncryptedTally, one PartialDecryption per trustee, then Result."""
+    """EndBallots, EncryptedTally, one PartialDecryption per Single trustee and per
+    Pedersen trustee in `deciders` (numbers from 1; by default the first `threshold`),
+    then Result."""
     archive.add_event("EndBallots")
     counted = last_ballots(ballot_texts)
     tally = encrypted_tally(election, counted)
@@ -273,14 +292,25 @@ def close_and_tally(
         "encrypted_tally": tally_hash,
     }
     archive.add_event("EncryptedTally", archive.add_data(dumps(sized)))
+    decrypting = [(owner, t.secret) for owner, t in enumerate(election.trustees, start=1)]
+    weights = [1] * len(decrypting)
+    pedersen = election.pedersen
+    if pedersen is not None:
+        chosen = sorted(deciders or range(1, pedersen.threshold + 1))
+        if len(chosen) < pedersen.threshold:
+            raise ValueError("fewer trustees than the threshold cannot decrypt")
+        used = chosen[: pedersen.threshold]
+        for index in chosen:
+            decrypting.append((len(election.trustees) + index, pedersen.secrets[index - 1]))
+            weights.append(crypto.lagrange(used, index) if index in used else 0)
     all_factors = []
-    for owner, trustee in enumerate(election.trustees, start=1):
-        pd = partial_decryption(election, trustee.secret, tally, rng)
+    for owner, secret in decrypting:
+        pd = partial_decryption(election, secret, tally, rng)
         pd_hash = archive.add_data(dumps(pd))
         owned = archive.add_data(dumps({"owner": owner, "payload": pd_hash}))
         archive.add_event("PartialDecryption", owned)
         all_factors.append([[Point.parse(f) for f in row] for row in pd["decryption_factors"]])
-    result = combine(tally, all_factors, total_weight)
+    result = combine(tally, all_factors, total_weight, weights)
     archive.add_event("Result", archive.add_data(dumps({"result": result})))
     return result
 
@@ -290,6 +320,7 @@ def run_election(
     votes: list[tuple[str, list[list[int]]]],
     rng: Randomness,
     timestamp: int = 1_800_000_000,
+    deciders: list[int] | None = None,
 ) -> Outcome:
     """Setup, the given (private credential, choices) ballots in order, close and tally."""
     archive = setup_archive(election, timestamp)
@@ -298,5 +329,5 @@ def run_election(
         text = create_ballot(election, credential, choices, rng)
         archive.add_event("Ballot", archive.add_data(text))
         texts.append(text)
-    result = close_and_tally(election, archive, texts, rng)
+    result = close_and_tally(election, archive, texts, rng, deciders)
     return Outcome(archive, result, sorted(tracker(t) for t in last_ballots(texts)))
