@@ -26,7 +26,7 @@ def ciphertext_json(alpha: Point, beta: Point) -> dict[str, str]:
     return {"alpha": str(alpha), "beta": str(beta)}
 
 
-def question_json(question: str, answers: list[str], minimum: int, maximum: int) -> dict:
+def question_json(question: str, answers: list[str], minimum: int, maximum: int) -> dict[str, Any]:
     return {"answers": answers, "min": minimum, "max": maximum, "question": question}
 
 
@@ -36,8 +36,8 @@ def election_json(
     name: str,
     description: str,
     public_key: Point,
-    questions: list[dict],
-) -> dict:
+    questions: list[dict[str, Any]],
+) -> dict[str, Any]:
     return {
         "version": 1,
         "description": description,
@@ -53,7 +53,7 @@ def public_credential_line(credential: Point, weight: int, weighted: bool) -> st
     return f"{credential},{weight}" if weighted else str(credential)
 
 
-def event_json(height: int, kind: str, parent: str | None, payload: str | None) -> dict:
+def event_json(height: int, kind: str, parent: str | None, payload: str | None) -> dict[str, Any]:
     event: dict[str, Any] = {}
     if parent is not None:
         event["parent"] = parent
