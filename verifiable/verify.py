@@ -124,7 +124,11 @@ class Verifier:
                 events.append((digest, _canonical(text, f"event {digest}")))
             else:
                 raise _fail("bad_name", f"{name} is not named by the hash of its content")
-        return self._events(events, data)
+        try:
+            return self._events(events, data)
+        except (KeyError, IndexError, TypeError, AttributeError, ValueError) as exc:
+            # a structure missing a field or shaped otherwise than the specification says
+            raise _fail("malformed", f"an artefact is malformed: {exc!r}") from exc
 
     def _events(self, events: list[tuple[str, dict[str, Any]]], data: dict[str, str]) -> Report:
         parent: str | None = None

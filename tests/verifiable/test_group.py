@@ -44,3 +44,29 @@ def test_non_canonical_scalars_are_refused(text: str) -> None:
 def test_canonical_scalars_are_read() -> None:
     assert parse_scalar("0") == 0
     assert parse_scalar(str(Q - 1)) == Q - 1
+
+
+def test_malformed_structures_are_refused_not_crashed() -> None:
+    """A ballot missing a field is a refusal with a code, not an unexpected exception."""
+    from verifiable.archive import Archive
+    from verifiable.verify import VerificationError, verify_archive
+
+    from .conftest import RESOLUTION, College
+    from .test_mutations import relink
+
+    college = College("malformed", 1, [RESOLUTION], trustees=1)
+    archive = Archive(timestamp=1_800_000_000)
+    e = archive.add_data(college.election.election_text)
+    t = archive.add_data('[["Pedersen",{"threshold":1}]]')
+    c = archive.add_data(college.election.credentials_text)
+    archive.add_event(
+        "Setup", archive.add_data(f'{{"election":"{e}","trustees":"{t}","credentials":"{c}"}}')
+    )
+    with pytest.raises(VerificationError) as refused:
+        verify_archive(archive.to_bytes())
+    assert refused.value.code == "bad_trustee"
+    entries = archive.entries
+    bad = relink(entries, 2, b'[["Single",{"pok":{}}]]')
+    with pytest.raises(VerificationError) as refused:
+        verify_archive(bad)
+    assert refused.value.code in {"malformed", "bad_trustee"}
