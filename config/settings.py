@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "webhooks",
     "assemblies",
     "frontend",
+    "verifiable",
 ]
 
 MIDDLEWARE = [
