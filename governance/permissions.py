@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from django.db import connection
@@ -27,6 +27,9 @@ class CooperativeRole:
     is_board: bool = False
     is_member: bool = False
     is_observer: bool = False
+    # Holds a board seat but may not act as board until two-factor authentication is
+    # set up (the cooperative requires it: `board_mfa_missing`).
+    board_needs_mfa: bool = False
 
     @property
     def can_read(self) -> bool:
@@ -93,14 +96,35 @@ def _role_of(codenames: set[str]) -> CooperativeRole:
     )
 
 
+def board_mfa_missing(person: Any, cooperative: Cooperative) -> bool:
+    """Whether the cooperative requires two-factor authentication of its board and the
+    person has not set it up (allauth.mfa: a TOTP authenticator)."""
+    if not cooperative.board_requires_mfa:
+        return False
+    from allauth.mfa.utils import is_mfa_enabled
+
+    return not is_mfa_enabled(person)
+
+
+def _with_mfa_rule(role: CooperativeRole, person: Any, cooperative: Cooperative) -> CooperativeRole:
+    """A board member without the two-factor authentication the cooperative requires keeps
+    the other roles but not the board's rights, until it is set up."""
+    if role.is_board and board_mfa_missing(person, cooperative):
+        return replace(role, is_board=False, board_needs_mfa=True)
+    return role
+
+
 def cooperative_role(person: Any, cooperative: Cooperative) -> CooperativeRole:
     """What the person is in the cooperative today, from their grants and, for the board,
-    the term of their seat. Superusers are board everywhere, as guardian has it."""
+    the term of their seat and the two-factor rule. Superusers are board everywhere, as
+    guardian has it."""
     if not getattr(person, "is_authenticated", False) or not person.is_active:
         return CooperativeRole()
     if person.is_superuser:
-        return _role_of(set(ObjectPermissionChecker(person).get_perms(cooperative)))
-    return _role_of({codename for _id, codename in _grants_of(person, cooperative.pk)})
+        role = _role_of(set(ObjectPermissionChecker(person).get_perms(cooperative)))
+    else:
+        role = _role_of({codename for _id, codename in _grants_of(person, cooperative.pk)})
+    return _with_mfa_rule(role, person, cooperative)
 
 
 def cooperative_roles(person: Any) -> dict[int, CooperativeRole]:
@@ -142,9 +166,20 @@ def access_cooperative(
     role = cooperative_role(person, cooperative)
     if not role.can_read:
         raise NotFound()
+    if manage and role.board_needs_mfa:
+        raise Forbidden(code="mfa_required", message=_mfa_required())
     if manage and not role.is_board:
         raise Forbidden(code="board_only", message=_board_only())
     return cooperative, role
+
+
+def _mfa_required() -> str:
+    from django.utils.translation import gettext as _
+
+    return _(
+        "This cooperative requires two-factor authentication of its board: set it up in "
+        "your account before acting as board."
+    )
 
 
 def _board_only() -> str:
