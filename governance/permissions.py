@@ -33,7 +33,7 @@ class CooperativeRole:
 
     @property
     def can_read(self) -> bool:
-        return self.is_board or self.is_member or self.is_observer
+        return self.is_board or self.board_needs_mfa or self.is_member or self.is_observer
 
 
 def grants_sql() -> str:
