@@ -133,6 +133,9 @@ class Provider:
             def handle_response(self, status: int, body: Any, headers: Any) -> Any:
                 return status, body, headers
 
+            def send_signal(self, name: str, *args: Any, **kwargs: Any) -> None:
+                pass
+
         class CodeGrant(AuthorizationCodeGrant):
             TOKEN_ENDPOINT_AUTH_METHODS = ["client_secret_basic", "client_secret_post"]
 
