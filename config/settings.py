@@ -417,6 +417,7 @@ def _oidc_origin(url: str) -> str:
     return f"{parts.scheme}://{parts.netloc}"
 
 
+_OIDC_ORIGINS: list[Any] = [_oidc_origin(OIDC_SERVER_URL)] if OIDC_SERVER_URL else []
 SECURE_CSP = {
     "default-src": [CSP.SELF],
     "script-src": [CSP.SELF],
@@ -428,7 +429,7 @@ SECURE_CSP = {
     "object-src": [CSP.NONE],
     "base-uri": [CSP.NONE],
     # The single sign-on button posts to the site, which redirects to the provider.
-    "form-action": [CSP.SELF, *([_oidc_origin(OIDC_SERVER_URL)] if OIDC_SERVER_URL else [])],
+    "form-action": [CSP.SELF, *_OIDC_ORIGINS],
     "frame-ancestors": [CSP.NONE],
 }
 # --- end of browser hardening ---

@@ -21,7 +21,7 @@ from governance.models import Category, College, Cooperative, MemberKind, Organi
 from governance.permissions import access_cooperative
 from onboarding import selectors, services
 from onboarding.errors import ERROR_CODES
-from onboarding.models import Invitation, InvitationKind, InvitationState
+from onboarding.models import Invitation, InvitationKind
 from onboarding.ratelimit import invitation_rate_hit, password_reset_rate_hit
 
 TAG = ["onboarding"]
@@ -83,9 +83,7 @@ def _college(cooperative: Cooperative, pk: int | None) -> College | None:
 def _category(cooperative: Cooperative, pk: int) -> Category:
     category = Category.objects.filter(cooperative=cooperative, pk=pk).first()
     if category is None:
-        raise InvalidInput(
-            code="unknown_category", message="No such category in this cooperative."
-        )
+        raise InvalidInput(code="unknown_category", message="No such category in this cooperative.")
     return category
 
 
@@ -195,12 +193,14 @@ class ImportRowOut(serializers.Serializer):
     category = serializers.CharField()
     shares = serializers.CharField()
     organisation_type = serializers.CharField()
-    errors = serializers.ListField(child=serializers.DictField(child=serializers.CharField()))
+    errors = serializers.ListField(  # type: ignore[assignment]
+        child=serializers.DictField(child=serializers.CharField())
+    )
 
 
 class ImportPreviewOut(serializers.Serializer):
     rows = ImportRowOut(many=True)
-    errors = serializers.ListField(child=serializers.DictField())
+    errors = serializers.ListField(child=serializers.DictField())  # type: ignore[assignment]
     confirmation = serializers.CharField(
         help_text="Empty while a line has errors; otherwise pass it to the confirmation."
     )
@@ -220,8 +220,7 @@ class AssociatesImportPreviewApi(APIView):
         request={"multipart/form-data": InputSerializer},
         responses={200: ImportPreviewOut},
         operation_id="associates_import_preview",
-        description="Board: read a CSV file and list each line's errors; writes nothing. "
-        + CODES,
+        description="Board: read a CSV file and list each line's errors; writes nothing. " + CODES,
     )
     def post(self, request: Request, slug: str) -> Response:
         data = self.InputSerializer(data=request.data)

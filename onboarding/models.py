@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -68,7 +70,7 @@ class Invitation(models.Model):
     def __str__(self) -> str:
         return f"{self.email} ({self.kind})"
 
-    def state(self, now: object = None) -> str:
+    def state(self, now: dt.datetime | None = None) -> str:
         """Pending, accepted, expired or revoked, at `now` (the present by default)."""
         if self.revoked_at is not None:
             return InvitationState.REVOKED

@@ -31,4 +31,9 @@ def password_reset_rate_hit(*, key: str) -> None:
     """Count one password reset asked through the API for one address (e-mail or IP)."""
     import zlib
 
-    _hit("password-reset", zlib.crc32(key.strip().lower().encode()), "PASSWORD_RESET_RATE_LIMIT", "5/300")
+    _hit(
+        "password-reset",
+        zlib.crc32(key.strip().lower().encode()),
+        "PASSWORD_RESET_RATE_LIMIT",
+        "5/300",
+    )

@@ -16,7 +16,9 @@ def invitation_list(cooperative: Cooperative) -> QuerySet[Invitation]:
     )
 
 
-def application_list(cooperative: Cooperative, *, status: str | None = None) -> QuerySet[Membership]:
+def application_list(
+    cooperative: Cooperative, *, status: str | None = None
+) -> QuerySet[Membership]:
     """Applications (memberships filed and not yet decided, by default), with the
     candidate's message when they applied from the public page."""
     queryset = (

@@ -38,10 +38,10 @@ from governance.models import (
     Observer,
     Representative,
 )
-from onboarding import services as onboarding
 from governance.validation import (
     composition_warnings,
 )
+from onboarding import services as onboarding
 
 
 def _url(name: str, slug: str, **kwargs: Any) -> str:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.contrib import messages
@@ -44,6 +44,13 @@ def _url(name: str, slug: str, **kwargs: Any) -> str:
     return reverse(f"frontend:{name}", kwargs={"slug": slug, **kwargs})
 
 
+def _college_of(cooperative: Cooperative, value: str) -> College | None:
+    """The cooperative's college chosen in a form, or None when none was chosen."""
+    if not value:
+        return None
+    return College.objects.filter(cooperative=cooperative, pk=int(value)).first()
+
+
 class AssociateForm(forms.Form):
     name = forms.CharField(label=gettext_lazy("Name"), max_length=200)
     email = forms.EmailField(label=gettext_lazy("E-mail"))
@@ -59,10 +66,10 @@ class AssociateForm(forms.Form):
 
     def __init__(self, *args: Any, cooperative: Cooperative, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["college"].choices = [("", "—")] + [
+        cast(forms.ChoiceField, self.fields["college"]).choices = [("", "—")] + [
             (c.pk, c.name) for c in College.objects.filter(cooperative=cooperative, is_active=True)
         ]
-        self.fields["category"].choices = [
+        cast(forms.ChoiceField, self.fields["category"]).choices = [
             (c.pk, c.name) for c in Category.objects.filter(cooperative=cooperative)
         ]
 
@@ -123,9 +130,7 @@ def board_onboarding(request: HttpRequest, slug: str) -> HttpResponse:
                     email=values_["email"],
                     kind=values_["kind"],
                     organisation_type=values_["organisation_type"],
-                    college=College.objects.filter(
-                        cooperative=cooperative, pk=values_["college"] or None
-                    ).first(),
+                    college=_college_of(cooperative, values_["college"]),
                     category=Category.objects.filter(
                         cooperative=cooperative, pk=values_["category"]
                     ).first(),
@@ -323,7 +328,10 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
             login(request, person, backend="django.contrib.auth.backends.ModelBackend")
             messages.success(
                 request,
-                _("Welcome! Your password is set; you can sign in with %(username)s or your e-mail.")
+                _(
+                    "Welcome! Your password is set; you can sign in with %(username)s or your "
+                    "e-mail."
+                )
                 % {"username": person.username},
             )
             return HttpResponseRedirect(
@@ -345,9 +353,10 @@ class ApplyForm(forms.Form):
     def __init__(self, *args: Any, cooperative: Cooperative, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         colleges = list(College.objects.filter(cooperative=cooperative, is_active=True))
-        self.fields["college"].choices = [(c.pk, c.name) for c in colleges] or [("", "—")]
+        choices: list[tuple[Any, str]] = [(c.pk, c.name) for c in colleges] or [("", "—")]
+        cast(forms.ChoiceField, self.fields["college"]).choices = choices
         self.fields["college"].required = bool(colleges)
-        self.fields["category"].choices = [
+        cast(forms.ChoiceField, self.fields["category"]).choices = [
             (c.pk, c.name) for c in Category.objects.filter(cooperative=cooperative)
         ]
 
@@ -377,9 +386,7 @@ def apply(request: HttpRequest, slug: str) -> HttpResponse:
                     category=get_object_or_404(
                         Category, cooperative=cooperative, pk=values["category"]
                     ),
-                    college=College.objects.filter(
-                        cooperative=cooperative, pk=values["college"] or None
-                    ).first(),
+                    college=_college_of(cooperative, values["college"]),
                     message=values["message"],
                 )
         except DomainError as exc:
@@ -388,7 +395,10 @@ def apply(request: HttpRequest, slug: str) -> HttpResponse:
             request.session.pop(APPLY_SESSION_KEY, None)
             messages.success(
                 request,
-                _("Your application is filed. The board will decide, and you will be told by e-mail."),
+                _(
+                    "Your application is filed. The board will decide, and you will be told by "
+                    "e-mail."
+                ),
             )
             return HttpResponseRedirect(_url("apply", slug))
     return render(request, "frontend/apply.html", context)

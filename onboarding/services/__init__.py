@@ -1,10 +1,10 @@
 """Every write of onboarding, by sub-domain."""
 
 from onboarding.services.applications import (
+    applicant_membership,
     application_accept,
     application_file,
     application_reject,
-    applicant_membership,
     cooperative_onboarding_configure,
     email_verified,
 )

@@ -85,8 +85,10 @@ def application_file(
 
 
 def _outcome_email(membership: Membership, *, accepted: bool, reason: str = "") -> None:
-    people = [membership.member.person] if membership.member.person_id else []
-    if not people:
+    people: list[Person] = []
+    if membership.member.person is not None:
+        people = [membership.member.person]
+    else:
         people = [r.person for r in membership.member.representatives.filter(revoked_at=None)]
     for person in people:
         if not person.email:

@@ -61,10 +61,7 @@ def _decode(data: bytes) -> str:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise CsvInvalid(
-            _(
-                "The file is not in UTF-8 (byte %(pos)d). Save it as \"CSV UTF-8\" and try "
-                "again."
-            )
+            _('The file is not in UTF-8 (byte %(pos)d). Save it as "CSV UTF-8" and try again.')
             % {"pos": exc.start + 1},
             code="csv_encoding",
         ) from exc
@@ -89,12 +86,15 @@ def _read(text: str) -> list[ImportRow]:
             parts.append(_("unknown: %(c)s") % {"c": ", ".join(unknown)})
         raise CsvInvalid(
             _("The columns are wrong (%(parts)s). Expected: %(expected)s.")
-            % {"parts": "; ".join(parts), "expected": ", ".join(REQUIRED_COLUMNS + OPTIONAL_COLUMNS)},
+            % {
+                "parts": "; ".join(parts),
+                "expected": ", ".join(REQUIRED_COLUMNS + OPTIONAL_COLUMNS),
+            },
             code="csv_columns",
             details={"missing": missing, "unknown": unknown},
         )
     reader.fieldnames = header
-    rows = []
+    rows: list[ImportRow] = []
     for record in reader:
         if not any((value or "").strip() for value in record.values() if isinstance(value, str)):
             continue
@@ -102,12 +102,8 @@ def _read(text: str) -> list[ImportRow]:
             raise CsvInvalid(
                 _("The file has more than %(n)d lines.") % {"n": MAX_ROWS}, code="csv_too_large"
             )
-        rows.append(
-            ImportRow(
-                line=reader.line_num,
-                **{c: (record.get(c) or "").strip() for c in REQUIRED_COLUMNS + OPTIONAL_COLUMNS},
-            )
-        )
+        value = {c: (record.get(c) or "").strip() for c in REQUIRED_COLUMNS + OPTIONAL_COLUMNS}
+        rows.append(ImportRow(line=reader.line_num, **value))  # type: ignore[arg-type]
     if not rows:
         raise CsvInvalid(_("The file has no associates."), code="csv_empty")
     return rows
@@ -117,7 +113,10 @@ def _spec(cooperative: Cooperative, row: ImportRow) -> AssociateSpec:
     colleges = {c.name.lower(): c for c in College.objects.filter(cooperative=cooperative)}
     categories = {c.name.lower(): c for c in Category.objects.filter(cooperative=cooperative)}
     kind = {"natural": MemberKind.NATURAL, "physique": MemberKind.NATURAL}.get(
-        row.kind.lower(), {"legal": MemberKind.LEGAL, "morale": MemberKind.LEGAL}.get(row.kind.lower(), row.kind.lower())
+        row.kind.lower(),
+        {"legal": MemberKind.LEGAL, "morale": MemberKind.LEGAL}.get(
+            row.kind.lower(), row.kind.lower()
+        ),
     )
     college = colleges.get(row.college.lower()) if row.college else None
     if row.college and college is None:
@@ -188,9 +187,7 @@ def associates_import_preview(
             {
                 "cooperative": cooperative.pk,
                 "actor": actor.pk,
-                "rows": [
-                    {k: v for k, v in asdict(row).items() if k != "errors"} for row in rows
-                ],
+                "rows": [{k: v for k, v in asdict(row).items() if k != "errors"} for row in rows],
             },
             salt=_SALT,
             compress=True,

@@ -29,7 +29,6 @@ from governance.models import (
     Member,
     MemberKind,
     Membership,
-    MembershipStatus,
     Observer,
     OrganisationType,
     Person,
@@ -58,7 +57,8 @@ def normalize_email(email: str) -> str:
         validate_email(email)
     except ValidationError as exc:
         raise InvalidInput(
-            code="invalid_email", message=_("%(email)s is not an e-mail address.") % {"email": email}
+            code="invalid_email",
+            message=_("%(email)s is not an e-mail address.") % {"email": email},
         ) from exc
     local, _at, domain = email.rpartition("@")
     return f"{local}@{domain.lower()}"
@@ -227,7 +227,9 @@ def associate_check(*, cooperative: Cooperative, spec: AssociateSpec) -> None:
 
 
 @transaction.atomic
-def associate_add(*, actor: Person, cooperative: Cooperative, spec: AssociateSpec) -> Invitation | None:
+def associate_add(
+    *, actor: Person, cooperative: Cooperative, spec: AssociateSpec
+) -> Invitation | None:
     """The board adds an associate: the person's account (no password yet), the member,
     its membership (admitted at once, or pending when the statutes require a vote of
     admission), and an invitation by e-mail to choose a password. A legal person's
@@ -267,7 +269,10 @@ def associate_add(*, actor: Person, cooperative: Cooperative, spec: AssociateSpe
         governance.membership_admit(actor=actor, membership=membership)
     if existing is not None:
         _notify(
-            actor=actor, cooperative=cooperative, person=existing, kind=InvitationKind.REPRESENTATIVE
+            actor=actor,
+            cooperative=cooperative,
+            person=existing,
+            kind=InvitationKind.REPRESENTATIVE,
         )
         return None
     return _invite(
@@ -403,7 +408,10 @@ def invitation_for_token(token: str, *, lock: bool = False) -> Invitation:
         raise InvitationInvalid(_("This invitation link is not valid."))
     if invitation.accepted_at is not None:
         raise InvitationInvalid(
-            _("This invitation link was already used. Sign in with your password, or ask for a new one."),
+            _(
+                "This invitation link was already used. Sign in with your password, or ask for "
+                "a new one."
+            ),
             code="invitation_used",
         )
     if invitation.revoked_at is not None:

@@ -18,7 +18,11 @@ LINK = re.compile(r"https?://\S+/invitations/([\w-]+)/")
 @pytest.fixture
 def coop(db: Any) -> Cooperative:
     cooperative = make_cooperative()
-    for kind in (CategoryKind.EMPLOYEES, CategoryKind.BENEFICIARIES, CategoryKind.LOCAL_AUTHORITIES):
+    for kind in (
+        CategoryKind.EMPLOYEES,
+        CategoryKind.BENEFICIARIES,
+        CategoryKind.LOCAL_AUTHORITIES,
+    ):
         category(cooperative, kind)
     return cooperative
 

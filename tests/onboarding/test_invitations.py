@@ -52,9 +52,7 @@ def test_board_adds_an_associate_who_is_admitted_and_invited_once_committed(
     coop: Cooperative, chair: Person, django_capture_on_commit_callbacks: Any
 ) -> None:
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        response = api(chair).post(
-            f"/api/v1/cooperatives/{coop.slug}/invitations/", _payload(coop)
-        )
+        response = api(chair).post(f"/api/v1/cooperatives/{coop.slug}/invitations/", _payload(coop))
         # Nothing leaves before the commit.
         assert mail.outbox == []
     assert response.status_code == 201, response.json()
@@ -84,7 +82,8 @@ def test_the_link_sets_a_password_once_and_verifies_the_email(
     page = browser.get(f"/invitations/{token}/")
     assert page.status_code == 200 and b"Choose a password" in page.content
     done = browser.post(
-        f"/invitations/{token}/", {"password1": "long-enough-pw-42", "password2": "long-enough-pw-42"}
+        f"/invitations/{token}/",
+        {"password1": "long-enough-pw-42", "password2": "long-enough-pw-42"},
     )
     assert done.status_code == 302 and done["Location"] == f"/c/{coop.slug}/"
     person = Person.objects.get(email="nadia@example.org")
@@ -136,7 +135,8 @@ def test_a_revoked_invitation_cannot_be_used_nor_resent(
     )
     assert revoked.status_code == 200 and revoked.json()["state"] == "revoked"
     page = Client(HTTP_ACCEPT_LANGUAGE="en").post(
-        f"/invitations/{token}/", {"password1": "long-enough-pw-42", "password2": "long-enough-pw-42"}
+        f"/invitations/{token}/",
+        {"password1": "long-enough-pw-42", "password2": "long-enough-pw-42"},
     )
     assert page.status_code == 410 and b"revoked" in page.content
     assert not Person.objects.get(email="nadia@example.org").has_usable_password()
@@ -178,9 +178,7 @@ def test_statutes_with_a_vote_of_admission_leave_the_membership_pending(
     coop: Cooperative, chair: Person, django_capture_on_commit_callbacks: Any
 ) -> None:
     settings_url = f"/api/v1/cooperatives/{coop.slug}/onboarding/"
-    assert api(chair).patch(settings_url, {"admission_by_vote": True}).json()[
-        "admission_by_vote"
-    ]
+    assert api(chair).patch(settings_url, {"admission_by_vote": True}).json()["admission_by_vote"]
     assert _invite(coop, chair, django_capture_on_commit_callbacks).status_code == 201
     membership = Membership.objects.get(member__person__email="nadia@example.org")
     assert membership.status == MembershipStatus.APPLICANT
@@ -220,7 +218,9 @@ def test_representative_by_email_invites_a_newcomer_and_notifies_an_account_hold
     commune = add_legal_member(coop, "Authorities", representatives=0).member
     known = PersonFactory(email="agent@ville.example")
     with django_capture_on_commit_callbacks(execute=True):
-        services.representative_invite(actor=chair, member=commune, email="new@ville.example", name="Jo Martin")
+        services.representative_invite(
+            actor=chair, member=commune, email="new@ville.example", name="Jo Martin"
+        )
         services.representative_invite(actor=chair, member=commune, email="AGENT@ville.example")
         services.observer_invite_by_email(
             actor=chair, cooperative=coop, email="obs@region.example", name="Ana Obs"

@@ -106,6 +106,6 @@ def test_the_web_reset_page_follows_the_link_to_a_new_password() -> None:
 
 def test_sign_in_pages_are_french_first() -> None:
     page = Client().get("/accounts/login/")
-    assert "Identifiant ou adresse e-mail".encode() in page.content
+    assert b"Identifiant ou adresse e-mail" in page.content
     reset = Client().get("/accounts/password/reset/")
-    assert reset.status_code == 200 and "Mot de passe".encode() in reset.content
+    assert reset.status_code == 200 and b"Mot de passe" in reset.content
