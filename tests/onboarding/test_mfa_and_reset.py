@@ -109,3 +109,39 @@ def test_sign_in_pages_are_french_first() -> None:
     assert b"Identifiant ou adresse e-mail" in page.content
     reset = Client().get("/accounts/password/reset/")
     assert reset.status_code == 200 and b"Mot de passe" in reset.content
+
+
+def test_changing_the_email_takes_effect_once_the_new_address_is_verified(
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    import re
+
+    from allauth.account.models import EmailAddress
+
+    person = PersonFactory(username="rita", email="old@example.org")
+    EmailAddress.objects.create(user=person, email="old@example.org", verified=True, primary=True)
+    browser = Client(HTTP_ACCEPT_LANGUAGE="en")
+    browser.force_login(person)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = browser.post("/accounts/email/", {"action_add": "", "email": "new@example.org"})
+    assert response.status_code == 302
+    person.refresh_from_db()
+    assert person.email == "old@example.org"
+    [message] = [m for m in mail.outbox if "new@example.org" in m.to]
+    link = re.search(r"https?://\S+(/accounts/confirm-email/\S+/)", message.body)
+    assert link, message.body
+    browser.post(link.group(1))
+    person.refresh_from_db()
+    assert person.email == "new@example.org"
+    assert EmailAddress.objects.get(user=person, email="new@example.org").verified
+
+
+def test_the_web_reset_page_is_rate_limited_with_a_429_page(settings: Any) -> None:
+    settings.ACCOUNT_RATE_LIMITS = {**settings.ACCOUNT_RATE_LIMITS, "reset_password": "2/m/ip"}
+    browser = Client(HTTP_ACCEPT_LANGUAGE="en", REMOTE_ADDR="198.51.100.200")
+    for _attempt in range(2):
+        page = browser.post("/accounts/password/reset/", {"email": "x@example.org"})
+        assert page.status_code == 302
+    limited = browser.post("/accounts/password/reset/", {"email": "x@example.org"})
+    assert limited.status_code == 429 and int(limited["Retry-After"]) > 0
+    assert b"Too many requests" in limited.content
