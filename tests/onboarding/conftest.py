@@ -15,6 +15,16 @@ from tests.governance.factories import category, chair_of, make_cooperative
 LINK = re.compile(r"https?://\S+/invitations/([\w-]+)/")
 
 
+@pytest.fixture(autouse=True)
+def _fresh_cache() -> Any:
+    """Rate-limit counts live in the cache under ids that a rolled-back test hands out again."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
 @pytest.fixture
 def coop(db: Any) -> Cooperative:
     cooperative = make_cooperative()
