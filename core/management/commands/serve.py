@@ -50,7 +50,7 @@ class Command(BaseCommand):
                 thread.start()
                 self.stdout.write(f"Worker started: {dotted}")
 
-        reactor.callWhenRunning(start_workers)  # type: ignore[attr-defined]
+        reactor.callWhenRunning(start_workers)
         self.stdout.write(f"Collegia at http://{host}:{port}/ (API docs at /api/docs/)")
         self.stdout.write(email_destination())
         server = Server(
@@ -66,7 +66,7 @@ class Command(BaseCommand):
 
 def email_destination() -> str:
     """Where the e-mail of this process goes (invitations, resets, convocations)."""
-    mailer = settings.MAILERS.get("default", {})  # type: ignore[misc]
+    mailer = settings.MAILERS.get("default", {})
     backend = str(mailer.get("BACKEND", ""))
     if backend.endswith("console.EmailBackend"):
         return "E-mail: printed on this console, not sent (development; see README, Email)."
