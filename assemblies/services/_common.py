@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from django.db import connection
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -23,6 +24,28 @@ def lock_assembly(assembly_id: int) -> Assembly:
     assembly = (
         Assembly.objects.select_for_update(of=("self",))
         .select_related("cooperative", "rules_version")
+        .filter(pk=assembly_id)
+        .first()
+    )
+    if assembly is None:
+        raise NotFound()
+    return assembly
+
+
+def lock_assembly_shared(assembly_id: int) -> Assembly:
+    """Hold the assembly row FOR KEY SHARE while attendance is written: check-ins do not
+    wait for each other nor for the room's pushes (which take the row FOR NO KEY UPDATE),
+    but the acts that change the assembly's state and count its quorum (lock_assembly,
+    FOR UPDATE) wait for those in flight, and those waiting on them see the new state.
+    SQLite locks the whole database for every write, which is stricter still."""
+    if connection.vendor == "postgresql":
+        table = connection.ops.quote_name(Assembly._meta.db_table)
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT 1 FROM {table} WHERE id = %s FOR KEY SHARE", [assembly_id])
+            if cursor.fetchone() is None:
+                raise NotFound()
+    assembly = (
+        Assembly.objects.select_related("cooperative", "rules_version")
         .filter(pk=assembly_id)
         .first()
     )
