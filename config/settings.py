@@ -74,8 +74,16 @@ INSTALLED_APPS = [
     "voting",
     "webhooks",
     "assemblies",
+    "onboarding",
     "frontend",
     "verifiable",
+    # Accounts: sign-in by username or e-mail, e-mail verification, password reset,
+    # two-factor authentication and single sign-on (README, "Accounts and onboarding").
+    "allauth",
+    "allauth.account",
+    "allauth.mfa",
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.openid_connect",
 ]
 
 MIDDLEWARE = [
@@ -87,6 +95,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -191,6 +200,7 @@ else:
 AUTH_USER_MODEL = "governance.Person"
 AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
+    "allauth.account.auth_backends.AuthenticationBackend",
     "guardian.backends.ObjectPermissionBackend",
 ]
 ANONYMOUS_USER_NAME = None
@@ -201,6 +211,63 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
 LOGIN_URL = "/accounts/login/"
+# django-allauth: sign-in by username or e-mail, e-mail verified before an account is used,
+# password reset and e-mail change by e-mail, TOTP and recovery codes, OpenID Connect.
+ACCOUNT_ADAPTER = "onboarding.adapters.AccountAdapter"
+SOCIALACCOUNT_ADAPTER = "onboarding.adapters.SocialAccountAdapter"
+ACCOUNT_LOGIN_METHODS = {"username", "email"}
+ACCOUNT_SIGNUP_FIELDS = ["email*", "username*", "password1*", "password2*"]
+# "optional": accounts made before allauth (and by the operator) sign in as they did; a
+# candidate's application and an invited person's first sign-in need a verified address
+# (onboarding.services), and every new address is sent a confirmation link.
+ACCOUNT_EMAIL_VERIFICATION = "optional"
+ACCOUNT_UNIQUE_EMAIL = True
+ACCOUNT_CHANGE_EMAIL = True
+ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
+ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
+ACCOUNT_LOGIN_ON_PASSWORD_RESET = False
+ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Collegia] "
+ACCOUNT_FORMS = {"login": "frontend.forms.SignInForm"}
+ACCOUNT_USER_DISPLAY = str
+# Failed sign-ins are limited by governance.login_throttle (per account and per address,
+# shared with the API's token endpoint, 429 with Retry-After); allauth's own counter of
+# failed sign-ins would only duplicate it. Its other limits stay, tightened here.
+ACCOUNT_RATE_LIMITS = {
+    "login_failed": None,
+    "login": os.environ.get("ACCOUNT_RATE_LOGIN", "30/m/ip"),
+    "signup": os.environ.get("ACCOUNT_RATE_SIGNUP", "20/m/ip"),
+    "reset_password": os.environ.get("ACCOUNT_RATE_RESET", "20/m/ip,5/m/key"),
+    "reset_password_from_key": "20/m/ip",
+    "change_password": "5/m/user",
+    "manage_email": "10/m/user",
+    "confirm_email": "1/3m/key",
+}
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_TOTP_ISSUER = "Collegia"
+SOCIALACCOUNT_ONLY = False
+SOCIALACCOUNT_AUTO_SIGNUP = True
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = True
+SOCIALACCOUNT_EMAIL_AUTHENTICATION_AUTO_CONNECT = True
+SOCIALACCOUNT_STORE_TOKENS = False
+# Single sign-on for an organisation that has an OpenID Connect provider (a local
+# authority's agents): configured from the environment, shown on the sign-in page.
+OIDC_SERVER_URL = os.environ.get("OIDC_SERVER_URL", "").rstrip("/")
+SOCIALACCOUNT_PROVIDERS: dict[str, Any] = {}
+if OIDC_SERVER_URL:
+    SOCIALACCOUNT_PROVIDERS["openid_connect"] = {
+        "OAUTH_PKCE_ENABLED": True,
+        "APPS": [
+            {
+                "provider_id": os.environ.get("OIDC_PROVIDER_ID", "sso"),
+                "name": os.environ.get("OIDC_PROVIDER_NAME", "SSO"),
+                "client_id": os.environ.get("OIDC_CLIENT_ID", ""),
+                "secret": os.environ.get("OIDC_CLIENT_SECRET", ""),
+                "settings": {"server_url": OIDC_SERVER_URL},
+            }
+        ],
+    }
+# A one-time invitation link lives this many days (onboarding.services.invitations).
+INVITATION_TTL_DAYS = float(os.environ.get("INVITATION_TTL_DAYS", "7"))
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "/"
 
@@ -315,6 +382,9 @@ COLLEGIA = {
     **COLLEGIA,
     "LOGIN_RATE_ACCOUNT": os.environ.get("LOGIN_RATE_ACCOUNT", "5/300"),
     "LOGIN_RATE_ADDRESS": os.environ.get("LOGIN_RATE_ADDRESS", "20/300"),
+    # Invitations sent and password resets asked through the API, per person or address.
+    "INVITATION_RATE_LIMIT": os.environ.get("INVITATION_RATE_LIMIT", "60/3600"),
+    "PASSWORD_RESET_RATE_LIMIT": os.environ.get("PASSWORD_RESET_RATE_LIMIT", "5/300"),
 }
 
 if not DEBUG:
@@ -344,6 +414,16 @@ MIDDLEWARE.insert(
     MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1,
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
 )
+
+
+def _oidc_origin(url: str) -> str:
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+_OIDC_ORIGINS: list[Any] = [_oidc_origin(OIDC_SERVER_URL)] if OIDC_SERVER_URL else []
 SECURE_CSP = {
     "default-src": [CSP.SELF],
     "script-src": [CSP.SELF],
@@ -354,7 +434,8 @@ SECURE_CSP = {
     "connect-src": [CSP.SELF],
     "object-src": [CSP.NONE],
     "base-uri": [CSP.NONE],
-    "form-action": [CSP.SELF],
+    # The single sign-on button posts to the site, which redirects to the provider.
+    "form-action": [CSP.SELF, *_OIDC_ORIGINS],
     "frame-ancestors": [CSP.NONE],
 }
 # --- end of browser hardening ---

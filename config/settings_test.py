@@ -18,7 +18,10 @@ SECURE_SSL_REDIRECT = False
 SESSION_COOKIE_SECURE = False
 CSRF_COOKIE_SECURE = False
 SECURE_HSTS_SECONDS = 0
-MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
+# Mail stays in memory, unless a test's server process is told to send by SMTP (to a
+# server the test started).
+if not os.environ.get("EMAIL_BACKEND"):
+    MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
 # Tests that need Redis build their own channel layers on REDIS_URL; the rest
 # use the in-memory layer so that one test's groups never leak into another's.
 CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}

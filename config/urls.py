@@ -13,6 +13,7 @@ api_v1 = [
     path("", include("voting.urls")),
     path("", include("webhooks.urls")),
     path("", include("assemblies.urls")),
+    path("", include("onboarding.urls")),
 ]
 
 urlpatterns = [
@@ -23,8 +24,13 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("frontend.urls")),
+    # django-allauth's pages (sign-up, e-mail, password reset, two-factor, single sign-on);
+    # the sign-in page itself is frontend's, which adds the login throttle.
+    path("accounts/", include("allauth.urls")),
 ]
 
 handler400 = "core.views.bad_request"
 handler404 = "core.views.page_not_found"
 handler500 = "core.views.server_error"
+# allauth's rate limits answer with this page (status 429).
+handler429 = "core.views.too_many_requests"

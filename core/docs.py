@@ -25,7 +25,8 @@ class ApiDocsView(SpectacularSwaggerSplitView):
         response = super().finalize_response(request, response, *args, **kwargs)
         # Swagger UI's own stylesheet draws its icons with data: URLs; only this page
         # allows images from data: (the site's policy otherwise stays as it is).
-        policy: dict[str, list[str]] = {k: list(v) for k, v in settings.SECURE_CSP.items()}
+        csp: dict[str, Any] = settings.SECURE_CSP
+        policy: dict[str, list[str]] = {k: list(v) for k, v in csp.items()}
         policy["img-src"] = [*policy.get("img-src", [CSP.SELF]), "data:"]
         response._csp_config = policy  # type: ignore[attr-defined]
         return response

@@ -124,7 +124,8 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         return Response(request_too_large_body(), status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE)
     if isinstance(exc, SuspiciousOperation | BadRequest):
         return Response(bad_request_body(), status=status.HTTP_400_BAD_REQUEST)
-    if isinstance(exc, Http404):
+    if isinstance(exc, Http404 | OverflowError):
+        # An id past the database's integer range (SQLite refuses to bind it) names nothing.
         exc = drf_exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):
         exc = drf_exceptions.PermissionDenied()

@@ -77,3 +77,21 @@ def server_error(request: HttpRequest) -> HttpResponse:
     if _is_api(request):
         return JsonResponse(error_body("server_error", str(_("Internal error."))), status=500)
     return defaults.server_error(request)
+
+
+# allauth's limits on its pages (sign-up, password reset, e-mail) count per minute.
+PAGE_RATE_LIMIT_RETRY_SECONDS = 60
+
+
+def too_many_requests(request: HttpRequest, exception: Any = None) -> HttpResponse:
+    """A rate limit of the account pages was hit: a page saying so, status 429."""
+    from django.shortcuts import render
+
+    if _is_api(request):
+        response: HttpResponse = JsonResponse(
+            error_body("rate_limited", str(_("Too many requests; try again later."))), status=429
+        )
+    else:
+        response = render(request, "429.html", status=429)
+    response["Retry-After"] = str(PAGE_RATE_LIMIT_RETRY_SECONDS)
+    return response

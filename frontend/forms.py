@@ -7,8 +7,8 @@ from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 from typing import Any
 
+from allauth.account.forms import LoginForm
 from django import forms
-from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
 from django.http import QueryDict
 from django.utils.translation import gettext as _
@@ -278,13 +278,41 @@ class MoveCollegeForm(forms.Form):
     college = forms.IntegerField(label=gettext_lazy("College"))
 
 
-class SignInForm(AuthenticationForm):
-    """Django's sign-in form behind the login throttle the token endpoint also uses."""
+def throttle_name(login: str) -> str:
+    """The name failed sign-ins count against: the account's username when the person typed
+    an e-mail address that an account uses, so that both ways share one counter."""
+    login = login.strip()
+    if "@" in login:
+        from onboarding.services.invitations import person_by_email
+
+        person = person_by_email(login)
+        if person is not None:
+            return str(person.username)
+    return login
+
+
+class SignInForm(LoginForm):
+    """allauth's sign-in form (username or e-mail) behind the login throttle the token
+    endpoint also uses. A client that posts `username` (as Django's form had it) still
+    signs in: it is read as the login."""
 
     throttled: LoginThrottled | None = None
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        data = kwargs.get("data", args[0] if args else None)
+        if data is not None and "login" not in data and "username" in data:
+            data = data.copy()
+            data["login"] = data["username"]
+            if args:
+                args = (data, *args[1:])
+            else:
+                kwargs["data"] = data
+        super().__init__(*args, **kwargs)
+        self.fields["login"].label = gettext_lazy("User name or e-mail")
+
     def clean(self) -> dict[str, Any]:
-        username = self.data.get("username", "")
+        typed = str(self.data.get("login", ""))
+        username = throttle_name(typed)
         address = client_address(self.request)
         try:
             login_check(username=username, address=address)
@@ -292,10 +320,14 @@ class SignInForm(AuthenticationForm):
             self.throttled = exc
             raise ValidationError(exc.message, code="login_throttled") from exc
         try:
-            cleaned = super().clean()
+            cleaned: dict[str, Any] = super().clean()
         except ValidationError:
-            if username and self.data.get("password"):
+            if typed and self.data.get("password"):
                 login_failed(username=username, address=address)
             raise
+        if self.errors:
+            if typed and self.data.get("password"):
+                login_failed(username=username, address=address)
+            return cleaned
         login_succeeded(username=username)
         return cleaned

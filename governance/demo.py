@@ -37,6 +37,7 @@ DEMO_LOGINS = (
     DemoLogin("lea", "member, customer (users college)"),
     DemoLogin("mairie.villeurbanne", "representative of the Commune de Villeurbanne"),
     DemoLogin("region.aura", "observer for the Région Auvergne-Rhône-Alpes"),
+    DemoLogin("samia", "candidate whose application waits for the board"),
     DemoLogin("admin", "site operator (Django admin)"),
 )
 

@@ -71,6 +71,25 @@ class Cooperative(models.Model):
     slug = models.SlugField(_("slug"), max_length=80, unique=True)
     legal_form = models.CharField(_("legal form"), max_length=16, choices=LegalForm.choices)
     created_at = models.DateTimeField(auto_now_add=True)
+    # Onboarding, as the statutes and the board decide (onboarding app).
+    applications_open = models.BooleanField(
+        _("applications open"),
+        default=False,
+        help_text=_("A public page lets people apply for membership."),
+    )
+    admission_by_vote = models.BooleanField(
+        _("admission by vote"),
+        default=False,
+        help_text=_(
+            "The statutes require a vote of admission: an associate the board adds stays "
+            "pending until admitted."
+        ),
+    )
+    board_requires_mfa = models.BooleanField(
+        _("two-factor authentication required for the board"),
+        default=False,
+        help_text=_("Board members must use two-factor authentication before any board action."),
+    )
 
     class Meta:
         ordering = ["name"]

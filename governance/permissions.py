@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Any
 
@@ -15,7 +15,7 @@ from django.utils import timezone
 from guardian.core import ObjectPermissionChecker
 
 from core.actors import SystemActor
-from core.errors import NotFound
+from core.errors import Forbidden, NotFound
 from governance.errors import BoardOnly
 from governance.models import Cooperative, Membership, Person
 
@@ -36,10 +36,13 @@ class CooperativeRole:
     is_board: bool = False
     is_member: bool = False
     is_observer: bool = False
+    # Holds a board seat but may not act as board until two-factor authentication is
+    # set up (the cooperative requires it: `board_mfa_missing`).
+    board_needs_mfa: bool = False
 
     @property
     def can_read(self) -> bool:
-        return self.is_board or self.is_member or self.is_observer
+        return self.is_board or self.board_needs_mfa or self.is_member or self.is_observer
 
 
 def grants_sql() -> str:
@@ -126,22 +129,43 @@ def _role_of(codenames: set[str]) -> CooperativeRole:
     )
 
 
+def board_mfa_missing(person: Any, cooperative: Cooperative) -> bool:
+    """Whether the cooperative requires two-factor authentication of its board and the
+    person has not set it up (allauth.mfa: a TOTP authenticator)."""
+    if not cooperative.board_requires_mfa:
+        return False
+    from allauth.mfa.utils import is_mfa_enabled
+
+    return not is_mfa_enabled(person)
+
+
+def _with_mfa_rule(role: CooperativeRole, person: Any, cooperative: Cooperative) -> CooperativeRole:
+    """A board member without the two-factor authentication the cooperative requires keeps
+    the other roles but not the board's rights, until it is set up."""
+    if role.is_board and board_mfa_missing(person, cooperative):
+        return replace(role, is_board=False, board_needs_mfa=True)
+    return role
+
+
 def role_of_mask(mask: int | None) -> CooperativeRole:
     return _role_of({codename for codename, bit in _ROLE_BITS.items() if (mask or 0) & bit})
 
 
 def cooperative_role(person: Viewer, cooperative: Cooperative) -> CooperativeRole:
     """What the person is in the cooperative today, from their grants and, for the board,
-    the term of their seat. Superusers are board everywhere, as guardian has it."""
+    the term of their seat and the two-factor rule. Superusers are board everywhere, as
+    guardian has it."""
     if not getattr(person, "is_authenticated", False) or not person.is_active:
         return CooperativeRole()
     if person.is_superuser:
-        return _role_of(set(ObjectPermissionChecker(person).get_perms(cooperative)))
-    sql, params = role_sql(person, "%s")
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT {sql}", [*params, cooperative.pk])
-        row = cursor.fetchone()
-    return role_of_mask(row[0] if row else 0)
+        role = _role_of(set(ObjectPermissionChecker(person).get_perms(cooperative)))
+    else:
+        sql, params = role_sql(person, "%s")
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT {sql}", [*params, cooperative.pk])
+            row = cursor.fetchone()
+        role = role_of_mask(row[0] if row else 0)
+    return _with_mfa_rule(role, person, cooperative)
 
 
 def cooperative_roles(person: Viewer) -> dict[int, CooperativeRole]:
@@ -187,9 +211,20 @@ def access_cooperative(
     role = cooperative_role(person, cooperative)
     if not role.can_read:
         raise NotFound()
+    if manage and role.board_needs_mfa:
+        raise Forbidden(code="mfa_required", message=_mfa_required())
     if manage and not role.is_board:
         raise BoardOnly()
     return cooperative, role
+
+
+def _mfa_required() -> str:
+    from django.utils.translation import gettext as _
+
+    return _(
+        "This cooperative requires two-factor authentication of its board: set it up in "
+        "your account before acting as board."
+    )
 
 
 def require_board(
@@ -208,8 +243,10 @@ def require_board(
     such as the times a vote opens and closes, and no request can act as it."""
     if isinstance(actor, SystemActor):
         return
-    is_board = role.is_board if role is not None else can_manage_cooperative(actor, cooperative)
-    if not is_board:
+    role = role if role is not None else cooperative_role(actor, cooperative)
+    if role.board_needs_mfa:
+        raise Forbidden(code="mfa_required", message=_mfa_required())
+    if not role.is_board:
         raise BoardOnly(message)
 
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from allauth.account.views import LoginView
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
-from django.contrib.auth import views as auth_views
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
@@ -19,10 +19,12 @@ from frontend.views.common import page_view, signed_in
 from governance import tokens
 
 
-class SignInView(auth_views.LoginView):
+class SignInView(LoginView):
+    """allauth's sign-in (username or e-mail, single sign-on buttons, reset link) with the
+    login throttle: past the limit, 429 with Retry-After."""
+
     template_name = "frontend/login.html"
-    redirect_authenticated_user = True
-    authentication_form = SignInForm
+    form_class = SignInForm
 
     def form_invalid(self, form: Any) -> HttpResponse:
         response = super().form_invalid(form)

@@ -41,6 +41,7 @@ from governance.models import (
 from governance.validation import (
     composition_warnings,
 )
+from onboarding import services as onboarding
 
 
 def _url(name: str, slug: str, **kwargs: Any) -> str:
@@ -99,7 +100,7 @@ def membership_admit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     membership = _membership(request, slug, pk)
     return perform(
         request,
-        lambda: services.membership_admit(actor=signed_in(request), membership=membership),
+        lambda: onboarding.application_accept(actor=signed_in(request), membership=membership),
         success=_("%(name)s is admitted.") % {"name": membership.member.name},
         redirect_to=_back_to_members(request, slug),
     )
@@ -113,7 +114,7 @@ def membership_refuse(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     reason = form.cleaned_data["reason"] if form.is_valid() else ""
     return perform(
         request,
-        lambda: services.membership_refuse(
+        lambda: onboarding.application_reject(
             actor=signed_in(request), membership=membership, reason=reason
         ),
         success=_("The application of %(name)s is refused.") % {"name": membership.member.name},

@@ -53,9 +53,21 @@ def page_view[ViewFunc: Callable[..., HttpResponse]](view: ViewFunc) -> ViewFunc
         except NotFound as exc:
             raise Http404(exc.message) from exc
         except Forbidden as exc:
+            if exc.code == "mfa_required":
+                return mfa_setup_redirect(request, exc.message)
             raise PermissionDenied(exc.message) from exc
 
     return cast(ViewFunc, login_required(wrapper))
+
+
+def mfa_setup_redirect(request: HttpRequest, message: str) -> HttpResponse:
+    """A board member the cooperative requires to use two-factor authentication is sent to
+    set it up, and comes back to the page they asked for."""
+    from urllib.parse import urlencode
+
+    messages.warning(request, message)
+    query = urlencode({"next": request.get_full_path()})
+    return HttpResponseRedirect(f"{reverse('mfa_activate_totp')}?{query}")
 
 
 def signed_in(request: HttpRequest) -> Person:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import json
 import os
@@ -97,15 +98,13 @@ class Site:
                 "The browser-test server did not answer. Its output:\n" + "".join(self.log[-50:])
             ) from None
 
-    def call(self, name: str, **kwargs: Any) -> Any:
-        """Run `tests.frontend.scenarios.<name>(**kwargs)` in the server and return its result."""
+    def call(self, name: str, *, module: str = "tests.frontend.scenarios", **kwargs: Any) -> Any:
+        """Run `<module>.<name>(**kwargs)` in the server and return its result (the module
+        is tests.frontend.scenarios unless said)."""
         request_id = next(self._ids)
         assert self.process.stdin is not None
         self.process.stdin.write(
-            json.dumps(
-                {"id": request_id, "kwargs": kwargs, "call": f"tests.frontend.scenarios:{name}"}
-            )
-            + "\n"
+            json.dumps({"id": request_id, "kwargs": kwargs, "call": f"{module}:{name}"}) + "\n"
         )
         self.process.stdin.flush()
         reply = self._next(120)
@@ -125,13 +124,18 @@ def _fresh_cache() -> Iterator[None]:
     cache.clear()
 
 
-@pytest.fixture(scope="session")
-def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
-    _require_chromium()
-    database = tmp_path_factory.mktemp("browser") / "browser.sqlite3"
-    port = _free_port()
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    env.pop("DATABASE_URL", None)
+@contextlib.contextmanager
+def launch_site(
+    database: Path,
+    port: int | None = None,
+    env: dict[str, str] | None = None,
+    ready_timeout: float = 90,
+) -> Iterator[Site]:
+    """Start the test server (its own database, a free port) with extra environment, such
+    as mail or single sign-on settings pointing at servers a test started."""
+    port = port or _free_port()
+    full_env = {**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})}
+    full_env.pop("DATABASE_URL", None)
     process = subprocess.Popen(
         [
             sys.executable,
@@ -143,7 +147,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
             str(database),
         ],
         cwd=ROOT,
-        env=env,
+        env=full_env,
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
@@ -152,7 +156,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     )
     server = Site(process, f"http://127.0.0.1:{port}")
     try:
-        server.wait_ready()
+        server.wait_ready(ready_timeout)
         yield server
     finally:
         if process.stdin:
@@ -162,6 +166,14 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
         except subprocess.TimeoutExpired:
             process.terminate()
             process.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
+    _require_chromium()
+    database = tmp_path_factory.mktemp("browser") / "browser.sqlite3"
+    with launch_site(database) as server:
+        yield server
 
 
 @pytest.fixture(scope="session")

@@ -52,6 +52,7 @@ class Command(BaseCommand):
 
         reactor.callWhenRunning(start_workers)
         self.stdout.write(f"Collegia at http://{host}:{port}/ (API docs at /api/docs/)")
+        self.stdout.write(email_destination())
         server = Server(
             application=application,
             endpoints=build_endpoint_description_strings(host=host, port=port),
@@ -61,3 +62,16 @@ class Command(BaseCommand):
             server.run()
         finally:
             stop.set()
+
+
+def email_destination() -> str:
+    """Where the e-mail of this process goes (invitations, resets, convocations)."""
+    mailer = settings.MAILERS.get("default", {})
+    backend = str(mailer.get("BACKEND", ""))
+    if backend.endswith("console.EmailBackend"):
+        return "E-mail: printed on this console, not sent (development; see README, Email)."
+    if backend.endswith("smtp.EmailBackend"):
+        options = mailer.get("OPTIONS", {})
+        port = options.get("port") or "default port"
+        return f"E-mail: sent by SMTP through {options.get('host')}:{port}."
+    return f"E-mail: handled by {backend}."

@@ -6,6 +6,7 @@ from django.core.management.base import BaseCommand
 
 from assemblies.demo import load_demo_assembly
 from governance.demo import DEMO_LOGINS, DEMO_PASSWORD, load_demo
+from onboarding.demo import load_demo_onboarding
 from voting.demo import load_demo_activity
 
 
@@ -20,6 +21,8 @@ class Command(BaseCommand):
         cooperative, created = load_demo()
         load_demo_activity(cooperative)
         load_demo_assembly(cooperative)
+        # After the assembly, whose convocations went to the members as they were.
+        load_demo_onboarding(cooperative)
         verb = "Created" if created else "Already present:"
         members = cooperative.memberships.filter(status="active").count()
         self.stdout.write(f"{verb} {cooperative.name} ({members} active members).")
