@@ -93,6 +93,12 @@ def _role_of(codenames: set[str]) -> CooperativeRole:
     )
 
 
+def role_of_grants(codenames: set[str]) -> CooperativeRole:
+    """The role that a set of grant codenames (rows of grants_sql) makes, for callers
+    that read the grants within a statement of their own."""
+    return _role_of(codenames)
+
+
 def cooperative_role(person: Any, cooperative: Cooperative) -> CooperativeRole:
     """What the person is in the cooperative today, from their grants and, for the board,
     the term of their seat. Superusers are board everywhere, as guardian has it."""

@@ -22,7 +22,7 @@ from channels_redis.pubsub import RedisPubSubChannelLayer
 from django.test import Client, override_settings
 from rest_framework.test import APIClient
 
-from deliberation import presence
+from core.live import presence
 from deliberation.room import room_group
 from tests.core.routes import fill, ids_in, read_operations
 from tests.deliberation.factories import Room, make_room
