@@ -309,7 +309,7 @@ def room_access(person: Any, proposal_id: int) -> RoomAccess | None:
     )
 
 
-_CONTENT_EVENTS = (events.COMMENT_CREATED, events.COMMENT_EDITED)
+_CONTENT_EVENTS = (events.COMMENT_CREATED, events.COMMENT_EDITED, events.COMMENT_UNHIDDEN)
 
 
 def room_events_since(
