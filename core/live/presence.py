@@ -1,5 +1,10 @@
 """Who is in a room, kept where the channel layer lives (process memory or Redis).
 
+A connection in a room with presence is also reachable as its person's: instead of
+joining the person's group (one more Redis round trip per handshake), its channel is
+listed under the person, in the same script, and core.events sends the person's
+messages to the listed channels too.
+
 A join or a leave costs the same in a room of ten or ten thousand: a connection is
 counted per person (a person with two tabs is one presence), and what changed is queued
 as a delta. One connection per room and per second (whoever claims the announcement)
@@ -76,8 +81,18 @@ class PresenceStore(Protocol):
     async def refresh(self, room: int, connection: str, person: Present) -> None: ...
 
     async def leave(
-        self, room: int, connection: str, *, announce_after: float = BROADCAST_DELAY_SECONDS
+        self,
+        room: int,
+        connection: str,
+        *,
+        person_id: int = 0,
+        announce_after: float = BROADCAST_DELAY_SECONDS,
     ) -> bool: ...
+
+    async def person_channels(self, person_id: int) -> list[str]:
+        """The channels of the person's connections that joined no person group: a
+        message for the person is sent to each (see core.events)."""
+        ...
 
     async def drain(self, room: int) -> Changes: ...
 
@@ -110,6 +125,7 @@ class MemoryPresence:
         self.names: dict[int, dict[int, str]] = {}
         self.deltas: dict[int, list[tuple[str, int, str]]] = {}
         self.claims: dict[int, float] = {}
+        self.reachable: dict[int, set[str]] = {}
 
     def _claim(self, room: int, seconds: float) -> bool:
         now = time.monotonic()
@@ -150,6 +166,7 @@ class MemoryPresence:
         connections = self.connections.setdefault(room, {})
         known = connection in connections
         connections[connection] = (person, time.monotonic() + ENTRY_TTL_SECONDS)
+        self.reachable.setdefault(person.person_id, set()).add(connection)
         changed = False
         if not known:
             refs = self.refs.setdefault(room, {})
@@ -169,8 +186,14 @@ class MemoryPresence:
             connections[connection] = (person, time.monotonic() + ENTRY_TTL_SECONDS)
 
     async def leave(
-        self, room: int, connection: str, *, announce_after: float = BROADCAST_DELAY_SECONDS
+        self,
+        room: int,
+        connection: str,
+        *,
+        person_id: int = 0,
+        announce_after: float = BROADCAST_DELAY_SECONDS,
     ) -> bool:
+        self.reachable.get(person_id, set()).discard(connection)
         changed = self._drop(room, connection)
         self._sweep(room)
         if not self.connections.get(room):
@@ -186,6 +209,9 @@ class MemoryPresence:
 
     async def count(self, room: int) -> int:
         return len(self.refs.get(room, {}))
+
+    async def person_channels(self, person_id: int) -> list[str]:
+        return sorted(self.reachable.get(person_id, set()))
 
     async def people(self, room: int) -> list[Present]:
         """Everyone present (a read of the whole room: for tools and tests only)."""
@@ -218,6 +244,10 @@ end
 local function keep(ttl)
   for i = 1, 5 do redis.call('EXPIRE', KEYS[i], ttl) end
 end
+local function reachable(c, ttl)
+  redis.call('SADD', KEYS[7], c)
+  redis.call('EXPIRE', KEYS[7], ttl)
+end
 local function claim(ms)
   if redis.call('SET', KEYS[6], '1', 'NX', 'PX', ms) then return 1 end
   return 0
@@ -239,6 +269,7 @@ if redis.call('ZADD', KEYS[1], ARGV[4], ARGV[1]) == 1 then
   end
 end
 keep(ARGV[6])
+reachable(ARGV[1], ARGV[6])
 local announce = 0
 if changed == 1 then announce = claim(ARGV[7]) end
 local sample = redis.call('HSCAN', KEYS[4], 0, 'COUNT', ARGV[8])[2]
@@ -251,6 +282,7 @@ _LEAVE = (
     + """
 -- ARGV: connection, now, claim ms, sweep batch
 local changed = drop(ARGV[1])
+redis.call('SREM', KEYS[7], ARGV[1])
 sweep(ARGV[2], ARGV[4])
 if changed == 1 then return claim(ARGV[3]) end
 return 0
@@ -323,9 +355,13 @@ class RedisPresence:
     def _key(self, room: int) -> str:
         return f"{self.prefix}{room}"
 
-    def _keys(self, room: int) -> list[str]:
+    def _keys(self, room: int, person_id: int | None = None) -> list[str]:
         base = self._key(room)
-        return [f"{base}:{part}" for part in ("c", "p", "n", "names", "d", "announce")]
+        keys = [f"{base}:{part}" for part in ("c", "p", "n", "names", "d", "announce")]
+        return [*keys, self._person_key(person_id or 0)]
+
+    def _person_key(self, person_id: int) -> str:
+        return f"{self.prefix}person:{person_id}"
 
     async def enter(
         self,
@@ -337,7 +373,7 @@ class RedisPresence:
     ) -> Entered:
         now = time.time()
         count, announce, sample = await self._script("enter")(
-            keys=self._keys(room),
+            keys=self._keys(room, person.person_id),
             args=[
                 connection,
                 person.person_id,
@@ -356,18 +392,27 @@ class RedisPresence:
 
     async def refresh(self, room: int, connection: str, person: Present) -> None:
         client = self._client()
-        keys = self._keys(room)
+        keys = self._keys(room, person.person_id)
         async with client.pipeline(transaction=False) as pipe:
             pipe.zadd(keys[0], {connection: time.time() + ENTRY_TTL_SECONDS}, xx=True)
-            for key in keys[:5]:
+            for key in keys[:5] + keys[6:]:
                 pipe.expire(key, ENTRY_TTL_SECONDS * 2)
             await pipe.execute()
 
+    async def person_channels(self, person_id: int) -> list[str]:
+        members = await self._client().smembers(self._person_key(person_id))
+        return sorted(_decode(m) for m in members)
+
     async def leave(
-        self, room: int, connection: str, *, announce_after: float = BROADCAST_DELAY_SECONDS
+        self,
+        room: int,
+        connection: str,
+        *,
+        person_id: int = 0,
+        announce_after: float = BROADCAST_DELAY_SECONDS,
     ) -> bool:
         claimed = await self._script("leave")(
-            keys=self._keys(room),
+            keys=self._keys(room, person_id),
             args=[connection, time.time(), max(1, int(announce_after * 2000)), SWEEP_BATCH],
         )
         return bool(claimed == 1)
