@@ -8,7 +8,7 @@ from typing import Any
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from assemblies import events
+from assemblies import events, live
 from assemblies.errors import AnotherItemOpen, ItemStateError, NotAttending
 from assemblies.models import (
     AgendaItem,
@@ -322,8 +322,8 @@ def assembly_ballot_cast(
     """Cast in the assembly's booth, the same for members in the room and remotely.
 
     The voter (or, with `on_behalf_of`, the proxy holder) must be signed in to the call;
-    the ballot is then cast by the voting app like any other. Pushes the turnout, and the
-    running result when the assembly shows it, to the room.
+    the ballot is then cast by the voting app like any other. Asks for a push of the
+    turnout, and the running result when the assembly shows it, to the room.
     """
     resolution = Resolution.objects.select_related("item", "vote").get(pk=resolution.pk)
     item = resolution.item
@@ -368,19 +368,6 @@ def assembly_ballot_cast(
         now=now,
         via_booth=True,
     )
-    vote = result.vote
-    data: dict[str, Any] = {
-        "resolution_id": resolution.pk,
-        "turnout": voting_selectors.vote_turnout(vote),
-    }
-    room_emit(assembly=assembly, type=events.ROOM_TURNOUT, data=data)
-    if vote.results_live and not vote.is_secret:
-        room_emit(
-            assembly=assembly,
-            type=events.ROOM_PARTIAL_RESULTS,
-            data={
-                "resolution_id": resolution.pk,
-                "result": voting_selectors.vote_tally(vote).result,
-            },
-        )
+    # Coalesced per resolution after commit: one push a second, not one per ballot.
+    live.turnout_changed(resolution_id=resolution.pk)
     return result

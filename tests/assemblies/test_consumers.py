@@ -238,3 +238,29 @@ def test_a_member_who_leaves_the_cooperative_is_disconnected_at_once() -> None:
         assert message == {"type": "websocket.close", "code": CLOSE_FORBIDDEN}
 
     async_to_sync(scenario)()
+
+
+def test_turnout_is_pushed_once_per_window_per_resolution(settings: Any) -> None:
+    """Ballots pouring in make one turnout event per window, carrying the last figures."""
+    import time
+
+    settings.COLLEGIA = {**settings.COLLEGIA, "TURNOUT_PUSH_SECONDS": 0.5}
+    coop = small_coop()
+    assembly = _convened(coop)
+    workers = coop.people["Workers"]
+    for person in workers:
+        _check_in(coop, assembly, person)
+    services.assembly_open(actor=coop.chair, assembly=assembly, now=FIRST_CALL)
+    motion = resolution(assembly)
+    services.item_open(actor=coop.chair, item=motion.item, now=FIRST_CALL)
+    motion.refresh_from_db()
+    for person in workers:
+        services.assembly_ballot_cast(actor=person, resolution=motion, choice="for", now=FIRST_CALL)
+    pushed = assembly.events.filter(type="resolution.turnout")
+    assert not pushed.exists(), "the push waits for its window"
+    deadline = time.monotonic() + 10
+    while not pushed.exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    time.sleep(0.3)
+    assert len(workers) > 1
+    assert [e.data["turnout"]["voted"] for e in pushed] == [len(workers)]
