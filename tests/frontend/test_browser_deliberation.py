@@ -134,6 +134,27 @@ def test_twenty_comments_arrive_without_a_single_request(site: Site, pages: Page
     assert [url for url in requests if "/comments/" in url and "/react/" not in url] == []
 
 
+def test_the_booth_turnout_table_updates_live(site: Site, pages: Pages) -> None:
+    """Léa waits on the voting page; Karim's ballot shows in her turnout table at once."""
+    data = site.call("debate_cooperative", open_vote=True)
+    booth = f"/votes/{data['vote']}/"
+    alice = pages.open(data["alice"])
+    alice.goto(booth)
+    alice.locator("#booth-turnout[data-live='true']").wait_for()
+    alice.evaluate("window.__notReloaded = true")
+    restaurants = alice.locator("#booth-turnout tbody tr", has_text="Restaurants")
+    assert restaurants.locator("td").nth(1).inner_text() == "0"
+    bob = pages.open(data["bob"])
+    bob.goto(booth)
+    bob.locator("#choice-ballot-against").check()
+    bob.locator("#cast").click()
+    bob.locator(".message-success").wait_for()
+    restaurants.locator("td").nth(1).filter(has_text=re.compile(r"^1$")).wait_for()
+    total = alice.locator("#booth-turnout tfoot tr td").nth(1)
+    assert total.inner_text() == "1"
+    assert alice.evaluate("window.__notReloaded === true")
+
+
 def _vote_id(page: Any) -> int:
     return int(page.url.rstrip("/").split("/")[-2])
 
