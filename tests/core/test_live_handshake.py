@@ -130,17 +130,14 @@ def test_a_handshake_costs_two_statements_and_two_redis_round_trips(
     assert len(counter.redis) <= 2, counter.redis
 
 
-def test_a_room_outlives_a_redis_timeout(
-    redis_layer: Any, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_a_room_outlives_a_redis_timeout(redis_layer: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     """A read timing out (as channels-redis reported in CI) is retried: the socket stays
     open, presence recovers and the next event still arrives."""
     from channels.db import database_sync_to_async
+    from channels_redis.pubsub import RedisPubSubLoopLayer
     from redis.exceptions import TimeoutError as RedisTimeoutError
 
     from deliberation import services
-
-    from channels_redis.pubsub import RedisPubSubLoopLayer
 
     room = make_room()
     socket = _token_socket(room, room.member)
