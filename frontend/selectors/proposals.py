@@ -185,7 +185,11 @@ def comment_skeleton(page: dict[str, Any]) -> dict[str, Any]:
         edit_text="",
         children=[],
     )
-    return {"comment_skeleton": skeleton, "stance_labels": dict(Stance.choices)}
+    return {
+        "comment_skeleton": skeleton,
+        "stance_labels": dict(Stance.choices),
+        "proposal_status_labels": dict(ProposalStatus.choices),
+    }
 
 
 def proposal_page(

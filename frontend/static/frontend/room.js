@@ -354,6 +354,75 @@
     return complete ? Promise.resolve() : refreshPart("vote");
   }
 
+  // A running result changes no part of this page (its link is already there): the
+  // figures stay on the panel for whoever reads them, and nothing is fetched.
+  function partialResults(data) {
+    var panel = document.getElementById("vote");
+    if (panel && data.result) {
+      panel.setAttribute("data-partial", JSON.stringify(data.result));
+    }
+  }
+
+  // The close carries its figures and decision: the panel is updated from them.
+  function voteClosed(data) {
+    var panel = document.getElementById("vote");
+    var table = document.getElementById("turnout");
+    if (!panel || !table || table.getAttribute("data-vote") !== String(data.vote_id)) {
+      return refreshPart("vote");
+    }
+    var badge = document.getElementById("vote-status");
+    if (badge) {
+      badge.textContent = panel.getAttribute("data-closed-label");
+      badge.classList.remove("badge-ok");
+    }
+    ["#booth-link", "form[action$='/close/']"].forEach(function (selector) {
+      var node = panel.querySelector(selector);
+      if (node) {
+        node.remove();
+      }
+    });
+    var link = document.getElementById("results-link");
+    if (!link) {
+      link = document.createElement("a");
+      link.className = "button button-secondary";
+      link.id = "results-link";
+      link.href = "/votes/" + data.vote_id + "/results/";
+      panel.querySelector(".actions").appendChild(link);
+    }
+    link.textContent = panel.getAttribute("data-result-label");
+    panel.setAttribute("data-result", JSON.stringify(data.result || {}));
+  }
+
+  // The proposal's state arrives in the frame: title and status are shown from it; a new
+  // text version, or the board's vote controls, are read again from the server.
+  var statusLabels = {};
+  var statusLabelsNode = document.getElementById("proposal-status-labels");
+  if (statusLabelsNode) {
+    try {
+      statusLabels = JSON.parse(statusLabelsNode.textContent);
+    } catch (error) { /* The header is then read again. */ }
+  }
+
+  function proposalUpdated(data) {
+    var header = document.getElementById("proposal-header");
+    var waits = [];
+    if (!header || !statusLabels[data.status] ||
+        header.getAttribute("data-version") !== String(data.current_version)) {
+      waits.push(refreshPart("header"));
+    } else {
+      header.querySelector("h1").textContent = data.title;
+      var badge = document.getElementById("proposal-status");
+      badge.textContent = statusLabels[data.status];
+      badge.classList.toggle("badge-ok", data.status === "adopted");
+      badge.classList.toggle("badge-error", data.status === "rejected");
+    }
+    var panel = document.getElementById("vote");
+    if (panel && panel.getAttribute("data-can-manage") === "true") {
+      waits.push(refreshPart("vote"));
+    }
+    return Promise.all(waits);
+  }
+
   var handlers = {
     "comment.created": commentCreated,
     "comment.edited": commentEdited,
@@ -365,15 +434,11 @@
     "amendment.decided": function () {
       return Promise.all([refreshPart("amendments"), refreshPart("header")]);
     },
-    "proposal.updated": function () {
-      return Promise.all([refreshPart("header"), refreshPart("vote")]);
-    },
+    "proposal.updated": proposalUpdated,
     "vote.opened": function () { return refreshPart("vote"); },
     "vote.turnout": showTurnout,
-    "vote.partial_results": function () { return refreshPart("vote"); },
-    "vote.closed": function () {
-      return Promise.all([refreshPart("vote"), refreshPart("header")]);
-    }
+    "vote.partial_results": partialResults,
+    "vote.closed": voteClosed
   };
 
   // Who is here: the list the server gave on arrival, kept up to date by its deltas.
