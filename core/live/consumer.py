@@ -22,6 +22,7 @@ import contextlib
 import functools
 import json
 import logging
+import weakref
 from collections.abc import Awaitable, Callable
 from typing import Any, ClassVar
 
@@ -101,6 +102,63 @@ async def _announce_presence_later(layer: Any, log: RoomLog, room_id: int, delay
         logger.exception("Presence of room %s could not be announced", room_id)
 
 
+class _Refresher:
+    """Keeps the presence entries of one process's connections alive: one task per event
+    loop for every connection, rather than a task (and its memory) per connection."""
+
+    def __init__(self) -> None:
+        self.entries: dict[str, tuple[int, presence.Present, Any, RoomLog]] = {}
+        self.task: asyncio.Task[Any] | None = None
+
+    def add(
+        self, channel: str, room_id: int, me: presence.Present, layer: Any, log: RoomLog
+    ) -> None:
+        self.entries[channel] = (room_id, me, layer, log)
+        if self.task is None or self.task.done():
+            self.task = asyncio.ensure_future(self._run())
+
+    def discard(self, channel: str) -> None:
+        self.entries.pop(channel, None)
+
+    async def _run(self) -> None:
+        store = presence.presence_store()
+        delay = presence.BROADCAST_DELAY_SECONDS
+        while self.entries:
+            await asyncio.sleep(presence.REFRESH_SECONDS)
+            for channel in list(self.entries):
+                entry = self.entries.get(channel)
+                if entry is None:
+                    continue
+                room_id, me, layer, log = entry
+                try:
+                    # Entering again refreshes the entry, or restores one a fault lost.
+                    entered = await store.enter(room_id, channel, me, announce_after=delay)
+                except Exception:
+                    logger.exception("Presence of room %s could not be refreshed", room_id)
+                    continue
+                if entered.announce:
+                    _announce(layer, log, room_id, delay)
+
+
+_refreshers: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Refresher] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _refresher() -> _Refresher:
+    loop = asyncio.get_running_loop()
+    refresher = _refreshers.get(loop)
+    if refresher is None:
+        refresher = _refreshers[loop] = _Refresher()
+    return refresher
+
+
+def _announce(layer: Any, log: RoomLog, room_id: int, delay: float) -> None:
+    task = asyncio.ensure_future(_announce_presence_later(layer, log, room_id, delay))
+    _background.add(task)
+    task.add_done_callback(_background.discard)
+
+
 class RoomConsumer(AsyncWebsocketConsumer):
     """One person in one room. See the module's docstring."""
 
@@ -117,7 +175,6 @@ class RoomConsumer(AsyncWebsocketConsumer):
     person_id: int | None = None
     person_name: str = ""
     last_sent: int = 0
-    refresher: asyncio.Task[Any] | None = None
     # Whether the connection joined its person's group (always, unless presence lists it).
     joined_person_group: bool = False
 
@@ -269,9 +326,8 @@ class RoomConsumer(AsyncWebsocketConsumer):
     async def disconnect(self, code: int) -> None:
         if self.person_id is None:
             return
-        if self.refresher is not None:
-            self.refresher.cancel()
-            self.refresher = None
+        if self.keeps_presence:
+            _refresher().discard(self.channel_name)
         await self._leave_groups()
         if self.keeps_presence:
             await self._leave_presence()
@@ -381,7 +437,7 @@ class RoomConsumer(AsyncWebsocketConsumer):
             await self.send_frame(presence.snapshot_frame(entered))
             if entered.announce:
                 self._announce_later(delay)
-        self.refresher = asyncio.ensure_future(self._refresh_presence(me))
+        _refresher().add(self.channel_name, self.room_id, me, self.channel_layer, self.log)
 
     async def _join_person_group(self) -> None:
         assert self.person_id is not None
@@ -395,21 +451,6 @@ class RoomConsumer(AsyncWebsocketConsumer):
             self.joined_person_group = True
         except Exception:
             logger.exception("Person %s's group could not be joined", self.person_id)
-
-    async def _refresh_presence(self, me: presence.Present) -> None:
-        store = presence.presence_store()
-        delay = presence.BROADCAST_DELAY_SECONDS
-        while True:
-            await asyncio.sleep(presence.REFRESH_SECONDS)
-            try:
-                # Entering again refreshes the entry, or restores one a fault lost.
-                entered = await store.enter(
-                    self.room_id, self.channel_name, me, announce_after=delay
-                )
-                if entered.announce:
-                    self._announce_later(delay)
-            except Exception:
-                logger.exception("Presence of room %s could not be refreshed", self.room_id)
 
     async def _leave_presence(self) -> None:
         store = presence.presence_store()
@@ -431,11 +472,7 @@ class RoomConsumer(AsyncWebsocketConsumer):
             self._announce_later(delay)
 
     def _announce_later(self, delay: float) -> None:
-        task = asyncio.ensure_future(
-            _announce_presence_later(self.channel_layer, self.log, self.room_id, delay)
-        )
-        _background.add(task)
-        task.add_done_callback(_background.discard)
+        _announce(self.channel_layer, self.log, self.room_id, delay)
 
     # Frames from the client.
 

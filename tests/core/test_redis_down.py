@@ -5,6 +5,7 @@ restarted."""
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import queue
 import shutil
@@ -112,7 +113,7 @@ class Listener:
         seen: list[int] = []
         while wanted not in seen:
             message = self.received.get(timeout=15)
-            frame = message.get("event", {})
+            frame = json.loads(message.get("text", "{}"))
             if frame.get("type") == "comment.created":
                 seen.append(frame["data"]["comment_id"])
         return seen
