@@ -298,6 +298,9 @@ class RoomConsumer(AsyncWebsocketConsumer):
             await self.close(code=CLOSE_FORBIDDEN)
             return
         self.person_name = str(person)
+        # Entered before accepting: from now on the person's messages (a logout) reach
+        # this connection, whether through presence's listing or through their group.
+        entered = await self._enter_presence() if self.keeps_presence else None
         await self.accept()
         await self.send_frame(
             {
@@ -310,8 +313,10 @@ class RoomConsumer(AsyncWebsocketConsumer):
         requested = requested_last_seq(self.scope)
         self.last_sent = current if requested is None else min(requested, current)
         await self._replay(until=current)
-        if self.keeps_presence:
-            await self._enter_presence()
+        if entered is not None:
+            await self.send_frame(presence.snapshot_frame(entered))
+            if entered.announce:
+                self._announce_later(presence.BROADCAST_DELAY_SECONDS)
 
     async def _leave_groups(self) -> None:
         for group in self._groups():
@@ -419,7 +424,9 @@ class RoomConsumer(AsyncWebsocketConsumer):
         assert self.person_id is not None
         return presence.Present(person_id=self.person_id, name=self.person_name)
 
-    async def _enter_presence(self) -> None:
+    async def _enter_presence(self) -> presence.Entered | None:
+        """Enter the room's presence (None when Redis is unreachable: the room then works
+        without it, the refresher enters later, and the person's group is joined)."""
         store = presence.presence_store()
         me = self._present()
         delay = presence.BROADCAST_DELAY_SECONDS
@@ -429,15 +436,11 @@ class RoomConsumer(AsyncWebsocketConsumer):
                 lambda: store.enter(self.room_id, self.channel_name, me, announce_after=delay),
             )
         except Exception:
-            # The room works without presence (the refresher enters again later); the
-            # person's messages then come through their group.
             logger.exception("Presence of room %s could not be updated", self.room_id)
+            entered = None
             await self._join_person_group()
-        else:
-            await self.send_frame(presence.snapshot_frame(entered))
-            if entered.announce:
-                self._announce_later(delay)
         _refresher().add(self.channel_name, self.room_id, me, self.channel_layer, self.log)
+        return entered  # type: ignore[no-any-return]
 
     async def _join_person_group(self) -> None:
         assert self.person_id is not None
