@@ -32,7 +32,12 @@ from deliberation.permissions import (
 from deliberation.room import LOG
 from deliberation.textdiff import DiffOp, diff_to_html, text_diff, unified_diff
 from governance.models import Cooperative
-from governance.permissions import cooperative_role, grants_params, grants_sql, role_of_grants
+from governance.permissions import (
+    cooperative_role,
+    reads_role_from_grants,
+    role_of_mask,
+    role_sql,
+)
 
 # A replay longer than this asks the client to reload the page state instead.
 MAX_REPLAY = 1000
@@ -234,10 +239,10 @@ class RoomAccess:
     last_seq: int
 
 
-def _room_row(person: Any, proposal_id: int, *, from_grants: bool) -> list[tuple[Any, ...]]:
+def _room_row(person: Any, proposal_id: int, *, from_grants: bool) -> tuple[Any, ...] | None:
     """The proposal's fields the room needs, its room's last number, whether the person
-    holds the moderator grant on it and (one row per grant) the person's grants on its
-    cooperative: one statement, as the casting path reads a vote with its grants."""
+    holds the moderator grant on it and their role on its cooperative (governance's
+    role_sql, the expression the casting path embeds): one statement."""
     from django.contrib.auth.models import Permission
     from django.db import connection
 
@@ -246,46 +251,41 @@ def _room_row(person: Any, proposal_id: int, *, from_grants: bool) -> list[tuple
     quote = connection.ops.quote_name
     grants_table = ProposalUserPermission._meta.db_table
     target = ProposalUserPermission._meta.get_field("content_object").column
-    grant_codename = "NULL"
-    joined = ""
-    grant_params: list[Any] = []
-    if from_grants:
-        grant_codename = "g.codename"
-        joined = f" LEFT JOIN ({grants_sql()}) g ON g.cooperative_id = p.cooperative_id"
-        grant_params = grants_params(person)
+    role_column, role_params = role_sql(person, "p.cooperative_id") if from_grants else ("NULL", [])
     sql = (
         "SELECT p.id, p.cooperative_id, p.author_id, p.status, p.visibility,"
         f" COALESCE(rc.{quote('last_seq')}, 0),"
         f" EXISTS(SELECT 1 FROM {quote(grants_table)} pu"
         f" JOIN {quote(Permission._meta.db_table)} ap ON ap.id = pu.permission_id"
         f" WHERE pu.user_id = %s AND pu.{quote(target)} = p.id AND ap.codename = %s),"
-        f" {grant_codename}"
+        f" {role_column}"
         f" FROM {quote(Proposal._meta.db_table)} p"
-        f" LEFT JOIN {quote(RoomCounter._meta.db_table)} rc ON rc.proposal_id = p.id{joined}"
+        f" LEFT JOIN {quote(RoomCounter._meta.db_table)} rc ON rc.proposal_id = p.id"
         " WHERE p.id = %s"
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, [person.pk, PERM_MODERATE, *grant_params, proposal_id])
-        return list(cursor.fetchall())
+        cursor.execute(sql, [person.pk, PERM_MODERATE, *role_params, proposal_id])
+        row: tuple[Any, ...] | None = cursor.fetchone()
+    return row
 
 
 def room_access(person: Any, proposal_id: int) -> RoomAccess | None:
     """What a person may do in a proposal's room, or None when they may not enter.
 
-    One statement reads the proposal, the room's last number and the person's grants
-    (governance.permissions.grants_sql, as the casting path does), so that a WebSocket
-    handshake costs one read besides authentication. Superusers, whose role guardian
-    derives differently, have it from cooperative_role.
+    One statement reads the proposal, the room's last number, the moderator grant and the
+    person's role (governance.permissions.role_sql, as the casting path does), so that a
+    WebSocket handshake costs one read besides authentication. Superusers, whose role
+    guardian derives differently, have it from cooperative_role.
     """
     if not getattr(person, "is_authenticated", False) or not person.is_active:
         return None
     if not 0 < proposal_id < 2**63:
         return None
-    from_grants = not person.is_superuser
-    rows = _room_row(person, proposal_id, from_grants=from_grants)
-    if not rows:
+    from_grants = reads_role_from_grants(person)
+    row = _room_row(person, proposal_id, from_grants=from_grants)
+    if row is None:
         return None
-    pk, cooperative_id, author_id, status, visibility, last_seq, moderator, _grant = rows[0]
+    pk, cooperative_id, author_id, status, visibility, last_seq, moderator, mask = row
     proposal = Proposal(
         pk=pk,
         cooperative_id=cooperative_id,
@@ -294,7 +294,7 @@ def room_access(person: Any, proposal_id: int) -> RoomAccess | None:
         visibility=visibility,
     )
     if from_grants:
-        role = role_of_grants({row[7] for row in rows if row[7] is not None})
+        role = role_of_mask(mask)
     else:
         role = cooperative_role(person, Cooperative(pk=cooperative_id))
     if not can_view_proposal_as(person, proposal, role):
