@@ -120,15 +120,11 @@ def can_decide_amendment(person: Viewer, amendment: Amendment, role: Cooperative
 
 
 def can_moderate_proposal(
-<<<<<<< HEAD
-    person: Any,
+    person: Viewer,
     proposal: Proposal,
     role: CooperativeRole | None = None,
     *,
     granted: bool | None = None,
-=======
-    person: Viewer, proposal: Proposal, role: CooperativeRole | None = None
->>>>>>> main
 ) -> bool:
     """Board members, and people granted `moderate_proposal` on this one proposal (grants
     go to people, never to groups; see services.proposal_moderator_grant). `granted`, when

@@ -159,7 +159,7 @@ def _announce(layer: Any, log: RoomLog, room_id: int, delay: float) -> None:
     task.add_done_callback(_background.discard)
 
 
-class RoomConsumer(AsyncWebsocketConsumer):
+class RoomConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]
     """One person in one room. See the module's docstring."""
 
     log: ClassVar[RoomLog]
