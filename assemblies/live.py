@@ -10,46 +10,33 @@ setting at 0 the push runs at once, right after each commit.
 
 from __future__ import annotations
 
-import logging
-import math
-import threading
 from collections.abc import Callable
 
 from django.conf import settings
-from django.core.cache import cache
-from django.db import connection, transaction
-from redis.exceptions import RedisError
+from django.db import transaction
 
 from assemblies import events
 from assemblies.models import Assembly, AssemblyStatus, ItemStatus, Resolution
 from assemblies.room import room_emit
 from assemblies.selectors import call_attendance, current_call
+from core.live.coalesce import push_after_commit
 from voting import selectors as voting_selectors
 from voting.models import VoteStatus
-
-logger = logging.getLogger(__name__)
-
-# How long a claim outlives a push that never ran (its process died): pushes resume after.
-_CLAIM_GRACE_SECONDS = 5
 
 
 def resolution_turnout_changed(resolution_id: int) -> None:
     """Ask for a push of the resolution's turnout once the current transaction commits."""
-    transaction.on_commit(
-        lambda: _coalesced(
-            f"assemblies:turnout-push:{resolution_id}",
-            lambda: resolution_turnout_push(resolution_id=resolution_id),
-        )
+    _coalesced(
+        f"assemblies:turnout-push:{resolution_id}",
+        lambda: resolution_turnout_push(resolution_id=resolution_id),
     )
 
 
 def attendance_changed(assembly_id: int) -> None:
     """Ask for a push of the current call's attendance once the transaction commits."""
-    transaction.on_commit(
-        lambda: _coalesced(
-            f"assemblies:attendance-push:{assembly_id}",
-            lambda: attendance_push(assembly_id=assembly_id),
-        )
+    _coalesced(
+        f"assemblies:attendance-push:{assembly_id}",
+        lambda: attendance_push(assembly_id=assembly_id),
     )
 
 
@@ -117,41 +104,6 @@ def attendance_push(*, assembly_id: int) -> None:
 
 
 def _coalesced(key: str, push: Callable[[], None]) -> None:
-    delay = float(str(settings.COLLEGIA.get("TURNOUT_PUSH_SECONDS", 0)))
-    if delay <= 0:
-        _logged(key, push)
-        return
-    # The claim is atomic in the shared cache: whoever takes it pushes for everyone. A
-    # write that finds it taken committed before the pending push deletes the claim,
-    # hence before that push reads the figures, so the push counts it.
-    try:
-        claimed = cache.add(key, True, timeout=math.ceil(delay) + _CLAIM_GRACE_SECONDS)
-    except (RedisError, OSError) as exc:
-        # Runs after the write committed: it must not fail. The live layer shares the
-        # cache's Redis, so the push could not go out either; the next write asks again.
-        logger.warning("%s not pushed: the cache is unreachable (%s)", key, exc)
-        return
-    if not claimed:
-        return
-    timer = threading.Timer(delay, _later, args=(key, push))
-    timer.daemon = True
-    timer.name = key
-    timer.start()
-
-
-def _later(key: str, push: Callable[[], None]) -> None:
-    try:
-        cache.delete(key)
-        _logged(key, push)
-    finally:
-        # The timer's thread owns its own connection; nothing else will close it.
-        connection.close()
-
-
-def _logged(key: str, push: Callable[[], None]) -> None:
-    try:
-        push()
-    except Exception:
-        # The figures are still served by the API and the next push carries them; a failed
-        # push must not fail the write that asked for it, which has committed.
-        logger.exception("%s failed", key)
+    """One push per `key` a window, across processes (core.live.coalesce)."""
+    window = float(str(settings.COLLEGIA.get("TURNOUT_PUSH_SECONDS", 0)))
+    push_after_commit(key, push, window=window)

@@ -14,3 +14,10 @@ class CoreConfig(AppConfig):
         # Each app states in `audit_bindings.py` which of its records quote an audit
         # entry's hash, for verify_audit to check them.
         autodiscover_modules("audit_bindings")
+
+        from django.contrib.auth.signals import user_logged_out
+
+        from core.live.signals import on_user_logged_out
+
+        # Every live room listens on the person's group, so the signal lives here.
+        user_logged_out.connect(on_user_logged_out, dispatch_uid="core.live.logout")

@@ -29,9 +29,22 @@ def bind_server_loop(loop: asyncio.AbstractEventLoop) -> None:
     _server_thread = threading.get_ident()
 
 
+PERSON_GROUP_PREFIX = "person."
+
+
 def person_group(person_id: int) -> str:
-    """The group of a person's live connections: notifications and access changes."""
-    return f"person.{person_id}"
+    """The group of a person's live connections: notifications and access changes.
+
+    Connections of rooms with presence do not join it: their channels are listed under
+    the person by core.live.presence, and a message to the group goes to them too."""
+    return f"{PERSON_GROUP_PREFIX}{person_id}"
+
+
+async def _send_to_listed_channels(layer: Any, person_id: int, message: dict[str, Any]) -> None:
+    from core.live.presence import presence_store
+
+    for channel in await presence_store().person_channels(person_id):
+        await layer.send(channel, message)
 
 
 def _send_now(groups: Iterable[str], message: dict[str, Any]) -> None:
@@ -42,6 +55,10 @@ def _send_now(groups: Iterable[str], message: dict[str, Any]) -> None:
     async def send_all() -> None:
         for group in groups:
             await layer.group_send(group, message)
+            if group.startswith(PERSON_GROUP_PREFIX):
+                await _send_to_listed_channels(
+                    layer, int(group[len(PERSON_GROUP_PREFIX) :]), message
+                )
 
     try:
         if _server_loop is not None and threading.get_ident() != _server_thread:

@@ -120,15 +120,22 @@ def can_decide_amendment(person: Viewer, amendment: Amendment, role: Cooperative
 
 
 def can_moderate_proposal(
-    person: Viewer, proposal: Proposal, role: CooperativeRole | None = None
+    person: Viewer,
+    proposal: Proposal,
+    role: CooperativeRole | None = None,
+    *,
+    granted: bool | None = None,
 ) -> bool:
     """Board members, and people granted `moderate_proposal` on this one proposal (grants
-    go to people, never to groups; see services.proposal_moderator_grant)."""
+    go to people, never to groups; see services.proposal_moderator_grant). `granted`, when
+    the caller already read whether the grant exists, spares reading it again."""
     role = role if role is not None else proposal_role(person, proposal)
     if not can_view_proposal_as(person, proposal, role):
         return False
     if role.is_board:
         return True
+    if granted is not None:
+        return granted
     return ProposalUserPermission.objects.filter(
         user_id=person.pk, content_object=proposal, permission__codename=PERM_MODERATE
     ).exists()

@@ -1,50 +1,26 @@
-"""The room event log: every live event of a proposal is stored, numbered, then broadcast."""
+"""The proposal room's event log: the core room log (core.live.log) configured for
+proposals, numbered by each proposal's RoomCounter row."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from typing import Any
 
-from django.core.serializers.json import DjangoJSONEncoder
-from django.db import connection, transaction
+from django.db import connection
 from django.db.models import F
 
-from core.events import person_group, publish
-from core.ws import session_fingerprint
+from core.events import publish
+from core.live.log import RoomLog
+from core.live.signals import announce_logout  # noqa: F401  (its home was here)
+from core.ws import session_fingerprint  # noqa: F401  (its home was here)
 from deliberation.models import Proposal, RoomCounter, RoomEvent
 
 # The channel-layer message type the room consumer handles for every stored event.
 ROOM_EVENT_MESSAGE = "room.event"
 
 
-def room_group(proposal_id: int) -> str:
-    return f"proposal.{proposal_id}"
-
-
-def _json_safe(data: dict[str, Any]) -> dict[str, Any]:
-    result: dict[str, Any] = json.loads(json.dumps(data, cls=DjangoJSONEncoder))
-    return result
-
-
-def event_frame(event: RoomEvent, *, content: dict[str, Any] | None = None) -> dict[str, Any]:
-    """The JSON a client receives for one event: its type, sequence number and data."""
-    data = dict(event.data)
-    if content:
-        data.update(content)
-    return {
-        "type": event.type,
-        "seq": event.seq,
-        "proposal_id": event.proposal_id,
-        "at": event.created_at.isoformat(),
-        "data": data,
-    }
-
-
 def _next_seq(proposal_id: int) -> int:
-    """Take the next number of a room. The counter row stays locked until the transaction
-    ends, so numbers are given in commit order and a later number is never visible while
-    an earlier one is not."""
+    """Take the next number of a room; the counter row stays locked until commit."""
     if connection.vendor in ("postgresql", "sqlite"):
         # One round trip instead of two: this runs for every event of every room.
         quote = connection.ops.quote_name
@@ -65,39 +41,6 @@ def _next_seq(proposal_id: int) -> int:
     return RoomCounter.objects.values_list("last_seq", flat=True).get(proposal_id=proposal_id)
 
 
-# No savepoint: the event belongs to the caller's change and fails with it.
-@transaction.atomic(savepoint=False)
-def room_emit(
-    *,
-    proposal: Proposal,
-    type: str,
-    data: dict[str, Any] | Callable[[], dict[str, Any]],
-    content: dict[str, Any] | None = None,
-) -> RoomEvent:
-    """Store one room event with the next sequence number and broadcast it after commit.
-
-    `data` is stored and must hold only ids and state that everyone in the room may read.
-    Given as a function, it is read once the number is taken: the room's counter stays
-    locked until commit, so a later event of the room never carries older state.
-    `content` (for instance the text of a new comment) rides along in the live broadcast
-    only; a replay rebuilds it from the current state (see selectors.room_events_since),
-    so text hidden or deleted later is never replayed.
-    """
-    seq = _next_seq(proposal.pk)
-    if callable(data):
-        data = data()
-    event = RoomEvent.objects.create(
-        proposal_id=proposal.pk, seq=seq, type=type, data=_json_safe(data)
-    )
-    frame = event_frame(event, content=_json_safe(content) if content else None)
-    # The text is encoded once here rather than once per connection in the room.
-    text = json.dumps(frame, separators=(",", ":"))
-    publish(
-        {"type": ROOM_EVENT_MESSAGE, "event": frame, "text": text}, groups=[room_group(proposal.pk)]
-    )
-    return event
-
-
 def room_last_seq(proposal_id: int) -> int:
     value = (
         RoomCounter.objects.filter(proposal_id=proposal_id)
@@ -107,16 +50,44 @@ def room_last_seq(proposal_id: int) -> int:
     return int(value or 0)
 
 
+LOG = RoomLog(
+    kind="proposal",
+    message_type=ROOM_EVENT_MESSAGE,
+    event_model=RoomEvent,
+    room_field="proposal_id",
+    next_seq=_next_seq,
+    last_seq=room_last_seq,
+)
+
+
+def room_group(proposal_id: int) -> str:
+    return LOG.group(proposal_id)
+
+
+def event_frame(event: RoomEvent, *, content: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The JSON a client receives for one event: its type, sequence number and data."""
+    return LOG.frame(event, content=content)
+
+
+def room_emit(
+    *,
+    proposal: Proposal,
+    type: str,
+    data: dict[str, Any] | Callable[[], dict[str, Any]],
+    content: dict[str, Any] | None = None,
+) -> RoomEvent:
+    """Store one room event with the next sequence number and broadcast it after commit.
+
+    `content` (the sanitized text of a new or edited comment) rides along in the live
+    broadcast only; a replay rebuilds it from the current state (see
+    selectors.room_events_since), so text hidden or deleted later is never replayed.
+    """
+    event: RoomEvent = LOG.emit(proposal.pk, type=type, data=data, content=content)
+    return event
+
+
 def room_recheck_access(*, proposal: Proposal) -> None:
     """Ask every live connection of a room to check its access again (after commit)."""
     publish(
         {"type": "access.changed", "proposal_id": proposal.pk}, groups=[room_group(proposal.pk)]
-    )
-
-
-def announce_logout(*, person_id: int, session_key: str | None) -> None:
-    """Tell the person's live connections that one of their sessions ended."""
-    publish(
-        {"type": "access.changed", "reason": "logout", "session": session_fingerprint(session_key)},
-        groups=[person_group(person_id)],
     )

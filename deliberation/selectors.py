@@ -29,10 +29,15 @@ from deliberation.permissions import (
     can_view_proposal_as,
     proposal_visible_queryset,
 )
-from deliberation.room import event_frame
+from deliberation.room import LOG
 from deliberation.textdiff import DiffOp, diff_to_html, text_diff, unified_diff
 from governance.models import Cooperative
-from governance.permissions import cooperative_role
+from governance.permissions import (
+    cooperative_role,
+    reads_role_from_grants,
+    role_of_mask,
+    role_sql,
+)
 
 # A replay longer than this asks the client to reload the page state instead.
 MAX_REPLAY = 1000
@@ -234,34 +239,77 @@ class RoomAccess:
     last_seq: int
 
 
+def _room_row(person: Any, proposal_id: int, *, from_grants: bool) -> tuple[Any, ...] | None:
+    """The proposal's fields the room needs, its room's last number, whether the person
+    holds the moderator grant on it and their role on its cooperative (governance's
+    role_sql, the expression the casting path embeds): one statement."""
+    from django.contrib.auth.models import Permission
+    from django.db import connection
+
+    from deliberation.models import RoomCounter
+
+    quote = connection.ops.quote_name
+    grants_table = ProposalUserPermission._meta.db_table
+    target = ProposalUserPermission._meta.get_field("content_object").column
+    role_column, role_params = role_sql(person, "p.cooperative_id") if from_grants else ("NULL", [])
+    sql = (
+        "SELECT p.id, p.cooperative_id, p.author_id, p.status, p.visibility,"
+        f" COALESCE(rc.{quote('last_seq')}, 0),"
+        f" EXISTS(SELECT 1 FROM {quote(grants_table)} pu"
+        f" JOIN {quote(Permission._meta.db_table)} ap ON ap.id = pu.permission_id"
+        f" WHERE pu.user_id = %s AND pu.{quote(target)} = p.id AND ap.codename = %s),"
+        f" {role_column}"
+        f" FROM {quote(Proposal._meta.db_table)} p"
+        f" LEFT JOIN {quote(RoomCounter._meta.db_table)} rc ON rc.proposal_id = p.id"
+        " WHERE p.id = %s"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [person.pk, PERM_MODERATE, *role_params, proposal_id])
+        row: tuple[Any, ...] | None = cursor.fetchone()
+    return row
+
+
 def room_access(person: Any, proposal_id: int) -> RoomAccess | None:
-    """What a person may do in a proposal's room, or None when they may not enter."""
+    """What a person may do in a proposal's room, or None when they may not enter.
+
+    One statement reads the proposal, the room's last number, the moderator grant and the
+    person's role (governance.permissions.role_sql, as the casting path does), so that a
+    WebSocket handshake costs one read besides authentication. Superusers, whose role
+    guardian derives differently, have it from cooperative_role.
+    """
     if not getattr(person, "is_authenticated", False) or not person.is_active:
         return None
     if not 0 < proposal_id < 2**63:
         return None
-    proposal = (
-        Proposal.objects.select_related("cooperative", "room_counter")
-        .filter(pk=proposal_id)
-        .first()
-    )
-    if proposal is None:
+    from_grants = reads_role_from_grants(person)
+    row = _room_row(person, proposal_id, from_grants=from_grants)
+    if row is None:
         return None
-    role = cooperative_role(person, proposal.cooperative)
+    pk, cooperative_id, author_id, status, visibility, last_seq, moderator, mask = row
+    proposal = Proposal(
+        pk=pk,
+        cooperative_id=cooperative_id,
+        author_id=author_id,
+        status=status,
+        visibility=visibility,
+    )
+    if from_grants:
+        role = role_of_mask(mask)
+    else:
+        role = cooperative_role(person, Cooperative(pk=cooperative_id))
     if not can_view_proposal_as(person, proposal, role):
         return None
-    counter = getattr(proposal, "room_counter", None)
     return RoomAccess(
-        proposal_id=proposal.pk,
-        cooperative_id=proposal.cooperative_id,
+        proposal_id=pk,
+        cooperative_id=cooperative_id,
         person_id=person.pk,
         person_name=str(person),
-        can_moderate=can_moderate_proposal(person, proposal, role),
-        last_seq=int(counter.last_seq) if counter is not None else 0,
+        can_moderate=can_moderate_proposal(person, proposal, role, granted=bool(moderator)),
+        last_seq=int(last_seq),
     )
 
 
-_CONTENT_EVENTS = (events.COMMENT_CREATED, events.COMMENT_EDITED)
+_CONTENT_EVENTS = (events.COMMENT_CREATED, events.COMMENT_EDITED, events.COMMENT_UNHIDDEN)
 
 
 def room_events_since(
@@ -289,5 +337,5 @@ def room_events_since(
         content = None
         if row.type in _CONTENT_EVENTS:
             content = {"body": bodies.get(row.data.get("comment_id"))}
-        frames.append(event_frame(row, content=content))
+        frames.append(LOG.frame(row, content=content))
     return frames

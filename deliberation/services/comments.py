@@ -294,6 +294,8 @@ def comment_unhide(*, actor: Person, comment: Comment) -> Comment:
         proposal=comment.proposal,
         type=events.COMMENT_UNHIDDEN,
         data={"comment_id": comment.pk, "is_hidden": False},
+        # Shown again: the room draws it again from the frame, text included.
+        content=events.comment_content(comment),
     )
     return comment
 

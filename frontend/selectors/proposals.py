@@ -153,6 +153,45 @@ def vote_methods_for(decision_kind: str) -> list[tuple[str, Any]]:
     return [c for c in VoteMethod.choices if c[0] == VoteMethod.RESOLUTION]
 
 
+# The id of the comment the live page's skeleton is rendered for: no comment has it.
+SKELETON_COMMENT_ID = 987654321987
+
+
+def comment_skeleton(page: dict[str, Any]) -> dict[str, Any]:
+    """The comment template rendered once for this viewer, with every part a comment
+    of theirs may show (reply, edit, delete, moderation as their rights allow): the live
+    page fills a copy from each event's frame instead of fetching the comment."""
+    from types import SimpleNamespace
+
+    from django.utils import timezone
+
+    skeleton = SimpleNamespace(
+        pk=SKELETON_COMMENT_ID,
+        parent_id=None,
+        depth=0,
+        author="",
+        created_at=timezone.now(),
+        edited_at=None,
+        stance="",
+        get_stance_display="",
+        hidden_at=None,
+        hidden_reason="",
+        deleted_at=None,
+        viewer_sees_content=True,
+        body="",
+        summary={"counts": {}, "mine": set()},
+        is_mine=True,
+        can_reply=page["can_comment"],
+        edit_text="",
+        children=[],
+    )
+    return {
+        "comment_skeleton": skeleton,
+        "stance_labels": dict(Stance.choices),
+        "proposal_status_labels": dict(ProposalStatus.choices),
+    }
+
+
 def proposal_page(
     person: Any, proposal: Proposal, *, only_comment: int | None = None
 ) -> dict[str, Any]:

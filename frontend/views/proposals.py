@@ -140,6 +140,7 @@ def proposal_detail(request: HttpRequest, pk: int) -> HttpResponse:
     proposal = access_proposal(request.user, pk)
     context = page_selectors.proposal_page(request.user, proposal)
     context["last_seq"] = room_last_seq(proposal.pk)
+    context.update(page_selectors.comment_skeleton(context))
     return render_coop(
         request,
         "frontend/proposals/detail.html",

@@ -238,3 +238,48 @@ def test_a_member_who_leaves_the_cooperative_is_disconnected_at_once() -> None:
         assert message == {"type": "websocket.close", "code": CLOSE_FORBIDDEN}
 
     async_to_sync(scenario)()
+
+
+def test_turnout_is_pushed_once_per_window_per_resolution(
+    settings: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Ballots pouring in make one turnout push per window, carrying the last figures."""
+    from core.live import coalesce
+
+    timers: list[Any] = []
+
+    class HeldTimer:
+        """The window's timer, held so the test says when the window ends."""
+
+        def __init__(self, interval: float, function: Any, args: Any = ()) -> None:
+            self.interval, self.function, self.args = interval, function, args
+            self.daemon = False
+            self.name = ""
+
+        def start(self) -> None:
+            timers.append(self)
+
+    monkeypatch.setattr(coalesce.threading, "Timer", HeldTimer)
+    settings.COLLEGIA = {**settings.COLLEGIA, "TURNOUT_PUSH_SECONDS": 1}
+    coop = small_coop()
+    assembly = _convened(coop)
+    workers = coop.people["Workers"]
+    for person in workers:
+        _check_in(coop, assembly, person)
+    services.assembly_open(actor=coop.chair, assembly=assembly, now=FIRST_CALL)
+    motion = resolution(assembly)
+    services.item_open(actor=coop.chair, item=motion.item, now=FIRST_CALL)
+    motion.refresh_from_db()
+    for person in workers:
+        services.assembly_ballot_cast(actor=person, resolution=motion, choice="for", now=FIRST_CALL)
+    pushed = assembly.events.filter(type="resolution.turnout")
+    assert len(workers) > 1
+    assert [t.interval for t in timers] == [1.0], "one push asked for the whole burst"
+    assert not pushed.exists(), "the push waits for its window"
+    timers[0].function(*timers[0].args)
+    assert [e.data["turnout"]["voted"] for e in pushed] == [len(workers)]
+    # The window is over: the next ballot asks for a push of its own.
+    services.assembly_ballot_cast(
+        actor=workers[0], resolution=motion, choice="against", now=FIRST_CALL
+    )
+    assert len(timers) == 2

@@ -14,7 +14,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.module_loading import import_string
 
 from core.events import person_group
-from deliberation.presence import Present, RedisPresence
+from core.live.presence import Present, RedisPresence
 from tests.conftest import redis_url
 
 SETTINGS_FILE = Path(__file__).resolve().parents[2] / "config" / "settings.py"

@@ -132,6 +132,20 @@ def test_no_consumer_imports_an_api_module() -> None:
     assert offenders == []
 
 
+def test_room_consumers_are_configurations_of_the_core_room_and_import_no_api() -> None:
+    """The rooms share the one consumer in core.live; none reads an API module (its input
+    serializers live in the app's `inputs`, shared with the API)."""
+    modules = _modules()
+    consumers = {name: path for name, path in modules.items() if name.endswith(".consumers")}
+    assert {"deliberation.consumers", "assemblies.consumers"} <= set(consumers)
+    for name, path in consumers.items():
+        source = path.read_text()
+        imports = imported_names(source)
+        assert not [i for i in imports if i.split(".")[1:2] == ["api"]], name
+        assert "core.live.consumer.RoomConsumer" in imports, name
+        assert "AsyncWebsocketConsumer" not in source, name
+
+
 def test_the_charts_and_the_template_filters_do_not_import_each_other_both_ways() -> None:
     graph = import_graph(_modules())
 

@@ -5,6 +5,7 @@ restarted."""
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import queue
 import shutil
@@ -22,7 +23,7 @@ from channels_redis.pubsub import RedisPubSubChannelLayer
 from django.test import Client, override_settings
 from rest_framework.test import APIClient
 
-from deliberation import presence
+from core.live import presence
 from deliberation.room import room_group
 from tests.core.routes import fill, ids_in, read_operations
 from tests.deliberation.factories import Room, make_room
@@ -112,7 +113,7 @@ class Listener:
         seen: list[int] = []
         while wanted not in seen:
             message = self.received.get(timeout=15)
-            frame = message.get("event", {})
+            frame = json.loads(message.get("text", "{}"))
             if frame.get("type") == "comment.created":
                 seen.append(frame["data"]["comment_id"])
         return seen

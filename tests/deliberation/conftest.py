@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import pytest
 from django.core.cache import cache
 
-from deliberation import presence
+from core.live import presence
 from tests.deliberation.factories import Room, make_room
 
 

@@ -15,7 +15,8 @@ from channels.layers import get_channel_layer
 from channels.testing import WebsocketCommunicator
 
 from core import events as core_events
-from deliberation import presence, services
+from core.live import presence
+from deliberation import services
 from deliberation.consumers import CLOSE_FORBIDDEN, CLOSE_UNAUTHENTICATED, MAX_FRAME_CHARS
 from deliberation.models import ProposalVisibility
 from deliberation.room import announce_logout, room_emit
@@ -199,7 +200,7 @@ def test_a_dropped_broadcast_is_filled_from_the_log(live_room: Room) -> None:
 
     def lossy_send(groups: list[str], message: dict[str, Any]) -> None:
         if message.get("type") == "room.event" and not dropped:
-            dropped.append(message["event"]["seq"])
+            dropped.append(message["seq"])
             return
         real_send(groups, message)
 
@@ -400,6 +401,7 @@ def test_logout_through_django_pushes_to_the_person(live_room: Room) -> None:
 
 
 def test_presence_lists_who_is_in_the_room(live_room: Room) -> None:
+    """A newcomer gets who is there; the others get only what changed (a delta)."""
     room = live_room
 
     async def scenario() -> None:
@@ -412,18 +414,22 @@ def test_presence_lists_who_is_in_the_room(live_room: Room) -> None:
         both = await next_frame(second, "presence")
         assert both["count"] == 2
         assert {p["name"] for p in both["people"]} == {str(room.member), str(room.observer)}
-        update = await next_frame(first, "presence")
+        update = await next_frame(first, "presence.delta")
+        while {"id": room.observer.pk, "name": str(room.observer)} not in update["joined"]:
+            update = await next_frame(first, "presence.delta")
         assert update["count"] == 2
+        assert update["left"] == []
         third = communicator(room.observer, room.proposal.pk)
         assert (await third.connect())[0]
         same_person = await next_frame(third, "presence")
         assert same_person["count"] == 2
         await second.disconnect()
         await third.disconnect()
-        after = await next_frame(first, "presence")
+        after = await next_frame(first, "presence.delta")
         while after["count"] != 1:
-            after = await next_frame(first, "presence")
-        assert [p["id"] for p in after["people"]] == [room.member.pk]
+            after = await next_frame(first, "presence.delta")
+        assert after["left"] == [room.observer.pk]
+        assert after["joined"] == []
         await first.disconnect()
 
     run(scenario)

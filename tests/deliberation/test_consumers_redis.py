@@ -15,7 +15,8 @@ from channels.routing import URLRouter
 from channels.testing import WebsocketCommunicator
 from django.urls import path
 
-from deliberation import presence, services
+from core.live import presence
+from deliberation import services
 from deliberation.consumers import ProposalConsumer
 from tests.conftest import redis_url
 from tests.deliberation.factories import Room, make_room
@@ -88,9 +89,9 @@ def test_a_comment_reaches_consumers_on_two_separate_layers(
         assert (await on_b.connect())[0]
         present = await next_frame(on_b, "presence")
         assert present["count"] == 2
-        update = await next_frame(on_a, "presence")
+        update = await next_frame(on_a, "presence.delta")
         while update["count"] != 2:
-            update = await next_frame(on_a, "presence")
+            update = await next_frame(on_a, "presence.delta")
         comment = await post(
             actor=room.author, proposal=room.proposal, body="<p>Vu des deux côtés</p>"
         )

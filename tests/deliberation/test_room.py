@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import unittest.mock
 from typing import Any
 
@@ -46,8 +47,10 @@ def test_an_event_is_broadcast_only_after_commit(room: Room, capture_on_commit: 
         assert sent == []
         for callback in callbacks:
             callback()
-    assert sent[0]["event"]["type"] == "vote.turnout"
-    assert sent[0]["event"]["data"] == {"voted": 3}
+    frame = json.loads(sent[0]["text"])
+    assert (sent[0]["seq"], frame["seq"]) == (event.seq, event.seq)
+    assert frame["type"] == "vote.turnout"
+    assert frame["data"] == {"voted": 3}
 
 
 def test_a_rolled_back_event_frees_its_number(room: Room) -> None:

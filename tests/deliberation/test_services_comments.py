@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import unittest.mock
 
 import pytest
@@ -181,7 +182,7 @@ def test_comment_events_carry_text_live_but_store_only_ids(room: Room, capture_o
     groups, message = sent[-1]
     assert groups == [f"proposal.{room.proposal.pk}"]
     assert message["type"] == "room.event"
-    frame = message["event"]
+    frame = json.loads(message["text"])
     assert isinstance(frame, dict)
     assert frame["data"]["body"] == "<p>Texte en direct</p>"
     assert frame["seq"] == stored.seq

@@ -60,7 +60,10 @@ async def _poll(comm: WebsocketCommunicator, quiet: float) -> dict[str, Any] | N
 
 
 async def frames(
-    comm: WebsocketCommunicator, *, skip: tuple[str, ...] = ("presence",), quiet: float = 0.3
+    comm: WebsocketCommunicator,
+    *,
+    skip: tuple[str, ...] = ("presence", "presence.delta"),
+    quiet: float = 0.3,
 ) -> list[dict[str, Any]]:
     """Every frame received until the socket stays quiet, except the skipped types."""
     received = []

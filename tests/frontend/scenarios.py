@@ -183,6 +183,33 @@ def debate_cooperative(
     }
 
 
+def post_comments(proposal: int, username: str, count: int) -> list[int]:
+    """`count` comments by one person on a proposal, each committed on its own (past
+    the posting limit, which is not what this measures)."""
+    from django.conf import settings
+    from django.db import transaction
+    from django.test import override_settings
+
+    from deliberation import services
+    from deliberation.models import Proposal
+    from governance.models import Person
+
+    author = Person.objects.get(username=username)
+    target = Proposal.objects.get(pk=proposal)
+    posted = []
+    quick = override_settings(COLLEGIA={**settings.COLLEGIA, "COMMENT_RATE_LIMIT": "1000/60"})
+    for n in range(count):
+        with quick, transaction.atomic():
+            comment = services.comment_create(
+                actor=author,
+                proposal=target,
+                body=f"<p>Avis numéro {n} <script>alert(1)</script><b>gras</b></p>",
+                stance="for" if n % 2 else "",
+            )
+        posted.append(comment.pk)
+    return posted
+
+
 def ballots_of(vote_id: int) -> dict[str, Any]:
     """How the vote's roll and ballot box stand, per college."""
     from django.db.models import Count

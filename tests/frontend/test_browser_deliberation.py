@@ -103,6 +103,58 @@ def test_two_members_debate_live_vote_and_read_the_result_by_college(
     assert counts["ballots_by_college"] == {"Customers": 1, "Restaurants": 1}
 
 
+def test_twenty_comments_arrive_without_a_single_request(site: Site, pages: Pages) -> None:
+    """Comments are drawn from the room's frames: no fragment is fetched per event."""
+    data = site.call("debate_cooperative")
+    bob = pages.open(data["bob"])
+    bob.goto(f"/proposals/{data['proposal']}/")
+    _wait_live(bob)
+    requests: list[str] = []
+    bob.on("request", lambda r: requests.append(r.url))
+    posted = site.call("post_comments", proposal=data["proposal"], username=data["alice"], count=20)
+    assert len(posted) == 20
+    items = bob.locator("#comment-list > li.comment")
+    items.nth(19).wait_for()
+    assert items.count() == 20
+    assert requests == []
+    last = bob.locator(f"#comment-{posted[-1]}")
+    assert "Léa Petit" in last.inner_text()
+    assert "Avis numéro 19" in last.locator(".rich-text").inner_text()
+    # The body arrived sanitized: the script element is gone, the bold kept.
+    assert last.locator(".rich-text script").count() == 0
+    assert last.locator(".rich-text b").inner_text() == "gras"
+    # Karim may reply and react, not edit Léa's comment.
+    assert last.locator("form[action$='/edit/']").count() == 0
+    assert last.locator(".comment-actions details summary").count() == 1
+    # Reacting updates the count in both places, still from the frames.
+    last.locator(".reactions button").first.click()
+    last.locator(".reactions button[aria-pressed='true'] .count").filter(
+        has_text=re.compile(r"^1$")
+    ).wait_for()
+    assert [url for url in requests if "/comments/" in url and "/react/" not in url] == []
+
+
+def test_the_booth_turnout_table_updates_live(site: Site, pages: Pages) -> None:
+    """Léa waits on the voting page; Karim's ballot shows in her turnout table at once."""
+    data = site.call("debate_cooperative", open_vote=True)
+    booth = f"/votes/{data['vote']}/"
+    alice = pages.open(data["alice"])
+    alice.goto(booth)
+    alice.locator("#booth-turnout[data-live='true']").wait_for()
+    alice.evaluate("window.__notReloaded = true")
+    restaurants = alice.locator("#booth-turnout tbody tr", has_text="Restaurants")
+    assert restaurants.locator("td").nth(1).inner_text() == "0"
+    bob = pages.open(data["bob"])
+    bob.goto(booth)
+    bob.locator("#choice-ballot-against").check()
+    bob.locator("#cast").click()
+    bob.locator(".message-success").wait_for()
+    restaurants.locator("td").nth(1).filter(has_text=re.compile(r"^1$")).wait_for()
+    total = alice.locator("#booth-turnout tfoot tr td").nth(1)
+    assert total.inner_text() == "1"
+    assert alice.evaluate("window.__notReloaded === true")
+
+
 def _vote_id(page: Any) -> int:
     return int(page.url.rstrip("/").split("/")[-2])
 

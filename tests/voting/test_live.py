@@ -6,6 +6,7 @@ at once, so most tests here run the commit callbacks and read the room right awa
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable
 from typing import Any
@@ -108,8 +109,9 @@ def test_room_members_receive_turnout_after_commit(capture_on_commit: Any) -> No
         for callback in callbacks:
             callback()
     message = async_to_sync(layer.receive)(channel)
-    assert message["event"]["type"] == "vote.turnout"
-    assert message["event"]["data"]["voted"] == 1
+    frame = json.loads(message["text"])
+    assert frame["type"] == "vote.turnout"
+    assert frame["data"]["voted"] == 1
 
 
 def test_a_push_after_the_close_sends_nothing(cast: Any) -> None:

@@ -1,5 +1,6 @@
-/* Assembly pages. The live ones follow the assembly's room: every numbered event makes the
-   page read its live parts again from the server, which renders what this person may see;
+/* Assembly pages. The live ones follow the assembly's room: a resolution's turnout is drawn
+   from its frame; any other numbered event makes the page read its live parts again from
+   the server, which renders what this person may see;
    a dropped connection resumes from the last event seen, without a reload. The creation
    form shows the notice the rules ask for the kind chosen. */
 (function () {
@@ -121,6 +122,29 @@
     }, 150);
   }
 
+  // A resolution's turnout arrives with its figures (once a second at most while ballots
+  // come in): the figures on this page are updated in place, nothing is read again.
+  function showTurnout(data) {
+    var turnout = data.turnout || {};
+    var key = String(data.resolution_id);
+    Array.prototype.forEach.call(root.querySelectorAll("[data-turnout-of='" + key + "']"),
+      function (node) {
+        node.textContent = fmt(node.getAttribute("data-template"), {
+          voted: turnout.voted, eligible: turnout.eligible
+        });
+      });
+    Array.prototype.forEach.call(root.querySelectorAll("[data-colleges-of='" + key + "']"),
+      function (list) {
+        list.textContent = "";
+        (turnout.colleges || []).forEach(function (college) {
+          var item = document.createElement("li");
+          item.textContent = college.name + ": " + college.voted + " / " + college.eligible;
+          list.appendChild(item);
+        });
+      });
+    root.setAttribute("data-turnout-seq", String(lastSeq));
+  }
+
   function onFrame(frame) {
     if (typeof frame.seq === "number") {
       if (frame.seq <= lastSeq) {
@@ -134,6 +158,10 @@
         if (!leaving) {
           window.location.reload();
         }
+        return;
+      }
+      if (frame.type === "resolution.turnout") {
+        showTurnout(frame.data || {});
         return;
       }
       schedule();

@@ -1,6 +1,7 @@
 /* The live proposal page: the room's WebSocket brings comments, reactions, amendments,
-   votes and presence without a reload. The server renders every piece it shows, so what
-   each person sees stays decided by the server's permissions. */
+   votes and presence without a reload. Comments and turnout are drawn from the event's
+   frame (no request per event); the rarer changes of a section (amendments, the vote's
+   opening) read that section again from the server, which decides what each person sees. */
 (function () {
   "use strict";
 
@@ -77,30 +78,249 @@
     }
   }
 
-  function showComment(id, isNew, author) {
+  // A comment's fragment, as the server renders it for this viewer: only for the few
+  // whose view of a moderated comment differs (its author, the moderators).
+  function fetchComment(id) {
     return get("/proposals/" + proposalId + "/comments/" + id + "/").then(function (html) {
       var item = fragment(html);
       var existing = document.getElementById("comment-" + id);
       if (existing) {
         swap(existing.querySelector(":scope > article"), item.querySelector(":scope > article"));
-        return;
-      }
-      var parentId = item.getAttribute("data-parent");
-      var container = parentId
-        ? document.querySelector("#comment-" + parentId + " > .replies")
-        : document.getElementById("comment-list");
-      if (!container) {
-        return;
-      }
-      container.appendChild(item);
-      var empty = document.getElementById("no-comments");
-      if (empty) {
-        empty.remove();
-      }
-      if (isNew && author && (!me || author.id !== me.id)) {
-        announcer.textContent = fmt(announcer.getAttribute("data-new-comment"), { name: author.name });
       }
     }).catch(function () { /* The comment is no longer visible to this reader. */ });
+  }
+
+  // Comments are drawn from the event's frame: the server sends their sanitized body
+  // (deliberation/sanitize.py cleaned it before it was stored), and a skeleton of the
+  // comment rendered once for this viewer gives the forms their rights allow.
+  var skeleton = document.getElementById("comment-template");
+  var stanceLabels = {};
+  var labelsNode = document.getElementById("stance-labels");
+  if (labelsNode) {
+    try {
+      stanceLabels = JSON.parse(labelsNode.textContent);
+    } catch (error) { /* Badges then show the stance's code. */ }
+  }
+
+  function article(id) {
+    var item = document.getElementById("comment-" + id);
+    return item ? item.querySelector(":scope > article") : null;
+  }
+
+  function formOf(node, action) {
+    return node.querySelector("form[action$='/" + action + "/']");
+  }
+
+  function removeForm(node, action) {
+    var form = formOf(node, action);
+    if (!form) {
+      return;
+    }
+    var details = form.parentNode.tagName === "DETAILS" ? form.parentNode : null;
+    (details || form).remove();
+  }
+
+  function setMeta(body, data) {
+    var meta = body.querySelector(".comment-meta");
+    meta.querySelector("strong").textContent = data.author ? data.author.name : "";
+    var time = meta.querySelector("time");
+    time.setAttribute("datetime", data.created_at);
+    time.textContent = new Date(data.created_at).toLocaleString(document.documentElement.lang, {
+      dateStyle: "short", timeStyle: "short"
+    });
+    setStance(body, data.stance);
+    setEdited(body, data.edited_at);
+  }
+
+  function setStance(body, stance) {
+    var meta = body.querySelector(".comment-meta");
+    var badge = meta.querySelector(".badge");
+    if (badge) {
+      badge.remove();
+    }
+    if (stance) {
+      badge = document.createElement("span");
+      badge.className = "badge stance-" + stance;
+      badge.textContent = stanceLabels[stance] || stance;
+      meta.appendChild(badge);
+    }
+  }
+
+  function setEdited(body, editedAt) {
+    var meta = body.querySelector(".comment-meta");
+    var mark = meta.querySelector(".edited");
+    if (editedAt && !mark) {
+      mark = document.createElement("span");
+      mark.className = "muted edited";
+      mark.textContent = skeleton.getAttribute("data-edited");
+      meta.appendChild(mark);
+    }
+  }
+
+  function setBody(body, html) {
+    var text = body.querySelector(".rich-text");
+    if (text) {
+      text.innerHTML = html;
+    }
+    var editor = body.querySelector("textarea[name=body][id^='edit-']");
+    if (editor && text && editor.value === editor.defaultValue) {
+      editor.defaultValue = text.innerText.trim();
+      editor.value = editor.defaultValue;
+    }
+  }
+
+  function newComment(data) {
+    var sentinel = skeleton.getAttribute("data-sentinel");
+    var item = skeleton.content.firstElementChild.cloneNode(true);
+    [item].concat(Array.prototype.slice.call(item.querySelectorAll("*"))).forEach(function (node) {
+      Array.prototype.forEach.call(node.attributes, function (attribute) {
+        if (attribute.value.indexOf(sentinel) >= 0) {
+          node.setAttribute(attribute.name, attribute.value.split(sentinel).join(String(data.comment_id)));
+        }
+      });
+    });
+    item.setAttribute("data-parent", data.parent_id ? String(data.parent_id) : "");
+    item.setAttribute("data-author", data.author ? String(data.author.id) : "");
+    var body = item.querySelector(":scope > article");
+    setMeta(body, data);
+    setBody(body, data.body || "");
+    if (!me || !data.author || data.author.id !== me.id) {
+      ["edit", "delete"].forEach(function (action) { removeForm(body, action); });
+    }
+    var maxDepth = parseInt(skeleton.getAttribute("data-max-depth"), 10);
+    if (data.depth >= maxDepth) {
+      var reply = body.querySelector(".comment-actions form input[name=parent]");
+      if (reply) {
+        reply.closest("details").remove();
+      }
+    }
+    return item;
+  }
+
+  function mine(id) {
+    var item = document.getElementById("comment-" + id);
+    return Boolean(me && item && item.getAttribute("data-author") === String(me.id));
+  }
+
+  function commentCreated(data) {
+    if (!skeleton || document.getElementById("comment-" + data.comment_id)) {
+      return;
+    }
+    var item = newComment(data);
+    var container = data.parent_id
+      ? document.querySelector("#comment-" + data.parent_id + " > .replies")
+      : document.getElementById("comment-list");
+    if (!container) {
+      return;
+    }
+    container.appendChild(item);
+    var empty = document.getElementById("no-comments");
+    if (empty) {
+      empty.remove();
+    }
+    if (data.author && (!me || data.author.id !== me.id)) {
+      announcer.textContent = fmt(announcer.getAttribute("data-new-comment"), { name: data.author.name });
+    }
+  }
+
+  function commentEdited(data) {
+    var body = article(data.comment_id);
+    if (!body || !skeleton) {
+      return;
+    }
+    setStance(body, data.stance);
+    setEdited(body, data.edited_at || true);
+    if (typeof data.body === "string") {
+      setBody(body, data.body);
+    }
+  }
+
+  function commentDeleted(data) {
+    var body = article(data.comment_id);
+    if (!body || !skeleton) {
+      return;
+    }
+    var meta = body.querySelector(".comment-meta");
+    meta.querySelector("strong").textContent = skeleton.getAttribute("data-deleted-author");
+    Array.prototype.forEach.call(meta.querySelectorAll(".badge, .edited, .muted"), function (node) {
+      node.remove();
+    });
+    Array.prototype.forEach.call(body.querySelectorAll(".rich-text, .reactions, .alert"), function (node) {
+      node.remove();
+    });
+    var note = document.createElement("p");
+    note.className = "muted";
+    note.textContent = skeleton.getAttribute("data-deleted-note");
+    meta.after(note);
+    ["edit", "delete", "hide", "unhide"].forEach(function (action) { removeForm(body, action); });
+  }
+
+  function moderated(data, hidden) {
+    if ((me && me.can_moderate) || mine(data.comment_id)) {
+      // They still read the comment, marked hidden, with the reason and their forms.
+      return fetchComment(data.comment_id);
+    }
+    var body = article(data.comment_id);
+    if (!body || !skeleton) {
+      return;
+    }
+    var text = body.querySelector(".rich-text");
+    var reactions = body.querySelector(".reactions");
+    var note = body.querySelector(".hidden-note");
+    if (hidden) {
+      if (text) {
+        text.innerHTML = "";
+        text.hidden = true;
+      }
+      if (reactions) {
+        reactions.hidden = true;
+      }
+      if (!note) {
+        note = document.createElement("p");
+        note.className = "muted hidden-note";
+        note.textContent = skeleton.getAttribute("data-hidden-note");
+        body.querySelector(".comment-meta").after(note);
+      }
+      var reply = body.querySelector(".comment-actions form input[name=parent]");
+      if (reply) {
+        reply.closest("details").hidden = true;
+      }
+      return;
+    }
+    if (!text || typeof data.body !== "string") {
+      // Hidden when the page was read: the server never sent its parts to this reader.
+      return fetchComment(data.comment_id);
+    }
+    text.innerHTML = data.body;
+    text.hidden = false;
+    if (reactions) {
+      reactions.hidden = false;
+    }
+    if (note) {
+      note.remove();
+    }
+    var again = body.querySelector(".comment-actions details[hidden]");
+    if (again) {
+      again.hidden = false;
+    }
+  }
+
+  function reactionChanged(data) {
+    var body = article(data.comment_id);
+    if (!body) {
+      return;
+    }
+    Array.prototype.forEach.call(body.querySelectorAll(".reactions form"), function (form) {
+      var kind = form.querySelector("input[name=kind]").value;
+      var count = form.querySelector(".count");
+      if (count) {
+        count.textContent = String((data.counts || {})[kind] || 0);
+      }
+      if (me && data.person_id === me.id && kind === data.kind) {
+        form.querySelector("button").setAttribute("aria-pressed", data.active ? "true" : "false");
+        form.querySelector("input[name=on]").value = data.active ? "0" : "1";
+      }
+    });
   }
 
   function refreshPart(name) {
@@ -134,32 +354,114 @@
     return complete ? Promise.resolve() : refreshPart("vote");
   }
 
+  // A running result changes no part of this page (its link is already there): the
+  // figures stay on the panel for whoever reads them, and nothing is fetched.
+  function partialResults(data) {
+    var panel = document.getElementById("vote");
+    if (panel && data.result) {
+      panel.setAttribute("data-partial", JSON.stringify(data.result));
+    }
+  }
+
+  // The close carries its figures and decision: the panel is updated from them.
+  function voteClosed(data) {
+    var panel = document.getElementById("vote");
+    var table = document.getElementById("turnout");
+    if (!panel || !table || table.getAttribute("data-vote") !== String(data.vote_id)) {
+      return refreshPart("vote");
+    }
+    var badge = document.getElementById("vote-status");
+    if (badge) {
+      badge.textContent = panel.getAttribute("data-closed-label");
+      badge.classList.remove("badge-ok");
+    }
+    ["#booth-link", "form[action$='/close/']"].forEach(function (selector) {
+      var node = panel.querySelector(selector);
+      if (node) {
+        node.remove();
+      }
+    });
+    var link = document.getElementById("results-link");
+    if (!link) {
+      link = document.createElement("a");
+      link.className = "button button-secondary";
+      link.id = "results-link";
+      link.href = "/votes/" + data.vote_id + "/results/";
+      panel.querySelector(".actions").appendChild(link);
+    }
+    link.textContent = panel.getAttribute("data-result-label");
+    panel.setAttribute("data-result", JSON.stringify(data.result || {}));
+  }
+
+  // The proposal's state arrives in the frame: title and status are shown from it; a new
+  // text version, or the board's vote controls, are read again from the server.
+  var statusLabels = {};
+  var statusLabelsNode = document.getElementById("proposal-status-labels");
+  if (statusLabelsNode) {
+    try {
+      statusLabels = JSON.parse(statusLabelsNode.textContent);
+    } catch (error) { /* The header is then read again. */ }
+  }
+
+  function proposalUpdated(data) {
+    var header = document.getElementById("proposal-header");
+    var waits = [];
+    if (!header || !statusLabels[data.status] ||
+        header.getAttribute("data-version") !== String(data.current_version)) {
+      waits.push(refreshPart("header"));
+    } else {
+      header.querySelector("h1").textContent = data.title;
+      var badge = document.getElementById("proposal-status");
+      badge.textContent = statusLabels[data.status];
+      badge.classList.toggle("badge-ok", data.status === "adopted");
+      badge.classList.toggle("badge-error", data.status === "rejected");
+    }
+    var panel = document.getElementById("vote");
+    if (panel && panel.getAttribute("data-can-manage") === "true") {
+      waits.push(refreshPart("vote"));
+    }
+    return Promise.all(waits);
+  }
+
   var handlers = {
-    "comment.created": function (data) { return showComment(data.comment_id, true, data.author); },
-    "comment.edited": function (data) { return showComment(data.comment_id); },
-    "comment.hidden": function (data) { return showComment(data.comment_id); },
-    "comment.unhidden": function (data) { return showComment(data.comment_id); },
-    "comment.deleted": function (data) { return showComment(data.comment_id); },
-    "reaction.changed": function (data) { return showComment(data.comment_id); },
+    "comment.created": commentCreated,
+    "comment.edited": commentEdited,
+    "comment.hidden": function (data) { return moderated(data, true); },
+    "comment.unhidden": function (data) { return moderated(data, false); },
+    "comment.deleted": commentDeleted,
+    "reaction.changed": reactionChanged,
     "amendment.proposed": function () { return refreshPart("amendments"); },
     "amendment.decided": function () {
       return Promise.all([refreshPart("amendments"), refreshPart("header")]);
     },
-    "proposal.updated": function () {
-      return Promise.all([refreshPart("header"), refreshPart("vote")]);
-    },
+    "proposal.updated": proposalUpdated,
     "vote.opened": function () { return refreshPart("vote"); },
     "vote.turnout": showTurnout,
-    "vote.partial_results": function () { return refreshPart("vote"); },
-    "vote.closed": function () {
-      return Promise.all([refreshPart("vote"), refreshPart("header")]);
-    }
+    "vote.partial_results": partialResults,
+    "vote.closed": voteClosed
   };
 
-  function showPresence(frame) {
-    var names = frame.people.map(function (person) { return person.name; }).join(", ");
-    var template = presenceNode.getAttribute(frame.count === 1 ? "data-one" : "data-many");
-    presenceNode.textContent = fmt(template, { count: frame.count, names: names });
+  // Who is here: the list the server gave on arrival, kept up to date by its deltas.
+  var present = {};
+  var presentCount = 0;
+
+  function showPresence() {
+    var names = Object.keys(present).map(function (id) { return present[id]; })
+      .sort(function (a, b) { return a.toLowerCase() < b.toLowerCase() ? -1 : 1; }).join(", ");
+    var template = presenceNode.getAttribute(presentCount === 1 ? "data-one" : "data-many");
+    presenceNode.textContent = fmt(template, { count: presentCount, names: names });
+  }
+
+  function onPresence(frame) {
+    if (frame.type === "presence") {
+      present = {};
+      frame.people.forEach(function (person) { present[person.id] = person.name; });
+    } else {
+      frame.left.forEach(function (id) { delete present[id]; });
+      frame.joined.forEach(function (person) { present[person.id] = person.name; });
+    }
+    presentCount = frame.count;
+    showPresence();
   }
 
   function onFrame(frame) {
@@ -172,14 +474,15 @@
       root.setAttribute("data-last-seq", String(lastSeq));
       var handler = handlers[frame.type];
       if (handler) {
-        queue = queue.then(function () { return handler(frame.data || {}); });
+        queue = queue.then(function () { return handler(frame.data || {}); })
+          .catch(function () { /* One event drawn wrong must not stop the next. */ });
       }
       return;
     }
     if (frame.type === "room.welcome") {
       me = frame.you;
-    } else if (frame.type === "presence") {
-      showPresence(frame);
+    } else if (frame.type === "presence" || frame.type === "presence.delta") {
+      onPresence(frame);
     } else if (frame.type === "room.reset") {
       window.location.reload();
     } else if (frame.type === "access.revoked") {

@@ -1,0 +1,70 @@
+"""Pushes coalesced per key: many changes in a burst make one push a window.
+
+A change asks for a push after its transaction commits. The first to ask claims the key
+in the shared cache (Redis in production, so every server process sees the claim) and
+pushes once the window has passed, reading the figures as they are then; a change that
+finds the key claimed committed before that push reads them, so the push counts it. With
+a window of 0 the push runs at once, after each commit.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import threading
+from collections.abc import Callable
+
+from django.core.cache import cache
+from django.db import connection, transaction
+
+logger = logging.getLogger(__name__)
+
+# How long a claim outlives a push that never ran (its process died): pushes resume after.
+CLAIM_GRACE_SECONDS = 5
+
+
+def push_after_commit(key: str, push: Callable[[], None], *, window: float) -> None:
+    """Run `push` after the current transaction commits, at most once per `window`
+    seconds for `key` across every process sharing the cache."""
+    transaction.on_commit(lambda: _schedule(key, push, window))
+
+
+def _schedule(key: str, push: Callable[[], None], window: float) -> None:
+    if window <= 0:
+        _run_logged(key, push)
+        return
+    claim = f"live:push:{key}"
+    try:
+        claimed = cache.add(claim, True, timeout=math.ceil(window) + CLAIM_GRACE_SECONDS)
+    except Exception as exc:
+        # Runs after a commit: it must not fail. The live layer shares the cache's Redis,
+        # so the push could not go out either; the next change asks again.
+        logger.warning("Push %s skipped: the cache is unreachable (%s)", key, exc)
+        return
+    if not claimed:
+        return
+    timer = threading.Timer(window, _run_later, args=(claim, key, push))
+    timer.daemon = True
+    timer.name = f"push-{key}"
+    timer.start()
+
+
+def _run_later(claim: str, key: str, push: Callable[[], None]) -> None:
+    try:
+        # Released before reading: a change committing from now on asks for a push of
+        # its own, which will see it.
+        cache.delete(claim)
+        _run_logged(key, push)
+    except Exception:
+        logger.exception("Push %s failed", key)
+    finally:
+        # The timer's thread owns its own connection; nothing else will close it.
+        connection.close()
+
+
+def _run_logged(key: str, push: Callable[[], None]) -> None:
+    try:
+        push()
+    except Exception:
+        # The figures are still served by the API and the next push carries them.
+        logger.exception("Push %s failed", key)
