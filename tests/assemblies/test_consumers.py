@@ -274,12 +274,13 @@ def test_turnout_is_pushed_once_per_window_per_resolution(
         services.assembly_ballot_cast(actor=person, resolution=motion, choice="for", now=FIRST_CALL)
     pushed = assembly.events.filter(type="resolution.turnout")
     assert len(workers) > 1
-    assert [t.interval for t in timers] == [1.0], "one push asked for the whole burst"
+    turnout_timers = [t for t in timers if "turnout" in t.name]
+    assert [t.interval for t in turnout_timers] == [1.0], "one push asked for the whole burst"
     assert not pushed.exists(), "the push waits for its window"
-    timers[0].function(*timers[0].args)
+    turnout_timers[0].function(*turnout_timers[0].args)
     assert [e.data["turnout"]["voted"] for e in pushed] == [len(workers)]
     # The window is over: the next ballot asks for a push of its own.
     services.assembly_ballot_cast(
         actor=workers[0], resolution=motion, choice="against", now=FIRST_CALL
     )
-    assert len(timers) == 2
+    assert len([t for t in timers if "turnout" in t.name]) == 2
