@@ -13,6 +13,7 @@ from django.utils import timezone
 from guardian.core import ObjectPermissionChecker
 
 from core.errors import Forbidden, NotFound
+from core.request_memo import request_memo
 from governance.models import Cooperative
 
 PERM_MANAGE = "manage_cooperative"
@@ -98,6 +99,23 @@ def cooperative_role(person: Any, cooperative: Cooperative) -> CooperativeRole:
     the term of their seat. Superusers are board everywhere, as guardian has it."""
     if not getattr(person, "is_authenticated", False) or not person.is_active:
         return CooperativeRole()
+    memo = request_memo()
+    if memo is not None:
+        # Within one request the role is read once: every later check (the page, the
+        # service, the template's links) reuses it. Grants changed by a service clear it.
+        key = ("cooperative_role", person.pk, cooperative.pk)
+        if key not in memo:
+            everywhere = memo.get(("cooperative_roles", person.pk))
+            if everywhere is not None and not person.is_superuser:
+                memo[key] = everywhere.get(cooperative.pk, CooperativeRole())
+            else:
+                memo[key] = _role_read(person, cooperative)
+        role: CooperativeRole = memo[key]
+        return role
+    return _role_read(person, cooperative)
+
+
+def _role_read(person: Any, cooperative: Cooperative) -> CooperativeRole:
     if person.is_superuser:
         return _role_of(set(ObjectPermissionChecker(person).get_perms(cooperative)))
     return _role_of({codename for _id, codename in _grants_of(person, cooperative.pk)})
@@ -108,10 +126,17 @@ def cooperative_roles(person: Any) -> dict[int, CooperativeRole]:
     query). Superusers get the roles of their own grants here, as in the listings."""
     if not getattr(person, "is_authenticated", False) or not person.is_active:
         return {}
+    memo = request_memo()
+    key = ("cooperative_roles", person.pk)
+    if memo is not None and key in memo:
+        return dict(memo[key])
     found: dict[int, set[str]] = {}
     for cooperative_id, codename in _grants_of(person):
         found.setdefault(cooperative_id, set()).add(codename)
-    return {pk: _role_of(codenames) for pk, codenames in found.items()}
+    roles = {pk: _role_of(codenames) for pk, codenames in found.items()}
+    if memo is not None:
+        memo[key] = roles
+    return dict(roles)
 
 
 def can_manage_cooperative(person: Any, cooperative: Cooperative) -> bool:

@@ -9,6 +9,7 @@ from guardian.shortcuts import assign_perm, remove_perm
 
 from core.errors import DomainError
 from core.events import person_group, publish
+from core.request_memo import request_memo_clear
 from governance.models import BoardRole, Cooperative, Membership, MembershipStatus, Observer, Person
 from governance.permissions import PERM_MANAGE, PERM_OBSERVE, PERM_PARTICIPATE
 from governance.services._common import _audit, _require_board
@@ -46,6 +47,8 @@ def person_access_sync(*, cooperative: Cooperative, person: Person) -> None:
             assign_perm(perm, person, cooperative)
         else:
             remove_perm(perm, person, cooperative)
+    # A role read earlier in this request no longer holds.
+    request_memo_clear()
     # Live connections re-check access at once when grants change.
     publish(
         {"type": "access.changed", "cooperative_id": cooperative.pk},
