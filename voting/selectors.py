@@ -133,6 +133,16 @@ def roll_list(vote: Vote) -> QuerySet[RollEntry]:
     )
 
 
+def roll_search(vote: Vote, text: str, *, exclude: Iterable[int] = ()) -> QuerySet[RollEntry]:
+    """The roll entries whose member's name contains `text` (any case), in name order;
+    without the members `exclude` names. Callers slice it: a page, or the booth's short
+    list of possible proxy holders."""
+    entries = roll_list(vote).filter(member__name__icontains=text)
+    if exclude:
+        entries = entries.exclude(member_id__in=list(exclude))
+    return entries
+
+
 def open_ballot_list(vote: Vote) -> QuerySet[Ballot]:
     """The ballots that count on an open vote, with who cast them."""
     return (

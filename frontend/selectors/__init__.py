@@ -11,6 +11,7 @@ from frontend.selectors.cooperatives import (
 )
 from frontend.selectors.proposals import (
     comment_permissions,
+    comment_threads,
     proposal_page,
     proposal_vote,
     vote_methods_for,
@@ -27,6 +28,7 @@ __all__ = [
     "cooperatives_with_roles",
     "frozen_rules",
     "open_to",
+    "comment_threads",
     "proposal_page",
     "proposal_vote",
     "representations_of",
