@@ -118,7 +118,9 @@ def members_acting_person(cooperative: Cooperative, person: Any) -> list[Member]
         representatives__person=person,
         representatives__revoked_at__isnull=True,
     )
-    return list((own | represented).distinct().order_by("name"))
+    # A UNION of two indexed lookups: an OR across the representatives' join would read
+    # every member of the cooperative.
+    return list(own.union(represented).order_by("name"))
 
 
 def board_role_list(cooperative: Cooperative, *, include_past: bool = False) -> QuerySet[BoardRole]:
