@@ -89,9 +89,7 @@ def _comments(
         if len(root_ids) > THREADS_PER_PAGE:
             root_ids = root_ids[:THREADS_PER_PAGE]
             more_before = root_ids[-1]
-        comments = (
-            list(queryset.filter(pk__in=root_ids + _reply_ids(root_ids))) if root_ids else []
-        )
+        comments = list(queryset.filter(pk__in=root_ids + _reply_ids(root_ids))) if root_ids else []
     by_id: dict[int, Any] = {}
     for comment in comments:
         view: Any = comment
