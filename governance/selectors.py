@@ -5,7 +5,7 @@ from __future__ import annotations
 from fractions import Fraction
 from typing import Any
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 
 from governance.models import (
     BoardRole,
@@ -118,9 +118,13 @@ def members_acting_person(cooperative: Cooperative, person: Any) -> list[Member]
         representatives__person=person,
         representatives__revoked_at__isnull=True,
     )
-    # A UNION of two indexed lookups: an OR across the representatives' join would read
-    # every member of the cooperative.
-    return list(own.union(represented).order_by("name"))
+    # Two id lookups by index rather than an OR across the representatives' join with
+    # DISTINCT, which reads every member of the cooperative.
+    return list(
+        Member.objects.filter(
+            Q(pk__in=own.values("pk")) | Q(pk__in=represented.values("pk"))
+        ).order_by("name")
+    )
 
 
 def board_role_list(cooperative: Cooperative, *, include_past: bool = False) -> QuerySet[BoardRole]:

@@ -31,7 +31,7 @@ def test_older_threads_load_in_place(site: Site, pages: Pages) -> None:
     page.locator("#comment-list > li.comment", has_text="Fil numéro 0").wait_for()
     assert _thread_numbers(page) == list(range(THREADS - 1, -1, -1))
     assert page.locator("a[data-more-threads]").count() == 0
-    assert page.locator("#comment-list li.comment", has_text="Réponse au fil 0").count() == 1
+    assert page.locator(".replies > li.comment", has_text="Réponse au fil 0").count() == 1
     assert page.evaluate("window.__notReloaded === true")
 
 
