@@ -8,9 +8,14 @@ from pathlib import Path
 from typing import Any
 
 import dj_database_url
+import django_stubs_ext
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
+
+# Lets Django's generic classes take their type arguments at run time too
+# (`admin.ModelAdmin[Cooperative]`), as the strictly checked packages write them.
+django_stubs_ext.monkeypatch()
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -279,7 +284,7 @@ COLLEGIA = {
     "WEBHOOK_TIMEOUT_SECONDS": float(os.environ.get("WEBHOOK_TIMEOUT_SECONDS", "15")),
     "COMMENT_RATE_LIMIT": os.environ.get("COMMENT_RATE_LIMIT", "10/60"),
     # A vote's turnout goes to its proposal room at most once per this many seconds,
-    # whatever the rate of ballots (voting.services.live); 0 pushes after every ballot.
+    # whatever the rate of ballots (voting.live); 0 pushes after every ballot.
     "TURNOUT_PUSH_SECONDS": float(os.environ.get("TURNOUT_PUSH_SECONDS", "1")),
     # Background loops `manage.py serve` runs beside Daphne: dotted paths to functions
     # taking a `stop` threading.Event. Production runs each as its own command instead.
