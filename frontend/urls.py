@@ -49,6 +49,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path(proposal + "live/<str:part>/", proposals.proposal_live_part, name="proposal_live_part"),
     path(proposal + "versions/<int:number>/", proposals.proposal_version, name="proposal_version"),
     path(proposal + "comments/", proposals.comment_post, name="comment_post"),
+    path(proposal + "threads/", proposals.comment_threads, name="comment_threads"),
     path(
         proposal + "comments/<int:comment_id>/", proposals.comment_fragment, name="comment_fragment"
     ),

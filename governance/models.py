@@ -339,6 +339,9 @@ class Member(models.Model):
 
     class Meta:
         ordering = ["cooperative", "name"]
+        # The members list pages in name order: the index gives page 1 without sorting
+        # the whole cooperative.
+        indexes = [models.Index(fields=["cooperative", "name", "id"], name="member_by_name")]
         constraints = [
             models.UniqueConstraint(
                 fields=["cooperative", "person"],

@@ -16,6 +16,7 @@ from guardian.core import ObjectPermissionChecker
 
 from core.actors import SystemActor
 from core.errors import Forbidden, NotFound
+from core.request_memo import request_memo
 from governance.errors import BoardOnly
 from governance.models import Cooperative, Membership, Person
 
@@ -157,6 +158,25 @@ def cooperative_role(person: Viewer, cooperative: Cooperative) -> CooperativeRol
     guardian has it."""
     if not getattr(person, "is_authenticated", False) or not person.is_active:
         return CooperativeRole()
+    memo = request_memo()
+    if memo is not None:
+        # Within one request the role is read once: every later check (the page, the
+        # service, the template's links) reuses it. Grants changed by a service clear it.
+        key = ("cooperative_role", person.pk, cooperative.pk)
+        if key not in memo:
+            everywhere = memo.get(("cooperative_roles", person.pk))
+            if everywhere is not None and not person.is_superuser:
+                memo[key] = _with_mfa_rule(
+                    everywhere.get(cooperative.pk, CooperativeRole()), person, cooperative
+                )
+            else:
+                memo[key] = _role_read(person, cooperative)
+        role: CooperativeRole = memo[key]
+        return role
+    return _role_read(person, cooperative)
+
+
+def _role_read(person: Any, cooperative: Cooperative) -> CooperativeRole:
     if person.is_superuser:
         role = _role_of(set(ObjectPermissionChecker(person).get_perms(cooperative)))
     else:
@@ -173,6 +193,10 @@ def cooperative_roles(person: Viewer) -> dict[int, CooperativeRole]:
     query). Superusers get the roles of their own grants here, as in the listings."""
     if not getattr(person, "is_authenticated", False) or not person.is_active:
         return {}
+    memo = request_memo()
+    key = ("cooperative_roles", person.pk)
+    if memo is not None and key in memo:
+        return dict(memo[key])
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT g.cooperative_id, {_role_mask_sql()} FROM ({grants_sql()}) g"
@@ -180,7 +204,10 @@ def cooperative_roles(person: Viewer) -> dict[int, CooperativeRole]:
             grants_params(person),
         )
         rows = cursor.fetchall()
-    return {int(pk): role_of_mask(mask) for pk, mask in rows}
+    roles = {int(pk): role_of_mask(mask) for pk, mask in rows}
+    if memo is not None:
+        memo[key] = roles
+    return dict(roles)
 
 
 def can_manage_cooperative(person: Viewer, cooperative: Cooperative) -> bool:

@@ -110,7 +110,7 @@ def member_list(cooperative: Cooperative) -> QuerySet[Member]:
                 to_attr="active_representatives",
             )
         )
-        .order_by("name")
+        .order_by("name", "id")
     )
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
@@ -132,6 +132,16 @@ def roll_list(vote: Vote) -> QuerySet[RollEntry]:
         .select_related("member", "vote_college")
         .order_by("member__name", "id")
     )
+
+
+def roll_search(vote: Vote, text: str, *, exclude: Iterable[int] = ()) -> QuerySet[RollEntry]:
+    """The roll entries whose member's name contains `text` (any case), in name order;
+    without the members `exclude` names. Callers slice it: a page, or the booth's short
+    list of possible proxy holders."""
+    entries = roll_list(vote).filter(member__name__icontains=text)
+    if exclude:
+        entries = entries.exclude(member_id__in=list(exclude))
+    return entries
 
 
 def open_ballot_list(vote: Vote) -> QuerySet[Ballot]:

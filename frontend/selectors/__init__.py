@@ -12,6 +12,7 @@ from frontend.selectors.cooperatives import (
 from frontend.selectors.proposals import (
     comment_permissions,
     comment_skeleton,
+    comment_threads,
     proposal_page,
     proposal_vote,
     vote_methods_for,
@@ -29,6 +30,7 @@ __all__ = [
     "frozen_rules",
     "open_to",
     "comment_skeleton",
+    "comment_threads",
     "proposal_page",
     "proposal_vote",
     "representations_of",

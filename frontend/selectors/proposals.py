@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db import connection
+
 from deliberation import selectors as deliberation_selectors
 from deliberation.models import (
     DISCUSSABLE_STATUSES,
@@ -57,15 +59,37 @@ def comment_permissions(person: Any, proposal: Proposal, role: CooperativeRole) 
     }
 
 
+THREADS_PER_PAGE = 20
+
+
 def _comments(
-    person: Any, proposal: Proposal, perms: dict[str, Any], only: int | None
-) -> tuple[list[Comment], dict[int, Comment]]:
+    person: Any,
+    proposal: Proposal,
+    perms: dict[str, Any],
+    only: int | None,
+    before: int | None = None,
+) -> tuple[list[Comment], dict[int, Comment], int | None]:
+    """The threads the page shows: with `only`, that one comment; otherwise one page of
+    threads, newest first (those started before the comment `before`, when given), each with
+    all its replies in posting order. Returns the roots, every comment by id, and the root
+    to continue from for the next page (None on the last one). The statements do not grow
+    with the debate: the roots of the page, their replies found by one recursive query, the
+    comments and their reactions."""
     queryset = deliberation_selectors.comment_list(
         person, proposal, is_moderator=perms["is_moderator"]
     )
+    more_before: int | None = None
     if only is not None:
-        queryset = queryset.filter(pk=only)
-    comments = list(queryset)
+        comments = list(queryset.filter(pk=only))
+    else:
+        roots = Comment.objects.filter(proposal=proposal, parent__isnull=True)
+        if before is not None:
+            roots = roots.filter(pk__lt=before)
+        root_ids = list(roots.order_by("-id").values_list("pk", flat=True)[: THREADS_PER_PAGE + 1])
+        if len(root_ids) > THREADS_PER_PAGE:
+            root_ids = root_ids[:THREADS_PER_PAGE]
+            more_before = root_ids[-1]
+        comments = list(queryset.filter(pk__in=root_ids + _reply_ids(root_ids))) if root_ids else []
     by_id: dict[int, Any] = {}
     for comment in comments:
         view: Any = comment
@@ -84,14 +108,47 @@ def _comments(
             html_to_plain(comment.body) if view.is_mine and comment.deleted_at is None else ""
         )
         by_id[comment.pk] = view
-    roots = []
+    roots_found = []
     for comment in comments:
         parent = by_id.get(comment.parent_id) if comment.parent_id else None
         if parent is not None:
             parent.children.append(comment)
         elif comment.parent_id is None or only is not None:
-            roots.append(comment)
-    return roots, by_id
+            roots_found.append(comment)
+    if only is None:
+        roots_found.reverse()  # newest thread first; replies stay in posting order
+    return roots_found, by_id, more_before
+
+
+def _reply_ids(root_ids: list[int]) -> list[int]:
+    """Every reply under these roots, at any depth, in one recursive query."""
+    table = Comment._meta.db_table
+    marks = ", ".join(["%s"] * len(root_ids))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"WITH RECURSIVE thread(id) AS (SELECT id FROM {table} WHERE parent_id IN ({marks})"
+            f" UNION ALL SELECT c.id FROM {table} c JOIN thread t ON c.parent_id = t.id)"
+            " SELECT id FROM thread",
+            root_ids,
+        )
+        return [int(row[0]) for row in cursor.fetchall()]
+
+
+def comment_threads(
+    person: Any, proposal: Proposal, *, before: int | None = None
+) -> dict[str, Any]:
+    """One more page of threads, for the "more" link of the proposal page."""
+    role = proposal_role(person, proposal)
+    perms = comment_permissions(person, proposal, role)
+    roots, _by_id, more_before = _comments(person, proposal, perms, None, before)
+    return {
+        "proposal": proposal,
+        "role": role,
+        **perms,
+        "comments": roots,
+        "more_before": more_before,
+        "reaction_kinds": ReactionKind.choices,
+    }
 
 
 def _amendments(person: Any, proposal: Proposal, role: CooperativeRole) -> list[Any]:
@@ -193,14 +250,21 @@ def comment_skeleton(page: dict[str, Any]) -> dict[str, Any]:
 
 
 def proposal_page(
-    person: Any, proposal: Proposal, *, only_comment: int | None = None
+    person: Any,
+    proposal: Proposal,
+    *,
+    only_comment: int | None = None,
+    before: int | None = None,
 ) -> dict[str, Any]:
     """Everything the proposal page shows to this viewer; with `only_comment`, one comment
-    (0 for none) and the other sections."""
+    (0 for none) and the other sections. The debate comes by pages of threads, newest
+    first (`before`: the threads started before that comment)."""
     role = proposal_role(person, proposal)
     perms = comment_permissions(person, proposal, role)
-    roots, by_id = (
-        ([], {}) if only_comment == 0 else _comments(person, proposal, perms, only_comment)
+    roots, by_id, more_before = (
+        ([], {}, None)
+        if only_comment == 0
+        else _comments(person, proposal, perms, only_comment, before)
     )
     return {
         "proposal": proposal,
@@ -208,7 +272,8 @@ def proposal_page(
         **perms,
         "comments": roots,
         "comments_by_id": by_id,
-        "comment_count": len(by_id),
+        "more_before": more_before,
+        "older_page": before is not None,
         "amendments": _amendments(person, proposal, role),
         "versions": list(deliberation_selectors.proposal_versions(proposal)),
         "stances": Stance.choices,

@@ -58,16 +58,26 @@ def frozen_rules(vote: Vote) -> Any:
     return decision_rules(vote.rules_version, vote.decision_kind)
 
 
-def booth(person: Any, vote: Vote, role: CooperativeRole) -> dict[str, Any]:
-    """What the voting booth shows: as whom the viewer votes, their proxies, the options."""
+HOLDERS_SHOWN = 20
+
+
+def booth(
+    person: Any, vote: Vote, role: CooperativeRole, *, holder_search: str = ""
+) -> dict[str, Any]:
+    """What the voting booth shows: as whom the viewer votes, their proxies, the options.
+    The roll is never listed whole: possible proxy holders are the first few members whose
+    name contains `holder_search` (the same search as the roll's API endpoint)."""
     part = voting_selectors.participation(vote, person)
     choices = _current_choices(vote, part.members)
     for entry in part.members:
         entry.current_choice = choices.get(entry.pk)  # type: ignore[attr-defined]
     own = {entry.member_id for entry in part.members}
     holders: list[Any] = []
-    if vote.status == VoteStatus.OPEN and can_read_roll(role) and part.members:
-        holders = [e for e in voting_selectors.roll_list(vote) if e.member_id not in own]
+    may_search = vote.status == VoteStatus.OPEN and can_read_roll(role) and bool(part.members)
+    if may_search and holder_search:
+        holders = list(
+            voting_selectors.roll_search(vote, holder_search, exclude=own)[:HOLDERS_SHOWN]
+        )
     rules = frozen_rules(vote)
     prefill = choices.get(part.members[0].pk) if len(part.members) == 1 else None
     context: dict[str, Any] = {
@@ -76,6 +86,11 @@ def booth(person: Any, vote: Vote, role: CooperativeRole) -> dict[str, Any]:
         "proxies_held": part.proxies_held,
         "proxies_given": part.proxies_given,
         "holders": holders,
+        "may_search_holders": may_search,
+        "holder_search": holder_search,
+        "holders_more": len(holders) == HOLDERS_SHOWN,
+        "holders_shown": HOLDERS_SHOWN,
+        "own_member_ids": sorted(own),
         "can_give_proxy": any(not entry.has_voted for entry in part.members),
         "rules": rules,
         "options": list(enumerate(vote.options)),
@@ -100,7 +115,6 @@ def booth(person: Any, vote: Vote, role: CooperativeRole) -> dict[str, Any]:
         context["small_college_threshold"] = voting_selectors.small_college_threshold()
     if vote.method == VoteMethod.CONSENT:
         context["objections"] = list(voting_selectors.objection_list(vote))
-        context["own_member_ids"] = own
     if role.is_board:
         context["all_proxies"] = list(voting_selectors.proxy_list(vote, person, role))
     return context

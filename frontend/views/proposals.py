@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any, cast
 
 from django import forms
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -138,7 +138,9 @@ def proposal_list(request: HttpRequest, slug: str) -> HttpResponse:
 @page_view
 def proposal_detail(request: HttpRequest, pk: int) -> HttpResponse:
     proposal = access_proposal(request.user, pk)
-    context = page_selectors.proposal_page(request.user, proposal)
+    context = page_selectors.proposal_page(
+        request.user, proposal, before=_optional_id(request.GET, "before")
+    )
     context["last_seq"] = room_last_seq(proposal.pk)
     context.update(page_selectors.comment_skeleton(context))
     return render_coop(
@@ -164,6 +166,22 @@ def comment_fragment(request: HttpRequest, pk: int, comment_id: int) -> HttpResp
         "frontend/proposals/_comment.html",
         {**context, "comment": context["comments_by_id"][comment.pk]},
     )
+
+
+@page_view
+def comment_threads(request: HttpRequest, pk: int) -> HttpResponse:
+    """The next page of threads (those started before `before`), for the "more" button:
+    the threads' items and the next "more" link, without the rest of the page."""
+    proposal = access_proposal(request.user, pk)
+    context = page_selectors.comment_threads(
+        request.user, proposal, before=_optional_id(request.GET, "before")
+    )
+    return render(request, "frontend/proposals/_threads.html", context)
+
+
+def _optional_id(data: QueryDict, name: str) -> int | None:
+    value = data.get(name, "")
+    return int(value) if value.isdigit() and 0 < int(value) < 2**63 else None
 
 
 @page_view

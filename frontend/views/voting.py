@@ -236,7 +236,9 @@ def booth(request: HttpRequest, pk: int) -> HttpResponse:
                 request, "frontend/votes/receipt.html", vote.cooperative, role, "votes", context
             )
         return response
-    context = page_selectors.booth(request.user, vote, role)
+    context = page_selectors.booth(
+        request.user, vote, role, holder_search=request.GET.get("holder_search", "").strip()[:200]
+    )
     return render_coop(
         request, "frontend/votes/booth.html", vote.cooperative, role, "votes", context
     )

@@ -11,7 +11,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from core.api import page_of, paginate, person_of
+from core.api import Pagination, page_of, paginate, person_of
 from core.errors import NotFound
 from governance import selectors, services
 from governance.api.serializers import (
@@ -41,10 +41,17 @@ class MemberListApi(APIView):
     @extend_schema(tags=TAG, responses={200: page_of(Out)}, operation_id="members_list")
     def get(self, request: Request, slug: str) -> Response:
         cooperative, _role = access_cooperative(request.user, slug)
-        members: list[Any] = list(selectors.member_list(cooperative))
+        # The page is sliced in SQL before the representatives are fetched: a page costs
+        # the same whatever the size of the cooperative.
+        paginator = Pagination()
+        members: Any = paginator.paginate_queryset(
+            selectors.member_list(cooperative), request, view=self
+        )
         for member in members:
             member.representative_people = [r.person for r in member.active_representatives]
-        return paginate(self, members, self.Out)
+        return paginator.get_paginated_response(
+            self.Out(members, many=True, context={"request": request}).data
+        )
 
 
 class RepresentativeListCreateApi(APIView):

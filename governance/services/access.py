@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 from guardian.shortcuts import assign_perm, remove_perm
 
 from core.events import person_group, publish
+from core.request_memo import request_memo_clear
 from governance.acting import acting_members_filter
 from governance.errors import AlreadyObserver, AlreadyRevoked
 from governance.models import BoardRole, Cooperative, Membership, MembershipStatus, Observer, Person
@@ -42,6 +43,8 @@ def person_access_sync(*, cooperative: Cooperative, person: Person) -> None:
             assign_perm(perm, person, cooperative)
         else:
             remove_perm(perm, person, cooperative)
+    # A role read earlier in this request no longer holds.
+    request_memo_clear()
     # Live connections re-check access at once when grants change.
     publish(
         {"type": "access.changed", "cooperative_id": cooperative.pk},

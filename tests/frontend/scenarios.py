@@ -460,3 +460,32 @@ def assembly_state(assembly_id: int) -> dict[str, Any]:
         ],
         "postal": sorted({v.member.name for v in PostalVote.objects.filter(assembly=assembly)}),
     }
+
+
+def long_debate(proposal_id: int, threads: int) -> dict[str, Any]:
+    """`threads` more threads on a proposal, each a comment with one reply, posted by its
+    author (written directly: the posting limit is the comment services' business)."""
+    from deliberation.models import Comment, Proposal
+
+    proposal = Proposal.objects.get(pk=proposal_id)
+    for number in range(threads):
+        root = Comment.objects.create(
+            proposal=proposal, author=proposal.author, body=f"<p>Fil numéro {number}</p>"
+        )
+        Comment.objects.create(
+            proposal=proposal,
+            author=proposal.author,
+            parent=root,
+            depth=1,
+            body=f"<p>Réponse au fil {number}</p>",
+        )
+    return {"threads": threads}
+
+
+def proxies_of(vote_id: int) -> list[list[str]]:
+    from voting.models import Proxy
+
+    return [
+        [p.principal.name, p.holder.name]
+        for p in Proxy.objects.filter(vote_id=vote_id, revoked_at__isnull=True)
+    ]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db import transaction
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -184,6 +184,14 @@ class RollApi(APIView):
         tags=TAG,
         responses={200: page_of(RollEntryOut)},
         operation_id="roll_list",
+        parameters=[
+            OpenApiParameter(
+                "search",
+                str,
+                description="Only the members whose name contains this text (any case): "
+                "how the booth finds the holder of a proxy.",
+            )
+        ],
         description="The frozen roll: members, their college and weight, and "
         "whether they voted (never what, on a secret vote). Board and members.",
     )
@@ -193,7 +201,9 @@ class RollApi(APIView):
             raise Forbidden(
                 code="roll_hidden", message=_("Only members and the board read the roll.")
             )
-        return paginate(self, selectors.roll_list(vote), RollEntryOut)
+        search = request.query_params.get("search", "").strip()[:200]
+        entries = selectors.roll_search(vote, search) if search else selectors.roll_list(vote)
+        return paginate(self, entries, RollEntryOut)
 
 
 class TurnoutApi(APIView):

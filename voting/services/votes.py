@@ -9,7 +9,8 @@ from collections.abc import Mapping, Sequence
 from fractions import Fraction
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
@@ -18,7 +19,14 @@ from core.actors import SCHEDULER, SystemActor
 from core.errors import InvalidInput
 from core.outbox import outbox_emit
 from deliberation.services import proposal_record_outcome, proposal_start_voting
-from governance.models import Cooperative, DecisionKind, Person
+from governance.models import (
+    Cooperative,
+    DecisionKind,
+    Member,
+    Membership,
+    MembershipStatus,
+    Person,
+)
 from governance.permissions import require_board
 from governance.selectors import (
     active_roll,
@@ -259,41 +267,30 @@ def vote_open(
             )
     config = college_config_current(cooperative)
     colleges = _freeze_colleges(vote, config)
-    by_college = {c.college_id: c for c in colleges}
-    entries = []
-    strays: list[dict[str, Any]] = []
-    for membership in active_roll(cooperative):
-        frozen = by_college.get(membership.college_id) if config else colleges[0]
-        if frozen is None:
-            strays.append({"member_id": membership.member_id, "name": membership.member.name})
-            continue
-        entries.append(
-            RollEntry(
-                vote=vote,
-                membership=membership,
-                member=membership.member,
-                vote_college=frozen,
-                college_weight=frozen.weight,
-            )
+    if config:
+        strays = list(
+            active_roll(cooperative)
+            .exclude(college_id__in=[c.college_id for c in colleges])
+            .values("member_id", name=F("member__name"))
         )
-    if strays:
-        raise OpeningBlocked(
-            code="roll_incomplete",
-            message=_(
-                "Some active members belong to no current college: %(names)s. Move "
-                "them to a college first."
+        if strays:
+            raise OpeningBlocked(
+                code="roll_incomplete",
+                message=_(
+                    "Some active members belong to no current college: %(names)s. Move "
+                    "them to a college first."
+                )
+                % {"names": ", ".join(s["name"] for s in strays)},
+                details={"members": strays},
             )
-            % {"names": ", ".join(s["name"] for s in strays)},
-            details={"members": strays},
-        )
-    if not entries:
+    VoteCollege.objects.bulk_create(colleges)
+    eligible = _freeze_roll(vote, cooperative, colleges, by_college=bool(config))
+    if not eligible:
         raise OpeningBlocked(
             code="roll_empty", message=_("The cooperative has no active member to vote.")
         )
-    VoteCollege.objects.bulk_create(colleges)
-    RollEntry.objects.bulk_create(entries, batch_size=2000)
     for college in colleges:
-        college.eligible = sum(1 for e in entries if e.vote_college is college)
+        college.eligible = eligible.get(college.pk, 0)
     VoteCollege.objects.bulk_update(colleges, ["eligible"])
     if vote.proposal is not None:
         proposal_start_voting(actor=actor, proposal=vote.proposal)
@@ -321,7 +318,7 @@ def vote_open(
         vote,
         rules_version=rules_version.number,
         college_config_version=config.number if config else None,
-        eligible=len(entries),
+        eligible=sum(eligible.values()),
         proxies_allowed=rules.proxies_allowed,
         proxy_cap=rules.proxy_cap,
         colleges=[
@@ -333,13 +330,48 @@ def vote_open(
     outbox_emit(
         cooperative_id=cooperative.pk,
         type=events.VOTE_OPENED,
-        data=events.vote_opened_payload(vote, eligible=len(entries)),
+        data=events.vote_opened_payload(vote, eligible=sum(eligible.values())),
         payload_version=events.PAYLOAD_VERSION,
     )
     emit_room(
         vote, events.ROOM_VOTE_OPENED, events.room_opened_data(vote, selectors.vote_turnout(vote))
     )
     return vote
+
+
+def _freeze_roll(
+    vote: Vote, cooperative: Cooperative, colleges: list[VoteCollege], *, by_college: bool
+) -> dict[int, int]:
+    """Write the roll in one INSERT ... SELECT: every active membership, in name order,
+    with its frozen college and that college's weight (without colleges, the one "all
+    members" college). The statements do not grow with the roll. Returns vote college id ->
+    members frozen in it."""
+    entries = RollEntry._meta.db_table
+    memberships = Membership._meta.db_table
+    members = Member._meta.db_table
+    frozen = VoteCollege._meta.db_table
+    join = "vc.college_id = m.college_id" if by_college else "vc.id = %s"
+    params: list[Any] = [vote.pk, vote.pk]
+    if not by_college:
+        params.append(colleges[0].pk)
+    params += [cooperative.pk, MembershipStatus.ACTIVE]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {entries} (vote_id, membership_id, member_id, vote_college_id,"
+            " college_weight, has_voted, voted_at, voted_via_proxy, sealed_ballot, tracker)"
+            " SELECT %s, m.id, m.member_id, vc.id, vc.weight, false, NULL, false, NULL, ''"
+            f" FROM {memberships} m JOIN {members} p ON p.id = m.member_id"
+            f" JOIN {frozen} vc ON vc.vote_id = %s AND {join}"
+            " WHERE m.cooperative_id = %s AND m.status = %s ORDER BY p.name, m.id",
+            params,
+        )
+        if not cursor.rowcount:
+            return {}
+        cursor.execute(
+            f"SELECT vote_college_id, count(*) FROM {entries} WHERE vote_id = %s GROUP BY 1",
+            [vote.pk],
+        )
+        return {int(pk): int(count) for pk, count in cursor.fetchall()}
 
 
 def _freeze_colleges(vote: Vote, config: Any) -> list[VoteCollege]:
@@ -357,7 +389,7 @@ def _freeze_colleges(vote: Vote, config: Any) -> list[VoteCollege]:
             )
         ]
     colleges = []
-    for position, weight in enumerate(config.weights.all()):
+    for position, weight in enumerate(config.weights.select_related("college")):
         colleges.append(
             VoteCollege(
                 vote=vote,

@@ -1,0 +1,415 @@
+"""Pages, lists and the opening of a vote at 1k, 10k and 100k members.
+
+Each size is a cooperative of its own in one scratch PostgreSQL database named for this
+run, seeded with set-based SQL (100,000 members take seconds). For every size the child
+times, in-process through Django's test client, the paths that used to grow with the
+cooperative:
+
+- opening a vote (the roll frozen), against a bare `INSERT ... SELECT` of the same rows
+  (both rolled back, so every round sees the same database);
+- page 1 of the members API;
+- the booth, as a member;
+- the proposal page with N/10 comments.
+
+Rounds alternate (baseline, product, ... or small, large, ...) and each figure is the
+median of its rounds; the spread of the per-round ratios is reported. Every answer's
+statement count and size is recorded beside its time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from bench.common import record, scratch_database
+
+ROOT = Path(__file__).resolve().parent.parent
+SIZES_FULL = (1_000, 10_000, 100_000)
+SIZES_QUICK = (1_000, 5_000)
+ROUNDS = 3
+REQUESTS_PER_ROUND = 5
+OPEN_ROUNDS = 3
+DEADLINE_SECONDS = 1800
+COLLEGES = (("Couriers", 30), ("Customers", 25), ("Restaurants", 25), ("Authorities", 20))
+PAGE_GOAL = 1.5
+OPEN_GOAL = 3.0
+
+
+def _seed(size: int) -> dict[str, Any]:
+    """One cooperative of `size` active members (a natural person who views the pages, the
+    rest legal persons), an open vote, and a proposal with size/10 comments."""
+    from decimal import Decimal
+
+    from django.db import connection, transaction
+    from django.utils import timezone
+
+    from deliberation import services as deliberation
+    from governance import services as governance
+    from governance.models import Category, Member, Membership, Person
+    from governance.services import person_access_sync
+    from voting import services as voting
+
+    slug = f"scale-{size}"
+    chair = Person.objects.create_user(f"chair{size}", password="x")
+    cooperative = governance.cooperative_create(
+        actor=chair,
+        name=f"Scale {size}",
+        slug=slug,
+        legal_form="scic_sa",
+        colleges=[governance.CollegeSpec(name, Decimal(w)) for name, w in COLLEGES],
+    )
+    category = Category.objects.create(cooperative=cooperative, name="Partners", kind="supporters")
+    colleges = list(cooperative.colleges.order_by("position"))
+    viewer = Person.objects.create_user(f"viewer{size}", password="x")
+    member = Member.objects.create(
+        cooperative=cooperative, kind="natural", person=viewer, name=f"Viewer {size}"
+    )
+    Membership.objects.create(
+        member=member,
+        cooperative=cooperative,
+        category=category,
+        college=colleges[0],
+        status="active",
+        applied_at=timezone.now(),
+        started_on=timezone.localdate(),
+        shares=1,
+    )
+    person_access_sync(cooperative=cooperative, person=viewer)
+    started = time.perf_counter()
+    college_ids = [c.pk for c in colleges]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO governance_member (cooperative_id, kind, name, organisation_type,"
+            " created_at) SELECT %s, 'legal', 'Member ' || lpad(g::text, 7, '0'),"
+            " 'association', now() FROM generate_series(1, %s) g",
+            [cooperative.pk, size - 1],
+        )
+        cursor.execute(
+            "INSERT INTO governance_membership (member_id, cooperative_id, category_id,"
+            " college_id, status, applied_at, started_on, end_reason, shares)"
+            " SELECT m.id, m.cooperative_id, %s, (%s::bigint[])[1 + m.id %% %s], 'active',"
+            " now(), current_date, '', 1 FROM governance_member m"
+            " WHERE m.cooperative_id = %s AND m.kind = 'legal'",
+            [category.pk, college_ids, len(college_ids), cooperative.pk],
+        )
+    with transaction.atomic():
+        vote = voting.vote_create(
+            actor=chair,
+            cooperative=cooperative,
+            method="resolution",
+            title="Scale resolution",
+            decision_kind="advisory",
+        )
+        vote = voting.vote_open(actor=chair, vote=vote)
+        proposal = deliberation.proposal_create(
+            actor=chair,
+            cooperative=cooperative,
+            title="Scale proposal",
+            body="<p>A proposal with a long debate.</p>",
+            decision_kind="ordinary",
+            visibility="members",
+        )
+        proposal = deliberation.proposal_publish(actor=chair, proposal=proposal)
+    comments = size // 10
+    roots = comments - comments // 3
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO deliberation_comment (proposal_id, author_id, depth, body, stance,"
+            " created_at, hidden_reason) SELECT %s, %s, 0,"
+            " '<p>Comment ' || g || ' on the proposal, with a few words of argument.</p>',"
+            " '', now(), '' FROM generate_series(1, %s) g",
+            [proposal.pk, viewer.pk, roots],
+        )
+        cursor.execute(
+            "INSERT INTO deliberation_comment (proposal_id, author_id, parent_id, depth, body,"
+            " stance, created_at, hidden_reason) SELECT proposal_id, author_id, id, 1,"
+            " '<p>A reply.</p>', '', now(), '' FROM deliberation_comment"
+            " WHERE proposal_id = %s AND parent_id IS NULL ORDER BY id LIMIT %s",
+            [proposal.pk, comments - roots],
+        )
+    # What autovacuum gives a live database: statistics and the visibility map.
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE")
+    return {
+        "size": size,
+        "slug": slug,
+        "chair": chair.pk,
+        "viewer": viewer.pk,
+        "vote": vote.pk,
+        "proposal": proposal.pk,
+        "comments": comments,
+        "seed_seconds": time.perf_counter() - started,
+    }
+
+
+def _measure_request(client: Any, url: str) -> tuple[float, int, int]:
+    """One GET: seconds, statements, bytes (the statements counted on a separate call)."""
+    from django.db import connection, reset_queries
+    from django.test.utils import CaptureQueriesContext
+
+    # The request resets the connection's query log when it starts: start from empty so
+    # that the count taken across it is the request's own.
+    reset_queries()
+    with CaptureQueriesContext(connection) as context:
+        response = client.get(url)
+    # Read now: the captured list is a view on the connection's log, which the next
+    # request clears.
+    statements = len(context.captured_queries)
+    assert response.status_code == 200, (url, response.status_code)
+    timings = []
+    for _ in range(REQUESTS_PER_ROUND):
+        started = time.perf_counter()
+        response = client.get(url)
+        timings.append(time.perf_counter() - started)
+        assert response.status_code == 200, (url, response.status_code)
+    return statistics.median(timings), statements, len(response.content)
+
+
+class _Rollback(Exception):
+    pass
+
+
+def _open_once(seed: dict[str, Any]) -> tuple[float, int]:
+    """Create and open a vote on the whole roll, then roll it all back: seconds to open."""
+    from django.db import transaction
+
+    from governance.models import Cooperative, Person
+    from voting import services as voting
+    from voting.models import RollEntry
+
+    chair = Person.objects.get(pk=seed["chair"])
+    cooperative = Cooperative.objects.get(slug=seed["slug"])
+    elapsed, rows = 0.0, 0
+    try:
+        with transaction.atomic():
+            vote = voting.vote_create(
+                actor=chair,
+                cooperative=cooperative,
+                method="resolution",
+                title="Timed resolution",
+                decision_kind="advisory",
+            )
+            started = time.perf_counter()
+            voting.vote_open(actor=chair, vote=vote)
+            elapsed = time.perf_counter() - started
+            rows = RollEntry.objects.filter(vote=vote).count()
+            raise _Rollback
+    except _Rollback:
+        pass
+    return elapsed, rows
+
+
+def _bare_insert_once(seed: dict[str, Any]) -> tuple[float, int]:
+    """The floor: the same roll rows written by one bare INSERT ... SELECT for a draft vote
+    whose colleges exist, then rolled back."""
+    from django.db import connection, transaction
+
+    from governance.models import Cooperative, Person
+    from voting.models import Vote, VoteCollege
+
+    chair = Person.objects.get(pk=seed["chair"])
+    cooperative = Cooperative.objects.get(slug=seed["slug"])
+    elapsed, rows = 0.0, 0
+    try:
+        with transaction.atomic():
+            vote = Vote.objects.create(
+                cooperative=cooperative,
+                title="Floor",
+                method="resolution",
+                decision_kind="advisory",
+                created_by=chair,
+            )
+            frozen = [
+                VoteCollege(
+                    vote=vote, college=c, key=f"c{c.pk}", name=c.name, weight="1/4", eligible=0
+                )
+                for c in cooperative.colleges.all()
+            ]
+            VoteCollege.objects.bulk_create(frozen)
+            started = time.perf_counter()
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "INSERT INTO voting_rollentry (vote_id, membership_id, member_id,"
+                    " vote_college_id, college_weight, has_voted, voted_at, voted_via_proxy,"
+                    " sealed_ballot, tracker) SELECT %s, m.id, m.member_id, vc.id, vc.weight,"
+                    " false, NULL, false, NULL, '' FROM governance_membership m"
+                    " JOIN voting_votecollege vc ON vc.vote_id = %s"
+                    " AND vc.college_id = m.college_id"
+                    " WHERE m.cooperative_id = %s AND m.status = 'active'",
+                    [vote.pk, vote.pk, cooperative.pk],
+                )
+                rows = cursor.rowcount
+            elapsed = time.perf_counter() - started
+            raise _Rollback
+    except _Rollback:
+        pass
+    return elapsed, rows
+
+
+def child(sizes: list[int]) -> dict[str, Any]:
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection, reset_queries
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    from governance.models import Person
+
+    call_command("migrate", verbosity=0)
+    seeds = [_seed(size) for size in sizes]
+    out: dict[str, Any] = {"sizes": sizes, "seed_seconds": {}, "paths": {}, "open": {}}
+    clients = {}
+    urls: dict[str, dict[int, str]] = {"members_api": {}, "booth": {}, "proposal": {}}
+    for seed in seeds:
+        out["seed_seconds"][seed["size"]] = round(seed["seed_seconds"], 2)
+        client = Client()
+        client.force_login(Person.objects.get(pk=seed["viewer"]))
+        clients[seed["size"]] = client
+        urls["members_api"][seed["size"]] = f"/api/v1/cooperatives/{seed['slug']}/members/"
+        urls["booth"][seed["size"]] = f"/votes/{seed['vote']}/"
+        urls["proposal"][seed["size"]] = f"/proposals/{seed['proposal']}/"
+    for path, by_size in urls.items():
+        rounds: dict[int, list[float]] = {size: [] for size in sizes}
+        facts: dict[int, tuple[int, int]] = {}
+        for _round in range(ROUNDS):
+            for size in sizes:  # alternate the sizes inside each round
+                seconds, statements, length = _measure_request(clients[size], by_size[size])
+                rounds[size].append(seconds)
+                facts[size] = (statements, length)
+        out["paths"][path] = {
+            size: {
+                "seconds": statistics.median(rounds[size]),
+                "rounds": rounds[size],
+                "statements": facts[size][0],
+                "bytes": facts[size][1],
+            }
+            for size in sizes
+        }
+    for seed in seeds:
+        product, floor = [], []
+        statements = 0
+        _open_once(seed)  # warm-up: plans and pages cached
+        _bare_insert_once(seed)
+        for _round in range(OPEN_ROUNDS):
+            seconds, rows = _bare_insert_once(seed)
+            assert rows == seed["size"], (rows, seed["size"])
+            floor.append(seconds)
+            reset_queries()
+            with CaptureQueriesContext(connection) as context:
+                seconds, rows = _open_once(seed)
+            assert rows == seed["size"], (rows, seed["size"])
+            product.append(seconds)
+            statements = len(context.captured_queries)
+        out["open"][seed["size"]] = {
+            "seconds": statistics.median(product),
+            "floor_seconds": statistics.median(floor),
+            "ratios": [p / f for p, f in zip(product, floor, strict=True)],
+            "statements": statements,
+        }
+    return out
+
+
+def _spread(values: list[float]) -> str:
+    return f"{min(values):.2f}-{max(values):.2f}"
+
+
+def run(quick: bool) -> None:
+    sizes = list(SIZES_QUICK if quick else SIZES_FULL)
+    with scratch_database("scale") as url:
+        env = {**os.environ, "DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "config.settings_test"}
+        try:
+            completed = subprocess.run(
+                [sys.executable, "-m", "bench.scale", "child", *map(str, sizes)],
+                cwd=ROOT,
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=DEADLINE_SECONDS,
+            )
+        except subprocess.TimeoutExpired as exc:
+            raise RuntimeError(
+                f"The scale benchmark did not finish seeding and measuring {sizes} members "
+                f"within {DEADLINE_SECONDS} s"
+            ) from exc
+    if completed.returncode != 0:
+        raise RuntimeError(f"The scale benchmark failed:\n{completed.stderr[-4000:]}")
+    figures = json.loads(completed.stdout.strip().splitlines()[-1])
+    small, large = str(sizes[0]), str(sizes[-1])
+    labels = {
+        "members_api": "members API, page 1",
+        "booth": "booth page, as a member",
+        "proposal": "proposal page with N/10 comments",
+    }
+    for path, label in labels.items():
+        by_size = figures["paths"][path]
+        for size in sizes:
+            row = by_size[str(size)]
+            record(
+                f"scale {label} at {size:,} members ({row['statements']} statements, "
+                f"{row['bytes'] / 1024:.1f} KiB; context)",
+                round(row["seconds"], 4),
+                "s",
+            )
+        ratios = [
+            b / a for a, b in zip(by_size[small]["rounds"], by_size[large]["rounds"], strict=True)
+        ]
+        ratio = statistics.median(ratios)
+        record(
+            f"scale {label}: {int(large):,} against {int(small):,} members "
+            f"(per-round ratios {_spread(ratios)})",
+            round(by_size[large]["seconds"], 4),
+            "s",
+            baseline_name=f"same path at {int(small):,} members",
+            baseline_value=round(by_size[small]["seconds"], 4),
+            goal=f"ratio <= {PAGE_GOAL}",
+            met=ratio <= PAGE_GOAL,
+        )
+    for size in sizes:
+        row = figures["open"][str(size)]
+        ratio = statistics.median(row["ratios"])
+        record(
+            f"scale open a vote at {size:,} members ({row['statements']} statements; "
+            f"per-round ratios {_spread(row['ratios'])})",
+            round(row["seconds"], 4),
+            "s",
+            baseline_name="bare INSERT ... SELECT of the same roll rows",
+            baseline_value=round(row["floor_seconds"], 4),
+            goal=f"ratio <= {OPEN_GOAL}" if size == sizes[-1] else None,
+            met=ratio <= OPEN_GOAL if size == sizes[-1] else None,
+        )
+    for size in sizes:
+        record(
+            f"scale seeding {size:,} members and {size // 10:,} comments by SQL (context)",
+            figures["seed_seconds"][str(size)],
+            "s",
+        )
+
+
+def main(argv: list[str]) -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench.scale")
+    commands = parser.add_subparsers(dest="command", required=True)
+    child_parser = commands.add_parser("child")
+    child_parser.add_argument("sizes", type=int, nargs="+")
+    run_parser = commands.add_parser("run")
+    run_parser.add_argument("--quick", action="store_true")
+    args = parser.parse_args(argv)
+    if args.command == "child":
+        print(json.dumps(child(args.sizes)))
+    else:
+        from bench.common import write_results
+
+        run(quick=args.quick)
+        write_results()
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
