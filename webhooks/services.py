@@ -236,13 +236,14 @@ def endpoint_disable(
         notify(
             people=board_people(cooperative),
             kind="webhook_endpoint_disabled",
-            message=_(
-                "Webhooks to %(url)s are stopped: %(reason)s. Fix the receiver, then "
-                "enable the endpoint again and replay what failed."
-            )
-            % {"url": endpoint.url, "reason": DisabledReason(reason).label},
             cooperative_id=cooperative.pk,
-            data={"endpoint_id": endpoint.pk, "reason": reason, "cancelled": cancelled},
+            data={
+                "endpoint_id": endpoint.pk,
+                "url": endpoint.url,
+                "reason": str(DisabledReason(reason).label),
+                "reason_code": reason,
+                "cancelled": cancelled,
+            },
         )
     return endpoint
 
