@@ -147,6 +147,13 @@ class Notification(models.Model):
     def __str__(self) -> str:
         return f"{self.kind} for {self.person_id}"
 
+    @property
+    def text(self) -> str:
+        """The notice in the active language (the reader's)."""
+        from core.notices import render_text
+
+        return render_text(self.kind, self.data, self.message)
+
 
 class NotificationPreference(models.Model):
     """A person's choice for one kind of notification by e-mail; a kind without a row

@@ -27,6 +27,7 @@ from deliberation.permissions import (
     proposal_role,
 )
 from deliberation.room import room_last_seq
+from deliberation.services.reading import proposal_mark_read
 from frontend import selectors as page_selectors
 from frontend.text import plain_to_html
 from frontend.views.common import (
@@ -140,6 +141,7 @@ def proposal_detail(request: HttpRequest, pk: int) -> HttpResponse:
     proposal = access_proposal(request.user, pk)
     context = page_selectors.proposal_page(request.user, proposal)
     context["last_seq"] = room_last_seq(proposal.pk)
+    proposal_mark_read(person=request.user, proposal=proposal)
     return render_coop(
         request,
         "frontend/proposals/detail.html",
