@@ -121,7 +121,7 @@ KINDS: dict[str, Kind] = {
             "webhook_endpoint_disabled",
             _("The cooperative's webhooks stop (board)"),
             _(
-                "Webhooks to %(url)s are stopped: %(reason)s. Fix the receiver, then "
+                "Webhooks to %(url)s are stopped: %(reason_label)s. Fix the receiver, then "
                 "enable the endpoint again and replay what failed."
             ),
         ),

@@ -240,8 +240,8 @@ def endpoint_disable(
             data={
                 "endpoint_id": endpoint.pk,
                 "url": endpoint.url,
-                "reason": str(DisabledReason(reason).label),
-                "reason_code": reason,
+                "reason": reason,
+                "reason_label": str(DisabledReason(reason).label),
                 "cancelled": cancelled,
             },
         )
