@@ -4,6 +4,7 @@ never sends a row twice. Run by `manage.py serve` as a thread, or `send_notifica
 from __future__ import annotations
 
 import datetime as dt
+import email.policy
 import logging
 import threading
 from collections.abc import Iterable
@@ -67,6 +68,15 @@ def _absolute(url: str) -> str:
     return url
 
 
+class NoticeEmail(EmailMultiAlternatives):
+    """An e-mail whose headers are never folded into encoded words: a long
+    List-Unsubscribe address must stay a plain URL for mail clients (RFC 8058), and RFC
+    5322 allows header lines up to 998 characters."""
+
+    def message(self, *, policy: Any = email.policy.default) -> Any:
+        return super().message(policy=policy.clone(max_line_length=998))
+
+
 def _message(person: Any, notices: list[Notification], *, digest: bool) -> EmailMultiAlternatives:
     """One e-mail in the recipient's language, with its RFC 8058 one-click unsubscribe."""
     kind = "" if digest else notices[0].kind
@@ -91,7 +101,7 @@ def _message(person: Any, notices: list[Notification], *, digest: bool) -> Email
         }
         text = render_to_string("notifications/email/notice.txt", context)
         html = render_to_string("notifications/email/notice.html", context)
-    message = EmailMultiAlternatives(
+    message = NoticeEmail(
         subject=" ".join(subject.split())[:200],
         body=text,
         to=[person.email],
@@ -156,7 +166,15 @@ def _send_groups(groups: list[list[Notification]], *, digest: bool, now: dt.date
     if not groups:
         return 0
     connection = mailers.default
-    with connection:
+    try:
+        connection.open()
+    except Exception as exc:
+        # The server is unreachable: every claimed row waits for its retry.
+        logger.warning("Mail server unreachable, notifications wait: %s", exc)
+        for notices in groups:
+            _record(notices, exc, timezone.now())
+        return 0
+    try:
         for notices in groups:
             try:
                 connection.send_messages([_message(notices[0].person, notices, digest=digest)])
@@ -166,6 +184,8 @@ def _send_groups(groups: list[list[Notification]], *, digest: bool, now: dt.date
                 continue
             _record(notices, None, timezone.now())
             sent += 1
+    finally:
+        connection.close()
     return sent
 
 

@@ -11,6 +11,7 @@ from django.conf import settings
 from django.utils import formats, timezone, translation
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from core.models import EmailMode
 
@@ -37,11 +38,11 @@ class Kind:
 
 def _outcome(data: dict[str, Any]) -> dict[str, Any]:
     outcomes = {
-        "adopted": _("adopted"),
-        "rejected": _("rejected"),
-        "closed": _("closed without a decision"),
+        "adopted": pgettext_lazy("notice outcome", "adopted"),
+        "rejected": pgettext_lazy("notice outcome", "rejected"),
     }
-    return {"outcome": outcomes.get(str(data.get("outcome", "")), _("closed"))}
+    default = pgettext_lazy("notice outcome", "closed without a decision")
+    return {"outcome": outcomes.get(str(data.get("outcome", "")), default)}
 
 
 KINDS: dict[str, Kind] = {
