@@ -9,6 +9,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db import connection, models, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -243,7 +244,7 @@ def person_language_set(*, person: Any, language: str) -> Any:
     """The language of the person's e-mails (FR or EN)."""
     if language not in dict(settings.LANGUAGES):
         raise InvalidInput(code="language_unknown", message=_("Unknown language."))
-    type(person).objects.filter(pk=person.pk).update(language=language)
+    get_user_model().objects.filter(pk=person.pk).update(language=language)
     person.language = language
     return person
 
@@ -251,6 +252,6 @@ def person_language_set(*, person: Any, language: str) -> Any:
 @transaction.atomic
 def calendar_feed_reset(*, person: Any) -> Any:
     """Give the person's calendar feed a new secret address; the old one stops working."""
-    type(person).objects.filter(pk=person.pk).update(calendar_epoch=F("calendar_epoch") + 1)
+    get_user_model().objects.filter(pk=person.pk).update(calendar_epoch=F("calendar_epoch") + 1)
     person.refresh_from_db(fields=["calendar_epoch"])
     return person

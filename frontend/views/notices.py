@@ -3,6 +3,7 @@ one-click unsubscribe of e-mails, calendar files."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
@@ -66,7 +67,7 @@ def preferences(request: HttpRequest) -> HttpResponse:
     ]
     context = {
         "kinds": kinds,
-        "languages": Person._meta.get_field("language").choices,
+        "language_choices": [(code, str(name)) for code, name in settings.LANGUAGES],
         "feed_url": feed_url(person),
         "nav": "preferences",
     }
