@@ -45,6 +45,14 @@ def _outcome(data: dict[str, Any]) -> dict[str, Any]:
     return {"outcome": outcomes.get(str(data.get("outcome", "")), default)}
 
 
+def _membership(data: dict[str, Any]) -> dict[str, Any]:
+    decisions = {
+        "admitted": pgettext_lazy("membership decision", "admitted"),
+        "refused": pgettext_lazy("membership decision", "refused"),
+    }
+    return {"decision": decisions.get(str(data.get("decision", "")), data.get("decision", ""))}
+
+
 KINDS: dict[str, Kind] = {
     kind.key: kind
     for kind in [
@@ -78,11 +86,6 @@ KINDS: dict[str, Kind] = {
             legal=True,
         ),
         Kind(
-            "assembly.changed",
-            _("A general assembly I am convened to changes"),
-            _("%(title)s changes: %(change)s"),
-        ),
-        Kind(
             "assembly.cancelled",
             _("A general assembly is called off"),
             _("%(title)s is called off: %(reason)s"),
@@ -112,6 +115,7 @@ KINDS: dict[str, Kind] = {
             "membership.decided",
             _("A decision on a membership"),
             _("Your membership of %(cooperative)s: %(decision)s."),
+            choices=_membership,
         ),
         Kind(
             "comment_hidden",
