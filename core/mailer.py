@@ -115,7 +115,9 @@ def _message(person: Any, notices: list[Notification], *, digest: bool) -> Email
     return message
 
 
-def _claim(mode: str, *, now: dt.datetime, limit: int) -> list[Notification]:
+def _claim(
+    mode: str, *, now: dt.datetime, limit: int, whole_people: bool = False
+) -> list[Notification]:
     """Take due rows and mark them sending, committed before any SMTP exchange.
     ``SELECT ... FOR UPDATE SKIP LOCKED`` keeps concurrent workers off each other's rows."""
     due = Notification.objects.filter(
@@ -129,6 +131,10 @@ def _claim(mode: str, *, now: dt.datetime, limit: int) -> list[Notification]:
             .select_related("person")
             .order_by("person_id", "id")[:limit]
         )
+        if whole_people and len(rows) == limit and rows[0].person_id != rows[-1].person_id:
+            # The last person's rows may go on past the batch: they wait for the next one,
+            # so each person gets a single digest.
+            rows = [r for r in rows if r.person_id != rows[-1].person_id]
         if rows:
             Notification.objects.filter(pk__in=[r.pk for r in rows]).update(
                 email_status=EmailStatus.SENDING,
@@ -198,17 +204,15 @@ def send_due(*, now: dt.datetime | None = None, limit: int = BATCH) -> int:
 
 def send_digests(*, now: dt.datetime | None = None, limit: int = DIGEST_BATCH) -> int:
     """Send one digest per person of the due digest rows; return how many e-mails left.
-    A person's rows cut by the batch limit go in the next e-mail of the same run."""
+    Batches hold whole people, so nobody gets two digests from one run."""
     now = now or timezone.now()
     total = 0
     while True:
-        rows = _claim(EmailMode.DIGEST, now=now, limit=limit)
+        rows = _claim(EmailMode.DIGEST, now=now, limit=limit, whole_people=True)
         if not rows:
             return total
         groups = [list(g) for _k, g in groupby(rows, key=lambda r: r.person_id)]
         total += _send_groups(groups, digest=True, now=now)
-        if len(rows) < limit:
-            return total
 
 
 def release_stuck(*, now: dt.datetime | None = None) -> int:
