@@ -22,7 +22,8 @@ from core.notices import KINDS, Kind
 
 
 def digest_hour() -> int:
-    return int(settings.COLLEGIA.get("NOTIFICATION_DIGEST_HOUR", 7))
+    options: dict[str, Any] = settings.COLLEGIA
+    return int(options.get("NOTIFICATION_DIGEST_HOUR", 7))
 
 
 def next_digest_at(now: dt.datetime) -> dt.datetime:

@@ -95,12 +95,12 @@ def feed_person(token: str) -> Any | None:
         return None
     if not isinstance(value, dict):
         return None
-    person = (
-        get_user_model()
-        .objects.filter(pk=value.get("p"), calendar_epoch=value.get("e"), is_active=True)
-        .first()
+    person_id, epoch = value.get("p"), value.get("e")
+    if not isinstance(person_id, int) or not isinstance(epoch, int):
+        return None
+    return (
+        get_user_model().objects.filter(pk=person_id, calendar_epoch=epoch, is_active=True).first()
     )
-    return person
 
 
 def feed_url(person: Any) -> str:
