@@ -13,7 +13,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from core.models import EmailMode
+from core.choices import EmailMode
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +45,12 @@ def _outcome(data: dict[str, Any]) -> dict[str, Any]:
     return {"outcome": outcomes.get(str(data.get("outcome", "")), default)}
 
 
+def _closing(data: dict[str, Any]) -> dict[str, Any]:
+    if data.get("closes_at"):
+        return {}
+    return {"closes_at": _("the board closes it")}
+
+
 def _membership(data: dict[str, Any]) -> dict[str, Any]:
     decisions = {
         "admitted": pgettext_lazy("membership decision", "admitted"),
@@ -66,6 +72,7 @@ KINDS: dict[str, Kind] = {
             "vote.opened",
             _("A vote opens"),
             _("The vote “%(title)s” is open until %(closes_at)s."),
+            choices=_closing,
         ),
         Kind(
             "vote.closing",

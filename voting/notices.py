@@ -30,7 +30,10 @@ def _data(vote: Vote, **extra: Any) -> dict[str, Any]:
 
 
 def notify_vote_opened(vote: Vote, *, now: dt.datetime | None = None) -> int:
-    """Everyone acting for a member on the frozen roll, in one INSERT ... SELECT."""
+    """Everyone acting for a member on the frozen roll, in one INSERT ... SELECT. Not for
+    the resolutions of an assembly, which open and close in the meeting itself."""
+    if vote.booth:
+        return 0
     members = RollEntry.objects.filter(vote=vote).values("member_id")
     return notify_set(
         person_ids=people_of_members(members),
@@ -43,6 +46,8 @@ def notify_vote_opened(vote: Vote, *, now: dt.datetime | None = None) -> int:
 
 
 def notify_vote_result(vote: Vote, decision: Decision) -> int:
+    if vote.booth:
+        return 0
     members = RollEntry.objects.filter(vote=vote).values("member_id")
     outcome = "adopted" if decision.adopted else decision.outcome
     return notify_set(
@@ -107,6 +112,7 @@ def remind_closing_votes(*, now: dt.datetime | None = None) -> list[int]:
     due = (
         Vote.objects.filter(
             status=VoteStatus.OPEN,
+            booth="",
             closes_at__gt=now,
             closes_at__lte=now + REMINDER_BEFORE,
         )

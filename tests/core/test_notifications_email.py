@@ -278,6 +278,9 @@ def test_a_notice_is_rendered_in_the_readers_language() -> None:
     french = render_in("fr", "vote.opened", data)
     assert english.startswith("The vote “Budget” is open until 17")
     assert french.startswith("Le vote « Budget » est ouvert jusqu’au 17")
+    assert render_in("en", "vote.opened", {"title": "B", "closes_at": ""}) == (
+        "The vote “B” is open until the board closes it."
+    )
     assert render_in("en", "vote.result", {"title": "B", "outcome": "adopted"}).endswith("adopted.")
     assert render_in("fr", "vote.result", {"title": "B", "outcome": "adopted"}).endswith("adoptée.")
 
