@@ -218,9 +218,13 @@ def send_digests(*, now: dt.datetime | None = None, limit: int = DIGEST_BATCH) -
 def release_stuck(*, now: dt.datetime | None = None) -> int:
     """Mark failed the rows a stopped worker left sending (they are not sent again)."""
     now = now or timezone.now()
-    return Notification.objects.filter(
+    stuck = Notification.objects.filter(
         email_status=EmailStatus.SENDING, email_next_at__lt=now - STUCK_AFTER
-    ).update(
+    )
+    # A plain read first, so an idle worker takes no write lock (SQLite locks the file).
+    if not stuck.exists():
+        return 0
+    return stuck.update(
         email_status=EmailStatus.FAILED,
         email_error="interrupted: the worker stopped during sending; not sent again",
     )
