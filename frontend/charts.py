@@ -11,7 +11,7 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
-from frontend.formatting import percent_text
+from frontend.formatting import percent_text, share_text
 
 WIDTH = 480
 LABEL_HEIGHT = 24
@@ -238,8 +238,8 @@ def resolution_chart(result: dict[str, Any], chart_id: str = "result-chart") -> 
         "then the weighted support, %(support)s, against a threshold of "
         "%(threshold)s."
     ) % {
-        "support": percent_text(_frac(tally["support"]) * 100, 2),
-        "threshold": percent_text(majority * 100, 2),
+        "support": share_text(_frac(tally["support"]), majority),
+        "threshold": share_text(majority),
     }
     return _svg(chart_id, _("Result by college"), description, legend + body + overall_body, y)
 
