@@ -10,14 +10,14 @@ from typing import Any, Final
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core import signing
-from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from icalendar import Calendar, Event
 
 from assemblies.models import Assembly, AssemblyStatus, CallStatus
-from governance.models import Member, MembershipStatus, Representative
+from governance.acting import acting_members_anywhere
+from governance.models import MembershipStatus
 from voting.models import Vote, VoteStatus
 
 MEETING_LENGTH: Final = dt.timedelta(hours=3)
@@ -113,11 +113,7 @@ def person_feed(person: Any, *, now: dt.datetime | None = None) -> bytes:
     """The assemblies a person is convened to and the deadlines of the votes they are on
     the roll of (for themself or an organisation), from 90 days back."""
     now = now or timezone.now()
-    own = Member.objects.filter(person=person).values("pk")
-    represented = Representative.objects.filter(person=person, revoked_at__isnull=True).values(
-        "member_id"
-    )
-    members = Member.objects.filter(Q(pk__in=own) | Q(pk__in=represented))
+    members = acting_members_anywhere(person)
     cooperatives = members.filter(memberships__status=MembershipStatus.ACTIVE).values(
         "cooperative_id"
     )

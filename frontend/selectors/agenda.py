@@ -7,7 +7,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
@@ -22,7 +22,8 @@ from assemblies.models import (
 )
 from deliberation import selectors as deliberation_selectors
 from deliberation.models import Amendment, AmendmentStatus, ProposalRead, ProposalStatus
-from governance.models import Cooperative, Member, Membership, MembershipStatus, Representative
+from governance.acting import acting_members_anywhere, acting_members_filter
+from governance.models import Cooperative, Member, Membership, MembershipStatus
 from voting.models import Proxy, RollEntry, Vote, VoteStatus
 
 TODO = "todo"
@@ -49,13 +50,7 @@ def acting_members(person: Any) -> dict[int, Member]:
     persons they represent (the rule of governance.selectors.members_acting_person)."""
     if not person.is_authenticated:
         return {}
-    own = Member.objects.filter(person=person).values("pk")
-    represented = Representative.objects.filter(person=person, revoked_at__isnull=True).values(
-        "member_id"
-    )
-    members = Member.objects.filter(Q(pk__in=own) | Q(pk__in=represented)).select_related(
-        "cooperative"
-    )
+    members = acting_members_anywhere(person).select_related("cooperative")
     return {m.pk: m for m in members}
 
 
@@ -275,12 +270,9 @@ def mark_votes(person: Any, cooperative: Cooperative, votes: QuerySet[Vote]) -> 
     (some member they act for has not voted yet)."""
     if not person.is_authenticated:
         return votes
-    mine = Member.objects.filter(
-        Q(person=person)
-        | Q(representatives__person=person, representatives__revoked_at__isnull=True),
-        cooperative=cooperative,
-    ).values("pk")
-    roll = RollEntry.objects.filter(vote_id=OuterRef("pk"), member_id__in=mine)
+    roll = RollEntry.objects.filter(
+        acting_members_filter(cooperative.pk, person), vote_id=OuterRef("pk")
+    )
     return votes.annotate(
         reader_on_roll=Exists(roll), reader_to_vote=Exists(roll.filter(has_voted=False))
     )
@@ -303,11 +295,9 @@ def mark_assemblies(person: Any, cooperative: Cooperative, assemblies: list[Asse
     if not person.is_authenticated or not assemblies:
         return
     mine = list(
-        Member.objects.filter(
-            Q(person=person)
-            | Q(representatives__person=person, representatives__revoked_at__isnull=True),
-            cooperative=cooperative,
-        ).values_list("pk", flat=True)
+        Member.objects.filter(acting_members_filter(cooperative.pk, person, "pk")).values_list(
+            "pk", flat=True
+        )
     )
     ids = [a.pk for a in assemblies]
     took_part = set(
