@@ -32,6 +32,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path(one + "proxies/<int:proxy_id>/revoke/", participation.AssemblyProxyRevokeApi.as_view()),
     path(one + "postal-votes/", participation.PostalVoteListSubmitApi.as_view()),
     path(one + "attendance/", participation.AttendanceListCheckInApi.as_view()),
+    path(one + "attendance/batch/", participation.AttendanceBatchCheckInApi.as_view()),
     path(
         one + "attendance/<int:attendance_id>/check-out/",
         participation.AttendanceCheckOutApi.as_view(),

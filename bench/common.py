@@ -2,20 +2,30 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import platform
 import secrets
 import socket
+import statistics
+import subprocess
+import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+ROOT = Path(__file__).resolve().parent.parent
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
+# Each ratio is the median of this many alternating rounds (baseline, product, ...).
+ROUNDS = 3
+# No phase of a benchmark waits longer than this unless it says otherwise.
+PHASE_DEADLINE = 300.0
 DEFAULT_SERVER = "postgres://postgres@127.0.0.1:5432/postgres"
 
 _results: list[dict[str, Any]] = []
@@ -29,10 +39,14 @@ def record(
     baseline_value: float | None = None,
     goal: str | None = None,
     met: bool | None = None,
+    rounds: Rounds | None = None,
 ) -> dict[str, Any]:
-    """Append one figure; the ratio is computed when a baseline is given."""
+    """Append one figure; the ratio is computed when a baseline is given. With `rounds`,
+    the ratio is the median of the rounds' own ratios and its spread is reported."""
     ratio = None
-    if baseline_value:
+    if rounds is not None:
+        ratio = round(rounds.median_ratio, 3)
+    elif baseline_value:
         ratio = round(value / baseline_value, 3)
     row = {
         "name": name,
@@ -44,6 +58,9 @@ def record(
         "goal": goal,
         "met": met,
     }
+    if rounds is not None:
+        row["rounds"] = len(rounds.ratios)
+        row["spread"] = [round(r, 3) for r in rounds.spread]
     _results.append(row)
     return row
 
@@ -69,22 +86,21 @@ def machine() -> str:
 
 def markdown_table(rows: list[dict[str, Any]]) -> str:
     lines = [
-        "| name | value | unit | baseline | baseline value | ratio | goal | met |",
-        "|---|---|---|---|---|---|---|---|",
+        "| name | value | unit | baseline | baseline value | ratio | spread | goal | met |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     for row in rows:
+        spread = row.get("spread")
         cells = [
-            row[k]
-            for k in (
-                "name",
-                "value",
-                "unit",
-                "baseline_name",
-                "baseline_value",
-                "ratio",
-                "goal",
-                "met",
-            )
+            row["name"],
+            row["value"],
+            row["unit"],
+            row["baseline_name"],
+            row["baseline_value"],
+            row["ratio"],
+            f"{spread[0]}-{spread[1]} ({row['rounds']} rounds)" if spread else None,
+            row["goal"],
+            row["met"],
         ]
         lines.append("| " + " | ".join("" if c is None else str(c) for c in cells) + " |")
     return "\n".join(lines)
@@ -173,3 +189,249 @@ def issue_tokens(people: list[Any]) -> list[str]:
         keys.append(key)
     AuthToken.objects.bulk_create(rows)
     return keys
+
+
+# Rounds: a ratio is the median of alternating rounds, so a drift of the machine's load
+# hits the baseline and the product alike.
+
+
+@dataclass
+class Rounds:
+    """The baseline's and the product's figure in each round, in the order measured."""
+
+    baseline: list[float] = field(default_factory=list)
+    product: list[float] = field(default_factory=list)
+
+    def add(self, baseline: float, product: float) -> None:
+        self.baseline.append(baseline)
+        self.product.append(product)
+
+    @property
+    def ratios(self) -> list[float]:
+        return [
+            p / b if b else float("inf") for b, p in zip(self.baseline, self.product, strict=True)
+        ]
+
+    @property
+    def median_ratio(self) -> float:
+        return statistics.median(self.ratios)
+
+    @property
+    def spread(self) -> tuple[float, float]:
+        return min(self.ratios), max(self.ratios)
+
+    @property
+    def median_baseline(self) -> float:
+        return statistics.median(self.baseline)
+
+    @property
+    def median_product(self) -> float:
+        return statistics.median(self.product)
+
+
+def alternate(
+    baseline: Callable[[int], float],
+    product: Callable[[int], float],
+    *,
+    rounds: int = ROUNDS,
+) -> Rounds:
+    """Measure baseline, product, baseline, product, ... `rounds` times each; each
+    callable gets the round's number and returns its figure."""
+    if rounds < ROUNDS:
+        raise ValueError(f"A ratio needs at least {ROUNDS} alternating rounds")
+    measured = Rounds()
+    for number in range(rounds):
+        measured.add(baseline(number), product(number))
+    return measured
+
+
+def percentile(values: Sequence[float], share: float) -> float:
+    """The value at `share` (0-1) of the sorted values, nearest rank."""
+    ordered = sorted(values)
+    if not ordered:
+        return float("nan")
+    index = min(len(ordered) - 1, max(0, round(share * (len(ordered) - 1))))
+    return ordered[index]
+
+
+# Deadlines: no phase waits for ever; each fails saying what it was waiting for.
+
+
+class PhaseTimeout(RuntimeError):
+    """A benchmark phase went past its deadline."""
+
+
+def wait_until(
+    condition: Callable[[], bool],
+    *,
+    seconds: float,
+    what: str,
+    progress: Callable[[], str] | None = None,
+    interval: float = 0.05,
+) -> None:
+    """Poll `condition` until it holds; past `seconds`, fail naming what was awaited and,
+    with `progress`, how far it got."""
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            got = f" ({progress()})" if progress else ""
+            raise PhaseTimeout(f"Waited {seconds:.0f} s for {what}{got}")
+        time.sleep(interval)
+
+
+async def within[T](
+    awaitable: Awaitable[T], *, seconds: float, what: str, progress: Callable[[], str] | None = None
+) -> T:
+    """Await with a deadline; past it, fail naming what was awaited."""
+    try:
+        return await asyncio.wait_for(awaitable, seconds)
+    except TimeoutError:
+        got = f" ({progress()})" if progress else ""
+        raise PhaseTimeout(f"Waited {seconds:.0f} s for {what}{got}") from None
+
+
+def run_child(module: str, *args: str, env: dict[str, str], timeout: float, what: str) -> Any:
+    """Run `python -m <module> <args>` from the project root in its own process, and read
+    the figures it prints as JSON on its last line. Past `timeout` seconds, or on failure,
+    fail naming `what` was measured, with the end of its error output."""
+    try:
+        completed = subprocess.run(
+            [sys.executable, "-m", module, *args],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+        )
+    except subprocess.TimeoutExpired as expired:
+        tail = expired.stderr or b""
+        text = tail.decode(errors="replace") if isinstance(tail, bytes) else tail
+        raise PhaseTimeout(
+            f"Waited {timeout:.0f} s for the {what} benchmark; its last output:\n{text[-3000:]}"
+        ) from None
+    if completed.returncode != 0:
+        raise RuntimeError(f"The {what} benchmark failed:\n{completed.stderr[-4000:]}")
+    return json.loads(completed.stdout.strip().splitlines()[-1])
+
+
+DEFAULT_REDIS = "redis://127.0.0.1:6379/0"
+
+
+def production_env(
+    *, database_url: str, prefix: str, settings: str = "config.settings", **extra: str
+) -> dict[str, str]:
+    """The environment of a server under test: production settings (debug off, Redis
+    layer and cache, the product's logging at warnings), the run's scratch database and
+    a channel-layer prefix of this run alone (the pub/sub layer ignores the Redis
+    database number, so the prefix is what keeps two runs apart)."""
+    return {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": settings,
+        "DATABASE_URL": database_url,
+        "REDIS_URL": os.environ.get("REDIS_URL") or DEFAULT_REDIS,
+        "CHANNEL_LAYER_PREFIX": prefix,
+        "SECRET_KEY": "bench-only-secret-key-" + "x" * 40,
+        "AUDIT_KEY": "bench-1:" + "b" * 43,
+        "AUDIT_KEY_FILE": "",
+        "BALLOT_SEAL_KEY": "bench-only-ballot-seal-key-" + "z" * 40,
+        "DEBUG": "false",
+        "SECURE_SSL_REDIRECT": "false",
+        "ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "LOG_LEVEL": "WARNING",
+        "PYTHONUNBUFFERED": "1",
+        **extra,
+    }
+
+
+def prefix_of(database_url: str) -> str:
+    """The channel-layer prefix of a run, named after its scratch database."""
+    return database_url.rsplit("/", 1)[-1][-50:]
+
+
+@contextmanager
+def daphne_server(
+    app: str, *, env: dict[str, str], log: Path, seconds: float = 60.0
+) -> Iterator[tuple[subprocess.Popen[bytes], int]]:
+    """A real Daphne process on a free loopback port; its errors go to `log`."""
+    port = free_port()
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with log.open("ab") as errors:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "daphne", "-v", "0", "-b", "127.0.0.1", "-p", str(port), app],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=errors,
+        )
+    try:
+        deadline = time.monotonic() + seconds
+        while True:
+            if process.poll() is not None:
+                raise RuntimeError(
+                    f"Daphne ({app}) exited at start:\n{log.read_text(errors='replace')[-3000:]}"
+                )
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                    break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise PhaseTimeout(
+                        f"Waited {seconds:.0f} s for Daphne ({app}) to listen on {port}"
+                    ) from None
+                time.sleep(0.1)
+        yield process, port
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU time a process has used so far (Linux /proc)."""
+    with open(f"/proc/{pid}/stat") as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()
+    ticks = os.sysconf("SC_CLK_TCK")
+    return (int(fields[11]) + int(fields[12])) / ticks
+
+
+def stop_process(process: Any, *, grace: float = 10) -> None:
+    """Ask a server process the benchmark started to stop; kill it after `grace` seconds."""
+    import subprocess
+
+    process.terminate()
+    try:
+        process.wait(timeout=grace)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+def bench_cooperative(
+    *, name: str, weights: Any, category: tuple[str, str]
+) -> tuple[Any, Any, Any, list[Any]]:
+    """In a child process with Django set up: migrate the scratch database and create a
+    cooperative (its chair, its colleges with `weights` as (name, percent) pairs and one
+    category (name, kind)) through the services. Returns (chair, cooperative, category,
+    colleges in order)."""
+    from decimal import Decimal
+
+    from django.core.management import call_command
+
+    from governance import services as governance
+    from governance.models import Category, Person
+
+    call_command("migrate", verbosity=0)
+    chair = Person.objects.create_user("chair", password="x")
+    cooperative = governance.cooperative_create(
+        actor=chair,
+        name=name,
+        slug="bench",
+        legal_form="scic_sa",
+        colleges=[governance.CollegeSpec(college, Decimal(w)) for college, w in weights],
+    )
+    made = Category.objects.create(cooperative=cooperative, name=category[0], kind=category[1])
+    colleges = list(cooperative.colleges.order_by("position"))
+    return chair, cooperative, made, colleges

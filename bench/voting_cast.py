@@ -5,23 +5,30 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
-import statistics
-import subprocess
 import sys
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
-from pathlib import Path
 from typing import Any
 
-from bench.common import free_port, issue_tokens, record, scratch_database, wait_for_port
+from bench.common import (
+    PHASE_DEADLINE,
+    ROOT,
+    ROUNDS,
+    Rounds,
+    daphne_server,
+    issue_tokens,
+    prefix_of,
+    production_env,
+    record,
+    run_child,
+    scratch_database,
+    within,
+)
 
-ROOT = Path(__file__).resolve().parent.parent
 SETTINGS = "bench.voting_cast_settings"
 CONCURRENCY = 16
-MEMBERS_FULL, ROUNDS_FULL = 1000, 3
-MEMBERS_QUICK, ROUNDS_QUICK = 150, 1
+MEMBERS_FULL = 1000
+MEMBERS_QUICK = 60
+GOAL_RATIO = 0.6
 # Longer than the production TURNOUT_PUSH_SECONDS (1), which the benchmark settings keep.
 TURNOUT_PUSH_WAIT_SECONDS = 3
 WEIGHTS = (("Couriers", 30), ("Customers", 25), ("Restaurants", 25), ("Local authorities", 20))
@@ -175,124 +182,101 @@ async def _fire(base: str, path: str, tokens: list[str], concurrency: int) -> di
     }
 
 
-@contextmanager
-def daphne(env: dict[str, str]) -> Iterator[str]:
-    port = free_port()
-    log = ROOT / "bench" / "results" / "voting_cast_daphne.log"
-    log.parent.mkdir(parents=True, exist_ok=True)
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "daphne",
-            "-b",
-            "127.0.0.1",
-            "-p",
-            str(port),
-            "config.asgi:application",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=log.open("w"),
-    )
-    try:
-        wait_for_port(port, 30, "Daphne")
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-
-
-def _child(env: dict[str, str], *args: str) -> Any:
-    completed = subprocess.run(
-        [sys.executable, "-m", "bench.voting_cast", *args],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=1800,
-    )
-    if completed.returncode != 0:
-        raise RuntimeError(f"The casting benchmark failed:\n{completed.stderr[-4000:]}")
-    return json.loads(completed.stdout.strip().splitlines()[-1])
-
-
 def run(quick: bool) -> None:
     members = MEMBERS_QUICK if quick else MEMBERS_FULL
-    rounds = ROUNDS_QUICK if quick else ROUNDS_FULL
     with scratch_database("voting_cast") as url:
-        env = {
-            **os.environ,
-            "DATABASE_URL": url,
-            "DJANGO_SETTINGS_MODULE": SETTINGS,
-            "REDIS_URL": "",
-        }
-        data = _child(env, "setup", str(members), str(rounds + 1))
+        # Production settings (debug off, Redis layer and cache, the product's logging at
+        # warnings, turnout pushes coalesced) with the bare endpoint's URLs.
+        env = production_env(database_url=url, prefix=prefix_of(url), settings=SETTINGS)
+        data = run_child(
+            "bench.voting_cast",
+            "setup",
+            str(members),
+            str(ROUNDS + 1),
+            env=env,
+            timeout=PHASE_DEADLINE,
+            what="the casting benchmark's setup",
+        )
         tokens: list[str] = data["tokens"]
-        figures: dict[str, list[dict[str, Any]]] = {"bare": [], "poll": [], "proposal": []}
-        with daphne(env) as base:
+        outcomes: dict[str, list[dict[str, Any]]] = {"poll": [], "proposal": []}
+        rates = {"poll": Rounds(), "proposal": Rounds()}
+        p99s = {"poll": Rounds(), "proposal": Rounds()}
+        log = ROOT / "bench" / "results" / "voting_cast_daphne.log"
+        log.unlink(missing_ok=True)
+        with daphne_server("config.asgi:application", env=env, log=log) as (_process, port):
+            base = f"http://127.0.0.1:{port}"
+
+            def fire(path: str, batch: list[str], what: str) -> dict[str, Any]:
+                return asyncio.run(
+                    within(
+                        _fire(base, path, batch, CONCURRENCY),
+                        seconds=PHASE_DEADLINE,
+                        what=f"{len(batch)} casts ({what}) on {base}",
+                    )
+                )
+
             # Warm-up: one vote of each kind and the bare endpoint, a few requests each.
             warm = tokens[: CONCURRENCY * 2]
-            asyncio.run(_fire(base, "/bench/bare/", warm, CONCURRENCY))
+            fire("/bench/bare/", warm, "warm-up, bare")
             for kind in ("poll", "proposal"):
-                vote_id = data["votes"][kind][rounds]
-                asyncio.run(_fire(base, f"/api/v1/votes/{vote_id}/ballots/", warm, CONCURRENCY))
-            for index in range(rounds):
-                figures["bare"].append(
-                    asyncio.run(_fire(base, "/bench/bare/", tokens, CONCURRENCY))
-                )
+                vote_id = data["votes"][kind][ROUNDS]
+                fire(f"/api/v1/votes/{vote_id}/ballots/", warm, f"warm-up, {kind}")
+            # Alternating rounds: bare, poll, bare, proposal; each product round is
+            # compared with the bare round just before it.
+            for index in range(ROUNDS):
                 for kind in ("poll", "proposal"):
+                    bare = fire("/bench/bare/", tokens, f"round {index + 1}, bare")
                     vote_id = data["votes"][kind][index]
-                    figures[kind].append(
-                        asyncio.run(
-                            _fire(base, f"/api/v1/votes/{vote_id}/ballots/", tokens, CONCURRENCY)
-                        )
+                    cast = fire(
+                        f"/api/v1/votes/{vote_id}/ballots/", tokens, f"round {index + 1}, {kind}"
                     )
+                    outcomes[kind].append(cast)
+                    rates[kind].add(bare["rate"], cast["rate"])
+                    p99s[kind].add(bare["p99"] * 1000, cast["p99"] * 1000)
             # The last turnout push of each vote is due a delay after its last ballot.
             time.sleep(TURNOUT_PUSH_WAIT_SECONDS)
-        stored = _child(
-            env, "count", *(str(v) for k in ("poll", "proposal") for v in data["votes"][k][:rounds])
+        stored = run_child(
+            "bench.voting_cast",
+            "count",
+            *(str(v) for k in ("poll", "proposal") for v in data["votes"][k][:ROUNDS]),
+            env=env,
+            timeout=PHASE_DEADLINE,
+            what="the count of stored ballots",
         )
     for kind in ("poll", "proposal"):
-        for outcome in figures[kind]:
+        for outcome in outcomes[kind]:
             if outcome["statuses"] != {201: members}:
                 raise RuntimeError(f"Some casts failed: {outcome['statuses']}")
-    if stored["ballots"] != 2 * rounds * members:
-        raise RuntimeError(f"{stored['ballots']} ballots stored for {2 * rounds * members} casts")
+    if stored["ballots"] != 2 * ROUNDS * members:
+        raise RuntimeError(f"{stored['ballots']} ballots stored for {2 * ROUNDS * members} casts")
     if set(stored["pushed_turnout"].values()) != {members}:
         raise RuntimeError(
             f"The rooms were last told of other turnouts: {stored['pushed_turnout']}"
         )
 
-    def median(kind: str, key: str) -> float:
-        return statistics.median(outcome[key] for outcome in figures[kind])
-
-    bare = median("bare", "rate")
-    size = f"{members} members x {rounds} rounds, {CONCURRENCY} concurrent clients"
+    size = f"{members} members, {CONCURRENCY} concurrent clients, production settings + Redis"
     for kind, label in (
         ("proposal", "vote on a proposal, turnout pushed to its room at most once a second"),
         ("poll", "standalone poll"),
     ):
-        rate = median(kind, "rate")
+        measured = rates[kind]
         record(
             f"voting_cast_throughput ({label}; {size})",
-            round(rate, 1),
+            round(measured.median_product, 1),
             "casts/s",
-            baseline_name="bare token-authenticated DRF POST, same server",
-            baseline_value=round(bare, 1),
-            goal="ratio >= 0.5",
-            met=rate / bare >= 0.5,
+            baseline_name="bare token-authenticated DRF POST, same server, alternating rounds",
+            baseline_value=round(measured.median_baseline, 1),
+            goal=f"ratio >= {GOAL_RATIO}",
+            met=None if quick else measured.median_ratio >= GOAL_RATIO,
+            rounds=measured,
         )
         record(
             f"voting_cast_latency_p99 ({label})",
-            round(median(kind, "p99") * 1000, 1),
+            round(p99s[kind].median_product, 1),
             "ms",
-            baseline_name="bare endpoint p99",
-            baseline_value=round(median("bare", "p99") * 1000, 1),
+            baseline_name="bare endpoint p99, alternating rounds",
+            baseline_value=round(p99s[kind].median_baseline, 1),
+            rounds=p99s[kind],
         )
 
 

@@ -1,17 +1,7 @@
-"""Settings of the casting benchmark: the test settings with a URLconf that adds a bare endpoint."""
+"""Settings of the casting benchmark: production settings with a URLconf that adds a bare
+endpoint. The environment (bench.common.production_env) supplies the keys, the scratch
+database and Redis."""
 
-from config.settings_test import *  # noqa: F403
-from config.settings_test import COLLEGIA
-
-from config import settings as product  # isort: skip
-
-# Turnout pushes coalesce as in production, not after every ballot as in the tests.
-COLLEGIA = {**COLLEGIA, "TURNOUT_PUSH_SECONDS": product.COLLEGIA["TURNOUT_PUSH_SECONDS"]}
+from config.settings import *  # noqa: F403
 
 ROOT_URLCONF = "bench.voting_cast_urls"
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": "ERROR"},
-}

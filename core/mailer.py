@@ -22,7 +22,8 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from core.models import EmailMode, EmailStatus, Notification
+from core.choices import EmailMode, EmailStatus
+from core.models import Notification
 from core.notices import render_text
 
 logger = logging.getLogger(__name__)

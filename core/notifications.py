@@ -15,9 +15,10 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.choices import EmailMode, EmailStatus
 from core.errors import InvalidInput
 from core.events import person_group, publish
-from core.models import EmailMode, EmailStatus, Notification, NotificationPreference
+from core.models import Notification, NotificationPreference
 from core.notices import KINDS, Kind
 
 
@@ -176,7 +177,8 @@ def notify_set(
     ]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        return max(cursor.rowcount, 0)
+        written: int = max(cursor.rowcount, 0)
+        return written
 
 
 class _Encoder(json.JSONEncoder):

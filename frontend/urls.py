@@ -121,6 +121,11 @@ urlpatterns: list[URLPattern | URLResolver] = [
     ),
     path(assembly + "desk/", assembly_board.assembly_desk, name="assembly_desk"),
     path(assembly + "desk/check-in/", assembly_board.assembly_check_in, name="assembly_check_in"),
+    path(
+        assembly + "desk/check-in/batch/",
+        assembly_board.assembly_check_in_batch,
+        name="assembly_check_in_batch",
+    ),
     path(assembly + "chair/", assembly_board.assembly_chair, name="assembly_chair"),
     path(assembly + "<str:action>/", assembly_board.assembly_act, name="assembly_act"),
     # Board pages.

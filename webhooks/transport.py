@@ -3,8 +3,9 @@
 import codecs
 import functools
 import ssl
+import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Final
 from urllib.parse import urlsplit, urlunsplit
@@ -46,6 +47,77 @@ class AttemptResult:
 def _default_ssl_context() -> ssl.SSLContext:
     # Building a verifying context loads the CA bundle, so it is built once per process.
     return httpx.create_ssl_context(verify=True)
+
+
+# A kept-alive connection unused for this long is closed by the pool's next use.
+POOL_IDLE_SECONDS: Final = 30.0
+# Destinations kept alive at once; the longest unused is closed past it.
+POOL_MAX_DESTINATIONS: Final = 256
+
+type PoolKey = tuple[str, str, int, str, int]
+
+
+class ClientPool:
+    """HTTP clients kept alive between deliveries, one per checked destination.
+
+    A client is keyed by (scheme, host name, port, pinned IP address, trust store): a
+    connection is reused only for the same name at the same address the guard checked for
+    this delivery, so neither a DNS change nor another name served by the same address
+    (whose certificate and SNI differ) can ride on it. Every delivery still resolves and
+    checks the name first (``deliver``); only the connection is kept. Clients unused for
+    ``idle_seconds`` are closed at the next use of the pool, and at most ``max_clients``
+    are kept. Safe to share between the sending threads of a worker.
+    """
+
+    def __init__(
+        self, *, idle_seconds: float = POOL_IDLE_SECONDS, max_clients: int = POOL_MAX_DESTINATIONS
+    ) -> None:
+        self.idle_seconds = idle_seconds
+        self.max_clients = max_clients
+        self._lock = threading.Lock()
+        self._clients: dict[PoolKey, tuple[httpx.Client, float]] = {}
+
+    def client(
+        self, target: ResolvedTarget, ip: str, verify: ssl.SSLContext, timeout: float
+    ) -> httpx.Client:
+        key: PoolKey = (target.scheme, target.host, target.port, ip, id(verify))
+        now = time.monotonic()
+        closing: list[httpx.Client] = []
+        with self._lock:
+            for other, (old, used) in list(self._clients.items()):
+                if now - used > self.idle_seconds:
+                    closing.append(old)
+                    del self._clients[other]
+            found = self._clients.get(key)
+            if found is None:
+                if len(self._clients) >= self.max_clients:
+                    oldest = min(self._clients, key=lambda k: self._clients[k][1])
+                    closing.append(self._clients.pop(oldest)[0])
+                client = _new_client(verify, timeout)
+            else:
+                client = found[0]
+            self._clients[key] = (client, now)
+        for old in closing:
+            old.close()
+        return client
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._clients)
+
+    def close(self) -> None:
+        with self._lock:
+            clients = [client for client, _used in self._clients.values()]
+            self._clients.clear()
+        for client in clients:
+            client.close()
+
+
+def _new_client(verify: ssl.SSLContext, timeout: float) -> httpx.Client:
+    # Redirects are never followed; proxies and netrc from the environment are ignored.
+    return httpx.Client(
+        verify=verify, follow_redirects=False, trust_env=False, timeout=httpx.Timeout(timeout)
+    )
 
 
 def _pinned_url(target: ResolvedTarget, ip: str) -> str:
@@ -110,6 +182,7 @@ def _attempt(
     headers: Mapping[str, str],
     body: bytes,
     deadline: float,
+    timeout: float,
 ) -> tuple[int, str, str | None]:
     request_headers = {name: value for name, value in headers.items() if name.lower() != "host"}
     # An uncompressed answer keeps the excerpt cheap to read; a receiver may still compress.
@@ -125,6 +198,7 @@ def _attempt(
         headers=request_headers,
         content=body,
         extensions={"sni_hostname": target.host},
+        timeout=httpx.Timeout(timeout),
     )
     response = client.send(request, stream=True)
     try:
@@ -147,6 +221,7 @@ def deliver(
     allow_private: bool,
     allowed_ports: PortPolicy = DEFAULT_ALLOWED_PORTS,
     ssl_context: ssl.SSLContext | None = None,
+    pool: ClientPool | None = None,
 ) -> AttemptResult:
     """POST ``body`` to ``url`` once and report what happened; network failures never raise.
 
@@ -160,6 +235,10 @@ def deliver(
     certificates are verified (``ssl_context`` replaces the default trust store, for a private
     CA or for tests). ``timeout`` bounds each phase (connect, send, each read); the body is
     read only up to the excerpt and not beyond ``timeout`` after the start.
+
+    With a ``pool``, the connection to the checked address is kept alive for the next
+    delivery to the same name at the same address (``ClientPool``); without one, it is
+    closed after this attempt.
     """
     started = time.monotonic()
     deadline = started + timeout
@@ -187,30 +266,50 @@ def deliver(
         return result(error=_describe("unsafe_destination", exc))
 
     verify = ssl_context if ssl_context is not None else _default_ssl_context()
+    if pool is not None:
+        return _try_addresses(target, headers, body, timeout, deadline, result, pool, verify)
+    with _new_client(verify, timeout) as client:
+        return _try_addresses(
+            target, headers, body, timeout, deadline, result, lambda _ip: client, verify
+        )
+
+
+def _try_addresses(
+    target: ResolvedTarget,
+    headers: Mapping[str, str],
+    body: bytes,
+    timeout: float,
+    deadline: float,
+    result: Callable[..., AttemptResult],
+    clients: ClientPool | Callable[[str], httpx.Client],
+    verify: ssl.SSLContext,
+) -> AttemptResult:
     error = "connect_error: no address"
-    with httpx.Client(
-        verify=verify, follow_redirects=False, trust_env=False, timeout=httpx.Timeout(timeout)
-    ) as client:
-        for ip in target.addresses:
-            try:
-                status, excerpt, retry_after = _attempt(
-                    client=client,
-                    target=target,
-                    ip=ip,
-                    headers=headers,
-                    body=body,
-                    deadline=deadline,
-                )
-            except httpx.TimeoutException:
-                return result(error="timeout")
-            except httpx.ConnectError as exc:
-                error = _connect_error(exc)
-                if error.startswith("tls_error") or time.monotonic() >= deadline:
-                    break
-                continue
-            except (httpx.RemoteProtocolError, httpx.LocalProtocolError) as exc:
-                return result(error=_describe("protocol_error", exc))
-            except (httpx.HTTPError, OSError) as exc:
-                return result(error=_describe("network_error", exc))
-            return result(status=status, excerpt=excerpt, retry_after=retry_after)
+    for ip in target.addresses:
+        if isinstance(clients, ClientPool):
+            client = clients.client(target, ip, verify, timeout)
+        else:
+            client = clients(ip)
+        try:
+            status, excerpt, retry_after = _attempt(
+                client=client,
+                target=target,
+                ip=ip,
+                headers=headers,
+                body=body,
+                deadline=deadline,
+                timeout=timeout,
+            )
+        except httpx.TimeoutException:
+            return result(error="timeout")
+        except httpx.ConnectError as exc:
+            error = _connect_error(exc)
+            if error.startswith("tls_error") or time.monotonic() >= deadline:
+                break
+            continue
+        except (httpx.RemoteProtocolError, httpx.LocalProtocolError) as exc:
+            return result(error=_describe("protocol_error", exc))
+        except (httpx.HTTPError, OSError) as exc:
+            return result(error=_describe("network_error", exc))
+        return result(status=status, excerpt=excerpt, retry_after=retry_after)
     return result(error=error)

@@ -44,7 +44,7 @@ from webhooks.services import (
     message_build,
 )
 from webhooks.signing import build_headers, canonical_body
-from webhooks.transport import AttemptResult, deliver
+from webhooks.transport import AttemptResult, ClientPool, deliver
 
 logger = logging.getLogger(__name__)
 
@@ -248,9 +248,17 @@ def claim_due(*, policy: DeliveryPolicy, limit: int, now: datetime | None = None
     return deliveries
 
 
-def send(delivery: Delivery, *, policy: DeliveryPolicy, started_at: datetime | None = None) -> Sent:
+def send(
+    delivery: Delivery,
+    *,
+    policy: DeliveryPolicy,
+    started_at: datetime | None = None,
+    clients: ClientPool | None = None,
+) -> Sent:
     """Sign and POST one attempt; never touches the database and never raises for the
-    network. The ``webhook-timestamp`` is the wall clock at the moment of sending."""
+    network. The ``webhook-timestamp`` is the wall clock at the moment of sending. With
+    ``clients``, the connection to the checked address is kept alive for the next attempt
+    to the same destination."""
     started_at = _now(started_at)
     headers = build_headers(
         secrets=delivery.secrets,
@@ -265,6 +273,7 @@ def send(delivery: Delivery, *, policy: DeliveryPolicy, started_at: datetime | N
         timeout=policy.timeout,
         allow_private=policy.allow_private,
         allowed_ports=policy.allowed_ports,
+        pool=clients,
     )
     return Sent(delivery=delivery, started_at=started_at, result=result)
 
@@ -441,6 +450,7 @@ def deliver_due(
     policy: DeliveryPolicy | None = None,
     rng: random.Random | None = None,
     limit: int | None = None,
+    clients: ClientPool | None = None,
 ) -> int:
     """Dispatch new events, then send one batch of due messages in parallel and record the
     outcomes. Returns the number of attempts made. ``now`` fixes the clock of the schedule
@@ -453,7 +463,8 @@ def deliver_due(
         return 0
     with ThreadPoolExecutor(max_workers=min(policy.concurrency, len(deliveries))) as pool:
         futures = [
-            pool.submit(send, delivery, policy=policy, started_at=now) for delivery in deliveries
+            pool.submit(send, delivery, policy=policy, started_at=now, clients=clients)
+            for delivery in deliveries
         ]
         sent = [future.result() for future in futures]
     record_outcomes(sent, policy=policy, rng=rng, now=now)
@@ -463,11 +474,15 @@ def deliver_due(
 def drain(*, policy: DeliveryPolicy | None = None, rng: random.Random | None = None) -> int:
     """Deliver until nothing is due now; retries scheduled later are left for later."""
     total = 0
-    while True:
-        count = deliver_due(policy=policy, rng=rng)
-        if not count:
-            return total
-        total += count
+    clients = ClientPool()
+    try:
+        while True:
+            count = deliver_due(policy=policy, rng=rng, clients=clients)
+            if not count:
+                return total
+            total += count
+    finally:
+        clients.close()
 
 
 def run_forever(
@@ -481,12 +496,14 @@ def run_forever(
     Sends run in a thread pool and never touch the database; this thread claims, records
     and dispatches. On stop, the sends in flight finish and are recorded. A database error
     is logged and retried after a pause: unrecorded attempts are sent again when their
-    lease ends, with the same ``webhook-id``.
+    lease ends, with the same ``webhook-id``. Connections are kept alive per checked
+    destination (``ClientPool``) and closed when idle or on stop.
     """
     policy = policy or DeliveryPolicy.from_settings()
     rng = random.Random()
     in_flight: dict[Future[Sent], Delivery] = {}
     pool = ThreadPoolExecutor(max_workers=policy.concurrency, thread_name_prefix="webhook-send")
+    clients = ClientPool()
     # Claims wait for a few free slots, so that one transaction leases several messages.
     claim_threshold = max(1, policy.concurrency // 4)
     next_dispatch = 0.0
@@ -501,7 +518,8 @@ def run_forever(
                 free = policy.concurrency - len(in_flight)
                 if free >= claim_threshold or (free and not in_flight):
                     for delivery in claim_due(policy=policy, limit=free):
-                        in_flight[pool.submit(send, delivery, policy=policy)] = delivery
+                        sending = pool.submit(send, delivery, policy=policy, clients=clients)
+                        in_flight[sending] = delivery
                 if not in_flight:
                     stop.wait(idle_seconds)
                     continue
@@ -516,6 +534,7 @@ def run_forever(
             _record_done(done, in_flight, policy=policy, rng=rng)
     finally:
         pool.shutdown(wait=False, cancel_futures=True)
+        clients.close()
         connection.close()
 
 

@@ -320,6 +320,7 @@ class BoothCastApi(APIView):
                 choice=values["choice"],
                 member_id=values.get("member_id"),
                 on_behalf_of=values.get("on_behalf_of"),
+                assembly=assembly,
             )
         body = {
             "resolution_id": resolution.pk,

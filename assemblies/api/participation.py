@@ -29,6 +29,7 @@ from assemblies.permissions import (
 )
 from core.api import Pagination, page_of, paginate, person_of
 from core.errors import Forbidden, NotFound
+from governance.errors import BoardOnly
 from governance.selectors import members_acting_person
 from voting.models import ResolutionChoice
 
@@ -44,9 +45,7 @@ class ConvocationListApi(APIView):
     def get(self, request: Request, pk: int) -> Response:
         assembly, role = access_assembly(request.user, pk)
         if not can_read_convocations(role):
-            raise Forbidden(
-                code="board_only", message=_("Only the board reads the proof of sending.")
-            )
+            raise BoardOnly(_("Only the board reads the proof of sending."))
         return paginate(self, selectors.convocation_list(assembly), ConvocationOut)
 
 
@@ -245,6 +244,52 @@ class AttendanceListCheckInApi(APIView):
                 member_id=values.get("member_id"),
             )
         return Response(AttendanceOut(attendance).data, status=status.HTTP_201_CREATED)
+
+
+class AttendanceBatchCheckInApi(APIView):
+    class InputSerializer(serializers.Serializer):
+        mode = serializers.ChoiceField(choices=AttendanceMode.choices, default="present")
+        member_ids = serializers.ListField(
+            child=serializers.IntegerField(min_value=1, max_value=MAX_ID),
+            min_length=1,
+            max_length=services.BATCH_CHECK_IN_MAX,
+            help_text=f"The members to sign in, at most {services.BATCH_CHECK_IN_MAX} at once.",
+        )
+
+    class OutputSerializer(serializers.Serializer):
+        checked_in = AttendanceOut(many=True)
+        already_checked_in = serializers.ListField(
+            child=serializers.IntegerField(),
+            help_text="Members of the list who were already signed in, left as they were.",
+        )
+
+    @extend_schema(
+        tags=TAG,
+        request=InputSerializer,
+        responses={201: OutputSerializer},
+        operation_id="assemblies_attendance_check_in_batch",
+        description="The desk signs in a list of members at once, under the rules of a "
+        "single sign-in. The board only. Errors: `not_a_member`, `voted_by_post`, "
+        "`no_representative` (each naming the members in `details.member_ids`), "
+        "`remote_not_allowed`, `check_in_not_open`, `too_many_members`.",
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        with transaction.atomic(durable=True):
+            assembly, _role = access_assembly(request.user, pk)
+            done = services.attendance_check_in_batch(
+                actor=person_of(request),
+                assembly=assembly,
+                member_ids=values["member_ids"],
+                mode=values["mode"],
+            )
+        rows = Attendance.objects.filter(pk__in=[a.pk for a in done.checked_in]).select_related(
+            "call", "member", "person", "checked_in_by"
+        )
+        body = {"checked_in": list(rows), "already_checked_in": done.already_checked_in}
+        return Response(self.OutputSerializer(body).data, status=status.HTTP_201_CREATED)
 
 
 class AttendanceCheckOutApi(APIView):

@@ -11,9 +11,12 @@ from assemblies.services.intents import attendance_intent_declare
 from assemblies.services.items import assembly_ballot_cast, item_close, item_open
 from assemblies.services.minutes import minutes_generate, minutes_sign
 from assemblies.services.participation import (
+    BATCH_CHECK_IN_MAX,
+    BatchCheckIn,
     assembly_proxy_give,
     assembly_proxy_revoke,
     attendance_check_in,
+    attendance_check_in_batch,
     attendance_check_out,
     postal_vote_submit,
 )
@@ -45,7 +48,10 @@ __all__ = [
     "assembly_proxy_revoke",
     "assembly_record_no_quorum",
     "assembly_update",
+    "BATCH_CHECK_IN_MAX",
+    "BatchCheckIn",
     "attendance_check_in",
+    "attendance_check_in_batch",
     "attendance_intent_declare",
     "attendance_check_out",
     "candidate_add",

@@ -5,14 +5,16 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from django.db import connection
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from assemblies.errors import AssemblyStateError
 from assemblies.models import Assembly
 from core.audit import audit_append
-from core.errors import Forbidden, InvalidInput, NotFound
+from core.errors import InvalidInput, NotFound
 from core.models import AuditEntry
+from governance.models import Person
 from governance.permissions import can_manage_cooperative
 
 
@@ -30,15 +32,30 @@ def lock_assembly(assembly_id: int) -> Assembly:
     return assembly
 
 
-def is_board(actor: Any, assembly: Assembly) -> bool:
+def lock_assembly_shared(assembly_id: int) -> Assembly:
+    """Hold the assembly row FOR KEY SHARE while attendance is written: check-ins do not
+    wait for each other nor for the room's pushes (which take the row FOR NO KEY UPDATE),
+    but the acts that change the assembly's state and count its quorum (lock_assembly,
+    FOR UPDATE) wait for those in flight, and those waiting on them see the new state.
+    SQLite locks the whole database for every write, which is stricter still."""
+    if connection.vendor == "postgresql":
+        table = connection.ops.quote_name(Assembly._meta.db_table)
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT 1 FROM {table} WHERE id = %s FOR KEY SHARE", [assembly_id])
+            if cursor.fetchone() is None:
+                raise NotFound()
+    assembly = (
+        Assembly.objects.select_related("cooperative", "rules_version")
+        .filter(pk=assembly_id)
+        .first()
+    )
+    if assembly is None:
+        raise NotFound()
+    return assembly
+
+
+def is_board(actor: Person, assembly: Assembly) -> bool:
     return can_manage_cooperative(actor, assembly.cooperative)
-
-
-def require_board(actor: Any, assembly: Assembly) -> None:
-    if not is_board(actor, assembly):
-        raise Forbidden(
-            code="board_only", message=_("Only the board of this cooperative may do this.")
-        )
 
 
 def require_status(assembly: Assembly, *allowed: str, message: str | None = None) -> None:
@@ -72,7 +89,9 @@ def aware(value: dt.datetime, *, field: str) -> dt.datetime:
     return value
 
 
-def audit(actor: Any, verb: str, assembly: Assembly, target: Any, **data: Any) -> AuditEntry:
+def audit(
+    actor: Person | None, verb: str, assembly: Assembly, target: Any, **data: Any
+) -> AuditEntry:
     return audit_append(
         actor=actor,
         verb=verb,

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from assemblies import events
 from assemblies.errors import AnotherItemOpen, ItemStateError, NotAttending
+from assemblies.live import resolution_turnout_changed
 from assemblies.models import (
     AgendaItem,
     Assembly,
@@ -33,7 +34,6 @@ from assemblies.services._common import (
     audit,
     current,
     lock_assembly,
-    require_board,
     require_status,
 )
 from assemblies.services.elections import election_declare
@@ -41,6 +41,7 @@ from core.errors import DomainError, InvalidInput
 from deliberation.sanitize import html_to_text
 from governance.acting import person_acting_for
 from governance.models import Person
+from governance.permissions import require_board
 from governance.selectors import members_acting_person
 from voting import selectors as voting_selectors
 from voting import services as voting
@@ -190,7 +191,7 @@ def item_open(*, actor: Person, item: AgendaItem, now: dt.datetime | None = None
     audits; pushes the opening and the turnout to the room.
     """
     assembly = lock_assembly(item.assembly_id)
-    require_board(actor, assembly)
+    require_board(actor, assembly.cooperative)
     now = current(now)
     require_status(assembly, AssemblyStatus.IN_SESSION)
     item = AgendaItem.objects.select_for_update().get(pk=item.pk)
@@ -255,7 +256,7 @@ def item_close(*, actor: Person, item: AgendaItem, now: dt.datetime | None = Non
     still counts; an election then declares who is elected. Locks the assembly row;
     audits; pushes the results to the room."""
     assembly = lock_assembly(item.assembly_id)
-    require_board(actor, assembly)
+    require_board(actor, assembly.cooperative)
     now = current(now)
     require_status(assembly, AssemblyStatus.IN_SESSION)
     item = AgendaItem.objects.select_for_update().get(pk=item.pk)
@@ -318,16 +319,29 @@ def assembly_ballot_cast(
     member_id: int | None = None,
     on_behalf_of: int | None = None,
     now: dt.datetime | None = None,
+    assembly: Assembly | None = None,
 ) -> voting.CastResult:
     """Cast in the assembly's booth, the same for members in the room and remotely.
 
     The voter (or, with `on_behalf_of`, the proxy holder) must be signed in to the call;
-    the ballot is then cast by the voting app like any other. Pushes the turnout, and the
-    running result when the assembly shows it, to the room.
+    the ballot is then cast by the voting app like any other. Takes no lock on the
+    assembly: casts on one resolution wait only for each other's roll entry and the audit
+    head. After commit, asks for a push of the turnout, and of the running result when the
+    assembly shows it, to the room (assemblies.live).
+
+    A caller that read the resolution (with its item and vote) and the `assembly` in this
+    same transaction, as the booth's endpoint does, passes them as read: they are not
+    read again.
     """
-    resolution = Resolution.objects.select_related("item", "vote").get(pk=resolution.pk)
+    fields = Resolution._meta
+    if not (
+        fields.get_field("item").is_cached(resolution)
+        and fields.get_field("vote").is_cached(resolution)
+    ):
+        resolution = Resolution.objects.select_related("item", "vote").get(pk=resolution.pk)
     item = resolution.item
-    assembly = Assembly.objects.select_related("cooperative").get(pk=item.assembly_id)
+    if assembly is None or assembly.pk != item.assembly_id:
+        assembly = Assembly.objects.select_related("cooperative").get(pk=item.assembly_id)
     now = current(now)
     if (
         assembly.status != AssemblyStatus.IN_SESSION
@@ -337,11 +351,14 @@ def assembly_ballot_cast(
         raise ItemStateError(
             code="resolution_not_open", message=_("This resolution is not open for voting.")
         )
-    call = current_call(assembly)
     own = {m.pk for m in members_acting_person(assembly.cooperative, actor, active=True)}
+    # Signed in to the current call, read through the call's number in the same query.
     attending = set(
         Attendance.objects.filter(
-            call=call, member_id__in=own, checked_out_at__isnull=True
+            call__assembly=assembly,
+            call__number=assembly.current_call,
+            member_id__in=own,
+            checked_out_at__isnull=True,
         ).values_list("member_id", flat=True)
     )
     if member_id is not None:
@@ -368,19 +385,8 @@ def assembly_ballot_cast(
         now=now,
         via_booth=True,
     )
-    vote = result.vote
-    data: dict[str, Any] = {
-        "resolution_id": resolution.pk,
-        "turnout": voting_selectors.vote_turnout(vote),
-    }
-    room_emit(assembly=assembly, type=events.ROOM_TURNOUT, data=data)
-    if vote.results_live and not vote.is_secret:
-        room_emit(
-            assembly=assembly,
-            type=events.ROOM_PARTIAL_RESULTS,
-            data={
-                "resolution_id": resolution.pk,
-                "result": voting_selectors.vote_tally(vote).result,
-            },
-        )
+    # The room hears of it after commit, coalesced: the cast neither takes the room's
+    # sequence number (held until commit, it would make every cast wait for the one
+    # before) nor counts the turnout.
+    resolution_turnout_changed(resolution.pk)
     return result

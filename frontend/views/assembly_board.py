@@ -387,6 +387,28 @@ def assembly_check_in(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @page_view
+@require_POST
+def assembly_check_in_batch(request: HttpRequest, pk: int) -> HttpResponse:
+    """The desk signs in the members ticked in its search results, all at once."""
+    assembly, _role = access_assembly(request.user, pk, manage=True)
+    mode = request.POST.get("mode", "present")
+    back = assembly_url(pk, "assembly_desk") + "?q=" + request.POST.get("q", "")[:100]
+    member_ids = sorted(
+        {int(v) for v in request.POST.getlist("member_id")[:1000] if v.isdigit() and len(v) < 12}
+    )
+    if not member_ids:
+        return form_refusal(request, _("Choose at least one member."), redirect_to=back)
+    return perform(
+        request,
+        lambda: services.attendance_check_in_batch(
+            actor=signed_in(request), assembly=assembly, mode=mode, member_ids=member_ids
+        ),
+        success=_("The selected members are signed in."),
+        redirect_to=back,
+    )
+
+
+@page_view
 def assembly_chair(request: HttpRequest, pk: int) -> HttpResponse:
     """The chair's console: open and close the points one at a time, close the meeting."""
     assembly, role = access_assembly(request.user, pk, manage=True)

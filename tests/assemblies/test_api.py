@@ -168,7 +168,7 @@ def test_members_give_proxies_and_vote_by_post_through_the_api(coop: SmallCoop) 
 
 
 def test_the_session_the_booth_and_the_minutes_through_the_api(
-    coop: SmallCoop, monkeypatch: pytest.MonkeyPatch
+    coop: SmallCoop, monkeypatch: pytest.MonkeyPatch, capture_on_commit: Any
 ) -> None:
     workers = coop.people["Workers"]
     observer = PersonFactory()
@@ -209,8 +209,11 @@ def test_the_session_the_booth_and_the_minutes_through_the_api(
     opened = board.post(f"/api/v1/assemblies/{assembly_id}/items/{item_id}/open/", format="json")
     assert opened.status_code == 200 and opened.json()["status"] == "open"
     booth = f"/api/v1/assemblies/{assembly_id}/resolutions/{resolution_id}/ballots/"
-    for person in workers:
-        assert client_for(person).post(booth, {"choice": "for"}, format="json").status_code == 201
+    # The turnout reaches the room after each cast commits.
+    with capture_on_commit(execute=True):
+        for person in workers:
+            response = client_for(person).post(booth, {"choice": "for"}, format="json")
+            assert response.status_code == 201
     assert (
         client_for(coop.people["Users"][0])
         .post(booth, {"choice": "abstain"}, format="json")

@@ -1,18 +1,31 @@
-"""Concurrent writes on one assembly take turns on its row: caps and counts hold."""
+"""Concurrent writes on one assembly: proxies take turns on its row, check-ins and casts
+do not, and caps, counts and ballots hold."""
 
 from __future__ import annotations
 
 import datetime as dt
 import threading
+from collections.abc import Callable
+from typing import Any
 
 import pytest
-from django.db import connection, transaction
+from django.db import OperationalError, connection, transaction
 
 from assemblies import services
 from assemblies.errors import ProxyError
-from assemblies.models import AssemblyProxy, Attendance
+from assemblies.models import AssemblyProxy, Attendance, Resolution
+from assemblies.services._common import lock_assembly, lock_assembly_shared
 from governance import services as governance
-from tests.assemblies.factories import FIRST_CALL, T0, make_assembly, member, small_coop
+from tests.assemblies.factories import (
+    FIRST_CALL,
+    T0,
+    check_in,
+    make_assembly,
+    member,
+    resolution,
+    small_coop,
+)
+from voting.models import Ballot, RollEntry
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -86,5 +99,184 @@ def test_parallel_check_ins_are_all_counted_once():
     assert outcomes == ["ok"] * 16
     assert Attendance.objects.filter(call__assembly=assembly).count() == 16
     events = assembly.events.filter(type="attendance.changed").order_by("seq")
-    # Each check-in saw the ones committed before it: the counts rise one by one.
-    assert [e.data["present"] for e in events] == list(range(1, 17))
+    # Each push, after its check-in committed, reads the counts under the room's number:
+    # they never go down, and the last one counts everybody.
+    present = [e.data["present"] for e in events]
+    assert present == sorted(present)
+    assert present[-1] == 16 and len(present) <= 16
+
+
+def _race_all(work: list[Callable[[], Any]]) -> list[str]:
+    """Like _race, for any domain error: each outcome is "ok" or the error's code."""
+    from core.errors import DomainError
+
+    start = threading.Barrier(len(work))
+    outcomes: list[str] = []
+
+    def run(job: Callable[[], Any]) -> None:
+        start.wait()
+        try:
+            with transaction.atomic(durable=True):
+                job()
+            outcomes.append("ok")
+        except DomainError as exc:
+            outcomes.append(exc.code)
+        except Exception as exc:  # noqa: BLE001 - reported as the outcome
+            outcomes.append(repr(exc))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(job,)) for job in work]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    return outcomes
+
+
+def _in_session(sizes: dict[str, int], signed_in: int) -> tuple[Any, Any, Resolution]:
+    """A small cooperative in session with its first resolution open, `signed_in` members
+    of each college signed in; returns the cooperative, the assembly and the resolution."""
+    coop = small_coop(sizes)
+    assembly = make_assembly(coop.cooperative, chair=coop.chair)
+    services.assembly_convene(actor=coop.chair, assembly=assembly, now=T0)
+    first = [p for people in coop.people.values() for p in people[:signed_in]]
+    check_in(assembly, [p.username for p in first], at=FIRST_CALL, by=coop.chair)
+    services.assembly_open(actor=coop.chair, assembly=assembly, now=FIRST_CALL)
+    motion = resolution(assembly)
+    services.item_open(actor=coop.chair, item=motion.item, now=FIRST_CALL)
+    return coop, assembly, Resolution.objects.select_related("item", "vote").get(pk=motion.pk)
+
+
+def test_casts_on_one_resolution_and_check_ins_run_together_without_a_lost_ballot():
+    sizes = {"Workers": 6, "Users": 6, "Suppliers": 6, "Authorities": 6}
+    coop, assembly, motion = _in_session(sizes, signed_in=4)
+    voters = [p for people in coop.people.values() for p in people[:4]]
+    late = [p for people in coop.people.values() for p in people[4:]]
+    singles, batch = late[:4], late[4:]
+    when = FIRST_CALL + dt.timedelta(minutes=5)
+
+    def vote(person: Any, choice: str) -> Callable[[], Any]:
+        return lambda: services.assembly_ballot_cast(
+            actor=person,
+            resolution=motion,
+            choice=choice,
+            member_id=member(coop.cooperative, person.username).pk,
+            now=when,
+        )
+
+    def sign_in(person: Any) -> Callable[[], Any]:
+        return lambda: services.attendance_check_in(
+            actor=coop.chair,
+            assembly=assembly,
+            mode="present",
+            member_id=member(coop.cooperative, person.username).pk,
+            now=when,
+        )
+
+    batch_ids = [member(coop.cooperative, p.username).pk for p in batch]
+    work: list[Callable[[], Any]] = [
+        vote(p, "for" if n % 3 else "against") for n, p in enumerate(voters)
+    ]
+    work += [sign_in(p) for p in singles]
+    work.append(
+        lambda: services.attendance_check_in_batch(
+            actor=coop.chair, assembly=assembly, member_ids=batch_ids, now=when
+        )
+    )
+    outcomes = _race_all(work)
+    assert outcomes == ["ok"] * len(work)
+    # Every ballot stored once, every voter marked on the roll, nothing else.
+    ballots = Ballot.objects.filter(vote=motion.vote, is_current=True)
+    assert ballots.count() == len(voters) == 16
+    assert sorted(ballots.values_list("roll_entry__member_id", flat=True)) == sorted(
+        member(coop.cooperative, p.username).pk for p in voters
+    )
+    assert RollEntry.objects.filter(vote=motion.vote, has_voted=True).count() == 16
+    assert ballots.filter(choice="against").count() == 6
+    call = assembly.calls.get(number=1)
+    assert Attendance.objects.filter(call=call, checked_out_at__isnull=True).count() == 24
+    # The room was last told of every ballot and every sign-in.
+    turnout = assembly.events.filter(type="resolution.turnout").order_by("-seq").first()
+    assert turnout is not None and turnout.data["turnout"]["voted"] == 16
+    counts = assembly.events.filter(type="attendance.changed").order_by("-seq").first()
+    assert counts is not None and counts.data["present"] == 24
+    # The room's numbers stay gapless and unique.
+    seqs = list(assembly.events.order_by("seq").values_list("seq", flat=True))
+    assert seqs == list(range(1, len(seqs) + 1))
+
+
+def _lock_timeout(milliseconds: int) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(f"SET LOCAL lock_timeout = '{milliseconds}ms'")
+
+
+def test_a_check_in_in_flight_holds_back_the_chair_but_not_casts_or_other_check_ins():
+    sizes = {"Workers": 3, "Users": 3, "Suppliers": 3, "Authorities": 3}
+    coop, assembly, motion = _in_session(sizes, signed_in=2)
+    holding, release = threading.Event(), threading.Event()
+
+    def check_in_in_flight() -> None:
+        # A check-in between its lock and its commit, held open.
+        try:
+            with transaction.atomic(durable=True):
+                lock_assembly_shared(assembly.pk)
+                holding.set()
+                release.wait(timeout=60)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=check_in_in_flight)
+    thread.start()
+    assert holding.wait(timeout=30)
+    try:
+        when = FIRST_CALL + dt.timedelta(minutes=5)
+        voter = coop.people["Workers"][0]
+        with transaction.atomic():
+            _lock_timeout(2000)
+            services.assembly_ballot_cast(
+                actor=voter,
+                resolution=motion,
+                choice="for",
+                member_id=member(coop.cooperative, voter.username).pk,
+                now=when,
+            )
+        with transaction.atomic():
+            _lock_timeout(2000)
+            services.attendance_check_in(
+                actor=coop.chair,
+                assembly=assembly,
+                mode="present",
+                member_id=member(coop.cooperative, coop.people["Users"][2].username).pk,
+                now=when,
+            )
+        # The chair's acts count the quorum: they wait for the check-in in flight.
+        with pytest.raises(OperationalError), transaction.atomic():
+            _lock_timeout(300)
+            lock_assembly(assembly.pk)
+    finally:
+        release.set()
+        thread.join(timeout=60)
+    assert Ballot.objects.filter(vote=motion.vote, is_current=True).count() == 1
+
+
+def test_the_same_member_signed_in_twice_at_once_is_signed_in_once():
+    sizes = {"Workers": 3, "Users": 3, "Suppliers": 3, "Authorities": 3}
+    coop = small_coop(sizes)
+    assembly = make_assembly(coop.cooperative, chair=coop.chair)
+    services.assembly_convene(actor=coop.chair, assembly=assembly, now=T0)
+    target = member(coop.cooperative, coop.people["Users"][0].username).pk
+    outcomes = _race_all(
+        [
+            lambda: services.attendance_check_in(
+                actor=coop.chair,
+                assembly=assembly,
+                mode="present",
+                member_id=target,
+                now=FIRST_CALL,
+            )
+            for _ in range(4)
+        ]
+    )
+    assert sorted(outcomes) == ["already_checked_in"] * 3 + ["ok"]
+    assert Attendance.objects.filter(member_id=target).count() == 1

@@ -48,3 +48,36 @@ def test_detail_and_lists_do_not_grow_with_rows():
         assert many == few, suffix
     listing = f"/api/v1/cooperatives/{coop.cooperative.slug}/assemblies/"
     assert _queries(client, listing) <= 12
+
+
+def _booth_cast_statements(sizes: dict[str, int], monkeypatch: pytest.MonkeyPatch) -> int:
+    from assemblies.services import _common as clock_module
+    from tests.assemblies.factories import resolution
+
+    coop = small_coop(sizes)
+    assembly = make_assembly(coop.cooperative, chair=coop.chair)
+    services.assembly_convene(actor=coop.chair, assembly=assembly, now=T0)
+    check_in(assembly, coop.everyone, at=FIRST_CALL, by=coop.chair)
+    services.assembly_open(actor=coop.chair, assembly=assembly, now=FIRST_CALL)
+    motion = resolution(assembly)
+    services.item_open(actor=coop.chair, item=motion.item, now=FIRST_CALL)
+    monkeypatch.setattr(clock_module, "clock", lambda: FIRST_CALL)
+    booth = f"/api/v1/assemblies/{assembly.pk}/resolutions/{motion.pk}/ballots/"
+    counts = []
+    for person in coop.people["Workers"][:2]:
+        client = APIClient()
+        client.force_authenticate(person)
+        with CaptureQueriesContext(connection) as captured:
+            assert client.post(booth, {"choice": "for"}, format="json").status_code == 201
+        counts.append(len(captured))
+    return counts[-1]
+
+
+def test_a_booth_cast_takes_a_fixed_number_of_statements_whatever_the_roll(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    small = _booth_cast_statements({"Workers": 2, "Users": 1}, monkeypatch)
+    large = _booth_cast_statements({"Workers": 12, "Users": 12, "Suppliers": 6}, monkeypatch)
+    # The turnout is not counted in the cast: it is pushed after commit, coalesced.
+    assert small == large
+    assert large <= 20

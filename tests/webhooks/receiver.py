@@ -59,6 +59,8 @@ class RecordedRequest:
     body: bytes
     received_at: datetime
     monotonic: float = field(repr=False)
+    # The client's (address, port): one per connection, so kept-alive requests share it.
+    peer: tuple[str, int] = field(default=("", 0), repr=False)
 
 
 class _Server(ThreadingHTTPServer):
@@ -93,6 +95,7 @@ class _Handler(BaseHTTPRequestHandler):
                 body=body,
                 received_at=datetime.now(UTC),
                 monotonic=time.monotonic(),
+                peer=(str(self.client_address[0]), int(self.client_address[1])),
             )
         )
         if behaviour.delay and receiver._stopping.wait(behaviour.delay):
@@ -103,7 +106,8 @@ class _Handler(BaseHTTPRequestHandler):
                 self.send_header(name, value)
             self.send_header("Content-Type", "text/plain; charset=utf-8")
             self.send_header("Content-Length", str(len(behaviour.body)))
-            self.send_header("Connection", "close")
+            if not receiver.keep_alive:
+                self.send_header("Connection", "close")
             self.end_headers()
             self.wfile.write(behaviour.body)
         except (BrokenPipeError, ConnectionResetError, ssl.SSLError):
@@ -128,8 +132,12 @@ class WebhookReceiver:
         default: Behaviour | None = None,
         path: str = "/hook",
         ssl_context: ssl.SSLContext | None = None,
+        keep_alive: bool = False,
     ) -> None:
         self.path = path
+        # Whether connections stay open after an answer (HTTP/1.1's default); by default
+        # each answer closes its connection.
+        self.keep_alive = keep_alive
         self.default = default if default is not None else Behaviour.ok()
         self._ssl_context = ssl_context
         self._behaviours: deque[Behaviour] = deque(behaviours)

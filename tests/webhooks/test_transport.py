@@ -22,7 +22,7 @@ from tests.webhooks.receiver import (
 )
 from webhooks.schedule import Outcome, classify, next_attempt_delay
 from webhooks.signing import build_headers, canonical_body, generate_secret, new_message_id
-from webhooks.transport import AttemptResult, deliver
+from webhooks.transport import AttemptResult, ClientPool, deliver
 
 TLS_HOST = "hooks.collegia.test"
 
@@ -421,3 +421,85 @@ def test_https_refuses_an_untrusted_certificate_by_default(
     assert result.error is not None
     assert result.error.startswith("tls_error: ")
     assert requests == []
+
+
+# Connections kept alive per checked destination.
+
+
+def test_a_pool_keeps_one_connection_alive_for_the_same_destination(
+    fake_dns: Callable[..., list[str]],
+) -> None:
+    looked_up = fake_dns(TLS_HOST, ("127.0.0.1",), ("127.0.0.1",), ("127.0.0.1",))
+    pool = ClientPool()
+    with WebhookReceiver(keep_alive=True) as receiver:
+        url = f"http://{TLS_HOST}:{receiver.port}/hook"
+        results = [_deliver(url, _message(), pool=pool) for _ in range(3)]
+        requests = receiver.requests
+    pool.close()
+    assert [r.status for r in results] == [200, 200, 200]
+    # Every delivery checked the name again; all three rode on one connection.
+    assert looked_up == [TLS_HOST] * 3
+    assert len({request.peer for request in requests}) == 1
+
+
+def test_a_kept_connection_is_not_used_once_the_name_points_elsewhere(
+    fake_dns: Callable[..., list[str]],
+) -> None:
+    # The receiver listens on 127.0.0.1 only: after the DNS change, 127.0.0.2 refuses,
+    # although a connection to the old address is open in the pool.
+    fake_dns(TLS_HOST, ("127.0.0.1",), ("127.0.0.2",))
+    pool = ClientPool()
+    with WebhookReceiver(keep_alive=True) as receiver:
+        url = f"http://{TLS_HOST}:{receiver.port}/hook"
+        first = _deliver(url, _message(), pool=pool)
+        second = _deliver(url, _message(), pool=pool)
+        requests = receiver.requests
+    pool.close()
+    assert first.status == 200
+    assert (second.status, second.error) == (None, "connection_refused")
+    assert len(requests) == 1
+
+
+def test_another_name_at_the_same_address_gets_its_own_connection(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    names = {"a.collegia.test", "b.collegia.test"}
+
+    def fake_getaddrinfo(host: Any, port: Any, *args: Any, **kwargs: Any) -> Any:
+        if host in names:
+            return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("127.0.0.1", int(port)))]
+        return _real_getaddrinfo(host, port, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", fake_getaddrinfo)
+    pool = ClientPool()
+    with WebhookReceiver(keep_alive=True) as receiver:
+        for name in sorted(names) * 2:
+            assert _deliver(f"http://{name}:{receiver.port}/hook", _message(), pool=pool).status
+        requests = receiver.requests
+    assert len(pool) == 2
+    pool.close()
+    by_peer: dict[tuple[str, int], set[str]] = {}
+    for request in requests:
+        by_peer.setdefault(request.peer, set()).add(request.headers["host"].split(":")[0])
+    # Two connections, each carrying one name only.
+    assert sorted(by_peer.values(), key=sorted) == [{"a.collegia.test"}, {"b.collegia.test"}]
+
+
+def test_the_guard_still_refuses_loopback_with_a_pool(receiver: WebhookReceiver) -> None:
+    pool = ClientPool()
+    result = _deliver(receiver.url, _message(), pool=pool, allow_private=False)
+    assert result.error is not None and result.error.startswith("unsafe_destination: ")
+    assert receiver.requests == [] and len(pool) == 0
+
+
+def test_idle_connections_are_closed(fake_dns: Callable[..., list[str]]) -> None:
+    fake_dns(TLS_HOST, ("127.0.0.1",), ("127.0.0.1",))
+    pool = ClientPool(idle_seconds=0.0)
+    with WebhookReceiver(keep_alive=True) as receiver:
+        url = f"http://{TLS_HOST}:{receiver.port}/hook"
+        _deliver(url, _message(), pool=pool)
+        time.sleep(0.01)
+        _deliver(url, _message(), pool=pool)
+        requests = receiver.requests
+    pool.close()
+    assert len({request.peer for request in requests}) == 2

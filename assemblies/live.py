@@ -1,0 +1,157 @@
+"""Turnout and attendance pushed to the assembly room after commit, coalesced per subject.
+
+A ballot or a check-in does not write a room event of its own: it neither takes the
+room's sequence number (a lock held until commit, which would make every cast of the
+room wait for the one before) nor counts anything. After it commits it asks for a push,
+and one push per resolution (or per assembly, for attendance) goes out at most every
+`COLLEGIA["TURNOUT_PUSH_SECONDS"]`, carrying the figures read when it runs. With the
+setting at 0 the push runs at once, right after each commit.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import threading
+from collections.abc import Callable
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import connection, transaction
+from redis.exceptions import RedisError
+
+from assemblies import events
+from assemblies.models import Assembly, AssemblyStatus, ItemStatus, Resolution
+from assemblies.room import room_emit
+from assemblies.selectors import call_attendance, current_call
+from voting import selectors as voting_selectors
+from voting.models import VoteStatus
+
+logger = logging.getLogger(__name__)
+
+# How long a claim outlives a push that never ran (its process died): pushes resume after.
+_CLAIM_GRACE_SECONDS = 5
+
+
+def resolution_turnout_changed(resolution_id: int) -> None:
+    """Ask for a push of the resolution's turnout once the current transaction commits."""
+    transaction.on_commit(
+        lambda: _coalesced(
+            f"assemblies:turnout-push:{resolution_id}",
+            lambda: resolution_turnout_push(resolution_id=resolution_id),
+        )
+    )
+
+
+def attendance_changed(assembly_id: int) -> None:
+    """Ask for a push of the current call's attendance once the transaction commits."""
+    transaction.on_commit(
+        lambda: _coalesced(
+            f"assemblies:attendance-push:{assembly_id}",
+            lambda: attendance_push(assembly_id=assembly_id),
+        )
+    )
+
+
+def _lock_room(assembly_id: int) -> Assembly | None:
+    """Lock the assembly row for a push (FOR NO KEY UPDATE: check-ins, which hold it FOR
+    KEY SHARE, go on). The chair's acts lock it exclusively, and a close takes the row
+    before the votes: a push taking it first, then reading the vote, never lands after
+    the close's event and never deadlocks with it."""
+    return (
+        Assembly.objects.select_for_update(no_key=True, of=("self",))
+        .select_related("cooperative", "rules_version")
+        .filter(pk=assembly_id)
+        .first()
+    )
+
+
+def resolution_turnout_push(*, resolution_id: int) -> None:
+    """Push the resolution's turnout, and its running result when the assembly shows it
+    live, while its vote is open; nothing once it closed."""
+    with transaction.atomic():
+        found = Resolution.objects.filter(pk=resolution_id).values_list("item__assembly_id")
+        row = found.first()
+        assembly = _lock_room(row[0]) if row is not None else None
+        if assembly is None:
+            return
+        resolution = Resolution.objects.select_related("item", "vote").get(pk=resolution_id)
+        vote = resolution.vote
+        if vote is None or vote.status != VoteStatus.OPEN:
+            return
+        if resolution.item.status != ItemStatus.OPEN:
+            return
+        room_emit(
+            assembly=assembly,
+            type=events.ROOM_TURNOUT,
+            data={
+                "resolution_id": resolution.pk,
+                "turnout": voting_selectors.vote_turnout(vote),
+            },
+        )
+        if vote.results_live and not vote.is_secret:
+            room_emit(
+                assembly=assembly,
+                type=events.ROOM_PARTIAL_RESULTS,
+                data={
+                    "resolution_id": resolution.pk,
+                    "result": voting_selectors.vote_tally(vote).result,
+                },
+            )
+
+
+def attendance_push(*, assembly_id: int) -> None:
+    """Push the current call's counts and quorum while attendance is being taken."""
+    with transaction.atomic():
+        assembly = _lock_room(assembly_id)
+        if assembly is None:
+            return
+        if assembly.status not in (AssemblyStatus.CONVENED, AssemblyStatus.IN_SESSION):
+            return
+        call = current_call(assembly)
+        room_emit(
+            assembly=assembly,
+            type=events.ROOM_ATTENDANCE,
+            data=call_attendance(assembly, call).as_dict(),
+        )
+
+
+def _coalesced(key: str, push: Callable[[], None]) -> None:
+    delay = float(str(settings.COLLEGIA.get("TURNOUT_PUSH_SECONDS", 0)))
+    if delay <= 0:
+        _logged(key, push)
+        return
+    # The claim is atomic in the shared cache: whoever takes it pushes for everyone. A
+    # write that finds it taken committed before the pending push deletes the claim,
+    # hence before that push reads the figures, so the push counts it.
+    try:
+        claimed = cache.add(key, True, timeout=math.ceil(delay) + _CLAIM_GRACE_SECONDS)
+    except (RedisError, OSError) as exc:
+        # Runs after the write committed: it must not fail. The live layer shares the
+        # cache's Redis, so the push could not go out either; the next write asks again.
+        logger.warning("%s not pushed: the cache is unreachable (%s)", key, exc)
+        return
+    if not claimed:
+        return
+    timer = threading.Timer(delay, _later, args=(key, push))
+    timer.daemon = True
+    timer.name = key
+    timer.start()
+
+
+def _later(key: str, push: Callable[[], None]) -> None:
+    try:
+        cache.delete(key)
+        _logged(key, push)
+    finally:
+        # The timer's thread owns its own connection; nothing else will close it.
+        connection.close()
+
+
+def _logged(key: str, push: Callable[[], None]) -> None:
+    try:
+        push()
+    except Exception:
+        # The figures are still served by the API and the next push carries them; a failed
+        # push must not fail the write that asked for it, which has committed.
+        logger.exception("%s failed", key)

@@ -1,0 +1,678 @@
+"""A 2,000-voter assembly on Daphne, PostgreSQL and Redis: check-in, sockets, casts, close.
+
+Members are signed in by the desk's batch endpoint, every member keeps a socket in the
+assembly room, and every member casts one ballot over HTTP at a steady rate. Checked:
+no ballot lost, every socket shown the final turnout and the result. Measured: p99 cast
+latency against a bare token-authenticated DRF POST fired at the same rate in alternating
+rounds, the time until the last socket saw the last turnout and the result, and the
+server's CPU seconds per ballot and per delivered frame; then the same across two Daphne
+processes sharing the room through Redis.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from bench.common import (
+    PHASE_DEADLINE,
+    ROOT,
+    ROUNDS,
+    PhaseTimeout,
+    Rounds,
+    cpu_seconds,
+    daphne_server,
+    issue_tokens,
+    percentile,
+    prefix_of,
+    production_env,
+    record,
+    run_child,
+    scratch_database,
+    within,
+)
+
+SETTINGS = "bench.voting_cast_settings"
+APP = "config.asgi:application"
+MEMBERS_FULL = 2000
+MEMBERS_QUICK = 100
+RATE = 33.0
+CONNECT_BATCH = 20
+CONNECT_ATTEMPTS = 3
+MAX_CONNECTIONS = 64
+BATCH_CHECK_IN = 1000
+SINGLE_CHECK_INS_FULL = 50
+SINGLE_CHECK_INS_QUICK = 10
+# Longer than the production TURNOUT_PUSH_SECONDS (1) plus a fan-out to every socket.
+SETTLE_DEADLINE = 120.0
+LOG = ROOT / "bench" / "results" / "assembly_servers.log"
+WEIGHTS = (("Workers", 30), ("Users", 30), ("Suppliers", 20), ("Authorities", 20))
+
+
+# The child: Django on the scratch database.
+
+
+def setup(members: int) -> dict[str, Any]:
+    """A cooperative of `members` members with API tokens, and a convened assembly with
+    two resolutions whose first call is due now."""
+    import datetime as dt
+    from decimal import Decimal
+
+    import django
+
+    django.setup()
+    from django.contrib.auth.models import Permission
+    from django.core.management import call_command
+    from django.utils import timezone
+
+    from assemblies import services
+    from governance import services as governance
+    from governance.models import (
+        Category,
+        CooperativeUserPermission,
+        Member,
+        Membership,
+        Person,
+    )
+
+    call_command("migrate", verbosity=0)
+    chair = Person.objects.create_user("chair", password="x", display_name="Chair")
+    cooperative = governance.cooperative_create(
+        actor=chair,
+        name="Bench assembly SCIC",
+        slug="bench-assembly",
+        legal_form="scic_sa",
+        colleges=[governance.CollegeSpec(name, Decimal(w)) for name, w in WEIGHTS],
+    )
+    category = Category.objects.create(cooperative=cooperative, name="Members", kind="employees")
+    colleges = list(cooperative.colleges.order_by("position"))
+    people = Person.objects.bulk_create(
+        [Person(username=f"member{i}", display_name=f"Member {i}") for i in range(members)]
+    )
+    now, today = timezone.now(), timezone.localdate()
+    rows = Member.objects.bulk_create(
+        [
+            Member(cooperative=cooperative, kind="natural", person=p, name=p.display_name)
+            for p in people
+        ]
+    )
+    Membership.objects.bulk_create(
+        [
+            Membership(
+                member=m,
+                cooperative=cooperative,
+                category=category,
+                college=colleges[i % len(colleges)],
+                status="active",
+                applied_at=now,
+                started_on=today,
+            )
+            for i, m in enumerate(rows)
+        ]
+    )
+    # The grant that admission gives, written in bulk (see governance.person_access_sync).
+    participate = Permission.objects.get(codename="participate_in_cooperative")
+    CooperativeUserPermission.objects.bulk_create(
+        [
+            CooperativeUserPermission(permission=participate, user=p, content_object=cooperative)
+            for p in people
+        ]
+    )
+    # The chair is a member too, so that the meeting reaches its quorum with everyone.
+    tokens = issue_tokens(people)
+    [chair_token] = issue_tokens([chair])
+    first_call = now - dt.timedelta(minutes=1)
+    assembly = services.assembly_create(
+        actor=chair,
+        cooperative=cooperative,
+        kind="ordinary",
+        title="Bench assembly",
+        first_call_at=first_call,
+        second_call_at=None,
+        place="Lyon",
+        remote_url="https://visio.example.org/bench",
+        now=first_call - dt.timedelta(days=40),
+    )
+    for title in ("Accounts", "Budget"):
+        services.agenda_item_add(
+            actor=chair,
+            assembly=assembly,
+            kind="resolution",
+            title=title,
+            text=f"<p>{title}.</p>",
+        )
+    services.assembly_convene(
+        actor=chair, assembly=assembly, now=first_call - dt.timedelta(days=30)
+    )
+    items = [
+        {"item_id": item.pk, "resolution_id": item.resolutions.get().pk}
+        for item in assembly.items.order_by("position")
+    ]
+    return {
+        "assembly_id": assembly.pk,
+        "items": items,
+        "tokens": tokens,
+        "member_ids": [m.pk for m in rows],
+        "chair_token": chair_token,
+    }
+
+
+def count(resolution_ids: list[int]) -> dict[str, Any]:
+    """Ballots stored per resolution, and the decision's counts."""
+    import django
+
+    django.setup()
+    from assemblies.models import Resolution
+    from voting.models import Ballot
+
+    stored = {}
+    for resolution in Resolution.objects.filter(pk__in=resolution_ids).select_related("vote"):
+        ballots = Ballot.objects.filter(vote=resolution.vote, is_current=True)
+        stored[str(resolution.pk)] = {
+            "ballots": ballots.count(),
+            "members": ballots.values("roll_entry__member_id").distinct().count(),
+        }
+    return stored
+
+
+# The sockets.
+
+
+@dataclass
+class Sockets:
+    """Every member's socket in the room, and what each was shown."""
+
+    members: int
+    sockets: list[Any] = field(default_factory=list)
+    readers: list[asyncio.Task[None]] = field(default_factory=list)
+    failed: int = 0
+    retried: int = 0
+    frames: int = 0
+    duplicates: int = 0
+    # Per socket: the highest turnout shown per resolution, and when the result arrived.
+    turnout: list[dict[int, int]] = field(default_factory=list)
+    turnout_at: list[dict[int, float]] = field(default_factory=list)
+    closed_at: list[dict[int, float]] = field(default_factory=list)
+    results: list[dict[int, Any]] = field(default_factory=list)
+
+    def shown(self, resolution_id: int, voted: int) -> int:
+        return sum(1 for t in self.turnout if t.get(resolution_id, 0) >= voted)
+
+    def closed(self, resolution_id: int) -> int:
+        return sum(1 for c in self.closed_at if resolution_id in c)
+
+
+async def _open_socket(room: Sockets, port: int, assembly_id: int, token: str) -> None:
+    from websockets.asyncio.client import connect
+
+    index = len(room.turnout)
+    room.turnout.append({})
+    room.turnout_at.append({})
+    room.closed_at.append({})
+    room.results.append({})
+    ws = None
+    # A client whose handshake times out on a saturated server tries again, as the
+    # room's script does; the retries are reported.
+    for _attempt in range(CONNECT_ATTEMPTS):
+        try:
+            ws = await connect(
+                f"ws://127.0.0.1:{port}/ws/assemblies/{assembly_id}/",
+                origin=f"http://127.0.0.1:{port}",  # type: ignore[arg-type]
+                additional_headers={"Authorization": f"Token {token}"},
+                open_timeout=60,
+                max_size=2**22,
+            )
+            break
+        except Exception:
+            room.retried += 1
+    if ws is None:
+        room.failed += 1
+        return
+    room.sockets.append(ws)
+    seen: set[int] = set()
+
+    async def read() -> None:
+        try:
+            async for message in ws:
+                if not isinstance(message, str):
+                    continue
+                frame = json.loads(message)
+                seq = frame.get("seq")
+                if isinstance(seq, int):
+                    room.frames += 1
+                    if seq in seen:
+                        room.duplicates += 1
+                    seen.add(seq)
+                kind, data = frame.get("type"), frame.get("data") or {}
+                if kind == "resolution.turnout":
+                    resolution = data["resolution_id"]
+                    voted = int(data["turnout"]["voted"])
+                    if voted > room.turnout[index].get(resolution, -1):
+                        room.turnout[index][resolution] = voted
+                        room.turnout_at[index][resolution] = time.perf_counter()
+                elif kind == "item.closed":
+                    for result in data.get("results", []):
+                        resolution = result["resolution_id"]
+                        room.closed_at[index][resolution] = time.perf_counter()
+                        room.results[index][resolution] = result
+        except Exception:
+            return
+
+    room.readers.append(asyncio.ensure_future(read()))
+
+
+async def _connect(room: Sockets, ports: list[int], assembly_id: int, tokens: list[str]) -> None:
+    async def connect_all() -> None:
+        for start in range(0, len(tokens), CONNECT_BATCH):
+            batch = tokens[start : start + CONNECT_BATCH]
+            await asyncio.gather(
+                *(
+                    _open_socket(room, ports[(start + n) % len(ports)], assembly_id, token)
+                    for n, token in enumerate(batch)
+                )
+            )
+
+    await within(
+        connect_all(),
+        seconds=PHASE_DEADLINE,
+        what=f"{len(tokens)} sockets to join the assembly room",
+        progress=lambda: f"{len(room.sockets)} joined, {room.failed} failed",
+    )
+    if room.failed:
+        raise RuntimeError(f"{room.failed} of {len(tokens)} sockets could not join the room")
+
+
+async def _disconnect(room: Sockets) -> None:
+    await asyncio.gather(*(ws.close() for ws in room.sockets), return_exceptions=True)
+    for reader in room.readers:
+        reader.cancel()
+
+
+async def _settle(
+    what: str, condition: Any, progress: Any, seconds: float = SETTLE_DEADLINE
+) -> None:
+    async def wait() -> None:
+        while not condition():
+            await asyncio.sleep(0.02)
+
+    await within(wait(), seconds=seconds, what=what, progress=progress)
+
+
+# HTTP.
+
+
+@dataclass
+class Paced:
+    latencies: list[float] = field(default_factory=list)
+    statuses: dict[int, int] = field(default_factory=dict)
+    last_answer: float = 0.0
+
+
+async def _paced(
+    clients: list[Any], path: str, tokens: list[str], body: dict[str, Any], what: str
+) -> Paced:
+    """POST once per token at a steady RATE per second, whatever the answers' pace."""
+    import httpx
+
+    outcome = Paced()
+    started = time.perf_counter()
+
+    async def one(number: int, token: str) -> None:
+        await asyncio.sleep(max(0.0, started + number / RATE - time.perf_counter()))
+        sent = time.perf_counter()
+        try:
+            response = await clients[number % len(clients)].post(
+                path, json=body, headers={"Authorization": f"Token {token}"}
+            )
+            status = response.status_code
+        except httpx.HTTPError:
+            # No answer within the client's timeout: counted as a failed cast (status 0).
+            status = 0
+        outcome.last_answer = time.perf_counter()
+        outcome.latencies.append(outcome.last_answer - sent)
+        outcome.statuses[status] = outcome.statuses.get(status, 0) + 1
+
+    await within(
+        asyncio.gather(*(one(n, t) for n, t in enumerate(tokens))),
+        seconds=len(tokens) / RATE + PHASE_DEADLINE,
+        what=f"{len(tokens)} POSTs to {path} at {RATE:.0f}/s ({what})",
+        progress=lambda: f"{sum(outcome.statuses.values())} answered",
+    )
+    return outcome
+
+
+def _clients(ports: list[int]) -> list[Any]:
+    import httpx
+
+    limits = httpx.Limits(
+        max_connections=MAX_CONNECTIONS // len(ports),
+        max_keepalive_connections=MAX_CONNECTIONS // len(ports),
+    )
+    return [
+        httpx.AsyncClient(
+            base_url=f"http://127.0.0.1:{port}", limits=limits, timeout=60, trust_env=False
+        )
+        for port in ports
+    ]
+
+
+async def _post(client: Any, path: str, token: str, body: Any = None) -> Any:
+    response = await within(
+        client.post(path, json=body, headers={"Authorization": f"Token {token}"}),
+        seconds=PHASE_DEADLINE,
+        what=f"the answer to POST {path}",
+    )
+    if response.status_code >= 300:
+        raise RuntimeError(f"POST {path}: {response.status_code} {response.text[:500]}")
+    return response.json()
+
+
+# One phase: sockets in, the item opened, ballots cast in rounds against the bare POST.
+
+
+async def _phase(
+    *,
+    data: dict[str, Any],
+    ports: list[int],
+    pids: list[int],
+    item: dict[str, Any],
+    label: str,
+) -> dict[str, Any]:
+    tokens: list[str] = data["tokens"]
+    assembly_id, resolution_id = data["assembly_id"], item["resolution_id"]
+    members = len(tokens)
+    clients = _clients(ports)
+    room = Sockets(members)
+    try:
+        started = time.perf_counter()
+        await _connect(room, ports, assembly_id, tokens)
+        connect_seconds = time.perf_counter() - started
+        await _post(
+            clients[0],
+            f"/api/v1/assemblies/{assembly_id}/items/{item['item_id']}/open/",
+            data["chair_token"],
+        )
+        booth = f"/api/v1/assemblies/{assembly_id}/resolutions/{resolution_id}/ballots/"
+        cpu_before = sum(cpu_seconds(pid) for pid in pids)
+        frames_before = room.frames
+        latencies = Rounds()
+        casts: list[float] = []
+        statuses: dict[int, int] = {}
+        last_cast = 0.0
+        share = -(-members // ROUNDS)
+        bare_tokens = tokens[:share]
+        for number in range(ROUNDS):
+            batch = tokens[number * share : (number + 1) * share]
+            bare = await _paced(
+                clients,
+                "/bench/bare/",
+                bare_tokens[: len(batch)],
+                {"choice": "for"},
+                f"{label}, bare round {number + 1}",
+            )
+            cast = await _paced(
+                clients, booth, batch, {"choice": "for"}, f"{label}, cast round {number + 1}"
+            )
+            latencies.add(
+                percentile(bare.latencies, 0.99) * 1000, percentile(cast.latencies, 0.99) * 1000
+            )
+            casts.extend(cast.latencies)
+            last_cast = cast.last_answer
+            for status, n in cast.statuses.items():
+                statuses[status] = statuses.get(status, 0) + n
+        accepted = statuses.get(201, 0)
+        await _settle(
+            f"every socket to be shown the last turnout ({accepted} voted)",
+            lambda: room.shown(resolution_id, accepted) == len(room.sockets),
+            lambda: f"{room.shown(resolution_id, accepted)} of {len(room.sockets)} sockets",
+        )
+        turnout_seconds = max(t[resolution_id] for t in room.turnout_at) - last_cast
+        cpu_cast = sum(cpu_seconds(pid) for pid in pids) - cpu_before
+        frames_cast = room.frames - frames_before
+        closing = time.perf_counter()
+        await _post(
+            clients[0],
+            f"/api/v1/assemblies/{assembly_id}/items/{item['item_id']}/close/",
+            data["chair_token"],
+        )
+        await _settle(
+            "every socket to be shown the result",
+            lambda: room.closed(resolution_id) == len(room.sockets),
+            lambda: f"{room.closed(resolution_id)} of {len(room.sockets)} sockets",
+        )
+        close_seconds = max(c[resolution_id] for c in room.closed_at) - closing
+        results = {json.dumps(r[resolution_id], sort_keys=True) for r in room.results}
+        if len(results) != 1:
+            raise RuntimeError(f"The sockets were shown {len(results)} different results")
+        result = json.loads(results.pop())
+    finally:
+        await _disconnect(room)
+        for client in clients:
+            await client.aclose()
+    if room.duplicates:
+        raise RuntimeError(f"{label}: {room.duplicates} frames reached a socket twice")
+    return {
+        "label": label,
+        "members": members,
+        "connect_seconds": connect_seconds,
+        "connect_retries": room.retried,
+        "latency": latencies,
+        "cast_p50_ms": percentile(casts, 0.5) * 1000,
+        "cast_p99_ms": percentile(casts, 0.99) * 1000,
+        "turnout_seconds": turnout_seconds,
+        "close_seconds": close_seconds,
+        "cpu_seconds": cpu_cast,
+        "frames": frames_cast,
+        "decision": {k: result.get(k) for k in ("outcome", "adopted", "decision_id")},
+        "accepted": statuses.get(201, 0),
+        "statuses": statuses,
+        "resolution_id": resolution_id,
+    }
+
+
+async def _check_in(data: dict[str, Any], port: int, singles: int) -> dict[str, float]:
+    """The desk signs everyone in: by batches, then the last ones one at a time."""
+    assembly_id, chair = data["assembly_id"], data["chair_token"]
+    member_ids: list[int] = data["member_ids"]
+    [client] = _clients([port])
+    try:
+        batched, single = member_ids[:-singles], member_ids[-singles:]
+        started = time.perf_counter()
+        for start in range(0, len(batched), BATCH_CHECK_IN):
+            answer = await _post(
+                client,
+                f"/api/v1/assemblies/{assembly_id}/attendance/batch/",
+                chair,
+                {"member_ids": batched[start : start + BATCH_CHECK_IN], "mode": "present"},
+            )
+            if len(answer["checked_in"]) != len(batched[start : start + BATCH_CHECK_IN]):
+                raise RuntimeError(f"A batch check-in left members out: {answer}")
+        batch_seconds = time.perf_counter() - started
+        started = time.perf_counter()
+
+        async def one(member_id: int) -> None:
+            await _post(
+                client,
+                f"/api/v1/assemblies/{assembly_id}/attendance/",
+                chair,
+                {"member_id": member_id, "mode": "present"},
+            )
+
+        await asyncio.gather(*(one(m) for m in single))
+        single_seconds = time.perf_counter() - started
+        await _post(client, f"/api/v1/assemblies/{assembly_id}/open/", chair, {})
+    finally:
+        await client.aclose()
+    return {
+        "batch_rate": len(batched) / batch_seconds,
+        "single_rate": len(single) / single_seconds,
+    }
+
+
+# The driver.
+
+
+def run(quick: bool) -> None:
+    members = MEMBERS_QUICK if quick else MEMBERS_FULL
+    singles = SINGLE_CHECK_INS_QUICK if quick else SINGLE_CHECK_INS_FULL
+    LOG.parent.mkdir(parents=True, exist_ok=True)
+    LOG.write_text("")
+    with scratch_database("assembly") as url:
+        env = production_env(database_url=url, prefix=prefix_of(url), settings=SETTINGS)
+        data = run_child(
+            "bench.assembly",
+            "setup",
+            str(members),
+            env=env,
+            timeout=PHASE_DEADLINE * 2,
+            what="the assembly benchmark's setup",
+        )
+        with daphne_server(APP, env=env, log=LOG) as (process, port):
+            desk = asyncio.run(_check_in(data, port, singles))
+            one = asyncio.run(
+                _phase(
+                    data=data,
+                    ports=[port],
+                    pids=[process.pid],
+                    item=data["items"][0],
+                    label="one Daphne process",
+                )
+            )
+        with (
+            daphne_server(APP, env=env, log=LOG) as (first, first_port),
+            daphne_server(APP, env=env, log=LOG) as (second, second_port),
+        ):
+            two = asyncio.run(
+                _phase(
+                    data=data,
+                    ports=[first_port, second_port],
+                    pids=[first.pid, second.pid],
+                    item=data["items"][1],
+                    label="two Daphne processes sharing the room through Redis",
+                )
+            )
+        stored = run_child(
+            "bench.assembly",
+            "count",
+            *(str(i["resolution_id"]) for i in data["items"]),
+            env=env,
+            timeout=PHASE_DEADLINE,
+            what="the count of stored ballots",
+        )
+    report(members=members, desk=desk, phases=[one, two], stored=stored, quick=quick)
+
+
+def report(
+    *,
+    members: int,
+    desk: dict[str, float],
+    phases: list[dict[str, Any]],
+    stored: dict[str, Any],
+    quick: bool,
+) -> None:
+    record(
+        f"assembly_check_in_batch ({members} members, {BATCH_CHECK_IN} a request)",
+        round(desk["batch_rate"], 1),
+        "members/s",
+    )
+    record(
+        "assembly_check_in_single (the last members, one request each, all at once)",
+        round(desk["single_rate"], 1),
+        "members/s",
+    )
+    for phase in phases:
+        label = f"{phase['label']}; {members} members and sockets, {RATE:.0f} casts/s"
+        kept = stored[str(phase["resolution_id"])]
+        lost = phase["accepted"] - kept["members"]
+        record(
+            f"assembly_ballots_lost ({label})",
+            lost,
+            "ballots",
+            baseline_name="ballots accepted (201)",
+            baseline_value=phase["accepted"],
+            goal="0",
+            met=lost == 0 and kept["ballots"] == kept["members"],
+        )
+        record(
+            f"assembly_casts_refused_or_unanswered ({label}; statuses {phase['statuses']})",
+            members - phase["accepted"],
+            "casts",
+            baseline_name="casts sent",
+            baseline_value=members,
+            goal="0",
+            met=phase["accepted"] == members,
+        )
+        latency: Rounds = phase["latency"]
+        record(
+            f"assembly_cast_latency_p99 ({label})",
+            round(latency.median_product, 1),
+            "ms",
+            baseline_name="bare token-authenticated DRF POST p99, same rate, alternating rounds",
+            baseline_value=round(latency.median_baseline, 1),
+            goal="ratio <= 2",
+            met=None if quick else latency.median_ratio <= 2,
+            rounds=latency,
+        )
+        record(
+            f"assembly_last_socket_shown_final_turnout ({label})",
+            round(phase["turnout_seconds"], 2),
+            "s after the last cast",
+        )
+        record(
+            f"assembly_last_socket_shown_result ({label})",
+            round(phase["close_seconds"], 2),
+            "s after the close was asked",
+        )
+        record(
+            f"assembly_server_cpu_per_ballot ({label})",
+            round(phase["cpu_seconds"] / members * 1000, 2),
+            "CPU ms",
+        )
+        record(
+            f"assembly_server_cpu_per_frame ({label}; {phase['frames']} frames delivered)",
+            round(phase["cpu_seconds"] / max(1, phase["frames"]) * 1000, 3),
+            "CPU ms",
+        )
+        record(
+            f"assembly_sockets_connect ({label}; {phase['connect_retries']} handshakes retried)",
+            round(members / phase["connect_seconds"], 1),
+            "connections/s",
+        )
+    if any(p["accepted"] != stored[str(p["resolution_id"])]["members"] for p in phases):
+        raise RuntimeError(f"Ballots were lost: {stored}")
+    if any(p["accepted"] != members for p in phases):
+        raise RuntimeError(f"Casts failed: {[p['statuses'] for p in phases]}")
+
+
+def main(argv: list[str]) -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench.assembly")
+    commands = parser.add_subparsers(dest="command", required=True)
+    setup_parser = commands.add_parser("setup")
+    setup_parser.add_argument("members", type=int)
+    count_parser = commands.add_parser("count")
+    count_parser.add_argument("resolution_ids", type=int, nargs="+")
+    run_parser = commands.add_parser("run")
+    run_parser.add_argument("--quick", action="store_true")
+    args = parser.parse_args(argv)
+    if args.command == "setup":
+        print(json.dumps(setup(args.members)))
+    elif args.command == "count":
+        print(json.dumps(count(args.resolution_ids)))
+    else:
+        from bench.common import write_results
+
+        try:
+            run(quick=args.quick)
+        except PhaseTimeout as exc:
+            print(f"{exc}; the servers' log is {LOG}", file=sys.stderr)
+            raise
+        write_results()
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
