@@ -356,7 +356,13 @@ COLLEGIA = {
     "TURNOUT_PUSH_SECONDS": float(os.environ.get("TURNOUT_PUSH_SECONDS", "1")),
     # Background loops `manage.py serve` runs beside Daphne: dotted paths to functions
     # taking a `stop` threading.Event. Production runs each as its own command instead.
-    "WORKER_LOOPS": ["webhooks.worker.run_forever", "voting.scheduler.run_forever"],
+    "WORKER_LOOPS": [
+        "webhooks.worker.run_forever",
+        "voting.scheduler.run_forever",
+        "core.mailer.run_forever",
+    ],
+    # The local hour (TIME_ZONE) at which the daily digest of notifications leaves.
+    "NOTIFICATION_DIGEST_HOUR": int(os.environ.get("NOTIFICATION_DIGEST_HOUR", "7")),
     # Divides the webhook retry delays; only benchmarks and demos change it.
     "WEBHOOK_RETRY_SCALE": float(os.environ.get("WEBHOOK_RETRY_SCALE", "1")),
     # A secret vote where a college has fewer members on the roll than this warns the board

@@ -312,3 +312,21 @@ class RoomEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.proposal_id}#{self.seq} {self.type}"
+
+
+class ProposalRead(models.Model):
+    """When a person last opened a proposal: the to-do list names the proposals in debate
+    they have not read since their text last changed."""
+
+    proposal = models.ForeignKey(Proposal, on_delete=models.CASCADE, related_name="+")
+    person = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    read_at = models.DateTimeField()
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["person", "proposal"], name="proposal_read_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person_id} read {self.proposal_id} v{self.version}"

@@ -58,3 +58,13 @@ def person_acting_for(member: Member, preferred: Any = None) -> Any:
     if preferred is not None and any(p.pk == preferred.pk for p in people):
         return preferred
     return people[0] if people else None
+
+
+def acting_members_anywhere(person: Any) -> Any:
+    """The same rule across every cooperative: the members a person acts for, wherever
+    they are (a person's to-do list and calendar span their cooperatives)."""
+    own = Member.objects.filter(person=person).values("pk")
+    represented = Representative.objects.filter(person=person, revoked_at__isnull=True).values(
+        "member_id"
+    )
+    return Member.objects.filter(Q(pk__in=own) | Q(pk__in=represented))

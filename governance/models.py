@@ -34,6 +34,13 @@ class Person(AbstractUser):
     display_name = models.CharField(_("display name"), max_length=150, blank=True)
     # Raised by "sign out everywhere": every session signed with the previous value ends.
     sessions_epoch = models.PositiveIntegerField(default=0, editable=False)
+    # The language of the e-mails sent to this person (pages follow the browser's choice).
+    language = models.CharField(
+        _("language"), max_length=8, choices=settings.LANGUAGES, default=settings.LANGUAGE_CODE
+    )
+    # Raised to reset the secret address of the person's calendar feed: feed links are
+    # signed with it, so every earlier link stops working.
+    calendar_epoch = models.PositiveIntegerField(default=0, editable=False)
 
     def __str__(self) -> str:
         return self.display_name or self.get_full_name() or self.username

@@ -1,4 +1,5 @@
-"""Open and close votes on time, and end board rights when a term is over: a loop run by
+"""Open and close votes on time, remind those who have not voted a day before the close,
+and end board rights when a term is over: a loop run by
 `manage.py serve` or `run_scheduler`."""
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from core.errors import DomainError
 from governance.services import board_terms_expire
 from voting import services
 from voting.models import Vote, VoteStatus
+from voting.notices import remind_closing_votes
 
 logger = logging.getLogger(__name__)
 
@@ -31,6 +33,7 @@ class TickReport:
     closed: list[int] = field(default_factory=list)
     failed: list[int] = field(default_factory=list)
     board_terms_ended: list[int] = field(default_factory=list)
+    reminded: list[int] = field(default_factory=list)
 
 
 def _due(queryset: QuerySet[Vote]) -> list[int]:
@@ -86,6 +89,10 @@ def tick(*, now: dt.datetime | None = None) -> TickReport:
             logger.info("Vote %s not closed by this scheduler: %s", vote_id, exc.message)
         except Exception:
             logger.exception("Vote %s failed to close; retrying at the next tick", vote_id)
+    try:
+        report.reminded = remind_closing_votes(now=now)
+    except Exception:
+        logger.exception("Vote reminders could not be sent; retrying at the next tick")
     try:
         ended = board_terms_expire(today=timezone.localdate(now))
         report.board_terms_ended = [seat.pk for seat in ended]

@@ -229,13 +229,14 @@ def endpoint_disable(
         notify(
             people=board_people(cooperative),
             kind="webhook_endpoint_disabled",
-            message=_(
-                "Webhooks to %(url)s are stopped: %(reason)s. Fix the receiver, then "
-                "enable the endpoint again and replay what failed."
-            )
-            % {"url": endpoint.url, "reason": DisabledReason(reason).label},
             cooperative_id=cooperative.pk,
-            data={"endpoint_id": endpoint.pk, "reason": reason, "cancelled": cancelled},
+            data={
+                "endpoint_id": endpoint.pk,
+                "url": endpoint.url,
+                "reason": reason,
+                "reason_label": str(DisabledReason(reason).label),
+                "cancelled": cancelled,
+            },
         )
     return endpoint
 

@@ -287,14 +287,16 @@ def _convene_members(
             )
     Convocation.objects.bulk_create(rows)
     unique = list({p.pk: p for p in notified}.values())
-    date = formats.date_format(timezone.localtime(call.scheduled_at), "DATETIME_FORMAT")
     notify(
         people=unique,
         kind=NOTIFICATION_KIND,
         cooperative_id=assembly.cooperative_id,
-        message=_("You are convened to %(title)s (call %(call)d) on %(date)s.")
-        % {"title": assembly.title, "call": call.number, "date": date},
-        data={"assembly_id": assembly.pk, "call": call.number},
+        data={
+            "assembly_id": assembly.pk,
+            "call": call.number,
+            "title": assembly.title,
+            "scheduled_at": call.scheduled_at.isoformat(),
+        },
         url=assembly_web_path(assembly),
     )
     call_id = call.pk

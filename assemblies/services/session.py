@@ -267,9 +267,7 @@ def assembly_cancel(
             people=list(people.values()),
             kind="assembly.cancelled",
             cooperative_id=assembly.cooperative_id,
-            message=_("%(title)s is called off: %(reason)s")
-            % {"title": assembly.title, "reason": reason},
-            data={"assembly_id": assembly.pk},
+            data={"assembly_id": assembly.pk, "title": assembly.title, "reason": reason},
             url=assembly_web_path(assembly),
         )
     return assembly

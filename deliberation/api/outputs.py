@@ -205,7 +205,9 @@ class RoomEventOut(serializers.Serializer):
 class NotificationOut(serializers.Serializer):
     id = serializers.IntegerField()
     kind = serializers.CharField()
-    message = serializers.CharField()
+    message = serializers.CharField(
+        source="text", help_text="The notice in the language of the request."
+    )
     cooperative_id = serializers.IntegerField(allow_null=True)
     data = serializers.DictField(child=serializers.JSONField())  # type: ignore[assignment]
     url = serializers.CharField()

@@ -106,10 +106,13 @@ def amendment_propose(
         notify(
             people=[proposal.author],
             kind="amendment",
-            message=_("%(who)s proposed an amendment to “%(title)s”.")
-            % {"who": actor, "title": proposal.title},
             cooperative_id=proposal.cooperative_id,
-            data={"proposal_id": proposal.pk, "amendment_id": amendment.pk},
+            data={
+                "proposal_id": proposal.pk,
+                "amendment_id": amendment.pk,
+                "who": str(actor),
+                "title": proposal.title,
+            },
             url=f"/proposals/{proposal.pk}/#amendment-{amendment.pk}",
         )
     return amendment

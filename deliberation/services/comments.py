@@ -102,10 +102,13 @@ def _notify_mentions(
         notify(
             people=people,
             kind="mention",
-            message=_("%(who)s mentioned you in “%(title)s”.")
-            % {"who": actor, "title": proposal.title},
             cooperative_id=proposal.cooperative_id,
-            data={"proposal_id": proposal.pk, "comment_id": comment.pk},
+            data={
+                "proposal_id": proposal.pk,
+                "comment_id": comment.pk,
+                "who": str(actor),
+                "title": proposal.title,
+            },
             url=f"/proposals/{proposal.pk}/#comment-{comment.pk}",
         )
     return people
@@ -163,7 +166,24 @@ def comment_create(
         data=events.comment_state(comment),
         content=events.comment_content(comment),
     )
-    _notify_mentions(actor, comment, proposal)
+    mentioned = _notify_mentions(actor, comment, proposal)
+    if (
+        parent is not None
+        and parent.author_id != actor.pk
+        and parent.author_id not in {p.pk for p in mentioned}
+    ):
+        notify(
+            people=[parent.author],
+            kind="comment.reply",
+            cooperative_id=proposal.cooperative_id,
+            data={
+                "proposal_id": proposal.pk,
+                "comment_id": comment.pk,
+                "who": str(actor),
+                "title": proposal.title,
+            },
+            url=f"/proposals/{proposal.pk}/#comment-{comment.pk}",
+        )
     return comment
 
 
@@ -271,10 +291,13 @@ def comment_hide(*, actor: Person, comment: Comment, reason: str) -> Comment:
         notify(
             people=[comment.author],
             kind="comment_hidden",
-            message=_("A moderator hid your comment on “%(title)s”: %(reason)s")
-            % {"title": proposal.title, "reason": reason},
             cooperative_id=proposal.cooperative_id,
-            data={"proposal_id": proposal.pk, "comment_id": comment.pk},
+            data={
+                "proposal_id": proposal.pk,
+                "comment_id": comment.pk,
+                "title": proposal.title,
+                "reason": reason,
+            },
             url=f"/proposals/{proposal.pk}/#comment-{comment.pk}",
         )
     return comment

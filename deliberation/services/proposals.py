@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from guardian.shortcuts import assign_perm, remove_perm
 
 from core.errors import DomainError, Forbidden, InvalidInput
+from core.notifications import notify_set
 from core.outbox import outbox_emit
 from deliberation import events
 from deliberation.models import (
@@ -42,6 +43,7 @@ from deliberation.services._base import (
 from governance.errors import BoardOnly
 from governance.models import Cooperative, DecisionKind, Person
 from governance.permissions import Actor, cooperative_role, require_board
+from governance.recipients import people_of_cooperative
 
 TITLE_MAX = 200
 
@@ -281,6 +283,15 @@ def proposal_publish(*, actor: Person, proposal: Proposal) -> Proposal:
         payload_version=events.PAYLOAD_VERSION,
     )
     _status_changed(actor, proposal, previous, "proposal.published")
+    if proposal.visibility != ProposalVisibility.BOARD:
+        notify_set(
+            person_ids=people_of_cooperative(proposal.cooperative_id).exclude(pk=actor.pk),
+            kind="proposal.published",
+            data={"proposal_id": proposal.pk, "title": proposal.title},
+            cooperative_id=proposal.cooperative_id,
+            url=f"/proposals/{proposal.pk}/",
+            now=now,
+        )
     return proposal
 
 

@@ -154,7 +154,13 @@ def cooperative_dashboard(
     person: Any, cooperative: Cooperative, role: CooperativeRole
 ) -> dict[str, Any]:
     """A cooperative's home: proposals in debate, votes by closing time, recent decisions."""
-    votes = vote_visible_queryset(person, cooperative).filter(status=VoteStatus.OPEN)
+    from frontend.selectors.agenda import mark_votes
+
+    votes = mark_votes(
+        person,
+        cooperative,
+        vote_visible_queryset(person, cooperative).filter(status=VoteStatus.OPEN),
+    )
     decisions: list[Any] = []
     if role.is_board or role.is_member:
         decisions = list(

@@ -15,6 +15,14 @@ register = template.Library()
 
 
 @register.filter
+def vote_mark(vote: Any) -> tuple[str, str]:
+    """The reader's mark of a vote annotated by frontend.selectors.agenda.mark_votes."""
+    from frontend.selectors.agenda import vote_mark as mark
+
+    return mark(vote)
+
+
+@register.filter
 def percent(value: Any) -> str:
     """30 or Decimal("30.00") -> "30 %" (in French) or "30%" (in English)."""
     return percent_text(value)

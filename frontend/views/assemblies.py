@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
-from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse
 from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
@@ -25,6 +23,7 @@ from assemblies.room import room_last_seq
 from assemblies.selectors import resolutions_of
 from core.errors import NotFound
 from frontend.selectors import assemblies as page_selectors
+from frontend.selectors.agenda import mark_assemblies
 from frontend.views.assembly_board import assembly_create_form
 from frontend.views.common import (
     assembly_url,
@@ -39,7 +38,6 @@ from frontend.views.common import (
 from voting.models import ResolutionChoice
 
 # How long a calendar entry of an assembly lasts when nothing else is known.
-MEETING_LENGTH = dt.timedelta(hours=3)
 
 
 @page_view
@@ -48,8 +46,10 @@ def assembly_list(request: HttpRequest, slug: str) -> HttpResponse:
     cooperative, role = cooperative_for(request, slug)
     if request.method == "POST":
         return assembly_create_form(request, slug)
+    assemblies = page_selectors.assembly_list(request.user, cooperative)
+    mark_assemblies(request.user, cooperative, assemblies)
     context = {
-        "assemblies": page_selectors.assembly_list(request.user, cooperative),
+        "assemblies": assemblies,
         "can_manage": role.is_board,
         "notice": page_selectors.notice_rules(cooperative) if role.is_board else [],
     }
@@ -109,31 +109,11 @@ def assembly_live_part(request: HttpRequest, pk: int, part: str) -> HttpResponse
 @page_view
 def assembly_calendar(request: HttpRequest, pk: int) -> HttpResponse:
     """The convened calls as an iCalendar file, for the member's own calendar."""
-    from icalendar import Calendar, Event
+    from frontend.calendars import assembly_events, new_calendar, to_ics
 
     assembly, _role = access_assembly(request.user, pk)
-    calendar = Calendar()
-    calendar.add("prodid", "-//Collegia//assemblies//FR")
-    calendar.add("version", "2.0")
-    page = settings.PUBLIC_BASE_URL + assembly_url(pk)
-    for call in assembly.calls.order_by("number"):
-        if call.status == "cancelled":
-            continue
-        event = Event()
-        event.add("uid", f"assembly-{assembly.pk}-call-{call.number}@collegia")
-        event.add("summary", f"{assembly.title} ({_('call %(n)d') % {'n': call.number}})")
-        event.add("dtstart", call.scheduled_at)
-        event.add("dtend", call.scheduled_at + MEETING_LENGTH)
-        event.add("dtstamp", call.convened_at or assembly.created_at)
-        if call.place:
-            event.add("location", call.place)
-        description = [assembly.cooperative.name, page]
-        if assembly.remote_allowed and call.remote_url:
-            description.append(_("Remote attendance: %(url)s") % {"url": call.remote_url})
-        event.add("description", "\n".join(description))
-        event.add("url", page)
-        calendar.add_component(event)
-    response = HttpResponse(calendar.to_ical(), content_type="text/calendar; charset=utf-8")
+    body = to_ics(new_calendar(assembly.title), assembly_events(assembly))
+    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="assembly-{assembly.pk}.ics"'
     return response
 

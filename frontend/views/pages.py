@@ -10,19 +10,19 @@ from django.urls import reverse
 from core.notifications import notification_mark_read
 from deliberation.selectors import notification_list
 from frontend import selectors as page_selectors
+from frontend.selectors.agenda import todo_list
 from frontend.views.common import cooperative_for, page_view, paginate, render_coop
 from governance import selectors
 from governance.validation import composition_warnings
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    """Signed out: what Collegia is; signed in: the cooperatives one takes part in."""
-    entries = (
-        page_selectors.cooperatives_with_roles(request.user)
-        if request.user.is_authenticated
-        else []
-    )
-    return render(request, "frontend/home.html", {"entries": entries, "nav": "home"})
+    """Signed out: what Collegia is; signed in: what waits for the person ("To do"), then
+    the cooperatives they take part in."""
+    signed = request.user.is_authenticated
+    entries = page_selectors.cooperatives_with_roles(request.user) if signed else []
+    todo = todo_list(request.user) if signed else []
+    return render(request, "frontend/home.html", {"entries": entries, "todo": todo, "nav": "home"})
 
 
 @page_view

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any, cast
 
 from django import forms
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -27,11 +27,13 @@ from deliberation.permissions import (
     proposal_role,
 )
 from deliberation.room import room_last_seq
+from deliberation.services.reading import proposal_mark_read
 from frontend import selectors as page_selectors
 from frontend.text import plain_to_html
 from frontend.views.common import (
     cooperative_for,
     form_refusal,
+    optional_id,
     page_view,
     paginate,
     perform,
@@ -139,10 +141,11 @@ def proposal_list(request: HttpRequest, slug: str) -> HttpResponse:
 def proposal_detail(request: HttpRequest, pk: int) -> HttpResponse:
     proposal = access_proposal(request.user, pk)
     context = page_selectors.proposal_page(
-        request.user, proposal, before=_optional_id(request.GET, "before")
+        request.user, proposal, before=optional_id(request.GET, "before")
     )
     context["last_seq"] = room_last_seq(proposal.pk)
     context.update(page_selectors.comment_skeleton(context))
+    proposal_mark_read(person=request.user, proposal=proposal)
     return render_coop(
         request,
         "frontend/proposals/detail.html",
@@ -174,14 +177,9 @@ def comment_threads(request: HttpRequest, pk: int) -> HttpResponse:
     the threads' items and the next "more" link, without the rest of the page."""
     proposal = access_proposal(request.user, pk)
     context = page_selectors.comment_threads(
-        request.user, proposal, before=_optional_id(request.GET, "before")
+        request.user, proposal, before=optional_id(request.GET, "before")
     )
     return render(request, "frontend/proposals/_threads.html", context)
-
-
-def _optional_id(data: QueryDict, name: str) -> int | None:
-    value = data.get(name, "")
-    return int(value) if value.isdigit() and 0 < int(value) < 2**63 else None
 
 
 @page_view

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 from core.errors import DomainError, InvalidInput, NotFound
 from deliberation.permissions import access_proposal
 from frontend import selectors as page_selectors
+from frontend.selectors.agenda import mark_votes
 from frontend.views.common import (
     cooperative_for,
     form_refusal,
@@ -124,7 +125,9 @@ def vote_list(request: HttpRequest, slug: str) -> HttpResponse:
     if request.method == "POST":
         cooperative, role = cooperative_for(request, slug, manage=True)
         return _create_vote(request, cooperative, None, back)
-    votes = page_selectors.vote_list(request.user, cooperative)
+    votes = mark_votes(
+        request.user, cooperative, page_selectors.vote_list(request.user, cooperative)
+    )
     context = {
         "page": paginate(request, votes),
         "form": VoteForm(

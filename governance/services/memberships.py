@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.errors import DomainError
+from core.notifications import notify
 from core.outbox import outbox_emit
 from governance import events
 from governance.errors import (
@@ -170,7 +171,23 @@ def membership_admit(
         type=events.MEMBERSHIP_ADMITTED,
         data=events.membership_payload(membership),
     )
+    _notify_decided(membership, "admitted")
     return membership
+
+
+def _notify_decided(membership: Membership, decision: str) -> None:
+    """Tell the people of the member (the applicant, or an organisation's representatives)."""
+    notify(
+        people=_people_of(membership.member),
+        kind="membership.decided",
+        cooperative_id=membership.cooperative_id,
+        data={
+            "membership_id": membership.pk,
+            "cooperative": membership.cooperative.name,
+            "decision": decision,
+        },
+        url=f"/c/{membership.cooperative.slug}/" if decision == "admitted" else "",
+    )
 
 
 @transaction.atomic
@@ -183,6 +200,7 @@ def membership_refuse(*, actor: Person, membership: Membership, reason: str = ""
     membership.end_reason = reason
     membership.save(update_fields=["status", "end_reason"])
     _audit(actor, "membership.refused", membership.cooperative, membership, reason=reason)
+    _notify_decided(membership, "refused")
     return membership
 
 

@@ -144,7 +144,9 @@ def test_mentions_notify_people_who_can_read_the_proposal(room: Room) -> None:
     assert {n.person_id for n in notified} == {room.observer.pk, room.member.pk}
     first = notified.first()
     assert first is not None
-    assert first.data == {"proposal_id": room.proposal.pk, "comment_id": comment.pk}
+    assert first.data["proposal_id"] == room.proposal.pk
+    assert first.data["comment_id"] == comment.pk
+    assert room.proposal.title in first.text
     assert first.url == f"/proposals/{room.proposal.pk}/#comment-{comment.pk}"
     assert not Notification.objects.filter(person=stranger).exists()
 

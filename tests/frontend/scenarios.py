@@ -489,3 +489,46 @@ def proxies_of(vote_id: int) -> list[list[str]]:
         [p.principal.name, p.holder.name]
         for p in Proxy.objects.filter(vote_id=vote_id, revoked_at__isnull=True)
     ]
+
+
+def todo_cooperative() -> dict[str, Any]:
+    """The debate cooperative with two open votes closing at different times, and a proxy
+    from Karim to Léa on the sooner one: what each person's to-do list shows."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from governance.models import Cooperative, Member, Person
+    from voting import services as voting
+
+    data = debate_cooperative(open_vote=True)
+    chair = Person.objects.get(username=data["chair"])
+    now = timezone.now()
+    cooperative = Cooperative.objects.get(slug=data["slug"])
+    first = voting.vote_create(
+        actor=chair,
+        cooperative=cooperative,
+        title="Horaires de la permanence",
+        method="approval",
+        options=["Matin", "Soir"],
+        decision_kind="advisory",
+        closes_at=now + dt.timedelta(days=2),
+    )
+    voting.vote_open(actor=chair, vote=first)
+    karim = Person.objects.get(username=data["bob"])
+    lea = Person.objects.get(username=data["alice"])
+    voting.proxy_give(actor=karim, vote=first, holder_id=Member.objects.get(person=lea).pk)
+    data["soon"] = first.pk
+    return data
+
+
+def cast_as(username: str, vote_id: int, choice: Any) -> None:
+    from governance.models import Person
+    from voting import services as voting
+    from voting.models import Vote
+
+    voting.ballot_cast(
+        actor=Person.objects.get(username=username),
+        vote=Vote.objects.get(pk=vote_id),
+        choice=choice,
+    )

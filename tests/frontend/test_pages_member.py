@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from django.utils import timezone
+from django.utils.html import escape
 
 from tests.governance.factories import PersonFactory, add_legal_member, add_member, chair_of
 from tests.voting.factories import make_coop, make_observer, make_proposal, make_vote
@@ -128,6 +130,8 @@ def test_mentions_reach_the_notifications_page_which_marks_them_read(client: Any
     from tests.deliberation.factories import make_room
 
     room = make_room()
+    # The publication of the proposal is read; the mention below is the one unread notice.
+    Notification.objects.filter(person=room.member).update(read_at=timezone.now())
     services.comment_create(
         actor=room.author,
         proposal=room.proposal,
@@ -137,8 +141,8 @@ def test_mentions_reach_the_notifications_page_which_marks_them_read(client: Any
     home = client.get("/").content.decode()
     assert "1 unread" in home or "1 non lue" in home
     page = client.get("/notifications/")
-    notice = Notification.objects.get(person=room.member)
-    assert notice.message in page.content.decode()
+    notice = Notification.objects.get(person=room.member, kind="mention")
+    assert escape(notice.text) in page.content.decode()
     response = client.post("/notifications/", {"id": notice.pk, "next": notice.url})
     notice.refresh_from_db()
     assert notice.read_at is not None

@@ -11,6 +11,7 @@ from governance.models import Person
 from governance.selectors import decision_rules, members_acting_person
 from voting.errors import NotOnRoll, ProxiesNotAllowed, ProxyCapReached, ProxyStateError
 from voting.models import Proxy, RollEntry, Vote
+from voting.notices import notify_proxy
 from voting.services._common import (
     acting_member,
     audit,
@@ -76,6 +77,7 @@ def proxy_give(
         vote=vote, principal=principal, holder_id=holder_id, given_by=actor, created_at=now
     )
     audit(actor, "proxy.given", vote, proxy, principal_id=principal.pk, holder_id=holder_id)
+    notify_proxy(proxy, "proxy.received")
     return proxy
 
 
@@ -114,4 +116,5 @@ def proxy_revoke(*, actor: Person, proxy: Proxy, via_booth: bool = False) -> Pro
         principal_id=proxy.principal_id,
         holder_id=proxy.holder_id,
     )
+    notify_proxy(proxy, "proxy.revoked")
     return proxy

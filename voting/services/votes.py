@@ -50,6 +50,7 @@ from voting.models import (
     VoteMethod,
     VoteStatus,
 )
+from voting.notices import notify_vote_opened, notify_vote_result
 from voting.sealing import ballot_key_create
 from voting.services._common import audit, emit_room, lock_vote, require_booth
 from voting.services.box import box_fill
@@ -336,6 +337,7 @@ def vote_open(
     emit_room(
         vote, events.ROOM_VOTE_OPENED, events.room_opened_data(vote, selectors.vote_turnout(vote))
     )
+    notify_vote_opened(vote, now=now)
     return vote
 
 
@@ -504,6 +506,7 @@ def vote_close(
         payload_version=events.PAYLOAD_VERSION,
     )
     emit_room(vote, events.ROOM_VOTE_CLOSED, events.room_closed_data(vote, decision))
+    notify_vote_result(vote, decision)
     return decision
 
 
