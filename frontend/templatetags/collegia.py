@@ -7,6 +7,7 @@ from typing import Any
 
 from django import template
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from frontend.charts import result_chart as chart
 from frontend.formatting import decimal_of, percent_text
@@ -86,3 +87,26 @@ def unread_notifications(context: Any) -> int:
     if user is None or not user.is_authenticated:
         return 0
     return Notification.objects.filter(person=user, read_at__isnull=True).count()
+
+
+@register.filter
+def readable_by(proposal: Any, role: Any) -> bool:
+    """Whether a link to this proposal leads somewhere for the viewer's role (an observer
+    does not read a proposal open to members only)."""
+    from deliberation.permissions import can_view_proposal_by_role
+
+    return proposal is not None and role is not None and can_view_proposal_by_role(proposal, role)
+
+
+# Reasons the services record in words of their own (the first versions of a cooperative's
+# rules and colleges); shown in the reader's language. A reason the board typed is shown
+# as typed.
+SYSTEM_REASONS = {
+    "Defaults of the legal form": gettext_lazy("Defaults of the legal form"),
+    "Initial configuration": gettext_lazy("Initial configuration"),
+}
+
+
+@register.filter
+def reason_text(reason: str) -> str:
+    return str(SYSTEM_REASONS.get(reason, reason))
