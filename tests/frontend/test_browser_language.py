@@ -253,7 +253,7 @@ def test_the_tell_tales_are_found_where_they_are() -> None:
     """The detector itself: an English badge on a French page is caught, a French name in
     the cooperative's text is not."""
     written = ["Hausser la rémunération par livraison en centre-ville"]
-    french_page = "Vote Ouvert\nTurnout: 26 of 39 members\nHausser la rémunération par livraison en centre-ville"
+    french_page = "Vote Ouvert\nTurnout: 26 of 39 members\n" + written[0]
     found = _findings(_interface_text(french_page, written), _pattern(ENGLISH))
     assert [f.split(" ", 1)[0] for f in found] == ["'Turnout'", "'of'"]
     english_page = "Open · Hausser la rémunération par livraison en centre-ville\nClos"

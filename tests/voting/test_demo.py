@@ -10,7 +10,6 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from core.models import AuditEntry
-
 from deliberation.models import Comment, Proposal
 from governance.demo import DEMO_SLUG
 from governance.models import Person
@@ -35,7 +34,8 @@ def test_the_demo_has_a_debate_a_vote_under_way_and_a_decision() -> None:
 
     decision = Decision.objects.get()
     assert decision.result["outcome"] == "adopted"
-    assert {c["name"] for c in decision.result["colleges"]} >= {"Coursiers", "Collectivités territoriales"}
+    names = {c["name"] for c in decision.result["colleges"]}
+    assert names >= {"Coursiers", "Collectivités territoriales"}
 
 
 def test_loading_the_demo_again_adds_nothing() -> None:
