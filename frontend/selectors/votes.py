@@ -144,6 +144,10 @@ def results(person: Any, vote: Vote, role: CooperativeRole) -> dict[str, Any]:
         "box_visible": can_see_box(vote),
     }
     context["rules_summary"] = rules_summary(vote, context["rules"], result)
+    if result is not None and result.get("method") == VoteMethod.RESOLUTION:
+        from frontend.charts import college_key, weighted_key
+
+        context["chart_key"] = {"colleges": college_key(result), "weighted": weighted_key(result)}
     if result is not None and can_see_open_ballots(vote, role):
         context["ballots"] = list(voting_selectors.open_ballot_list(vote)[:500])
     return context
