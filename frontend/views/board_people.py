@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
+from django.db.models import Q
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
@@ -65,12 +66,23 @@ def members(request: HttpRequest, slug: str) -> HttpResponse:
     if statuses is None:
         tab, statuses = "applicant", [MembershipStatus.APPLICANT]
     memberships = selectors.membership_list(cooperative).filter(status__in=statuses)
+    query = " ".join(request.GET.get("q", "").split())[:100]
+    if query:
+        memberships = memberships.filter(
+            Q(member__name__icontains=query)
+            | Q(member__person__display_name__icontains=query)
+            | Q(member__person__username__icontains=query)
+            | Q(member__person__email__icontains=query)
+            | Q(college__name__icontains=query)
+        )
     counts = {
         name: selectors.membership_list(cooperative).filter(status__in=s).count()
         for name, s in MEMBERSHIP_TABS
     }
     context = {
         "tab": tab,
+        "query": query,
+        "found": memberships.count() if query else None,
         "counts": counts,
         "page": paginate(request, memberships),
         "colleges": selectors.college_list(cooperative),
