@@ -4,6 +4,7 @@ marks, the five methods from the web."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -45,3 +46,48 @@ def test_the_member_list_searches_on_the_server(chair: Any) -> None:
     assert "3 résultats" in body, body[body.index("search-summary") :][:200]
     nobody = chair.get(MEMBERS, {"status": "active", "q": "zzz-nobody"})
     assert _names(nobody) == []
+
+
+AUDIT = f"/c/{DEMO_SLUG}/board/audit/"
+
+
+def _sentences(page: Any) -> list[str]:
+    return [line.sentence for line in page.context["lines"]]
+
+
+def test_the_audit_log_reads_as_sentences_with_the_hashes_folded_away(chair: Any) -> None:
+    page = chair.get(AUDIT, {"kind": "members", "person": "Léa"}, HTTP_ACCEPT_LANGUAGE="fr")
+    sentences = _sentences(page)
+    assert "Claire Martin a admis Léa Dubois dans le collège Clients." in sentences
+    assert (
+        "Claire Martin a enregistré la candidature de Léa Dubois dans le collège Clients."
+        in sentences
+    )
+    assert all("Léa" in s for s in sentences), sentences
+    body = page.content.decode()
+    # The code and the 64-character hash are there, but inside the folded details only.
+    entry = page.context["lines"][0].entry
+    assert body.count(entry.hash) == 1
+    details = body[body.index("<details") : body.index("</details>")]
+    assert "membership." in details and "<summary>" in details
+    listed = body[body.index('id="audit-list"') : body.index("</ol>")]
+    shown = re.sub(r"<[^>]+>", " ", re.sub(r"(?s)<details.*?</details>", "", listed))
+    assert "membership." not in shown and entry.hash not in shown
+    assert "Claire Martin a admis Léa Dubois" in shown
+
+    english = chair.get(AUDIT, {"kind": "members", "person": "lea"}, HTTP_ACCEPT_LANGUAGE="en")
+    assert "Claire Martin admitted Léa Dubois to the Clients college." in _sentences(english)
+
+
+def test_the_audit_log_filters_by_kind_and_person(chair: Any) -> None:
+    statutes = chair.get(AUDIT, {"kind": "statutes"})
+    verbs = {line.entry.verb.split(".")[0] for line in statutes.context["lines"]}
+    assert verbs == {"cooperative", "colleges"}
+    assert any("Coursiers 30" in s and "30.00" not in s for s in _sentences(statutes))
+    board = chair.get(AUDIT, {"kind": "members", "person": "karim"})
+    assert any("Karim Saïdi" in s and "conseil" in s for s in _sentences(board))
+    assert chair.get(AUDIT, {"person": "zzz-nobody"}).context["lines"] == []
+    # Every verb the demo wrote has a sentence of its own, not the code.
+    everything = chair.get(AUDIT, {"page": 1})
+    for line in everything.context["lines"]:
+        assert line.entry.verb not in line.sentence, line.sentence
