@@ -492,3 +492,15 @@ def demo_everything() -> dict[str, Any]:
         "password": DEMO_PASSWORD,
         "written": sorted((w for w in written if w), key=len, reverse=True),
     }
+
+
+def current_choices(vote_id: int) -> list[list[Any]]:
+    """The current open ballots of a vote: [member's name, choice as stored]."""
+    from voting.models import Ballot
+
+    return [
+        [b.roll_entry.member.name, b.choice]
+        for b in Ballot.objects.filter(vote_id=vote_id, is_current=True).select_related(
+            "roll_entry__member"
+        )
+    ]

@@ -3,6 +3,8 @@ the booth of every method with JavaScript off, the audit log, the member list.""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from tests.frontend.conftest import Pages, Site, screenshot
@@ -41,3 +43,68 @@ def test_results_on_a_phone_are_cards_with_the_weighted_support(site: Site, page
     desktop.goto(f"/votes/{data['closed_vote']}/results/")
     assert desktop.locator("#college-breakdown").is_visible()
     assert not desktop.locator("#college-cards").is_visible()
+
+
+METHODS: list[tuple[str, str, str, str, Any]] = [
+    # (method, title, options, grades, Léa's ballot as stored)
+    ("resolution", "Ouvrir le samedi", "", "", "for"),
+    ("consent", "Charte des livraisons", "", "", None),
+    ("approval", "Nouveaux quartiers", "Croix-Luizet\nGratte-Ciel\nCusset", "", None),
+    ("majority_judgment", "Couleur des sacs", "Vert\nOrange", "Non\nPeut-être\nOui", None),
+    ("ranked", "Ordre des chantiers", "Vélos\nEntrepôt\nSite web", "", None),
+]
+
+
+def test_the_board_creates_each_method_from_the_web_and_each_booth_works_without_javascript(
+    site: Site, pages: Pages
+) -> None:
+    demo = site.call("demo_everything")
+    slug = "coursiers-solidaires"
+    board = pages.open("claire", password=demo["password"], javascript=False)
+    lea = pages.open("lea", password=demo["password"], javascript=False)
+    for method, title, options, grades, expected in METHODS:
+        board.goto(f"/c/{slug}/votes/")
+        form = board.locator("#poll-form")
+        form.locator("#id_title").fill(title)
+        form.locator("#id_method").select_option(method)
+        form.locator("#id_options").fill(options)
+        form.locator("#id_grades").fill(grades)
+        form.locator("button[type=submit]").click()
+        board.wait_for_url(lambda url: "/votes/" in url and f"/c/{slug}/" not in url)
+        board.get_by_role("button", name="Ouvrir le vote").click()
+        board.locator(".alert-ok, .messages .success, [role=status]").first.wait_for()
+        vote_url = board.url.split("#")[0]
+
+        lea.goto(vote_url)
+        ballot = lea.locator("#ballot-form")
+        if method == "resolution":
+            ballot.get_by_label("Pour", exact=True).check()
+        elif method == "consent":
+            ballot.locator("input[name=choice]").first.check()
+        elif method == "approval":
+            ballot.get_by_label("Gratte-Ciel").check()
+            ballot.get_by_label("Cusset").check()
+        elif method == "majority_judgment":
+            # The board's own grades, worst first, are the booth's columns.
+            headers = ballot.locator("thead th").all_inner_texts()
+            assert headers[1:] == ["Non", "Peut-être", "Oui"]
+            ballot.locator("#grade-ballot-0-2").check()
+            ballot.locator("#grade-ballot-1-0").check()
+        else:
+            ballot.locator("#rank-ballot-1").select_option("1")
+            ballot.locator("#rank-ballot-0").select_option("2")
+        ballot.locator("#cast").click()
+        lea.wait_for_load_state()
+        vote_id = int(vote_url.rstrip("/").split("/")[-1])
+        [[voter, choice]] = site.call("current_choices", vote_id=vote_id)
+        assert voter == "Léa Dubois", method
+        if method == "resolution":
+            assert choice == expected
+        elif method == "consent":
+            assert isinstance(choice, str) and choice
+        elif method == "approval":
+            assert sorted(choice) == ["Cusset", "Gratte-Ciel"]
+        elif method == "majority_judgment":
+            assert choice == {"Vert": "Oui", "Orange": "Non"}
+        else:
+            assert choice[0] == ["Entrepôt"] and choice[1] == ["Vélos"]
