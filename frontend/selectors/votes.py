@@ -22,6 +22,7 @@ from voting.models import (
     Ballot,
     ConsentChoice,
     Decision,
+    Proxy,
     ResolutionChoice,
     Vote,
     VoteMethod,
@@ -58,6 +59,25 @@ def frozen_rules(vote: Vote) -> Any:
     return decision_rules(vote.rules_version, vote.decision_kind)
 
 
+def eligible_holders(vote: Vote, rules: Any, own: set[int]) -> list[Any]:
+    """The roll entries of the members who may hold the viewer's proxy: on the roll, not
+    one the viewer acts for, and below the rules' cap of proxies held (the cap the
+    service applies, `DecisionRules.proxy_cap_reached`)."""
+    from django.db.models import Count
+
+    held = dict(
+        Proxy.objects.filter(vote=vote, revoked_at__isnull=True)
+        .values_list("holder_id")
+        .annotate(n=Count("id"))
+    )
+    return [
+        e
+        for e in voting_selectors.roll_list(vote)
+        if e.member_id not in own
+        and not (rules is not None and rules.proxy_cap_reached(held.get(e.member_id, 0)))
+    ]
+
+
 def booth(person: Any, vote: Vote, role: CooperativeRole) -> dict[str, Any]:
     """What the voting booth shows: as whom the viewer votes, their proxies, the options."""
     part = voting_selectors.participation(vote, person)
@@ -65,10 +85,22 @@ def booth(person: Any, vote: Vote, role: CooperativeRole) -> dict[str, Any]:
     for entry in part.members:
         entry.current_choice = choices.get(entry.pk)  # type: ignore[attr-defined]
     own = {entry.member_id for entry in part.members}
+    rules = frozen_rules(vote)
     holders: list[Any] = []
     if vote.status == VoteStatus.OPEN and can_read_roll(role) and part.members:
-        holders = [e for e in voting_selectors.roll_list(vote) if e.member_id not in own]
-    rules = frozen_rules(vote)
+        holders = eligible_holders(vote, rules, own)
+    by_member = {entry.member_id: entry for entry in part.members}
+    for proxy in part.proxies_given:
+        principal = by_member.get(proxy.principal_id)
+        # A principal who voted herself set the proxy aside: her own ballot counts and
+        # the holder can no longer use it (voting.services.ballots).
+        proxy.state = (  # type: ignore[attr-defined]
+            "used"
+            if principal is not None and principal.has_voted and principal.voted_via_proxy
+            else "set_aside"
+            if principal is not None and principal.has_voted
+            else "live"
+        )
     prefill = choices.get(part.members[0].pk) if len(part.members) == 1 else None
     context: dict[str, Any] = {
         "vote": vote,

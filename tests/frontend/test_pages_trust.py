@@ -91,3 +91,57 @@ def test_the_audit_log_filters_by_kind_and_person(chair: Any) -> None:
     everything = chair.get(AUDIT, {"page": 1})
     for line in everything.context["lines"]:
         assert line.entry.verb not in line.sentence, line.sentence
+
+
+def test_the_proxy_form_preselects_nobody_and_offers_only_members_below_the_cap(
+    client: Any,
+) -> None:
+    from governance.services import rules_update
+    from tests.voting.factories import make_coop, make_vote
+    from voting.services import proxy_give
+
+    coop = make_coop({"Workers": 3, "Users": 2, "Suppliers": 1, "Authorities": 1})
+    rules_update(
+        actor=coop.chair, cooperative=coop.cooperative, changes={"ordinary": {"proxy_cap": 1}}
+    )
+    vote = make_vote(coop)
+    busy = coop.members["Workers"][0].member
+    proxy_give(actor=coop.person("Users"), vote=vote, holder_id=busy.pk)
+    giver = coop.members["Users"][1]
+    client.force_login(giver.member.person)
+    page = client.get(f"/votes/{vote.pk}/", HTTP_ACCEPT_LANGUAGE="fr")
+    offered = {e.member_id for e in page.context["holders"]}
+    assert busy.pk not in offered, "a member at the cap may not hold another proxy"
+    assert giver.member.pk not in offered
+    assert coop.members["Workers"][1].member.pk in offered
+    body = page.content.decode()
+    start = body.index('id="proxy-holder"')
+    select = body[start : body.index("</select>", start)]
+    assert '<option value="" selected>Choisir un membre</option>' in select
+    assert select.count(" selected") == 1
+
+
+def test_a_giver_who_votes_herself_no_longer_shows_the_proxy_as_given(client: Any) -> None:
+    from tests.voting.factories import cast, make_coop, make_vote
+    from voting.services import proxy_give
+
+    coop = make_coop({"Workers": 2, "Users": 2, "Suppliers": 1, "Authorities": 1})
+    vote = make_vote(coop)
+    giver = coop.person("Users")
+    holder = coop.members["Workers"][0].member
+    proxy_give(actor=giver, vote=vote, holder_id=holder.pk)
+    client.force_login(giver)
+    before = client.get(f"/votes/{vote.pk}/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert f"gave a proxy to {holder.name}" in before and "Revoke the proxy" in before
+
+    cast(giver, vote, "against")
+    after = client.get(f"/votes/{vote.pk}/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "gave a proxy to" not in after and "Revoke the proxy" not in after
+    assert f"the proxy given to {holder.name} is set aside" in after
+    # The section never stands as an empty heading: a member who voted and gave no proxy
+    # sees no proxy section at all.
+    voter = coop.person("Users", 1)
+    cast(voter, vote, "for")
+    client.force_login(voter)
+    page = client.get(f"/votes/{vote.pk}/", HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    assert 'id="proxies-heading"' not in page
