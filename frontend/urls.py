@@ -1,7 +1,9 @@
 """Routes of the pages: sign-in, members' pages, proposals, votes, board pages."""
 
 from django.contrib.auth import views as auth_views
+from django.templatetags.static import static
 from django.urls import URLPattern, URLResolver, path
+from django.views.generic import RedirectView
 
 from frontend.views import (
     accounts,
@@ -23,11 +25,18 @@ vote = "votes/<int:pk>/"
 assembly = "assemblies/<int:pk>/"
 urlpatterns: list[URLPattern | URLResolver] = [
     path("", pages.home, name="home"),
+    # Browsers ask for /favicon.ico whatever the page says; send them to the icon.
+    path(
+        "favicon.ico",
+        RedirectView.as_view(url=static("frontend/favicon.svg"), permanent=True),
+        name="favicon",
+    ),
     path("accounts/login/", accounts.SignInView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/tokens/", accounts.api_tokens, name="api_tokens"),
     path("organisations/", pages.territory, name="territory"),
     path("notifications/", pages.notifications, name="notifications"),
+    path("people/<str:username>/", pages.person, name="person"),
     path(coop, pages.cooperative_home, name="cooperative"),
     # Proposals and their debate.
     path(coop + "proposals/", proposals.proposal_list, name="proposals"),

@@ -145,3 +145,70 @@ def test_a_giver_who_votes_herself_no_longer_shows_the_proxy_as_given(client: An
     client.force_login(voter)
     page = client.get(f"/votes/{vote.pk}/", HTTP_ACCEPT_LANGUAGE="fr").content.decode()
     assert 'id="proxies-heading"' not in page
+
+
+def test_an_observers_comment_is_marked_and_takes_no_stance(client: Any) -> None:
+    from deliberation.models import Comment
+    from tests.voting.factories import make_coop, make_observer, make_proposal
+
+    coop = make_coop({"Workers": 1, "Users": 1, "Suppliers": 1, "Authorities": 1})
+    observer = make_observer(coop)
+    proposal = make_proposal(coop, visibility="members_and_observers")
+    client.force_login(observer)
+    page = client.get(f"/proposals/{proposal.pk}/", HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    assert 'id="new-comment"' in page
+    assert 'name="stance"' not in page, "an observer's form offers no for/against stance"
+    client.post(
+        f"/proposals/{proposal.pk}/comments/", {"body": "Avis de la Région.", "stance": "for"}
+    )
+    comment = Comment.objects.get(proposal=proposal)
+    assert comment.stance == ""
+    page = client.get(f"/proposals/{proposal.pk}/", HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    item = page[page.index(f'id="comment-{comment.pk}"') :]
+    assert '<span class="badge badge-observer">observateur</span>' in item[: item.index("</p>")]
+
+    member = coop.person("Users")
+    client.force_login(member)
+    client.post(f"/proposals/{proposal.pk}/comments/", {"body": "Je suis pour.", "stance": "for"})
+    mine = Comment.objects.get(proposal=proposal, author=member)
+    assert mine.stance == "for"
+    page = client.get(f"/proposals/{proposal.pk}/").content.decode()
+    assert 'name="stance"' in page
+    item = page[page.index(f'id="comment-{mine.pk}"') :]
+    assert "badge-observer" not in item[: item.index("</p>")]
+
+
+def test_the_representatives_header_names_the_person_for_the_organisation(client: Any) -> None:
+    load_demo()
+    client.force_login(Person.objects.get(username="mairie.villeurbanne"))
+    page = client.get(f"/c/{DEMO_SLUG}/", HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    who = page[page.index('class="who"') :][:300]
+    assert "Nadia Ferrand" in who and "pour Commune de Villeurbanne" in who
+
+
+def test_every_page_has_a_favicon(client: Any) -> None:
+    page = client.get("/accounts/login/").content.decode()
+    assert 'rel="icon"' in page and "favicon.svg" in page
+    answer = client.get("/favicon.ico")
+    assert answer.status_code == 301 and answer["Location"].endswith("frontend/favicon.svg")
+
+
+def test_mentions_are_highlighted_and_lead_to_the_person(chair: Any) -> None:
+    from deliberation.models import Comment
+    from governance.models import Cooperative
+    from voting.demo import load_demo_activity
+
+    load_demo_activity(Cooperative.objects.get(slug=DEMO_SLUG))
+    proposal = Comment.objects.first().proposal  # type: ignore[union-attr]
+    chair.post(
+        f"/proposals/{proposal.pk}/comments/",
+        {"body": "Merci @lea et @sofia ; @personne n'existe pas, ni bob@example.org."},
+    )
+    page = chair.get(f"/proposals/{proposal.pk}/", HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    assert '<a class="mention" href="/people/lea/" title="Léa Dubois">@lea</a>' in page
+    assert 'href="/people/sofia/"' in page
+    assert "/people/personne/" not in page and "@personne" in page
+    assert "/people/example.org/" not in page
+    person = chair.get("/people/lea/", HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    assert "Léa Dubois" in person and "collège Clients" in person
+    assert chair.get("/people/personne/").status_code == 404
