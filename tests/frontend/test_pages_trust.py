@@ -212,3 +212,46 @@ def test_mentions_are_highlighted_and_lead_to_the_person(chair: Any) -> None:
     person = chair.get("/people/lea/", HTTP_ACCEPT_LANGUAGE="fr").content.decode()
     assert "Léa Dubois" in person and "collège Clients" in person
     assert chair.get("/people/personne/").status_code == 404
+
+
+RULES = f"/c/{DEMO_SLUG}/board/rules/"
+
+
+def test_rules_are_edited_as_percentages_one_kind_at_a_time_with_legal_bounds(
+    chair: Any,
+) -> None:
+    from governance.models import RulesVersion
+
+    page = chair.get(RULES, HTTP_ACCEPT_LANGUAGE="fr")
+    body = page.content.decode()
+    # One form on the page, the ordinary kind's; a selector leads to the others.
+    assert body.count('name="kind"') == 1 and 'name="ordinary-majority"' in body
+    assert 'name="extraordinary-majority"' not in body
+    assert (
+        '<a href="?kind=extraordinary">' in body
+        and 'aria-current="page">Décisions ordinaires' in body
+    )
+    # Shares read as percentages, with the preset of the legal form and the range beside.
+    assert 'name="ordinary-quorum_first_call" id="id_ordinary-quorum_first_call" value="20"' in body
+    assert 'name="ordinary-majority" id="id_ordinary-majority" value="50"' in body
+    assert "Valeur par défaut de la forme juridique (SCIC SA) : 20" in body
+    extraordinary = chair.get(RULES, {"kind": "extraordinary"}, HTTP_ACCEPT_LANGUAGE="fr")
+    text = extraordinary.content.decode()
+    assert 'name="extraordinary-quorum_first_call"' in text and 'value="25"' in text
+    assert 'value="2/3"' in text, "two thirds stays exact rather than 66.67"
+
+    form = page.context["form"]
+    data = {f"ordinary-{name}": form[name].value() for name in form.fields}
+    data = {k: v for k, v in data.items() if v not in (None, False)}
+    data.update({"kind": "ordinary", "ordinary-quorum_first_call": "33,5", "ordinary-reason": "AG"})
+    answer = chair.post(RULES, data)
+    assert answer.status_code == 302, answer.context and answer.context["form"].errors
+    current = RulesVersion.objects.order_by("-number").first()
+    assert current is not None
+    ordinary = current.kinds.get(decision_kind="ordinary")
+    assert str(ordinary.quorum_first_call) == "67/200"
+    assert str(ordinary.majority) == "1/2", "a field left as shown does not change"
+    data["ordinary-quorum_first_call"] = "120"
+    refused = chair.post(RULES, data)
+    assert refused.status_code == 400
+    assert "entre 0 et 100" in refused.content.decode()
