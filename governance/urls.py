@@ -2,42 +2,45 @@
 
 from django.urls import path
 
-from governance import api
+from governance.api import audit, auth, cooperatives, memberships, people, rules
 
 coop = "cooperatives/<slug:slug>/"
 urlpatterns = [
-    path("auth/token/", api.TokenObtainApi.as_view(), name="api-token"),
-    path("auth/tokens/", api.ApiTokenListApi.as_view(), name="api-tokens"),
-    path("auth/tokens/<str:token_id>/revoke/", api.ApiTokenRevokeApi.as_view()),
-    path("auth/sign-out-everywhere/", api.SignOutEverywhereApi.as_view()),
-    path("me/", api.MeApi.as_view(), name="api-me"),
-    path("cooperatives/", api.CooperativeListCreateApi.as_view(), name="api-cooperatives"),
-    path(coop, api.CooperativeDetailApi.as_view(), name="api-cooperative"),
-    path(coop + "colleges/", api.CollegesApi.as_view(), name="api-colleges"),
-    path(coop + "colleges/versions/", api.CollegeVersionListApi.as_view()),
-    path(coop + "rules/", api.RulesApi.as_view(), name="api-rules"),
-    path(coop + "rules/versions/", api.RulesVersionListApi.as_view()),
-    path(coop + "categories/", api.CategoryListCreateApi.as_view()),
-    path(coop + "memberships/", api.MembershipListApplyApi.as_view(), name="api-memberships"),
-    path(coop + "memberships/<int:pk>/", api.MembershipDetailApi.as_view()),
-    path(coop + "memberships/<int:pk>/admit/", api.MembershipAdmitApi.as_view()),
-    path(coop + "memberships/<int:pk>/refuse/", api.MembershipRefuseApi.as_view()),
-    path(coop + "memberships/<int:pk>/resign/", api.MembershipResignApi.as_view()),
-    path(coop + "memberships/<int:pk>/exclude/", api.MembershipExcludeApi.as_view()),
-    path(coop + "memberships/<int:pk>/move/", api.MembershipMoveApi.as_view()),
-    path(coop + "memberships/<int:pk>/shares/", api.MembershipSharesApi.as_view()),
-    path(coop + "members/", api.MemberListApi.as_view()),
+    path("auth/token/", auth.TokenObtainApi.as_view(), name="api-token"),
+    path("auth/tokens/", auth.ApiTokenListApi.as_view(), name="api-tokens"),
+    path("auth/tokens/<str:token_id>/revoke/", auth.ApiTokenRevokeApi.as_view()),
+    path("auth/sign-out-everywhere/", auth.SignOutEverywhereApi.as_view()),
+    path("me/", auth.MeApi.as_view(), name="api-me"),
+    path("cooperatives/", cooperatives.CooperativeListCreateApi.as_view(), name="api-cooperatives"),
+    path(coop, cooperatives.CooperativeDetailApi.as_view(), name="api-cooperative"),
+    path(coop + "colleges/", cooperatives.CollegesApi.as_view(), name="api-colleges"),
+    path(coop + "colleges/versions/", cooperatives.CollegeVersionListApi.as_view()),
+    path(coop + "rules/", rules.RulesApi.as_view(), name="api-rules"),
+    path(coop + "rules/versions/", rules.RulesVersionListApi.as_view()),
+    path(coop + "categories/", cooperatives.CategoryListCreateApi.as_view()),
     path(
-        coop + "members/<int:member_id>/representatives/", api.RepresentativeListCreateApi.as_view()
+        coop + "memberships/", memberships.MembershipListApplyApi.as_view(), name="api-memberships"
+    ),
+    path(coop + "memberships/<int:pk>/", memberships.MembershipDetailApi.as_view()),
+    path(coop + "memberships/<int:pk>/admit/", memberships.MembershipAdmitApi.as_view()),
+    path(coop + "memberships/<int:pk>/refuse/", memberships.MembershipRefuseApi.as_view()),
+    path(coop + "memberships/<int:pk>/resign/", memberships.MembershipResignApi.as_view()),
+    path(coop + "memberships/<int:pk>/exclude/", memberships.MembershipExcludeApi.as_view()),
+    path(coop + "memberships/<int:pk>/move/", memberships.MembershipMoveApi.as_view()),
+    path(coop + "memberships/<int:pk>/shares/", memberships.MembershipSharesApi.as_view()),
+    path(coop + "members/", people.MemberListApi.as_view()),
+    path(
+        coop + "members/<int:member_id>/representatives/",
+        people.RepresentativeListCreateApi.as_view(),
     ),
     path(
         coop + "members/<int:member_id>/representatives/<int:pk>/revoke/",
-        api.RepresentativeRevokeApi.as_view(),
+        people.RepresentativeRevokeApi.as_view(),
     ),
-    path(coop + "board-roles/", api.BoardRoleListCreateApi.as_view()),
-    path(coop + "board-roles/<int:pk>/revoke/", api.BoardRoleRevokeApi.as_view()),
-    path(coop + "observers/", api.ObserverListCreateApi.as_view()),
-    path(coop + "observers/<int:pk>/revoke/", api.ObserverRevokeApi.as_view()),
-    path(coop + "audit/", api.AuditListApi.as_view()),
-    path(coop + "audit/verify/", api.AuditVerifyApi.as_view()),
+    path(coop + "board-roles/", people.BoardRoleListCreateApi.as_view()),
+    path(coop + "board-roles/<int:pk>/revoke/", people.BoardRoleRevokeApi.as_view()),
+    path(coop + "observers/", people.ObserverListCreateApi.as_view()),
+    path(coop + "observers/<int:pk>/revoke/", people.ObserverRevokeApi.as_view()),
+    path(coop + "audit/", audit.AuditListApi.as_view()),
+    path(coop + "audit/verify/", audit.AuditVerifyApi.as_view()),
 ]

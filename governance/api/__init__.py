@@ -1,0 +1,1 @@
+"""REST endpoints of the governance model: one APIView per operation."""

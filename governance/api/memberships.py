@@ -1,0 +1,241 @@
+"""Memberships: list, apply, and one endpoint per change of state."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers, status
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from core.api import page_of, paginate, person_of
+from core.errors import InvalidInput, NotFound
+from governance import selectors, services
+from governance.api.serializers import TAG, MembershipOut, _person
+from governance.models import (
+    Category,
+    College,
+    Cooperative,
+    Membership,
+    MembershipStatus,
+    OrganisationType,
+)
+from governance.permissions import access_cooperative
+
+
+class MembershipListApplyApi(APIView):
+    class InputSerializer(serializers.Serializer):
+        category_id = serializers.IntegerField()
+        college_id = serializers.IntegerField(required=False, allow_null=True)
+        person = serializers.CharField(
+            required=False,
+            max_length=150,
+            help_text="Username or id; the board may apply for "
+            "someone else. Omit to apply for yourself.",
+        )
+        organisation_name = serializers.CharField(required=False, max_length=200)
+        organisation_type = serializers.ChoiceField(
+            choices=OrganisationType.choices, required=False
+        )
+        shares = serializers.IntegerField(required=False, min_value=0, max_value=10**9, default=0)
+
+    @extend_schema(
+        tags=TAG,
+        responses={200: page_of(MembershipOut)},
+        parameters=[OpenApiParameter("status", enum=MembershipStatus.values)],
+        operation_id="memberships_list",
+        description="Members see active memberships; the board sees all.",
+    )
+    def get(self, request: Request, slug: str) -> Response:
+        cooperative, role = access_cooperative(request.user, slug)
+        wanted = request.query_params.get("status")
+        if wanted is not None and wanted not in MembershipStatus.values:
+            raise InvalidInput(code="invalid_status", message="Unknown membership status.")
+        if not role.is_board:
+            wanted = MembershipStatus.ACTIVE
+        return paginate(self, selectors.membership_list(cooperative, status=wanted), MembershipOut)
+
+    @extend_schema(
+        tags=TAG,
+        request=InputSerializer,
+        responses={201: MembershipOut},
+        operation_id="memberships_apply",
+    )
+    def post(self, request: Request, slug: str) -> Response:
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        with transaction.atomic(durable=True):
+            cooperative = Cooperative.objects.filter(slug=slug).first()
+            if cooperative is None:
+                raise NotFound()
+            category = Category.objects.filter(
+                cooperative=cooperative, pk=values["category_id"]
+            ).first()
+            if category is None:
+                raise InvalidInput(code="unknown_category", message="No such category.")
+            college = None
+            if values.get("college_id") is not None:
+                college = College.objects.filter(
+                    cooperative=cooperative, pk=values["college_id"]
+                ).first()
+                if college is None:
+                    raise InvalidInput(code="unknown_college", message="No such college.")
+            membership = services.membership_apply(
+                actor=person_of(request),
+                cooperative=cooperative,
+                category=category,
+                college=college,
+                person=_person(values["person"]) if values.get("person") else None,
+                organisation_name=values.get("organisation_name", ""),
+                organisation_type=values.get("organisation_type", ""),
+                shares=values.get("shares", 0),
+            )
+        return Response(MembershipOut(membership).data, status=status.HTTP_201_CREATED)
+
+
+def _membership(request: Request, slug: str, pk: int) -> Membership:
+    cooperative, role = access_cooperative(request.user, slug)
+    membership = selectors.membership_list(cooperative).filter(pk=pk).first()
+    if membership is None or (
+        not role.is_board
+        and membership.status != "active"
+        and membership.member.person_id != request.user.pk
+    ):
+        raise NotFound()
+    return membership
+
+
+class MembershipDetailApi(APIView):
+    @extend_schema(tags=TAG, responses={200: MembershipOut}, operation_id="memberships_retrieve")
+    def get(self, request: Request, slug: str, pk: int) -> Response:
+        return Response(MembershipOut(_membership(request, slug, pk)).data)
+
+
+class _MembershipActionApi(APIView):
+    """Base for the one-verb membership endpoints below."""
+
+    class InputSerializer(serializers.Serializer):
+        pass
+
+    def act(self, request: Request, membership: Membership, values: dict[str, Any]) -> Any:
+        raise NotImplementedError
+
+    def handle(self, request: Request, slug: str, pk: int) -> Response:
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        with transaction.atomic(durable=True):
+            membership = self.act(request, _membership(request, slug, pk), data.validated_data)
+        return Response(MembershipOut(membership).data)
+
+
+def _action_schema(name: str, serializer: type[serializers.Serializer], doc: str) -> Any:
+    return extend_schema(
+        tags=TAG,
+        request=serializer,
+        responses={200: MembershipOut},
+        operation_id=f"memberships_{name}",
+        description=doc,
+    )
+
+
+class MembershipAdmitApi(_MembershipActionApi):
+    class InputSerializer(serializers.Serializer):
+        started_on = serializers.DateField(required=False)
+
+    def act(self, request: Request, membership: Membership, values: dict[str, Any]) -> Any:
+        return services.membership_admit(
+            actor=person_of(request), membership=membership, started_on=values.get("started_on")
+        )
+
+    @_action_schema("admit", InputSerializer, "Board: admit an applicant.")
+    def post(self, request: Request, slug: str, pk: int) -> Response:
+        return self.handle(request, slug, pk)
+
+
+class MembershipRefuseApi(_MembershipActionApi):
+    class InputSerializer(serializers.Serializer):
+        reason = serializers.CharField(required=False, max_length=300, allow_blank=True)
+
+    def act(self, request: Request, membership: Membership, values: dict[str, Any]) -> Any:
+        return services.membership_refuse(
+            actor=person_of(request), membership=membership, reason=values.get("reason", "")
+        )
+
+    @_action_schema("refuse", InputSerializer, "Board: refuse an application.")
+    def post(self, request: Request, slug: str, pk: int) -> Response:
+        return self.handle(request, slug, pk)
+
+
+class MembershipResignApi(_MembershipActionApi):
+    class InputSerializer(serializers.Serializer):
+        ended_on = serializers.DateField(required=False)
+        reason = serializers.CharField(required=False, max_length=300, allow_blank=True)
+
+    def act(self, request: Request, membership: Membership, values: dict[str, Any]) -> Any:
+        return services.membership_resign(
+            actor=person_of(request),
+            membership=membership,
+            ended_on=values.get("ended_on"),
+            reason=values.get("reason", ""),
+        )
+
+    @_action_schema("resign", InputSerializer, "The member or the board: resign.")
+    def post(self, request: Request, slug: str, pk: int) -> Response:
+        return self.handle(request, slug, pk)
+
+
+class MembershipExcludeApi(_MembershipActionApi):
+    class InputSerializer(serializers.Serializer):
+        ended_on = serializers.DateField(required=False)
+        reason = serializers.CharField(max_length=300)
+
+    def act(self, request: Request, membership: Membership, values: dict[str, Any]) -> Any:
+        return services.membership_exclude(
+            actor=person_of(request),
+            membership=membership,
+            ended_on=values.get("ended_on"),
+            reason=values["reason"],
+        )
+
+    @_action_schema("exclude", InputSerializer, "Board: exclude, with a reason.")
+    def post(self, request: Request, slug: str, pk: int) -> Response:
+        return self.handle(request, slug, pk)
+
+
+class MembershipMoveApi(_MembershipActionApi):
+    class InputSerializer(serializers.Serializer):
+        college_id = serializers.IntegerField()
+
+    def act(self, request: Request, membership: Membership, values: dict[str, Any]) -> Any:
+        college = College.objects.filter(
+            cooperative=membership.cooperative, pk=values["college_id"]
+        ).first()
+        if college is None:
+            raise InvalidInput(code="unknown_college", message="No such college.")
+        return services.membership_move_college(
+            actor=person_of(request), membership=membership, college=college
+        )
+
+    @_action_schema("move", InputSerializer, "Board: move to another college.")
+    def post(self, request: Request, slug: str, pk: int) -> Response:
+        return self.handle(request, slug, pk)
+
+
+class MembershipSharesApi(_MembershipActionApi):
+    class InputSerializer(serializers.Serializer):
+        shares = serializers.IntegerField(min_value=0, max_value=10**9)
+
+    def act(self, request: Request, membership: Membership, values: dict[str, Any]) -> Any:
+        return services.membership_set_shares(
+            actor=person_of(request), membership=membership, shares=values["shares"]
+        )
+
+    @_action_schema(
+        "shares", InputSerializer, "Board: record shares held (local authorities at most 50 %)."
+    )
+    def post(self, request: Request, slug: str, pk: int) -> Response:
+        return self.handle(request, slug, pk)
