@@ -218,7 +218,7 @@ def _rule_bounds(legal_form: str, kind: str) -> dict[str, str]:
     return bounds
 
 
-RULE_KIND_HEADINGS = {
+RULE_KIND_HEADINGS: dict[str, Any] = {
     DecisionKind.ORDINARY: gettext_lazy("Ordinary decisions"),
     DecisionKind.EXTRAORDINARY: gettext_lazy("Extraordinary decisions"),
     DecisionKind.ADVISORY: gettext_lazy("Advisory decisions"),
