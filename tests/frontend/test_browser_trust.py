@@ -108,3 +108,49 @@ def test_the_board_creates_each_method_from_the_web_and_each_booth_works_without
             assert choice == {"Vert": "Oui", "Orange": "Non"}
         else:
             assert choice[0] == ["Entrepôt"] and choice[1] == ["Vélos"]
+
+
+def test_the_audit_log_on_a_phone_reads_whole_sentences_and_folds_the_hashes(
+    site: Site, pages: Pages
+) -> None:
+    demo = site.call("demo_everything")
+    page = pages.open("claire", password=demo["password"], phone=True)
+    page.goto("/c/coursiers-solidaires/board/audit/?kind=members&person=L%C3%A9a")
+    first = page.locator("#audit-list li.audit-line").first
+    sentence = first.locator(".audit-sentence")
+    assert "Léa Dubois" in sentence.inner_text()
+    # Nothing cut: the sentence wraps inside the phone's width, the page does not scroll
+    # sideways, and the hash stays folded until asked for.
+    box = sentence.bounding_box()
+    assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 390
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    proof = first.locator("details.audit-proof")
+    assert not proof.locator(".hash").first.is_visible()
+    proof.locator("summary").click()
+    assert proof.locator(".hash").first.is_visible()
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    screenshot(page, "audit-phone")
+
+
+def test_the_member_search_works_without_javascript(site: Site, pages: Pages) -> None:
+    demo = site.call("demo_everything")
+    page = pages.open("claire", password=demo["password"], javascript=False)
+    page.goto("/c/coursiers-solidaires/board/members/?status=active")
+    page.locator("#member-search").fill("Dubois")
+    page.locator("form[role=search] button[type=submit]").click()
+    page.locator("#search-summary").wait_for()
+    assert "1 résultat" in page.locator("#search-summary").inner_text()
+    assert page.locator(".membership-list > li").count() == 1
+    assert "Léa Dubois" in page.locator(".membership-list").inner_text()
+
+
+def test_the_representative_sees_herself_for_her_commune(site: Site, pages: Pages) -> None:
+    demo = site.call("demo_everything")
+    page = pages.open("mairie.villeurbanne", password=demo["password"], phone=True)
+    page.goto("/c/coursiers-solidaires/")
+    who = page.locator(".signout .who")
+    assert who.is_visible()
+    assert "Nadia Ferrand" in who.inner_text()
+    assert "pour Commune de Villeurbanne" in who.inner_text()
+    icon = page.locator("link[rel=icon]").get_attribute("href")
+    assert icon and page.request.get(icon).ok
