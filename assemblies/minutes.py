@@ -20,9 +20,9 @@ from assemblies.models import (
 from assemblies.selectors import agenda_items, item_is_secret
 from assemblies.services.convocation import notice_days
 from core.audit import audit_anchor
+from core.percent import format_percent
 from governance.selectors import decision_rules
 from voting.explain import explain, quorum_clause
-from voting.tally import format_percent
 
 
 class MinutesRenderError(RuntimeError):
@@ -155,8 +155,8 @@ def minutes_context(assembly: Assembly, *, generated_at: Any) -> dict[str, Any]:
         "items": items,
         "rules": rules,
         "rules_version": assembly.rules_version,
-        "quorum_first": _pct(rules.quorum_first_call),
-        "quorum_second": _pct(rules.quorum_second_call),
+        "quorum_first": _pct(rules.quorum_for_call(1)),
+        "quorum_second": _pct(rules.quorum_for_call(2)),
         "majority": _pct(rules.majority),
         "documents": list(assembly.documents.all()),
         "decision_hashes": hashes,

@@ -21,7 +21,8 @@ from assemblies.models import (
     PostalVote,
     Resolution,
 )
-from governance.models import Cooperative, Member, Membership, MembershipStatus
+from core.percent import percent_str
+from governance.models import Cooperative, Membership, MembershipStatus
 from governance.permissions import CooperativeRole
 from governance.selectors import (
     college_config_current,
@@ -32,7 +33,6 @@ from governance.selectors import (
 )
 from voting import tally
 from voting.models import Vote, VoteCollege
-from voting.tally import percent_str
 
 SINGLE_COLLEGE_KEY = "all"
 
@@ -176,9 +176,8 @@ def assembly_rules(assembly: Assembly) -> Any:
 
 
 def call_quorum_required(assembly: Assembly, call: int) -> Fraction | None:
-    rules = assembly_rules(assembly)
-    value = rules.quorum_for_call(call)
-    return None if value is None else Fraction(value)
+    """The quorum of one call of the assembly, as its rules state it (quorum_for_call)."""
+    return assembly_rules(assembly).quorum_for_call(call)
 
 
 def call_attendance(assembly: Assembly, call: AssemblyCall) -> AttendanceCount:
@@ -323,33 +322,6 @@ def current_call(assembly: Assembly) -> AssemblyCall:
     call = AssemblyCall.objects.filter(assembly=assembly, number=assembly.current_call).first()
     assert call is not None, "an assembly always has its current call"
     return call
-
-
-def active_members_of(cooperative: Cooperative, person: Any) -> list[Member]:
-    """The members with an active membership that a person acts for."""
-    members = members_acting_person(cooperative, person)
-    active = set(
-        Member.objects.filter(
-            pk__in=[m.pk for m in members], memberships__status=MembershipStatus.ACTIVE
-        ).values_list("pk", flat=True)
-    )
-    return [m for m in members if m.pk in active]
-
-
-def acting_person_for(member: Member, preferred: Any = None) -> Any:
-    """A person who may act for a member now: the preferred one if still entitled, else the
-    natural person, else the first active representative; None when nobody may."""
-    if member.person_id:
-        return member.person
-    people = [
-        r.person
-        for r in member.representatives.filter(revoked_at__isnull=True)
-        .select_related("person")
-        .order_by("designated_at", "id")
-    ]
-    if preferred is not None and any(p.pk == preferred.pk for p in people):
-        return preferred
-    return people[0] if people else None
 
 
 def assembly_list(queryset: QuerySet[Assembly]) -> QuerySet[Assembly]:

@@ -278,7 +278,7 @@ COLLEGIA = {
     "WEBHOOK_TIMEOUT_SECONDS": float(os.environ.get("WEBHOOK_TIMEOUT_SECONDS", "15")),
     "COMMENT_RATE_LIMIT": os.environ.get("COMMENT_RATE_LIMIT", "10/60"),
     # A vote's turnout goes to its proposal room at most once per this many seconds,
-    # whatever the rate of ballots (voting.services.live); 0 pushes after every ballot.
+    # whatever the rate of ballots (voting.live); 0 pushes after every ballot.
     "TURNOUT_PUSH_SECONDS": float(os.environ.get("TURNOUT_PUSH_SECONDS", "1")),
     # Background loops `manage.py serve` runs beside Daphne: dotted paths to functions
     # taking a `stop` threading.Event. Production runs each as its own command instead.

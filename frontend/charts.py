@@ -11,7 +11,7 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
-from frontend.formatting import percent_text
+from frontend.formatting import percent_text, share_text
 
 WIDTH = 480
 LABEL_HEIGHT = 24
@@ -204,7 +204,7 @@ def college_key(result: dict[str, Any]) -> str:
 def weighted_key(result: dict[str, Any]) -> str:
     """One line saying what the weighted bar shows and what it is measured against."""
     tally = result["tally"]
-    majority = percent_text(_frac(tally["majority"]["value"]) * 100, 2)
+    majority = share_text(_frac(tally["majority"]["value"]))
     if tally.get("one_member_one_vote"):
         return _(
             "Without colleges, the last bar is the support of all the members, one member "
@@ -252,8 +252,8 @@ def resolution_chart(result: dict[str, Any], chart_id: str = "result-chart") -> 
         words = " · ".join(
             part
             for part in (
-                f"{for_label} {percent_text(support * 100, 1)}",
-                f"{against_label} {percent_text(against * 100, 1)}",
+                f"{for_label} {share_text(support)}",
+                f"{against_label} {share_text(against)}",
                 _set_aside(college, base),
             )
             if part
@@ -273,7 +273,7 @@ def resolution_chart(result: dict[str, Any], chart_id: str = "result-chart") -> 
     majority = _frac(tally["majority"]["value"])
     threshold = (
         majority,
-        _("Majority threshold: %(value)s") % {"value": percent_text(majority * 100, 2)},
+        _("Majority threshold: %(value)s") % {"value": share_text(majority)},
     )
     if tally.get("support") is None:
         # The `fail` rule for a college without votes applied: no support was decided.
@@ -296,8 +296,8 @@ def resolution_chart(result: dict[str, Any], chart_id: str = "result-chart") -> 
         + " "
         + _("The weighted support is %(support)s, against a threshold of %(threshold)s.")
         % {
-            "support": percent_text(_frac(tally["support"]) * 100, 2),
-            "threshold": percent_text(majority * 100, 2),
+            "support": share_text(_frac(tally["support"]), majority),
+            "threshold": share_text(majority),
         }
     )
     return _svg(chart_id, _("Result by college"), description, legend + body + overall_body, y)

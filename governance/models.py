@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from fractions import Fraction
 
 from django.conf import settings
@@ -10,10 +11,20 @@ from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as gettext_now
 from django.utils.translation import gettext_lazy as _
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
+from core.errors import DomainError
 from core.fields import FractionField
+
+# The rules' vocabularies live in governance.vocabulary, where the tally engine reads them too.
+from governance.vocabulary import (
+    EmptyCollegePolicy,
+    MajorityBase,
+    QuorumMode,
+    TallyMethod,
+)
 
 
 class Person(AbstractUser):
@@ -179,32 +190,6 @@ class CollegeWeight(models.Model):
         return f"{self.college}: {self.weight} %"
 
 
-class TallyMethod(models.TextChoices):
-    PROPORTIONAL = "proportional", _("Proportional")
-    WINNER_TAKE_ALL = "winner_take_all", _("Winner takes the college")
-    PER_REGISTERED_MEMBER = "per_registered_member", _("Per registered member")
-
-
-class MajorityBase(models.TextChoices):
-    """What the majority is a share of, for one decision kind and one call."""
-
-    VOTES_CAST = "votes_cast", _("Votes cast (abstentions are not votes cast)")
-    PRESENT = "present", _("Members present or represented (abstentions count as against)")
-    ALL_MEMBERS = "all_members", _("All members on the roll (not voting counts as against)")
-
-
-class EmptyCollegePolicy(models.TextChoices):
-    REDISTRIBUTE = "redistribute", _("Redistribute its weight")
-    COUNT_AS_ABSENT = "count_as_absent", _("Count its weight as absent")
-    FAIL = "fail", _("The vote fails")
-
-
-class QuorumMode(models.TextChoices):
-    ALL_MEMBERS = "all_members", _("Over all members")
-    WEIGHTED = "weighted", _("Weighted by college")
-    PER_COLLEGE = "per_college", _("Each college on its own")
-
-
 class RulesVersion(models.Model):
     """An immutable set of governance rules (one per decision kind)."""
 
@@ -269,6 +254,30 @@ class DecisionRules(models.Model):
     def proxy_cap_reached(self, held: int) -> bool:
         """Whether a holder of `held` proxies may take no more (the statutes' cap, if any)."""
         return self.proxy_cap is not None and held >= self.proxy_cap
+
+    def refuse_proxy_over_cap(
+        self,
+        *,
+        held: int | Callable[[], int],
+        holder: str | Callable[[], str],
+        error: type[DomainError],
+    ) -> None:
+        """Raise the caller's refusal (`error`: a vote's, an assembly's), with one code and
+        one message, when `holder`, holding `held` proxies, may take no more. Either may be
+        given as a function, called only when the rules set a cap."""
+        if self.proxy_cap is None:
+            return
+        count = held() if callable(held) else held
+        if self.proxy_cap_reached(count):
+            name = holder() if callable(holder) else holder
+            message = gettext_now(
+                "%(holder)s already holds %(count)d proxies, the most the rules allow."
+            ) % {"holder": name, "count": count}
+            raise error(
+                code="proxy_cap_reached",
+                message=message,
+                details={"cap": self.proxy_cap, "held": count},
+            )
 
     def quorum_for_call(self, call: int) -> Fraction | None:
         """The quorum of the first call, or of the second (and any later) call."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from django.db import connection
@@ -74,15 +75,39 @@ def grants_params(person: Any, day: dt.date | None = None) -> list[Any]:
     return [person.pk, day or timezone.localdate(), person.pk]
 
 
-def _grants_of(person: Any, cooperative_id: int | None = None) -> list[tuple[int, str]]:
-    sql = f"SELECT cooperative_id, codename FROM ({grants_sql()}) g"
-    params = grants_params(person)
-    if cooperative_id is not None:
-        sql += " WHERE g.cooperative_id = %s"
-        params.append(cooperative_id)
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return [(int(row[0]), str(row[1])) for row in cursor.fetchall()]
+# Each grant a role is derived from, as a bit: the role travels as one integer in SQL.
+_ROLE_BITS = {PERM_MANAGE: 1, PERM_PARTICIPATE: 2, PERM_OBSERVE: 4}
+
+
+def _role_mask_sql() -> str:
+    """The SQL aggregate of the grants rows `g` into a role mask (see role_of_mask)."""
+    cases = " ".join(f"WHEN '{codename}' THEN {bit}" for codename, bit in _ROLE_BITS.items())
+    return f"COALESCE(SUM(CASE g.codename {cases} ELSE 0 END), 0)"
+
+
+def reads_role_from_grants(person: Any) -> bool:
+    """Whether a person's role is read from their grants: an active signed-in person who is
+    not a superuser (guardian derives a superuser's differently; nobody else has one)."""
+    return bool(
+        getattr(person, "is_authenticated", False) and person.is_active and not person.is_superuser
+    )
+
+
+def role_sql(person: Any, cooperative_column: str) -> tuple[str, list[Any]]:
+    """A scalar SQL expression for the person's role in the cooperative whose id is in
+    `cooperative_column`, as a mask read back with `role_of_mask`, and its parameters: the
+    one statement `cooperative_role` runs, for hand-written statements to embed (the
+    casting path reads its vote and the voter's role in one). Only for a person whose role
+    is read from grants (`reads_role_from_grants`)."""
+    return _role_sql_text(cooperative_column), grants_params(person)
+
+
+@lru_cache(maxsize=8)
+def _role_sql_text(cooperative_column: str) -> str:
+    return (
+        f"(SELECT {_role_mask_sql()} FROM ({grants_sql()}) g"
+        f" WHERE g.cooperative_id = {cooperative_column})"
+    )
 
 
 def _role_of(codenames: set[str]) -> CooperativeRole:
@@ -93,6 +118,10 @@ def _role_of(codenames: set[str]) -> CooperativeRole:
     )
 
 
+def role_of_mask(mask: int | None) -> CooperativeRole:
+    return _role_of({codename for codename, bit in _ROLE_BITS.items() if (mask or 0) & bit})
+
+
 def cooperative_role(person: Any, cooperative: Cooperative) -> CooperativeRole:
     """What the person is in the cooperative today, from their grants and, for the board,
     the term of their seat. Superusers are board everywhere, as guardian has it."""
@@ -100,7 +129,11 @@ def cooperative_role(person: Any, cooperative: Cooperative) -> CooperativeRole:
         return CooperativeRole()
     if person.is_superuser:
         return _role_of(set(ObjectPermissionChecker(person).get_perms(cooperative)))
-    return _role_of({codename for _id, codename in _grants_of(person, cooperative.pk)})
+    sql, params = role_sql(person, "%s")
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {sql}", [*params, cooperative.pk])
+        row = cursor.fetchone()
+    return role_of_mask(row[0] if row else 0)
 
 
 def cooperative_roles(person: Any) -> dict[int, CooperativeRole]:
@@ -108,10 +141,14 @@ def cooperative_roles(person: Any) -> dict[int, CooperativeRole]:
     query). Superusers get the roles of their own grants here, as in the listings."""
     if not getattr(person, "is_authenticated", False) or not person.is_active:
         return {}
-    found: dict[int, set[str]] = {}
-    for cooperative_id, codename in _grants_of(person):
-        found.setdefault(cooperative_id, set()).add(codename)
-    return {pk: _role_of(codenames) for pk, codenames in found.items()}
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT g.cooperative_id, {_role_mask_sql()} FROM ({grants_sql()}) g"
+            " GROUP BY g.cooperative_id",
+            grants_params(person),
+        )
+        rows = cursor.fetchall()
+    return {int(pk): role_of_mask(mask) for pk, mask in rows}
 
 
 def can_manage_cooperative(person: Any, cooperative: Cooperative) -> bool:

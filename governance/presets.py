@@ -7,14 +7,21 @@ from typing import Any
 
 from django.utils.translation import gettext_noop as _noop
 
-from governance.models import (
-    DecisionKind,
+from governance.models import DecisionKind, LegalForm
+from governance.vocabulary import (
+    EXTRAORDINARY_MAJORITY,
+    ORDINARY_MAJORITY,
     EmptyCollegePolicy,
-    LegalForm,
+    Majority,
     MajorityBase,
     QuorumMode,
     TallyMethod,
 )
+
+
+def _majority(majority: Majority) -> dict[str, Any]:
+    return {"majority": majority.value, "majority_strict": majority.strict}
+
 
 _COMMON: dict[str, Any] = {
     "tally_method": TallyMethod.PROPORTIONAL,
@@ -33,8 +40,7 @@ _SA: dict[DecisionKind, dict[str, Any]] = {
         "majority_base_second_call": MajorityBase.VOTES_CAST,
         "quorum_first_call": Fraction(1, 5),
         "quorum_second_call": None,
-        "majority": Fraction(1, 2),
-        "majority_strict": True,
+        **_majority(ORDINARY_MAJORITY),
         "legal_reference": _noop(
             "C. com. L225-98; loi 47-1775 art. 19 octies; loi 2019-744 "
             "(abstentions are not votes cast)"
@@ -45,8 +51,7 @@ _SA: dict[DecisionKind, dict[str, Any]] = {
         "majority_base_second_call": MajorityBase.VOTES_CAST,
         "quorum_first_call": Fraction(1, 4),
         "quorum_second_call": Fraction(1, 5),
-        "majority": Fraction(2, 3),
-        "majority_strict": False,
+        **_majority(EXTRAORDINARY_MAJORITY),
         "legal_reference": "C. com. L225-96; loi 47-1775 art. 19 octies",
     },
 }
@@ -60,8 +65,7 @@ _SARL: dict[DecisionKind, dict[str, Any]] = {
         "majority_base_second_call": MajorityBase.VOTES_CAST,
         "quorum_first_call": None,
         "quorum_second_call": None,
-        "majority": Fraction(1, 2),
-        "majority_strict": True,
+        **_majority(ORDINARY_MAJORITY),
         "legal_reference": _noop(
             "C. com. L223-29 al. 1 (first consultation: more than half of all "
             "the members' votes) and al. 2 (second consultation: majority of the votes cast); "
@@ -74,8 +78,7 @@ _SARL: dict[DecisionKind, dict[str, Any]] = {
         "majority_base_second_call": MajorityBase.PRESENT,
         "quorum_first_call": Fraction(1, 4),
         "quorum_second_call": Fraction(1, 5),
-        "majority": Fraction(2, 3),
-        "majority_strict": False,
+        **_majority(EXTRAORDINARY_MAJORITY),
         "legal_reference": "C. com. L223-30; loi 47-1775 art. 19 octies",
     },
 }
@@ -85,8 +88,7 @@ _ADVISORY: dict[str, Any] = {
     "majority_base_second_call": MajorityBase.VOTES_CAST,
     "quorum_first_call": None,
     "quorum_second_call": None,
-    "majority": Fraction(1, 2),
-    "majority_strict": True,
+    **_majority(ORDINARY_MAJORITY),
     "legal_reference": _noop("Advisory: no legal effect; the statutes' internal rules apply"),
 }
 

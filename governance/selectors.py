@@ -7,6 +7,7 @@ from typing import Any
 
 from django.db.models import Prefetch, QuerySet
 
+from governance.acting import acting_members_filter
 from governance.models import (
     BoardRole,
     College,
@@ -110,15 +111,20 @@ def member_list(cooperative: Cooperative) -> QuerySet[Member]:
     )
 
 
-def members_acting_person(cooperative: Cooperative, person: Any) -> list[Member]:
-    """The members a person may act for: themself, and legal persons they represent."""
-    own = Member.objects.filter(cooperative=cooperative, person=person)
-    represented = Member.objects.filter(
-        cooperative=cooperative,
-        representatives__person=person,
-        representatives__revoked_at__isnull=True,
-    )
-    return list((own | represented).distinct().order_by("name"))
+def members_acting_person(
+    cooperative: Cooperative, person: Any, *, active: bool = False
+) -> list[Member]:
+    """The members a person may act for: themself, and legal persons they represent
+    (governance.acting states the rule); with `active`, only those with an active
+    membership (the ones with a vote today)."""
+    members = Member.objects.filter(acting_members_filter(cooperative.pk, person, "pk"))
+    if active:
+        members = members.filter(
+            pk__in=Membership.objects.filter(
+                cooperative=cooperative, status=MembershipStatus.ACTIVE
+            ).values("member_id")
+        )
+    return list(members.order_by("name", "pk"))
 
 
 def board_role_list(cooperative: Cooperative, *, include_past: bool = False) -> QuerySet[BoardRole]:

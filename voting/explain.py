@@ -10,10 +10,16 @@ from django.utils import formats, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from voting.tally import format_percent
+from core.percent import format_percent, places_apart
+from governance.vocabulary import (
+    EXTRAORDINARY_MAJORITY,
+    ORDINARY_MAJORITY,
+    MajorityBase,
+    QuorumMode,
+)
 
-ORDINARY = (Fraction(1, 2), True)
-EXTRAORDINARY = (Fraction(2, 3), False)
+# A sentence gives percentages to one decimal, more where a figure sits next to its threshold.
+SENTENCE_PLACES = 1
 
 
 def explain(parts: Mapping[str, Any]) -> str:
@@ -30,7 +36,7 @@ def explain_en(parts: Mapping[str, Any]) -> str:
         return explain(parts)
 
 
-def _pct(value: Fraction, *, places: int = 1) -> str:
+def _pct(value: Fraction, *, places: int = SENTENCE_PLACES) -> str:
     text = format_percent(value, places=places)
     separator = str(formats.get_format("DECIMAL_SEPARATOR"))
     return text.replace(".", separator)
@@ -38,12 +44,7 @@ def _pct(value: Fraction, *, places: int = 1) -> str:
 
 def _pct_apart(value: Fraction, reference: Fraction) -> str:
     """Enough decimals that a value never reads equal to a different threshold."""
-    for places in range(1, 5):
-        if value == reference or format_percent(value, places=places) != format_percent(
-            reference, places=places
-        ):
-            return _pct(value, places=places)
-    return _pct(value, places=4)
+    return _pct(value, places=places_apart(value, reference, fewest=SENTENCE_PLACES))
 
 
 def _frac(value: Any) -> Fraction | None:
@@ -71,15 +72,15 @@ def _resolution(parts: Mapping[str, Any]) -> str:
     value = Fraction(parts["majority_value"])
     strict = bool(parts["majority_strict"])
     threshold = _pct(value)
-    if (value, strict) == ORDINARY:
+    if (value, strict) == ORDINARY_MAJORITY:
         majority = _("ordinary majority above %(threshold)s") % {"threshold": threshold}
-    elif (value, strict) == EXTRAORDINARY:
+    elif (value, strict) == EXTRAORDINARY_MAJORITY:
         majority = _("extraordinary majority of at least %(threshold)s") % {"threshold": threshold}
     elif strict:
         majority = _("required majority above %(threshold)s") % {"threshold": threshold}
     else:
         majority = _("required majority of at least %(threshold)s") % {"threshold": threshold}
-    if parts.get("majority_base") == "all_members":
+    if parts.get("majority_base") == MajorityBase.ALL_MEMBERS:
         majority = _("%(majority)s of all the members on the roll") % {"majority": majority}
     values = {
         "support": _pct_apart(Fraction(parts["support"]), value),
@@ -154,7 +155,7 @@ def quorum_clause(
         "comparison": comparison % {"required": _pct(required)},
         "college": lowest_name or "",
     }
-    if mode == "per_college":
+    if mode == QuorumMode.PER_COLLEGE:
         return (
             _(
                 "quorum in each college of %(members)s, lowest %(ratio)s (%(college)s), "
@@ -162,7 +163,7 @@ def quorum_clause(
             )
             % values
         )
-    if mode == "weighted":
+    if mode == QuorumMode.WEIGHTED:
         return _("weighted quorum %(ratio)s of %(members)s, %(comparison)s") % values
     return _("quorum %(ratio)s of %(members)s, %(comparison)s") % values
 

@@ -13,13 +13,11 @@ from deliberation.models import Proposal
 from deliberation.permissions import can_view_proposal_as, proposal_visible_queryset
 from governance.models import Cooperative
 from governance.permissions import (
-    PERM_MANAGE,
-    PERM_OBSERVE,
-    PERM_PARTICIPATE,
     CooperativeRole,
     cooperative_role,
-    grants_params,
-    grants_sql,
+    reads_role_from_grants,
+    role_of_mask,
+    role_sql,
 )
 from voting.models import Decision, Vote, VoteStatus
 from voting.rows import attach_related, fetch_instances, related_columns
@@ -105,44 +103,28 @@ def access_vote(person: Any, vote_id: int, *, manage: bool = False) -> tuple[Vot
 def access_vote_for_casting(person: Any, vote_id: int) -> tuple[Vote, CooperativeRole]:
     """access_vote for the path every ballot takes, in one statement: the vote row with its
     proposal, locked in share mode as ballot_cast locks it (pass it on with `locked=True`),
-    and the person's grants on its cooperative. Runs inside a transaction.
-
-    The role is the one governance.permissions.cooperative_role derives from the guardian
-    grants (the person's own and those of their groups); for superusers, whose role
-    guardian derives differently, cooperative_role itself answers. The same 404 for
-    missing and not visible.
+    and the person's role in its cooperative, embedded as governance states it
+    (`governance.permissions.role_sql`: the guardian grants, the person's own and those
+    of their groups, with the board's term). For superusers, whose role guardian derives
+    differently, cooperative_role itself answers. The same 404 for missing and not
+    visible. Runs inside a transaction.
     """
-    from_grants = getattr(person, "is_authenticated", False) and person.is_active
-    from_grants = from_grants and not person.is_superuser
-    params: list[Any] = []
-    grants = "NULL"
-    joined = ""
-    if from_grants:
-        grants = "g.codename"
-        joined = f" LEFT JOIN ({_GRANTS}) g ON g.cooperative_id = v.cooperative_id"
-        params += grants_params(person)
+    from_grants = reads_role_from_grants(person)
+    role_column, params = role_sql(person, "v.cooperative_id") if from_grants else ("NULL", [])
     share = " FOR SHARE OF v" if connection.vendor == "postgresql" else ""
     sql = (
         f"SELECT v.*, {related_columns(Proposal, 'p', _PROPOSAL_FIELDS)},"
-        f" {grants} AS grant__codename FROM {Vote._meta.db_table} v"
-        f" LEFT JOIN {Proposal._meta.db_table} p ON p.id = v.proposal_id{joined}"
+        f" {role_column} AS role__mask FROM {Vote._meta.db_table} v"
+        f" LEFT JOIN {Proposal._meta.db_table} p ON p.id = v.proposal_id"
         f" WHERE v.id = %s{share}"
     )
-    # One row per grant the person holds on the cooperative, or one row without any.
     rows = fetch_instances(Vote, sql, [*params, vote_id])
     if not rows:
         raise NotFound()
-    granted = {row.__dict__.pop("grant__codename") for row in rows}
     vote = rows[0]
+    mask = vote.__dict__.pop("role__mask")
     attach_related(vote, "proposal", Proposal, "p", _PROPOSAL_FIELDS)
-    if from_grants:
-        role = CooperativeRole(
-            is_board=PERM_MANAGE in granted,
-            is_member=PERM_PARTICIPATE in granted,
-            is_observer=PERM_OBSERVE in granted,
-        )
-    else:
-        role = cooperative_role(person, vote.cooperative)
+    role = role_of_mask(mask) if from_grants else cooperative_role(person, vote.cooperative)
     if not can_view_vote(person, vote, role):
         raise NotFound()
     return vote, role
@@ -161,10 +143,6 @@ _PROPOSAL_FIELDS = (
 )
 
 
-# The person's grants (governance.permissions.grants_sql, the board's term included).
-_GRANTS = grants_sql()
-
-
 def vote_visible_queryset(person: Any, cooperative: Cooperative) -> QuerySet[Vote]:
     """The votes of a cooperative a person may see."""
     role = cooperative_role(person, cooperative)
@@ -177,6 +155,18 @@ def vote_visible_queryset(person: Any, cooperative: Cooperative) -> QuerySet[Vot
     if role.is_board or role.is_member:
         return votes.filter(proposal__isnull=True) | votes.filter(proposal__in=proposals)
     return votes.filter(proposal__in=proposals)
+
+
+def access_published_box(person: Any, vote_id: int) -> tuple[Vote, CooperativeRole]:
+    """Load a vote whose secret box (and counted trackers) the person may read: the vote as
+    access_vote loads it, then 403 `box_not_published` until a secret vote has closed."""
+    vote, role = access_vote(person, vote_id)
+    if not can_see_box(vote):
+        raise Forbidden(
+            code="box_not_published",
+            message=_("The box of a secret vote is published at the close."),
+        )
+    return vote, role
 
 
 def access_decision(person: Any, cooperative: Cooperative, decision_id: int) -> Decision:

@@ -31,13 +31,13 @@ from voting.models import (
 )
 from voting.permissions import vote_visible_queryset
 from voting.sealing import tracker_from_code
-from voting.tallying import (
+from voting.tally.from_ballots import (
     FrozenCollege,
     ObjectionInput,
     TallyInput,
     TallyOutcome,
-    compute,
     rules_spec,
+    tally_ballots,
 )
 
 
@@ -66,7 +66,8 @@ def vote_tally(
     colleges: list[VoteCollege] | None = None,
     attendance: Mapping[str, int] | None = None,
 ) -> TallyOutcome:
-    """The result of an open or closing vote under its frozen roll, colleges and rules; with
+    """The result of an open or closing vote under its frozen roll, colleges and rules: the
+    counted ballots (`vote_counts`) go to `voting.tally.from_ballots.tally_ballots`. With
     `attendance` (college key -> members taking part), the quorum counts those members.
     Raises TallyInputError when the attendance does not fit the roll and the ballots."""
     assert vote.rules_version is not None, "only an opened vote has a tally"
@@ -79,7 +80,7 @@ def vote_tally(
             ObjectionInput(id=o.pk, state=o.state, is_paramount=o.is_paramount)
             for o in Objection.objects.filter(vote=vote).order_by("id")
         ]
-    return compute(
+    return tally_ballots(
         TallyInput(
             method=vote.method,
             rules=rules_spec(rules, quorum_call=vote.quorum_call),

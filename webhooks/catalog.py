@@ -9,6 +9,8 @@ from typing import Any, Final
 
 from django.utils.translation import gettext_noop as _noop
 
+from governance.vocabulary import QuorumMode
+
 JSON_SCHEMA_DIALECT: Final = "https://json-schema.org/draft/2020-12/schema"
 TEST_EVENT: Final = "webhook.test"
 
@@ -247,7 +249,7 @@ _VOTE_CLOSED = _object(
 )
 _QUORUM = _object(
     {
-        "mode": _enum(["all_members", "weighted", "per_college"]),
+        "mode": _enum(QuorumMode.values),
         "required": _nullable(_FRACTION),
         "ratio": _FRACTION,
         "ratio_pct": _PERCENT,
@@ -369,7 +371,7 @@ _ATTENDANCE = _object(
         },
         "quorum": _object(
             {
-                "mode": _enum(["all_members", "weighted", "per_college"]),
+                "mode": _enum(QuorumMode.values),
                 "required": _nullable(_FRACTION),
                 "ratio": _FRACTION,
                 "ratio_pct": _PERCENT,

@@ -23,12 +23,12 @@ from assemblies.models import (
     Resolution,
 )
 from assemblies.room import room_emit
-from assemblies.selectors import active_members_of
 from assemblies.services._common import add_years, audit, current, is_board, lock_assembly
 from assemblies.services.preparation import TITLE_MAX
 from core.errors import Forbidden
 from governance import services as governance
 from governance.models import BoardRole, Person
+from governance.selectors import members_acting_person
 
 
 @transaction.atomic
@@ -59,7 +59,7 @@ def candidate_add(
         raise AssemblyStateError(message=_("Candidacies close when the meeting opens."))
     if item.kind != ItemKind.ELECTION or item.status != ItemStatus.PENDING:
         raise ItemStateError(message=_("This agenda item is not an election open to candidacies."))
-    members = active_members_of(assembly.cooperative, person)
+    members = members_acting_person(assembly.cooperative, person, active=True)
     if member_id is not None:
         members = [m for m in members if m.pk == member_id]
     if not members:

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from assemblies.errors import AssemblyStateError
 from assemblies.models import BEFORE_MEETING_STATUSES, Assembly, AttendanceIntent, IntentMode
 from assemblies.services._common import audit, current, lock_assembly
-from assemblies.services.participation import _member_for
+from assemblies.services.participation import acting_member_for
 from core.errors import InvalidInput
 from governance.models import Person
 
@@ -41,7 +41,7 @@ def attendance_intent_declare(
         raise InvalidInput(
             code="remote_not_allowed", message=_("Remote attendance is not open for this assembly.")
         )
-    member, _on_paper = _member_for(actor, assembly, member_id, board_may=False)
+    member, _on_paper = acting_member_for(actor, assembly, member_id, board_may=False)
     intent, _created = AttendanceIntent.objects.update_or_create(
         assembly=assembly,
         member=member,

@@ -24,8 +24,6 @@ from assemblies.models import (
 from assemblies.room import room_emit
 from assemblies.selectors import (
     AttendanceCount,
-    acting_person_for,
-    active_members_of,
     call_attendance,
     current_call,
     item_is_secret,
@@ -41,7 +39,9 @@ from assemblies.services._common import (
 from assemblies.services.elections import election_declare
 from core.errors import DomainError, InvalidInput
 from deliberation.sanitize import html_to_text
+from governance.acting import person_acting_for
 from governance.models import Person
+from governance.selectors import members_acting_person
 from voting import selectors as voting_selectors
 from voting import services as voting
 from voting.models import ResolutionChoice, Vote, VoteBooth, VoteMethod, VoteStatus
@@ -97,7 +97,7 @@ def _carry_in(
     for proxy in proxies:
         if proxy.principal_id not in count.represented_ids:
             continue
-        person = acting_person_for(proxy.principal, proxy.given_by)
+        person = person_acting_for(proxy.principal, proxy.given_by)
         try:
             if person is None:
                 raise DomainError(code="no_representative")
@@ -139,7 +139,7 @@ def _carry_in(
     for ballot in postal:
         if ballot.member_id not in count.postal_ids:
             continue
-        person = acting_person_for(ballot.member, ballot.submitted_by)
+        person = person_acting_for(ballot.member, ballot.submitted_by)
         try:
             if person is None:
                 raise DomainError(code="no_representative")
@@ -338,7 +338,7 @@ def assembly_ballot_cast(
             code="resolution_not_open", message=_("This resolution is not open for voting.")
         )
     call = current_call(assembly)
-    own = {m.pk for m in active_members_of(assembly.cooperative, actor)}
+    own = {m.pk for m in members_acting_person(assembly.cooperative, actor, active=True)}
     attending = set(
         Attendance.objects.filter(
             call=call, member_id__in=own, checked_out_at__isnull=True

@@ -32,8 +32,6 @@ from assemblies.models import (
 )
 from assemblies.room import room_emit
 from assemblies.selectors import (
-    acting_person_for,
-    active_members_of,
     assembly_roll,
     call_attendance,
     current_call,
@@ -41,8 +39,9 @@ from assemblies.selectors import (
 )
 from assemblies.services._common import audit, current, is_board, lock_assembly
 from core.errors import InvalidInput, NotFound
+from governance.acting import person_acting_for
 from governance.models import Member, Person
-from governance.selectors import decision_rules
+from governance.selectors import decision_rules, members_acting_person
 from voting.models import ResolutionChoice
 from voting.sealing import ballot_key_create, padded_size, public_key_of, seal
 
@@ -53,12 +52,12 @@ POSTAL_SEALED_SIZE = padded_size(options=(), grades=())
 CHECK_IN_OPENS = dt.timedelta(hours=3)
 
 
-def _member_for(
+def acting_member_for(
     actor: Person, assembly: Assembly, member_id: int | None, *, board_may: bool
 ) -> tuple[Member, bool]:
     """The member the actor acts for here, and whether the board records it for them (a
     paper form): the board may name any member with a vote, others only their own."""
-    own = active_members_of(assembly.cooperative, actor)
+    own = members_acting_person(assembly.cooperative, actor, active=True)
     if member_id is None:
         if len(own) == 1:
             return own[0], False
@@ -117,7 +116,7 @@ def assembly_proxy_give(
             code="proxies_not_allowed",
             message=_("The rules of this cooperative do not allow proxies."),
         )
-    principal, on_paper = _member_for(actor, assembly, principal_id, board_may=True)
+    principal, on_paper = acting_member_for(actor, assembly, principal_id, board_may=True)
     roll = assembly_roll(assembly.cooperative).member_college
     if holder_id is not None:
         if holder_id == principal.pk:
@@ -138,16 +137,12 @@ def assembly_proxy_give(
             code="voted_by_post",
             message=_("This member already voted by post; a proxy cannot be added."),
         )
-    if holder_id is not None and rules.proxy_cap is not None:
-        held = live.filter(holder_id=holder_id).count()
-        if rules.proxy_cap_reached(held):
-            holder = Member.objects.get(pk=holder_id)
-            raise ProxyError(
-                code="proxy_cap_reached",
-                message=_("%(holder)s already holds %(count)d proxies, the most the rules allow.")
-                % {"holder": holder.name, "count": held},
-                details={"cap": rules.proxy_cap, "held": held},
-            )
+    if holder_id is not None:
+        rules.refuse_proxy_over_cap(
+            held=live.filter(holder_id=holder_id).count,
+            holder=lambda: Member.objects.get(pk=holder_id).name,
+            error=ProxyError,
+        )
     proxy = AssemblyProxy.objects.create(
         assembly=assembly,
         principal=principal,
@@ -177,7 +172,7 @@ def assembly_proxy_revoke(
     assembly = lock_assembly(proxy.assembly_id)
     now = current(now)
     proxy = AssemblyProxy.objects.select_for_update().get(pk=proxy.pk)
-    mine = {m.pk for m in active_members_of(assembly.cooperative, actor)}
+    mine = {m.pk for m in members_acting_person(assembly.cooperative, actor, active=True)}
     if proxy.principal_id not in mine and not is_board(actor, assembly):
         raise NotFound()
     _require_before_meeting(assembly, _("Proxies"))
@@ -224,7 +219,7 @@ def postal_vote_submit(
     _require_before_meeting(assembly, _("Postal votes"))
     if not ballots:
         raise InvalidInput(code="ballots_required", message=_("Vote on at least one resolution."))
-    member, on_paper = _member_for(actor, assembly, member_id, board_may=True)
+    member, on_paper = acting_member_for(actor, assembly, member_id, board_may=True)
     if AssemblyProxy.objects.filter(
         assembly=assembly, principal=member, revoked_at__isnull=True
     ).exists():
@@ -328,7 +323,7 @@ def attendance_check_in(
         )
     if mode not in AttendanceMode.values:
         raise InvalidInput(code="unknown_mode", message=_("Attend in the room or remotely."))
-    member, for_someone = _member_for(actor, assembly, member_id, board_may=True)
+    member, for_someone = acting_member_for(actor, assembly, member_id, board_may=True)
     board = is_board(actor, assembly)
     if mode == AttendanceMode.REMOTE and not assembly.remote_allowed:
         raise AttendanceError(
@@ -351,7 +346,7 @@ def attendance_check_in(
             code="already_checked_in",
             message=_("%(member)s is already signed in.") % {"member": member},
         )
-    person = actor if not for_someone else acting_person_for(member)
+    person = actor if not for_someone else person_acting_for(member)
     if person is None:
         raise AttendanceError(
             code="no_representative",
@@ -382,7 +377,7 @@ def attendance_check_out(
     assembly = lock_assembly(call.assembly_id)
     now = current(now)
     attendance = Attendance.objects.select_for_update().get(pk=attendance.pk)
-    mine = {m.pk for m in active_members_of(assembly.cooperative, actor)}
+    mine = {m.pk for m in members_acting_person(assembly.cooperative, actor, active=True)}
     if attendance.member_id not in mine and not is_board(actor, assembly):
         raise NotFound()
     if attendance.checked_out_at is not None:

@@ -49,7 +49,7 @@ from assemblies.services.participation import CHECK_IN_OPENS
 from frontend.selectors.votes import booth as vote_booth
 from governance.models import Cooperative, Member
 from governance.permissions import CooperativeRole
-from governance.selectors import decision_rules, rules_current
+from governance.selectors import decision_rules, members_acting_person, rules_current
 from voting import selectors as voting_selectors
 from voting.models import ResolutionChoice, VoteStatus
 
@@ -91,10 +91,8 @@ def _minutes(assembly: Assembly) -> Minutes | None:
 def assembly_page(person: Any, assembly: Assembly, role: CooperativeRole) -> dict[str, Any]:
     """The member's page: agenda, documents, calls, and what the viewer may do before and
     during the meeting for each member they act for."""
-    from assemblies.selectors import active_members_of
-
     items = list(agenda_items().filter(assembly=assembly))
-    own = active_members_of(assembly.cooperative, person) if role.is_member else []
+    own = members_acting_person(assembly.cooperative, person, active=True) if role.is_member else []
     rules = assembly_rules(assembly)
     before = assembly.status in BEFORE_MEETING_STATUSES
     proxies = (

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from frontend.charts import result_chart as chart
-from frontend.formatting import decimal_of, percent_text
+from frontend.formatting import percent_text, share_text
 
 register = template.Library()
 
@@ -26,12 +26,10 @@ def percent(value: Any) -> str:
 
 
 @register.filter
-def share(value: Any) -> str:
-    """A fraction of one (Fraction(1, 5) or "1/5") as a localized percentage: "20 %"."""
-    number = decimal_of(value if not isinstance(value, str) else Fraction(value))
-    if number is None:
-        return ""
-    return percent_text(number * 100)
+def share(value: Any, reference: Any = None) -> str:
+    """A fraction of one (Fraction(1, 5) or "1/5") as a localized percentage: "20 %"; with
+    a reference (`support|share:threshold`), never reading equal to a different one."""
+    return share_text(value, reference)
 
 
 @register.filter

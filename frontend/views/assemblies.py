@@ -30,12 +30,12 @@ from frontend.views.common import (
     assembly_url,
     cooperative_for,
     form_refusal,
+    optional_id,
     page_view,
     perform,
     render_coop,
     signed_in,
 )
-from frontend.views.voting import _optional_id
 from voting.models import ResolutionChoice
 
 # How long a calendar entry of an assembly lasts when nothing else is known.
@@ -144,7 +144,7 @@ def assembly_proxy_give(request: HttpRequest, pk: int) -> HttpResponse:
     assembly, _role = access_assembly(request.user, pk)
     back = assembly_url(pk) + "#proxy"
     no_holder = request.POST.get("holder") == "none"
-    holder = None if no_holder else _optional_id(request.POST, "holder")
+    holder = None if no_holder else optional_id(request.POST, "holder")
     if holder is None and not no_holder:
         return form_refusal(request, _("Choose who will hold your proxy."), redirect_to=back)
     return perform(
@@ -153,7 +153,7 @@ def assembly_proxy_give(request: HttpRequest, pk: int) -> HttpResponse:
             actor=signed_in(request),
             assembly=assembly,
             holder_id=holder,
-            principal_id=_optional_id(request.POST, "member_id"),
+            principal_id=optional_id(request.POST, "member_id"),
         ),
         success=_("Your proxy is given. You may revoke it until the meeting opens."),
         redirect_to=back,
@@ -194,7 +194,7 @@ def assembly_postal_vote(request: HttpRequest, pk: int) -> HttpResponse:
             actor=signed_in(request),
             assembly=assembly,
             ballots=ballots,
-            member_id=_optional_id(request.POST, "member_id"),
+            member_id=optional_id(request.POST, "member_id"),
         ),
         success=_("Your postal vote is recorded. It counts when each resolution opens."),
         redirect_to=back,
@@ -212,7 +212,7 @@ def assembly_intent(request: HttpRequest, pk: int) -> HttpResponse:
             actor=signed_in(request),
             assembly=assembly,
             mode=request.POST.get("mode", ""),
-            member_id=_optional_id(request.POST, "member_id"),
+            member_id=optional_id(request.POST, "member_id"),
         ),
         success=_("Thank you: the desk knows how you will attend."),
         redirect_to=assembly_url(pk) + "#participation",
@@ -230,7 +230,7 @@ def assembly_attend(request: HttpRequest, pk: int) -> HttpResponse:
             actor=signed_in(request),
             assembly=assembly,
             mode="remote",
-            member_id=_optional_id(request.POST, "member_id"),
+            member_id=optional_id(request.POST, "member_id"),
         ),
         success=_("You are signed in remotely. The booth opens here with each point."),
         redirect_to=assembly_url(pk) + "#booth",
@@ -279,8 +279,8 @@ def assembly_ballot(request: HttpRequest, pk: int, resolution_id: int) -> HttpRe
                 actor=signed_in(request),
                 resolution=resolution,
                 choice=choice,
-                member_id=_optional_id(request.POST, "member_id"),
-                on_behalf_of=_optional_id(request.POST, "on_behalf_of"),
+                member_id=optional_id(request.POST, "member_id"),
+                on_behalf_of=optional_id(request.POST, "on_behalf_of"),
             )
         ),
         success=_("Your ballot is recorded."),

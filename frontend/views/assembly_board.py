@@ -24,12 +24,12 @@ from frontend.views.common import (
     assembly_url,
     cooperative_for,
     form_refusal,
+    optional_id,
     page_view,
     perform,
     render_coop,
     signed_in,
 )
-from frontend.views.voting import _optional_id
 from governance.models import College, Person
 
 DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
@@ -152,7 +152,7 @@ def assembly_item_add(request: HttpRequest, pk: int) -> HttpResponse:
             )
     reserved = []
     for college in College.objects.filter(cooperative=assembly.cooperative):
-        seats = _optional_id(request.POST, f"reserved-{college.pk}")
+        seats = optional_id(request.POST, f"reserved-{college.pk}")
         if seats:
             reserved.append((college, seats))
     secret = {"yes": True, "no": False}.get(values["secret"])
@@ -371,7 +371,7 @@ def assembly_desk(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def assembly_check_in(request: HttpRequest, pk: int) -> HttpResponse:
     assembly, _role = access_assembly(request.user, pk, manage=True)
-    member_id = _optional_id(request.POST, "member_id")
+    member_id = optional_id(request.POST, "member_id")
     mode = request.POST.get("mode", "present")
     back = assembly_url(pk, "assembly_desk") + "?q=" + request.POST.get("q", "")[:100]
     if member_id is None:

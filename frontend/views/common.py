@@ -11,7 +11,14 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Page, Paginator
 from django.db import transaction
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseRedirect,
+    JsonResponse,
+    QueryDict,
+)
 from django.shortcuts import render
 from django.urls import reverse
 
@@ -25,6 +32,12 @@ PAGE_SIZE = 50
 def assembly_url(pk: int, name: str = "assembly") -> str:
     """The address of one of an assembly's pages."""
     return reverse(f"frontend:{name}", kwargs={"pk": pk})
+
+
+def optional_id(data: QueryDict, name: str) -> int | None:
+    """A positive id posted in a form field, or None when it is absent or not one."""
+    value = data.get(name, "")
+    return int(value) if value.isdigit() and 0 < int(value) < 2**63 else None
 
 
 def page_view[ViewFunc: Callable[..., HttpResponse]](view: ViewFunc) -> ViewFunc:

@@ -20,6 +20,7 @@ from frontend.views.common import (
     cooperative_for,
     form_refusal,
     is_fetch,
+    optional_id,
     page_view,
     paginate,
     perform,
@@ -212,11 +213,6 @@ def choice_from_post(vote: Any, data: QueryDict) -> Any:
     return [ranks[rank] for rank in sorted(ranks)]
 
 
-def _optional_id(data: QueryDict, name: str) -> int | None:
-    value = data.get(name, "")
-    return int(value) if value.isdigit() and 0 < int(value) < 2**63 else None
-
-
 @page_view
 def booth(request: HttpRequest, pk: int) -> HttpResponse:
     vote, role = access_vote(request.user, pk)
@@ -234,8 +230,8 @@ def booth(request: HttpRequest, pk: int) -> HttpResponse:
                     actor=signed_in(request),
                     vote=vote,
                     choice=choice,
-                    member_id=_optional_id(request.POST, "member_id"),
-                    on_behalf_of=_optional_id(request.POST, "on_behalf_of"),
+                    member_id=optional_id(request.POST, "member_id"),
+                    on_behalf_of=optional_id(request.POST, "on_behalf_of"),
                 )
             ),
             success=_("Your ballot is recorded."),
@@ -264,7 +260,7 @@ def booth(request: HttpRequest, pk: int) -> HttpResponse:
 def proxy_give(request: HttpRequest, pk: int) -> HttpResponse:
     vote, _role = access_vote(request.user, pk)
     back = _vote_url(pk) + "#proxies"
-    holder = _optional_id(request.POST, "holder")
+    holder = optional_id(request.POST, "holder")
     if holder is None:
         return form_refusal(
             request, _("Choose the member who will hold your proxy."), redirect_to=back
@@ -275,7 +271,7 @@ def proxy_give(request: HttpRequest, pk: int) -> HttpResponse:
             actor=signed_in(request),
             vote=vote,
             holder_id=holder,
-            principal_id=_optional_id(request.POST, "member_id"),
+            principal_id=optional_id(request.POST, "member_id"),
         ),
         success=_("Your proxy is given. You may revoke it until it is used."),
         redirect_to=back,
@@ -310,7 +306,7 @@ def objection_raise(request: HttpRequest, pk: int) -> HttpResponse:
             vote=vote,
             reason=reason,
             is_paramount=request.POST.get("is_paramount") == "on",
-            member_id=_optional_id(request.POST, "member_id"),
+            member_id=optional_id(request.POST, "member_id"),
         ),
         success=_("Your objection is recorded."),
         redirect_to=back,

@@ -9,6 +9,7 @@ from guardian.shortcuts import assign_perm, remove_perm
 
 from core.errors import DomainError
 from core.events import person_group, publish
+from governance.acting import acting_members_filter
 from governance.models import BoardRole, Cooperative, Membership, MembershipStatus, Observer, Person
 from governance.permissions import PERM_MANAGE, PERM_OBSERVE, PERM_PARTICIPATE
 from governance.services._common import _audit, _require_board
@@ -23,17 +24,12 @@ def person_access_sync(*, cooperative: Cooperative, person: Person) -> None:
     or an observer, so the grants can never drift from the records.
     """
     is_board = BoardRole.objects.sitting().filter(cooperative=cooperative, person=person).exists()
-    is_member = (
-        Membership.objects.filter(
-            cooperative=cooperative, status=MembershipStatus.ACTIVE, member__person=person
-        ).exists()
-        or Membership.objects.filter(
-            cooperative=cooperative,
-            status=MembershipStatus.ACTIVE,
-            member__representatives__person=person,
-            member__representatives__revoked_at__isnull=True,
-        ).exists()
-    )
+    # A member is whoever acts for a member with an active membership (governance.acting).
+    is_member = Membership.objects.filter(
+        acting_members_filter(cooperative.pk, person),
+        cooperative=cooperative,
+        status=MembershipStatus.ACTIVE,
+    ).exists()
     is_observer = Observer.objects.filter(
         cooperative=cooperative, person=person, revoked_at__isnull=True
     ).exists()

@@ -130,3 +130,131 @@ def test_no_consumer_imports_an_api_module() -> None:
 
     assert {"assemblies.consumers", "deliberation.consumers"} <= set(consumers)
     assert offenders == []
+
+
+def test_the_charts_and_the_template_filters_do_not_import_each_other_both_ways() -> None:
+    graph = import_graph(_modules())
+
+    assert not any(name.startswith("frontend.templatetags") for name in graph["frontend.charts"])
+    assert "frontend.formatting" in graph["frontend.charts"]
+
+
+def _private_imports(modules: dict[str, Path], importers: tuple[str, ...]) -> list[str]:
+    """`from module import _name` of a function, class or constant (not a submodule) from
+    another module, unless that module is itself private to its package (`_common`)."""
+    found = []
+    for name, path in modules.items():
+        if name.split(".")[0] not in importers:
+            continue
+        for node in ast.walk(ast.parse(path.read_text())):
+            if not isinstance(node, ast.ImportFrom) or node.level or not node.module:
+                continue
+            source = node.module
+            if source not in modules or source.split(".")[-1].startswith("_"):
+                continue
+            for alias in node.names:
+                private = alias.name.startswith("_") and not alias.name.startswith("__")
+                if private and f"{source}.{alias.name}" not in modules:
+                    found.append(f"{name} imports {source}.{alias.name}")
+    return found
+
+
+def test_the_private_import_finder_sees_a_borrowed_helper(tmp_path: Path) -> None:
+    borrower, owner, shared = (tmp_path / f"{n}.py" for n in ("borrower", "owner", "shared"))
+    borrower.write_text(
+        "from frontend.views.voting import _optional_id\n"
+        "from frontend.views._shared import _ok\n"
+        "from frontend.views import _shared\n"
+    )
+    owner.write_text("def _optional_id(): ...\n")
+    shared.write_text("def _ok(): ...\n")
+    modules = {
+        "frontend.views.assemblies": borrower,
+        "frontend.views.voting": owner,
+        "frontend.views._shared": shared,
+        "frontend.views": shared,
+    }
+
+    assert _private_imports(modules, ("frontend",)) == [
+        "frontend.views.assemblies imports frontend.views.voting._optional_id"
+    ]
+
+
+def test_no_voting_assemblies_or_page_module_borrows_a_private_name_of_another() -> None:
+    offenders = _private_imports(_modules(), ("voting", "assemblies", "frontend"))
+
+    assert offenders == []
+
+
+def test_the_tally_path_has_one_name_and_the_engine_words_no_sentence() -> None:
+    modules = _modules()
+    assert "voting.tally.from_ballots" in modules and "voting.live" in modules
+    assert "voting.tallying" not in modules and "voting.services.live" not in modules
+    graph = import_graph(modules)
+    engine = [name for name in modules if name.startswith("voting.tally")]
+    wording = {
+        f"{name} imports {target}"
+        for name in engine
+        for target in imported_names(modules[name].read_text())
+        if target.startswith(("django.utils.translation", "voting.explain"))
+    }
+    assert wording == set()
+    defines_sentence = [
+        name
+        for name, path in modules.items()
+        for node in ast.walk(ast.parse(path.read_text()))
+        if isinstance(node, ast.FunctionDef) and node.name == "explain_en"
+    ]
+    assert defines_sentence == ["voting.explain"]
+    assert "voting.tally.resolution" in graph["voting.tally.from_ballots"]
+
+
+def _mentions(modules: dict[str, Path], words: tuple[str, ...], owner: str) -> list[str]:
+    return [
+        f"{name} mentions {word}"
+        for name, path in modules.items()
+        if name.split(".")[0] != owner
+        for word in words
+        if word in path.read_text()
+    ]
+
+
+def test_only_governance_writes_sql_over_grants_and_representatives() -> None:
+    """The casting path embeds governance's statements (role_sql, acting_members_sql); it
+    never spells guardian's tables or the representatives' rule itself."""
+    words = (
+        "grants_sql",
+        "grants_params",
+        "CooperativeUserPermission",
+        "CooperativeGroupPermission",
+        "Representative._meta",
+        "revoked_at IS NULL",
+        "PERM_MANAGE in",
+    )
+
+    assert _mentions(_modules(), words, "governance") == []
+
+
+def _class_definitions(modules: dict[str, Path], names: set[str]) -> list[str]:
+    return sorted(
+        f"{node.name} in {name}"
+        for name, path in modules.items()
+        for node in ast.walk(ast.parse(path.read_text()))
+        if isinstance(node, ast.ClassDef) and node.name in names
+    )
+
+
+def test_the_rules_vocabularies_thresholds_and_rounding_are_defined_once() -> None:
+    modules = _modules()
+    vocabularies = {"TallyMethod", "MajorityBase", "EmptyCollegePolicy", "QuorumMode"}
+
+    assert _class_definitions(modules, vocabularies) == sorted(
+        f"{word} in governance.vocabulary" for word in vocabularies
+    )
+    assert _mentions(modules, ("Fraction(1, 2)", "Fraction(2, 3)"), "") == [
+        "governance.vocabulary mentions Fraction(1, 2)",
+        "governance.vocabulary mentions Fraction(2, 3)",
+    ]
+    assert _mentions(modules, ("ROUND_HALF", "2 * remainder"), "") == [
+        "core.percent mentions 2 * remainder"
+    ]

@@ -26,7 +26,7 @@ from deliberation import presence
 from deliberation.room import room_group
 from tests.core.routes import fill, ids_in, read_operations
 from tests.deliberation.factories import Room, make_room
-from voting.services import live
+from voting import live
 
 pytestmark = [pytest.mark.redis, pytest.mark.django_db(transaction=True)]
 

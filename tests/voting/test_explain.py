@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from voting import tally
 from voting.explain import explain, explain_en
-from voting.tallying import FrozenCollege, RulesSpec, TallyInput, compute
+from voting.tally.from_ballots import FrozenCollege, RulesSpec, TallyInput, tally_ballots
 
 WEIGHTS = (Fraction(3, 10), Fraction(3, 10), Fraction(1, 5), Fraction(1, 5))
 NAMES = ("Workers", "Users", "Suppliers", "Authorities")
@@ -44,7 +44,7 @@ def test_english_explanation_is_the_engines_sentence(
     per_college: list[tuple[int, int, int]], spec: RulesSpec
 ) -> None:
     data = resolution(per_college, spec)
-    outcome = compute(data)
+    outcome = tally_ballots(data)
     engine = tally.tally_resolution(
         colleges=[
             tally.ResolutionCollege(
@@ -70,7 +70,7 @@ def test_worked_example_reads_as_the_issue_says() -> None:
         majority_strict=True,
     )
     data = resolution([(3, 2, 0), (2, 3, 0), (9, 1, 0), (1, 1, 0)], spec)
-    parts = compute(data).parts
+    parts = tally_ballots(data).parts
     assert explain_en(parts) == (
         "Adopted: 58 % weighted support, ordinary majority above 50 %; "
         "quorum 27.5 % of 80 members, above 20 %."
@@ -92,7 +92,7 @@ def test_per_registered_member_says_a_silent_college_weighs_on_neither_side() ->
         majority=Fraction(1, 2),
         majority_strict=True,
     )
-    outcome = compute(resolution([(3, 1, 0), (2, 0, 0), (0, 0, 0), (1, 1, 0)], spec))
+    outcome = tally_ballots(resolution([(3, 1, 0), (2, 0, 0), (0, 0, 0), (1, 1, 0)], spec))
 
     assert outcome.parts["empty_college_policy_applied"] == "dropped_by_method"
     assert explain_en(outcome.parts).endswith(
@@ -111,7 +111,7 @@ def test_explanation_names_the_base_of_all_members() -> None:
         majority=Fraction(1, 2),
         majority_strict=True,
     )
-    parts = compute(resolution([(12, 0, 0), (12, 0, 0), (12, 0, 0), (12, 0, 0)], spec)).parts
+    parts = tally_ballots(resolution([(12, 0, 0), (12, 0, 0), (12, 0, 0), (12, 0, 0)], spec)).parts
 
     # 12 for of each roll of 20: 60 % of all the members.
     assert explain_en(parts) == (

@@ -1,6 +1,6 @@
 """Live events in the proposal room: turnout per college, partial results when live, the result.
 
-Turnout is pushed after the ballot commits (voting.services.live); the test settings push
+Turnout is pushed after the ballot commits (voting.live); the test settings push
 at once, so most tests here run the commit callbacks and read the room right away.
 """
 
@@ -19,7 +19,7 @@ from deliberation.models import RoomEvent
 from deliberation.room import room_group
 from tests.voting.factories import make_coop, make_proposal, make_vote
 from voting import services
-from voting.services.live import turnout_push
+from voting.live import turnout_push
 
 pytestmark = pytest.mark.django_db
 

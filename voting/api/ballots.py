@@ -27,10 +27,10 @@ from voting.api.serializers import (
 from voting.explain import explain
 from voting.models import VoteStatus
 from voting.permissions import (
+    access_published_box,
     access_vote,
     access_vote_for_casting,
     can_read_roll,
-    can_see_box,
     can_see_open_ballots,
     can_see_results,
 )
@@ -258,12 +258,7 @@ class BoxApi(APIView):
         "trackers are published apart (trackers/).",
     )
     def get(self, request: Request, vote_id: int) -> Response:
-        vote, _role = access_vote(request.user, vote_id)
-        if not can_see_box(vote):
-            raise Forbidden(
-                code="box_not_published",
-                message=_("The box of a secret vote is published at the close."),
-            )
+        vote, _role = access_published_box(request.user, vote_id)
         return paginate(self, selectors.box_list(vote), BoxEntryOut)
 
 
@@ -282,12 +277,7 @@ class TrackerListApi(APIView):
         "A voter finds theirs here; nothing links a tracker to a ballot of the box.",
     )
     def get(self, request: Request, vote_id: int) -> Response:
-        vote, _role = access_vote(request.user, vote_id)
-        if not can_see_box(vote):
-            raise Forbidden(
-                code="box_not_published",
-                message=_("The box of a secret vote is published at the close."),
-            )
+        vote, _role = access_published_box(request.user, vote_id)
         return paginate(self, selectors.counted_trackers(vote), self.OutputSerializer)
 
 

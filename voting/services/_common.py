@@ -6,14 +6,14 @@ from collections.abc import Callable
 from typing import Any
 
 from django.db import connection
-from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from core.audit import audit_append
 from core.errors import Forbidden, NotFound
 from core.models import AuditEntry
 from deliberation.room import room_emit
-from governance.models import Member, Representative
+from governance.acting import acting_members_params, acting_members_sql
+from governance.models import Member
 from governance.permissions import can_manage_cooperative
 from voting.errors import MemberRequired, NotOnRoll, UseAssemblyBooth, VoteClosed, VoteNotOpen
 from voting.models import RollEntry, Vote, VoteCollege, VoteStatus
@@ -62,20 +62,6 @@ def lock_vote_shared(vote_id: int, *, known: Vote | None = None) -> Vote:
     return fresh
 
 
-def acting_member_filter(cooperative_id: int, person: Any, field: str = "member_id") -> Q:
-    """A filter on `field` for the members a person acts for: themself, and the legal
-    persons they represent (the rule of governance.selectors.members_acting_person).
-
-    Two subqueries, each read through an index on the person, rather than one joining every
-    member of the cooperative to its representatives: a cast looks up one voter, whatever
-    the size of the cooperative."""
-    own = Member.objects.filter(cooperative_id=cooperative_id, person=person).values("pk")
-    represented = Representative.objects.filter(
-        person=person, revoked_at__isnull=True, member__cooperative_id=cooperative_id
-    ).values("member_id")
-    return Q(**{f"{field}__in": own}) | Q(**{f"{field}__in": represented})
-
-
 def lock_roll_entry(vote: Vote, actor: Any, member_id: int | None) -> RollEntry:
     """Find and lock, in one statement, the roll entry of the member the actor votes as: the
     one named, or the only member on the roll they act for."""
@@ -108,24 +94,18 @@ def _roll_entry(vote: Vote, actor: Any, member_id: int | None, *, lock: bool) ->
 def _acting_entries(
     vote: Vote, actor: Any, member_id: int | None, *, lock: bool
 ) -> list[RollEntry]:
-    """The roll entries of the members the actor acts for (see acting_member_filter), with
-    their member and college, in one statement written out by hand: every ballot runs
-    it, and building it through the query compiler cost more than running it."""
-    roll, members, colleges, representatives = (
-        model._meta.db_table for model in (RollEntry, Member, VoteCollege, Representative)
-    )
+    """The roll entries of the members the actor acts for (governance.acting states who),
+    with their member and college, in one statement written out by hand: every ballot
+    runs it, and building it through the query compiler cost more than running it."""
+    roll, members, colleges = (model._meta.db_table for model in (RollEntry, Member, VoteCollege))
     sql = (
         f"SELECT r.*, {related_columns(Member, 'm', _MEMBER_FIELDS)},"
         f" {related_columns(VoteCollege, 'c', _COLLEGE_FIELDS)} FROM {roll} r"
         f" JOIN {members} m ON m.id = r.member_id"
         f" JOIN {colleges} c ON c.id = r.vote_college_id"
-        " WHERE r.vote_id = %s AND ("
-        f"r.member_id IN (SELECT id FROM {members} WHERE cooperative_id = %s AND person_id = %s)"
-        f" OR r.member_id IN (SELECT d.member_id FROM {representatives} d"
-        f" JOIN {members} dm ON dm.id = d.member_id WHERE d.person_id = %s"
-        " AND d.revoked_at IS NULL AND dm.cooperative_id = %s))"
+        f" WHERE r.vote_id = %s AND r.member_id IN ({acting_members_sql()})"
     )
-    params: list[Any] = [vote.pk, vote.cooperative_id, actor.pk, actor.pk, vote.cooperative_id]
+    params: list[Any] = [vote.pk, *acting_members_params(vote.cooperative_id, actor)]
     if member_id is not None:
         sql += " AND r.member_id = %s"
         params.append(member_id)

@@ -13,20 +13,20 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.sql import insert_with
+from governance.acting import acting_members_filter
 from governance.models import Person
 from voting.choices import canonical_choice
 from voting.errors import BallotAlreadyCast, NoProxy, NotOnRoll, PrincipalVotedDirectly
+from voting.live import turnout_changed
 from voting.models import Ballot, Proxy, RollEntry, Vote
 from voting.sealing import padded_size, public_key_of, seal, tracker_of
 from voting.services._common import (
-    acting_member_filter,
     audit,
     lock_roll_entry,
     lock_vote_shared,
     require_booth,
     require_open,
 )
-from voting.services.live import turnout_changed
 
 
 @dataclass(frozen=True)
@@ -66,7 +66,7 @@ def ballot_cast(
     Locks the vote row in share mode (a close waits for the cast) and the roll entry row
     (two casts for one member take turns); the database allows one current ballot per roll
     entry. Audits without the choice on secret votes; asks for a turnout push to the proposal room
-    (voting.services.live).
+    (voting.live).
 
     With `locked`, the caller read `vote` under the same share lock in its own transaction
     (voting.permissions.access_vote_for_casting) and lets any error end that transaction,
@@ -176,7 +176,7 @@ def _cast(
 def _live_proxy(vote: Vote, actor: Person, *, principal_id: int, holder_id: int | None) -> Proxy:
     """The live proxy from `principal_id` held by a member the actor acts for, locked."""
     proxies = Proxy.objects.select_for_update(of=("self",)).filter(
-        acting_member_filter(vote.cooperative_id, actor, "holder_id"),
+        acting_members_filter(vote.cooperative_id, actor, "holder_id"),
         vote=vote,
         principal_id=principal_id,
         revoked_at__isnull=True,

@@ -11,6 +11,7 @@ from governance.models import Person
 from governance.permissions import cooperative_role
 from governance.selectors import members_acting_person
 from voting.errors import ObjectionStateError
+from voting.live import turnout_changed
 from voting.models import Objection, ObjectionState, Vote, VoteMethod
 from voting.permissions import can_decide_objection
 from voting.services._common import (
@@ -19,7 +20,6 @@ from voting.services._common import (
     lock_vote_shared,
     require_open,
 )
-from voting.services.live import turnout_changed
 
 # What each state may become; raised and upheld objections still block when paramount.
 _TRANSITIONS = {

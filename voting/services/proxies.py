@@ -69,12 +69,9 @@ def proxy_give(
             message=_("This member already gave a proxy for this vote; revoke it first."),
         )
     held = live.filter(holder_id=holder_id).count()
-    if rules.proxy_cap_reached(held):
-        raise ProxyCapReached(
-            message=_("%(holder)s already holds %(count)d proxies, the most the rules allow.")
-            % {"holder": entries[holder_id].member.name, "count": held},
-            details={"cap": rules.proxy_cap, "held": held},
-        )
+    rules.refuse_proxy_over_cap(
+        held=held, holder=entries[holder_id].member.name, error=ProxyCapReached
+    )
     proxy = Proxy.objects.create(
         vote=vote, principal=principal, holder_id=holder_id, given_by=actor, created_at=now
     )

@@ -1,5 +1,6 @@
 """Pure, exact tally engine: resolutions, majority judgment, Schulze, approval and consent."""
 
+from core.percent import decimal_str, format_percent, percent_str
 from voting.tally.approval import (
     ApprovalCollege,
     ApprovalCollegeResult,
@@ -43,10 +44,7 @@ from voting.tally.types import (
     TallyInputError,
     TallyMethod,
     Threshold,
-    decimal_str,
-    format_percent,
     fraction_str,
-    percent_str,
 )
 
 __all__ = [

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from fractions import Fraction
@@ -16,6 +16,7 @@ from voting.tally.types import (
     EmptyCollegePolicy,
     JSONValue,
     MajorityBase,
+    QuorumCollege,
     QuorumMode,
     ResolutionRules,
     TallyInputError,
@@ -258,8 +259,10 @@ def tally_resolution(
     against = computed_against if decided else None
 
     turnouts = [_turnout(count.college) for count in counts]
-    quorum_ratio, lowest = _quorum_ratio(counts, turnouts, rules.quorum_mode)
-    quorum_reached = rules.quorum is None or quorum_ratio >= rules.quorum
+    ratio, lowest = quorum_ratio(
+        colleges, {c.key: c.taking_part for c in colleges}, rules.quorum_mode
+    )
+    quorum_reached = rules.quorum is None or ratio >= rules.quorum
 
     # Attendance is checked first because without quorum the assembly cannot decide at all.
     if not quorum_reached:
@@ -293,7 +296,7 @@ def tally_resolution(
             if any(count.college.attending is not None for count in counts)
             else QuorumBasis.BALLOTS
         ),
-        quorum_ratio=quorum_ratio,
+        quorum_ratio=ratio,
         quorum_required=rules.quorum,
         quorum_reached=quorum_reached,
         quorum_lowest_college=lowest,
@@ -441,27 +444,31 @@ def _per_registered_member(counts: Sequence[_Count]) -> list[_Share]:
 
 
 def _turnout(college: ResolutionCollege) -> Fraction:
-    if college.eligible == 0:
-        return ZERO
-    return Fraction(college.taking_part, college.eligible)
+    return college_turnout(college.eligible, college.taking_part)
 
 
-def _quorum_ratio(
-    counts: Sequence[_Count], turnouts: Sequence[Fraction], mode: QuorumMode
+def college_turnout(eligible: int, taking_part: int) -> Fraction:
+    return Fraction(taking_part, eligible) if eligible else ZERO
+
+
+def quorum_ratio(
+    colleges: Sequence[QuorumCollege], taking_part: Mapping[str, int], mode: QuorumMode
 ) -> tuple[Fraction, str | None]:
-    """Participation counts every ballot, abstentions included, whatever the base of the count,
-    or every member taking part when the attendance is given."""
+    """The attendance the quorum is measured by, in the rules' mode, and in per-college
+    mode the college whose turnout it is. Participation counts every ballot, abstentions
+    included, whatever the base of the count, or every member taking part when the
+    attendance is given. The one computation of it: every method's tally and the
+    assemblies' attendance read it."""
     if mode == QuorumMode.ALL_MEMBERS:
-        eligible = sum(count.college.eligible for count in counts)
-        taking_part = sum(count.college.taking_part for count in counts)
-        return (Fraction(taking_part, eligible) if eligible else ZERO), None
+        eligible = sum(college.eligible for college in colleges)
+        part = sum(taking_part[college.key] for college in colleges)
+        return (Fraction(part, eligible) if eligible else ZERO), None
+    turnouts = [(college_turnout(c.eligible, taking_part[c.key]), c.key) for c in colleges]
     if mode == QuorumMode.WEIGHTED:
-        ratio = sum(
-            (Fraction(c.college.weight) * t for c, t in zip(counts, turnouts, strict=True)), ZERO
-        )
-        return ratio, None
+        weighted = (Fraction(c.weight) * t for c, (t, _key) in zip(colleges, turnouts, strict=True))
+        return sum(weighted, ZERO), None
     # Ties go to the smallest key so that the reported college does not depend on input order.
-    ratio, key = min((t, c.college.key) for c, t in zip(counts, turnouts, strict=True))
+    ratio, key = min(turnouts)
     return ratio, key
 
 

@@ -1,4 +1,5 @@
-"""Shared enums, dataclasses and exact formatting helpers of the tally engine."""
+"""Shared enums, dataclasses and exact formatting helpers of the tally engine (percentages
+round as core.percent says)."""
 
 from __future__ import annotations
 
@@ -6,9 +7,13 @@ import dataclasses
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from enum import StrEnum
+from enum import Enum, StrEnum
 from fractions import Fraction
-from typing import Any
+from typing import Any, Protocol
+
+from core.percent import percent_str
+from governance import vocabulary
+from governance.vocabulary import EmptyCollegePolicy, MajorityBase, QuorumMode, TallyMethod
 
 type JSONValue = str | int | bool | list[JSONValue] | dict[str, JSONValue] | None
 
@@ -32,32 +37,6 @@ def require_count(value: object, *, what: str) -> None:
         raise TallyInputError(f"{what} must be a non-negative int, got {value!r}")
 
 
-class TallyMethod(StrEnum):
-    PROPORTIONAL = "proportional"
-    WINNER_TAKE_ALL = "winner_take_all"
-    PER_REGISTERED_MEMBER = "per_registered_member"
-
-
-class MajorityBase(StrEnum):
-    """What the majority is a share of."""
-
-    # Votes cast: abstentions, blank and null ballots stay out of the base (SA form since
-    # loi 2019-744).
-    VOTES_CAST = "votes_cast"
-    # Members present or represented: abstentions are added to the votes against (SARL default).
-    PRESENT = "present"
-    # Every member on the roll: whoever does not vote for counts against (SARL ordinary
-    # decisions on the first consultation). With colleges, every member of a college on the
-    # roll is in that college's denominator.
-    ALL_MEMBERS = "all_members"
-
-
-class EmptyCollegePolicy(StrEnum):
-    REDISTRIBUTE = "redistribute"
-    COUNT_AS_ABSENT = "count_as_absent"
-    FAIL = "fail"
-
-
 class AppliedEmptyCollegeRule(StrEnum):
     """What the tally actually did about colleges without votes cast."""
 
@@ -68,12 +47,6 @@ class AppliedEmptyCollegeRule(StrEnum):
     # Under per_registered_member a college without votes adds nothing to either side, so it
     # drops out of the base without any statutory rule being needed.
     DROPPED_BY_METHOD = "dropped_by_method"
-
-
-class QuorumMode(StrEnum):
-    ALL_MEMBERS = "all_members"
-    WEIGHTED = "weighted"
-    PER_COLLEGE = "per_college"
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -92,8 +65,19 @@ class Threshold:
         return x > self.value if self.strict else x >= self.value
 
 
-ORDINARY_MAJORITY = Threshold(value=Fraction(1, 2), strict=True)
-EXTRAORDINARY_MAJORITY = Threshold(value=Fraction(2, 3), strict=False)
+ORDINARY_MAJORITY = Threshold(**vocabulary.ORDINARY_MAJORITY._asdict())
+EXTRAORDINARY_MAJORITY = Threshold(**vocabulary.EXTRAORDINARY_MAJORITY._asdict())
+
+
+class QuorumCollege(Protocol):
+    """What the quorum reads of a college: its key, weight and members on the roll."""
+
+    @property
+    def key(self) -> str: ...
+    @property
+    def weight(self) -> Fraction: ...
+    @property
+    def eligible(self) -> int: ...
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -158,33 +142,6 @@ def fraction_str(value: Fraction) -> str:
     return f"{value.numerator}/{value.denominator}"
 
 
-def decimal_str(value: Fraction, *, places: int) -> str:
-    """Decimal form rounded half away from zero, computed with integers only."""
-    value = Fraction(value)
-    scale = 10**places
-    quotient, remainder = divmod(abs(value.numerator) * scale, value.denominator)
-    if 2 * remainder >= value.denominator:
-        quotient += 1
-    sign = "-" if value < 0 and quotient else ""
-    digits = str(quotient).rjust(places + 1, "0")
-    if places == 0:
-        return f"{sign}{digits}"
-    return f"{sign}{digits[:-places]}.{digits[-places:]}"
-
-
-def percent_str(value: Fraction) -> str:
-    """Percentage with four decimals, as used in the JSON form: 29/50 -> "58.0000"."""
-    return decimal_str(Fraction(value) * 100, places=4)
-
-
-def format_percent(value: Fraction, *, places: int = 1) -> str:
-    """Human percentage rounded half-up without trailing zeros: 29/50 -> "58 %", 1/3 -> "33.3 %"."""
-    text = decimal_str(Fraction(value) * 100, places=places)
-    if "." in text:
-        text = text.rstrip("0").rstrip(".")
-    return f"{text} %"
-
-
 def to_jsonable(obj: object) -> dict[str, JSONValue]:
     """Turn a result dataclass into JSON-safe data, giving each Fraction a parallel _pct key."""
     if not dataclasses.is_dataclass(obj) or isinstance(obj, type):
@@ -203,7 +160,7 @@ def _encode(value: Any) -> tuple[JSONValue, JSONValue]:
     """Return the plain encoding and, when the value holds fractions, their percent twin."""
     if isinstance(value, Fraction):
         return fraction_str(value), percent_str(value)
-    if isinstance(value, StrEnum):
+    if isinstance(value, Enum):
         return value.value, None
     if value is None or isinstance(value, bool | int | str):
         return value, None

@@ -1,4 +1,4 @@
-"""Turn counted ballots of a frozen vote into the tally engine's inputs and one stored result."""
+"""The step that feeds the engine from a frozen vote's counted ballots, into one stored result."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from typing import Any, overload
 from voting import tally
 from voting.models import ResolutionChoice, VoteMethod
 from voting.tally import QuorumBasis, QuorumMode, ResolutionRules, TallyInputError, Threshold
+from voting.tally.resolution import quorum_ratio
 from voting.tally.types import JSONValue, fraction_str, percent_str, require_count
 
 ZERO = Fraction(0)
@@ -49,13 +50,12 @@ class RulesSpec:
 def rules_spec(decision_rules: Any, *, quorum_call: int) -> RulesSpec:
     """Read a governance DecisionRules row; the second call (or consultation) has its own
     quorum and its own base of the majority."""
-    quorum = decision_rules.quorum_for_call(quorum_call)
     return RulesSpec(
         tally_method=decision_rules.tally_method,
         majority_base=decision_rules.majority_base_for_call(quorum_call),
         empty_college_policy=decision_rules.empty_college_policy,
         quorum_mode=decision_rules.quorum_mode,
-        quorum=None if quorum is None else Fraction(quorum),
+        quorum=decision_rules.quorum_for_call(quorum_call),
         majority=Fraction(decision_rules.majority),
         majority_strict=decision_rules.majority_strict,
     )
@@ -120,7 +120,7 @@ class Repeated(Sequence[Any]):
         return list(self)[index]
 
 
-def compute(data: TallyInput) -> TallyOutcome:
+def tally_ballots(data: TallyInput) -> TallyOutcome:
     """Tally exactly with the frozen rules; the result dict is what a Decision stores."""
     by_college: dict[str, list[tuple[Any, int]]] = {c.key: [] for c in data.colleges}
     for key, choice, n in data.counts:
@@ -337,18 +337,7 @@ def _quorum(
     """Attendance in the rules' mode, computed as the resolution tally computes it, from the
     ballots or from the members taking part."""
     mode = QuorumMode(rules.quorum_mode)
-    lowest: str | None = None
-    if mode == QuorumMode.ALL_MEMBERS:
-        eligible = sum(c.eligible for c in colleges)
-        ratio = Fraction(sum(voted.values()), eligible) if eligible else ZERO
-    else:
-        turnouts = [
-            (Fraction(voted[c.key], c.eligible) if c.eligible else ZERO, c.key) for c in colleges
-        ]
-        if mode == QuorumMode.WEIGHTED:
-            ratio = sum((c.weight * t for c, (t, _k) in zip(colleges, turnouts, strict=True)), ZERO)
-        else:
-            ratio, lowest = min(turnouts)
+    ratio, lowest = quorum_ratio(colleges, voted, mode)
     reached = rules.quorum is None or ratio >= rules.quorum
     return {
         "mode": mode.value,
