@@ -504,3 +504,11 @@ def current_choices(vote_id: int) -> list[list[Any]]:
             "roll_entry__member"
         )
     ]
+
+
+def notices_stored_as_text() -> bool:
+    """Whether some notices are stored as finished text (written in the language of the
+    moment) rather than as a kind and parameters rendered for the reader."""
+    from core.models import Notification
+
+    return Notification.objects.exclude(message="").exists()
