@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.db.models import QuerySet
 
 from assemblies.models import Assembly, AssemblyStatus
-from core.errors import Forbidden, NotFound
+from core.errors import NotFound
+from governance.errors import BoardOnly
 from governance.models import Cooperative
-from governance.permissions import CooperativeRole, cooperative_role
+from governance.permissions import CooperativeRole, Viewer, cooperative_role
 
 
 def can_view_assembly(assembly: Assembly, role: CooperativeRole) -> bool:
@@ -36,7 +35,7 @@ def can_read_convocations(role: CooperativeRole) -> bool:
     return role.is_board
 
 
-def assemblies_visible(person: Any, cooperative: Cooperative) -> QuerySet[Assembly]:
+def assemblies_visible(person: Viewer, cooperative: Cooperative) -> QuerySet[Assembly]:
     role = cooperative_role(person, cooperative)
     assemblies = Assembly.objects.filter(cooperative=cooperative)
     if not role.can_read:
@@ -47,7 +46,7 @@ def assemblies_visible(person: Any, cooperative: Cooperative) -> QuerySet[Assemb
 
 
 def access_assembly(
-    person: Any, assembly_id: int, *, manage: bool = False, lock: bool = False
+    person: Viewer, assembly_id: int, *, manage: bool = False, lock: bool = False
 ) -> tuple[Assembly, CooperativeRole]:
     """Load an assembly the person may see (the same 404 for missing and not visible);
     with `manage`, also require the board (403, since the person knows it exists)."""
@@ -61,11 +60,5 @@ def access_assembly(
     if not can_view_assembly(assembly, role):
         raise NotFound()
     if manage and not can_manage_assembly(role):
-        raise Forbidden(code="board_only", message=_board_only())
+        raise BoardOnly()
     return assembly, role
-
-
-def _board_only() -> str:
-    from django.utils.translation import gettext as _
-
-    return _("Only the board of this cooperative may do this.")

@@ -173,3 +173,66 @@ def issue_tokens(people: list[Any]) -> list[str]:
         keys.append(key)
     AuthToken.objects.bulk_create(rows)
     return keys
+
+
+def run_child(
+    module: str, *args: str, env: dict[str, str], timeout: float, what: str
+) -> dict[str, Any]:
+    """Run `python -m <module> <args>` from the project root in its own process, and read
+    the figures it prints as JSON on its last line; fail with the end of its error output,
+    naming `what` was measured, when it fails."""
+    import subprocess
+    import sys
+
+    completed = subprocess.run(
+        [sys.executable, "-m", module, *args],
+        cwd=Path(__file__).resolve().parent.parent,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+    if completed.returncode != 0:
+        raise RuntimeError(f"The {what} benchmark failed:\n{completed.stderr[-4000:]}")
+    figures: dict[str, Any] = json.loads(completed.stdout.strip().splitlines()[-1])
+    return figures
+
+
+def stop_process(process: Any, *, grace: float = 10) -> None:
+    """Ask a server process the benchmark started to stop; kill it after `grace` seconds."""
+    import subprocess
+
+    process.terminate()
+    try:
+        process.wait(timeout=grace)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+def bench_cooperative(
+    *, name: str, weights: Any, category: tuple[str, str]
+) -> tuple[Any, Any, Any, list[Any]]:
+    """In a child process with Django set up: migrate the scratch database and create a
+    cooperative (its chair, its colleges with `weights` as (name, percent) pairs and one
+    category (name, kind)) through the services. Returns (chair, cooperative, category,
+    colleges in order)."""
+    from decimal import Decimal
+
+    from django.core.management import call_command
+
+    from governance import services as governance
+    from governance.models import Category, Person
+
+    call_command("migrate", verbosity=0)
+    chair = Person.objects.create_user("chair", password="x")
+    cooperative = governance.cooperative_create(
+        actor=chair,
+        name=name,
+        slug="bench",
+        legal_form="scic_sa",
+        colleges=[governance.CollegeSpec(college, Decimal(w)) for college, w in weights],
+    )
+    made = Category.objects.create(cooperative=cooperative, name=category[0], kind=category[1])
+    colleges = list(cooperative.colleges.order_by("position"))
+    return chair, cooperative, made, colleges

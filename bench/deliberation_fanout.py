@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bench.common import free_port, issue_tokens, record, scratch_database
+from bench.common import free_port, issue_tokens, record, scratch_database, stop_process
 
 ROOT = Path(__file__).resolve().parent.parent
 CLIENTS_FULL = 1000
@@ -108,12 +108,7 @@ def daphne(app: str, layer: str) -> Iterator[tuple[subprocess.Popen[bytes], int]
                 time.sleep(0.1)
         yield process, port
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop_process(process)
         log.close()
 
 

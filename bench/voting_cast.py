@@ -15,7 +15,16 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from bench.common import free_port, issue_tokens, record, scratch_database, wait_for_port
+from bench.common import (
+    bench_cooperative,
+    free_port,
+    issue_tokens,
+    record,
+    run_child,
+    scratch_database,
+    stop_process,
+    wait_for_port,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 SETTINGS = "bench.voting_cast_settings"
@@ -33,16 +42,12 @@ def setup(members: int, votes: int) -> dict[str, Any]:
     import django
 
     django.setup()
-    from decimal import Decimal
 
     from django.contrib.auth.models import Permission
-    from django.core.management import call_command
     from django.utils import timezone
 
     from deliberation import services as deliberation
-    from governance import services as governance
     from governance.models import (
-        Category,
         CooperativeUserPermission,
         Member,
         Membership,
@@ -50,17 +55,9 @@ def setup(members: int, votes: int) -> dict[str, Any]:
     )
     from voting import services
 
-    call_command("migrate", verbosity=0)
-    chair = Person.objects.create_user("chair", password="x")
-    cooperative = governance.cooperative_create(
-        actor=chair,
-        name="Bench delivery SCIC",
-        slug="bench",
-        legal_form="scic_sa",
-        colleges=[governance.CollegeSpec(name, Decimal(w)) for name, w in WEIGHTS],
+    chair, cooperative, category, colleges = bench_cooperative(
+        name="Bench delivery SCIC", weights=WEIGHTS, category=("Couriers", "employees")
     )
-    category = Category.objects.create(cooperative=cooperative, name="Couriers", kind="employees")
-    colleges = list(cooperative.colleges.order_by("position"))
     people = Person.objects.bulk_create(
         [Person(username=f"member{i}", display_name=f"Member {i}") for i in range(members)]
     )
@@ -200,25 +197,11 @@ def daphne(env: dict[str, str]) -> Iterator[str]:
         wait_for_port(port, 30, "Daphne")
         yield f"http://127.0.0.1:{port}"
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        stop_process(process)
 
 
 def _child(env: dict[str, str], *args: str) -> Any:
-    completed = subprocess.run(
-        [sys.executable, "-m", "bench.voting_cast", *args],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=1800,
-    )
-    if completed.returncode != 0:
-        raise RuntimeError(f"The casting benchmark failed:\n{completed.stderr[-4000:]}")
-    return json.loads(completed.stdout.strip().splitlines()[-1])
+    return run_child("bench.voting_cast", *args, env=env, timeout=1800, what="casting")
 
 
 def run(quick: bool) -> None:

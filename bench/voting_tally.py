@@ -6,15 +6,12 @@ import argparse
 import json
 import os
 import statistics
-import subprocess
 import sys
 import time
-from pathlib import Path
 from typing import Any
 
-from bench.common import record, scratch_database
+from bench.common import bench_cooperative, record, run_child, scratch_database
 
-ROOT = Path(__file__).resolve().parent.parent
 BALLOTS_FULL = 1_000_000
 BALLOTS_QUICK = 20_000
 REPEATS = 7
@@ -46,28 +43,17 @@ def child(ballots: int) -> dict[str, Any]:
     import django
 
     django.setup()
-    from decimal import Decimal
 
-    from django.core.management import call_command
     from django.db import connection, transaction
     from django.utils import timezone
 
-    from governance import services as governance
-    from governance.models import Category, Member, Membership, Person
+    from governance.models import Member, Membership
     from voting import selectors, services
     from voting.models import Vote, VoteCollege
 
-    call_command("migrate", verbosity=0)
-    chair = Person.objects.create_user("chair", password="x")
-    cooperative = governance.cooperative_create(
-        actor=chair,
-        name="Bench SCIC",
-        slug="bench",
-        legal_form="scic_sa",
-        colleges=[governance.CollegeSpec(name, Decimal(w)) for name, w in COLLEGES],
+    chair, cooperative, category, colleges = bench_cooperative(
+        name="Bench SCIC", weights=COLLEGES, category=("Partners", "supporters")
     )
-    category = Category.objects.create(cooperative=cooperative, name="Partners", kind="supporters")
-    colleges = list(cooperative.colleges.order_by("position"))
     # One member per college, so that the vote opens through the service; the rest of the
     # roll is then written with COPY.
     for college in colleges:
@@ -275,17 +261,9 @@ def run(quick: bool) -> None:
     ballots = BALLOTS_QUICK if quick else BALLOTS_FULL
     with scratch_database("voting_tally") as url:
         env = {**os.environ, "DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "config.settings_test"}
-        completed = subprocess.run(
-            [sys.executable, "-m", "bench.voting_tally", "child", str(ballots)],
-            cwd=ROOT,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=3600,
+        figures = run_child(
+            "bench.voting_tally", "child", str(ballots), env=env, timeout=3600, what="tally"
         )
-    if completed.returncode != 0:
-        raise RuntimeError(f"The tally benchmark failed:\n{completed.stderr[-4000:]}")
-    figures = json.loads(completed.stdout.strip().splitlines()[-1])
     ratio = figures["tally_seconds"] / figures["bare_seconds"]
     record(
         f"voting_tally ({ballots:,} ballots, {len(COLLEGES)} colleges)",

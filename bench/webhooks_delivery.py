@@ -18,7 +18,7 @@ from pathlib import Path
 from statistics import median
 from typing import Any
 
-from bench.common import record, scratch_database
+from bench.common import record, run_child, scratch_database
 
 ROOT = Path(__file__).resolve().parent.parent
 EVENTS_FULL = 10_000
@@ -368,25 +368,16 @@ def run(quick: bool) -> None:
     repeats = 1 if quick else 3
     with scratch_database("webhooks") as url:
         env = {**os.environ, "DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "config.settings_test"}
-        completed = subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "bench.webhooks_delivery",
-                "child",
-                str(events),
-                str(outage),
-                str(repeats),
-            ],
-            cwd=ROOT,
+        figures = run_child(
+            "bench.webhooks_delivery",
+            "child",
+            str(events),
+            str(outage),
+            str(repeats),
             env=env,
-            capture_output=True,
-            text=True,
             timeout=1800,
+            what="webhook",
         )
-    if completed.returncode != 0:
-        raise RuntimeError(f"The webhook benchmark failed:\n{completed.stderr[-4000:]}")
-    figures = json.loads(completed.stdout.strip().splitlines()[-1])
     size = f"{events} events, {WORKERS} workers x {CONCURRENCY}"
     record(
         f"webhooks_deliveries_per_s ({size})",

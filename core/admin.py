@@ -1,11 +1,13 @@
 """Admin views of the audit log and outbox: read-only, since both are append-only."""
 
+from typing import Any
+
 from django.contrib import admin
 
 from core.models import AuditEntry, OutboxEvent
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ReadOnlyAdmin(admin.ModelAdmin[Any]):
     def has_add_permission(self, request):  # type: ignore[no-untyped-def]
         return False
 

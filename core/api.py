@@ -26,7 +26,7 @@ class Pagination(PageNumberPagination):
         )
 
 
-class ErrorSerializer(serializers.Serializer):
+class ErrorSerializer(serializers.Serializer[Any]):
     """The one shape of every error answer."""
 
     code = serializers.CharField(help_text="Stable machine-readable code, e.g. `vote_closed`.")
@@ -36,7 +36,9 @@ class ErrorSerializer(serializers.Serializer):
     )
 
 
-def paginate(view: Any, queryset: Any, serializer_class: type[serializers.Serializer]) -> Response:
+def paginate(
+    view: Any, queryset: Any, serializer_class: type[serializers.Serializer[Any]]
+) -> Response:
     """Page a queryset with the view's paginator and render it with `serializer_class`."""
     paginator = Pagination()
     page: Any = paginator.paginate_queryset(queryset, view.request, view=view)
@@ -46,10 +48,10 @@ def paginate(view: Any, queryset: Any, serializer_class: type[serializers.Serial
     )
 
 
-_PAGE_SERIALIZERS: dict[str, type[serializers.Serializer]] = {}
+_PAGE_SERIALIZERS: dict[str, type[serializers.Serializer[Any]]] = {}
 
 
-def page_of(item: type[serializers.Serializer] | serializers.Serializer) -> Any:
+def page_of(item: type[serializers.Serializer[Any]] | serializers.Serializer[Any]) -> Any:
     """The schema of one page of `item`s, as `paginate()` renders it."""
     item_class = item if isinstance(item, type) else type(item)
     name = f"Paginated{item_class.__name__}List"

@@ -10,9 +10,11 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import connection, models, transaction
 from django.utils import timezone
 
+from core.actors import SystemActor
 from core.audit_keys import AuditKey, Keyring, keyring
 from core.models import AuditEntry, AuditHead
 from core.sql import insert_with
@@ -74,7 +76,7 @@ def _target_of(target: models.Model | None) -> tuple[str, str]:
 
 def audit_append(
     *,
-    actor: Any,
+    actor: AbstractBaseUser | SystemActor | None,
     verb: str,
     target: models.Model | None = None,
     cooperative_id: int | None = None,
@@ -92,10 +94,13 @@ def audit_append(
     with transaction.atomic(savepoint=False):
         last_hash, last_id = _lock_head()
         target_type, target_id = _target_of(target)
+        if isinstance(actor, SystemActor):
+            data = {"system": actor.name, **(data or {})}
         entry = AuditEntry(
             id=(last_id or 0) + 1,
             created_at=timezone.now(),
-            actor=actor if getattr(actor, "pk", None) else None,
+            # The system acts as no person: its entries have no actor (see core.actors).
+            actor_id=None if isinstance(actor, SystemActor) else getattr(actor, "pk", None),
             cooperative_id=cooperative_id,
             verb=verb,
             target_type=target_type,

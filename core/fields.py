@@ -30,7 +30,7 @@ def format_fraction(value: Fraction) -> str:
     return f"{value.numerator}/{value.denominator}"
 
 
-class FractionField(models.CharField):
+class FractionField(models.CharField[Any, Any]):
     """Stores a Fraction as "numerator/denominator" text, so 2/3 stays exactly 2/3."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

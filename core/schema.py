@@ -32,7 +32,7 @@ class AutoSchema(SpectacularAutoSchema):
     def get_serializer_name(self, serializer: Any, direction: Any) -> str:
         """Name nested serializers after their view, so that the many `InputSerializer`s and
         `OutputSerializer`s of one-view-per-operation become distinct components."""
-        cls = serializer.__class__
+        cls: type = serializer.__class__
         outer = cls.__qualname__.split(".")[0]
         if outer != cls.__name__:
             return outer.removesuffix("Api") + cls.__name__.removesuffix("Serializer")
@@ -46,7 +46,7 @@ class AutoSchema(SpectacularAutoSchema):
         for status_code, description in errors.items():
             if status_code in responses:
                 continue
-            responses[status_code] = self._get_response_for_code(
+            responses[status_code] = self._get_response_for_code(  # type: ignore[no-untyped-call]
                 ErrorSerializer, status_code, direction=direction
             )
             responses[status_code]["description"] = description

@@ -10,7 +10,7 @@ from channels.db import database_sync_to_async
 from channels.middleware import BaseMiddleware
 
 
-@database_sync_to_async
+@database_sync_to_async  # type: ignore[untyped-decorator]
 def _user_for_token(key: str) -> Any:
     """The person an API token authenticates (governance.tokens: hashed, with a lifetime)."""
     from governance.tokens import person_for_token
@@ -18,7 +18,7 @@ def _user_for_token(key: str) -> Any:
     return person_for_token(key)
 
 
-class TokenAuthMiddleware(BaseMiddleware):
+class TokenAuthMiddleware(BaseMiddleware):  # type: ignore[misc]
     """Use `Authorization: Token <key>` (or the `token` query parameter, for browsers'
     WebSocket API which cannot set headers) when present; else keep the session user."""
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.db import connection
 from django.db.models import Q, QuerySet
 
@@ -17,7 +15,7 @@ from deliberation.models import (
     ProposalVisibility,
 )
 from governance.models import Cooperative
-from governance.permissions import CooperativeRole, cooperative_role
+from governance.permissions import CooperativeRole, Viewer, cooperative_role
 
 PERM_MODERATE = "moderate_proposal"
 MAX_ID = 2**63 - 1
@@ -41,7 +39,7 @@ def _visible_to(role: CooperativeRole) -> list[str]:
     return sorted(visible)
 
 
-def can_view_proposal_as(person: Any, proposal: Proposal, role: CooperativeRole) -> bool:
+def can_view_proposal_as(person: Viewer, proposal: Proposal, role: CooperativeRole) -> bool:
     """Drafts are read by their author and the board; the rest by the visibility's audience."""
     if not role.can_read:
         return False
@@ -61,11 +59,11 @@ def can_view_proposal_by_role(proposal: Proposal, role: CooperativeRole) -> bool
     return proposal.status != ProposalStatus.DRAFT and proposal.visibility in _visible_to(role)
 
 
-def can_view_proposal(person: Any, proposal: Proposal) -> bool:
+def can_view_proposal(person: Viewer, proposal: Proposal) -> bool:
     return can_view_proposal_as(person, proposal, cooperative_role(person, proposal.cooperative))
 
 
-def proposal_visible_queryset(person: Any, cooperative: Cooperative) -> QuerySet[Proposal]:
+def proposal_visible_queryset(person: Viewer, cooperative: Cooperative) -> QuerySet[Proposal]:
     """The proposals of a cooperative that a person may read."""
     role = cooperative_role(person, cooperative)
     if not role.can_read:
@@ -76,7 +74,7 @@ def proposal_visible_queryset(person: Any, cooperative: Cooperative) -> QuerySet
 
 
 def access_proposal_with_role(
-    person: Any, proposal_id: int, *, lock: bool = False
+    person: Viewer, proposal_id: int, *, lock: bool = False
 ) -> tuple[Proposal, CooperativeRole]:
     """Load a proposal the person may read, with the person's role in its cooperative;
     the same 404 for missing and not visible.
@@ -99,16 +97,16 @@ def access_proposal_with_role(
     return proposal, role
 
 
-def access_proposal(person: Any, proposal_id: int, *, lock: bool = False) -> Proposal:
+def access_proposal(person: Viewer, proposal_id: int, *, lock: bool = False) -> Proposal:
     """Load a proposal the person may read; the same 404 for missing and not visible."""
     return access_proposal_with_role(person, proposal_id, lock=lock)[0]
 
 
-def proposal_role(person: Any, proposal: Proposal) -> CooperativeRole:
+def proposal_role(person: Viewer, proposal: Proposal) -> CooperativeRole:
     return cooperative_role(person, proposal.cooperative)
 
 
-def can_edit_proposal(person: Any, proposal: Proposal, role: CooperativeRole) -> bool:
+def can_edit_proposal(person: Viewer, proposal: Proposal, role: CooperativeRole) -> bool:
     return role.is_board or (proposal.author_id == person.pk and role.is_member)
 
 
@@ -117,23 +115,23 @@ def can_create_proposal(role: CooperativeRole) -> bool:
     return role.is_board or role.is_member
 
 
-def can_comment_on_proposal(person: Any, proposal: Proposal, role: CooperativeRole) -> bool:
+def can_comment_on_proposal(person: Viewer, proposal: Proposal, role: CooperativeRole) -> bool:
     """Everyone who reads a published proposal may take part in its debate."""
     return can_view_proposal_as(person, proposal, role)
 
 
-def can_propose_amendment(person: Any, proposal: Proposal, role: CooperativeRole) -> bool:
+def can_propose_amendment(person: Viewer, proposal: Proposal, role: CooperativeRole) -> bool:
     return can_view_proposal_as(person, proposal, role) and (role.is_board or role.is_member)
 
 
-def can_decide_amendment(person: Any, amendment: Amendment, role: CooperativeRole) -> bool:
+def can_decide_amendment(person: Viewer, amendment: Amendment, role: CooperativeRole) -> bool:
     """The proposal's author (while still a member) or the board accepts or rejects."""
     proposal = amendment.proposal
     return role.is_board or (proposal.author_id == person.pk and role.is_member)
 
 
 def can_moderate_proposal(
-    person: Any, proposal: Proposal, role: CooperativeRole | None = None
+    person: Viewer, proposal: Proposal, role: CooperativeRole | None = None
 ) -> bool:
     """Board members, and people granted `moderate_proposal` on this one proposal (grants
     go to people, never to groups; see services.proposal_moderator_grant)."""
@@ -147,7 +145,7 @@ def can_moderate_proposal(
     ).exists()
 
 
-def access_comment(person: Any, comment_id: int, *, lock: bool = False) -> Comment:
+def access_comment(person: Viewer, comment_id: int, *, lock: bool = False) -> Comment:
     """Load a comment of a proposal the person may read (404 otherwise)."""
     _require_id(comment_id)
     queryset = Comment.objects.select_related("proposal", "proposal__cooperative", "author")
@@ -159,7 +157,7 @@ def access_comment(person: Any, comment_id: int, *, lock: bool = False) -> Comme
     return comment
 
 
-def access_amendment(person: Any, amendment_id: int, *, lock: bool = False) -> Amendment:
+def access_amendment(person: Viewer, amendment_id: int, *, lock: bool = False) -> Amendment:
     _require_id(amendment_id)
     queryset = Amendment.objects.select_related(
         "proposal", "proposal__cooperative", "author", "decided_by"

@@ -28,13 +28,13 @@ from governance import models, services
 
 
 @admin.register(models.Person)
-class PersonAdmin(UserAdmin):
+class PersonAdmin(UserAdmin[models.Person]):
     fieldsets = (*UserAdmin.fieldsets, ("Collegia", {"fields": ("display_name",)}))  # type: ignore[misc]
     list_display = ("username", "display_name", "email", "is_staff")
 
 
 @admin.register(models.Cooperative)
-class CooperativeAdmin(admin.ModelAdmin):
+class CooperativeAdmin(admin.ModelAdmin[models.Cooperative]):
     """No per-object permission editor: grants come from the records, through services,
     which the actions below call."""
 
@@ -78,14 +78,14 @@ class CooperativeAdmin(admin.ModelAdmin):
         )
 
 
-class CollegeWeightInline(admin.TabularInline):
+class CollegeWeightInline(admin.TabularInline[models.CollegeWeight, models.CollegeConfigVersion]):
     model = models.CollegeWeight
     extra = 0
     can_delete = False
 
 
 @admin.register(models.CollegeConfigVersion)
-class CollegeConfigVersionAdmin(admin.ModelAdmin):
+class CollegeConfigVersionAdmin(admin.ModelAdmin[models.CollegeConfigVersion]):
     list_display = ("cooperative", "number", "created_at", "created_by")
     inlines = [CollegeWeightInline]
 
@@ -93,14 +93,14 @@ class CollegeConfigVersionAdmin(admin.ModelAdmin):
         return False  # Versions are immutable; a change is a new version made by a service.
 
 
-class DecisionRulesInline(admin.StackedInline):
+class DecisionRulesInline(admin.StackedInline[models.DecisionRules, models.RulesVersion]):
     model = models.DecisionRules
     extra = 0
     can_delete = False
 
 
 @admin.register(models.RulesVersion)
-class RulesVersionAdmin(admin.ModelAdmin):
+class RulesVersionAdmin(admin.ModelAdmin[models.RulesVersion]):
     list_display = ("cooperative", "number", "created_at", "created_by")
     inlines = [DecisionRulesInline]
 
@@ -111,7 +111,7 @@ class RulesVersionAdmin(admin.ModelAdmin):
 # Access records: read-only, changed by actions that call the services.
 
 
-class ServiceActionAdmin(admin.ModelAdmin):
+class ServiceActionAdmin(admin.ModelAdmin[Any]):
     """Shows records read-only; they change only through the actions below."""
 
     def has_add_permission(self, request: HttpRequest) -> bool:
@@ -184,7 +184,7 @@ class TermForm(forms.Form):
 
 
 def run_service_action(
-    modeladmin: admin.ModelAdmin,
+    modeladmin: admin.ModelAdmin[Any],
     request: HttpRequest,
     queryset: QuerySet[Any],
     *,
@@ -371,7 +371,7 @@ class ObserverAdmin(ServiceActionAdmin):
 
 
 @admin.register(models.Member)
-class MemberAdmin(admin.ModelAdmin):
+class MemberAdmin(admin.ModelAdmin[models.Member]):
     """A member's name may be corrected; who it is (and so who acts for it) may not."""
 
     list_display = ("name", "cooperative", "kind", "organisation_type", "person")

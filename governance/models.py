@@ -19,12 +19,10 @@ from core.errors import DomainError
 from core.fields import FractionField
 
 # The rules' vocabularies live in governance.vocabulary, where the tally engine reads them too.
-from governance.vocabulary import (
-    EmptyCollegePolicy,
-    MajorityBase,
-    QuorumMode,
-    TallyMethod,
-)
+from governance.vocabulary import EmptyCollegePolicy as EmptyCollegePolicy
+from governance.vocabulary import MajorityBase as MajorityBase
+from governance.vocabulary import QuorumMode as QuorumMode
+from governance.vocabulary import TallyMethod as TallyMethod
 
 
 class Person(AbstractUser):
@@ -44,7 +42,7 @@ class Person(AbstractUser):
         """Django's session hash (of the password), with the sessions epoch mixed in once
         it was raised; at 0 the hash is Django's own, so existing sessions stay valid."""
         if not self.sessions_epoch:
-            return super()._get_session_auth_hash(secret=secret)  # type: ignore[misc]
+            return super()._get_session_auth_hash(secret=secret)  # type: ignore[misc,no-any-return]
         from django.utils.crypto import salted_hmac
 
         return salted_hmac(

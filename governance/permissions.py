@@ -7,14 +7,22 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
+from django.contrib.auth.models import AnonymousUser
 from django.db import connection
 from django.db.models import QuerySet
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from guardian.core import ObjectPermissionChecker
 
-from core.errors import Forbidden, NotFound
-from governance.models import Cooperative
+from core.actors import SystemActor
+from core.errors import NotFound
+from governance.errors import BoardOnly
+from governance.models import Cooperative, Membership, Person
+
+# Whoever makes a request: a person signed in, or nobody (Django's AnonymousUser).
+type Viewer = Person | AnonymousUser
+# Whoever acts in a service: a person, or the system (the scheduler).
+type Actor = Person | SystemActor
 
 PERM_MANAGE = "manage_cooperative"
 PERM_PARTICIPATE = "participate_in_cooperative"
@@ -71,7 +79,7 @@ def grants_sql() -> str:
     )
 
 
-def grants_params(person: Any, day: dt.date | None = None) -> list[Any]:
+def grants_params(person: Viewer, day: dt.date | None = None) -> list[Any]:
     return [person.pk, day or timezone.localdate(), person.pk]
 
 
@@ -122,7 +130,7 @@ def role_of_mask(mask: int | None) -> CooperativeRole:
     return _role_of({codename for codename, bit in _ROLE_BITS.items() if (mask or 0) & bit})
 
 
-def cooperative_role(person: Any, cooperative: Cooperative) -> CooperativeRole:
+def cooperative_role(person: Viewer, cooperative: Cooperative) -> CooperativeRole:
     """What the person is in the cooperative today, from their grants and, for the board,
     the term of their seat. Superusers are board everywhere, as guardian has it."""
     if not getattr(person, "is_authenticated", False) or not person.is_active:
@@ -136,7 +144,7 @@ def cooperative_role(person: Any, cooperative: Cooperative) -> CooperativeRole:
     return role_of_mask(row[0] if row else 0)
 
 
-def cooperative_roles(person: Any) -> dict[int, CooperativeRole]:
+def cooperative_roles(person: Viewer) -> dict[int, CooperativeRole]:
     """Cooperative id -> role, for every cooperative the person holds a grant on (one
     query). Superusers get the roles of their own grants here, as in the listings."""
     if not getattr(person, "is_authenticated", False) or not person.is_active:
@@ -151,11 +159,11 @@ def cooperative_roles(person: Any) -> dict[int, CooperativeRole]:
     return {int(pk): role_of_mask(mask) for pk, mask in rows}
 
 
-def can_manage_cooperative(person: Any, cooperative: Cooperative) -> bool:
+def can_manage_cooperative(person: Viewer, cooperative: Cooperative) -> bool:
     return cooperative_role(person, cooperative).is_board
 
 
-def cooperatives_readable_by(person: Any) -> QuerySet[Cooperative]:
+def cooperatives_readable_by(person: Viewer) -> QuerySet[Cooperative]:
     if not getattr(person, "is_authenticated", False) or not person.is_active:
         return Cooperative.objects.none()
     readable = RawSQL(
@@ -166,7 +174,7 @@ def cooperatives_readable_by(person: Any) -> QuerySet[Cooperative]:
 
 
 def access_cooperative(
-    person: Any, slug: str, *, manage: bool = False, lock: bool = False
+    person: Viewer, slug: str, *, manage: bool = False, lock: bool = False
 ) -> tuple[Cooperative, CooperativeRole]:
     """Load a cooperative the person may read (404 otherwise, missing or not); with
     `manage`, also require the board (403, since the person already knows it exists)."""
@@ -180,11 +188,56 @@ def access_cooperative(
     if not role.can_read:
         raise NotFound()
     if manage and not role.is_board:
-        raise Forbidden(code="board_only", message=_board_only())
+        raise BoardOnly()
     return cooperative, role
 
 
-def _board_only() -> str:
-    from django.utils.translation import gettext as _
+def require_board(
+    actor: Actor | Viewer,
+    cooperative: Cooperative,
+    *,
+    role: CooperativeRole | None = None,
+    message: Any = None,
+) -> None:
+    """Board only: the one check, and the one refusal (`board_only`), of an act reserved
+    to the board of the cooperative, in every app. `role` is the actor's role when the
+    caller already has it (no second query); `message` says what was refused where a more
+    precise sentence than the default helps.
 
-    return _("Only the board of this cooperative may do this.")
+    The system actor (the scheduler) passes: it only carries out what the board decided,
+    such as the times a vote opens and closes, and no request can act as it."""
+    if isinstance(actor, SystemActor):
+        return
+    is_board = role.is_board if role is not None else can_manage_cooperative(actor, cooperative)
+    if not is_board:
+        raise BoardOnly(message)
+
+
+def membership_statuses_visible(role: CooperativeRole, wanted: str | None) -> str | None:
+    """The membership status a list shows: the board sees every status (or the one it asks
+    for); anyone else sees the active memberships only."""
+    from governance.models import MembershipStatus
+
+    return wanted if role.is_board else MembershipStatus.ACTIVE
+
+
+def can_view_membership(person: Viewer, membership: Membership, role: CooperativeRole) -> bool:
+    """The board sees every membership; others the active ones and their own."""
+    from governance.models import MembershipStatus
+
+    return (
+        role.is_board
+        or membership.status == MembershipStatus.ACTIVE
+        or membership.member.person_id == person.pk
+    )
+
+
+def access_membership(person: Viewer, slug: str, pk: int) -> Membership:
+    """Load a membership the person may see, with the same 404 for missing and hidden."""
+    from governance.selectors import membership_list
+
+    cooperative, role = access_cooperative(person, slug)
+    membership = membership_list(cooperative).filter(pk=pk).first()
+    if membership is None or not can_view_membership(person, membership, role):
+        raise NotFound()
+    return membership

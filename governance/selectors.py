@@ -7,9 +7,11 @@ from typing import Any
 
 from django.db.models import Prefetch, QuerySet
 
+from core.models import AuditEntry
 from governance.acting import acting_members_filter
 from governance.models import (
     BoardRole,
+    Category,
     College,
     CollegeConfigVersion,
     CollegeWeight,
@@ -19,6 +21,7 @@ from governance.models import (
     Membership,
     MembershipStatus,
     Observer,
+    Person,
     Representative,
     RulesVersion,
 )
@@ -143,3 +146,77 @@ def observer_list(cooperative: Cooperative, *, include_past: bool = False) -> Qu
 
 def college_list(cooperative: Cooperative) -> QuerySet[College]:
     return College.objects.filter(cooperative=cooperative, is_active=True).order_by("position")
+
+
+# Lookups of the API: one record of a cooperative by id, or None when it is not there.
+
+
+def cooperative_by_slug(slug: str) -> Cooperative | None:
+    return Cooperative.objects.filter(slug=slug).first()
+
+
+def person_by_username_or_id(username_or_id: str) -> Person | None:
+    """An active person named by their username, or by their id when given digits."""
+    text = str(username_or_id)
+    lookup = {"pk": text} if text.isdigit() else {"username": text}
+    return Person.objects.filter(is_active=True, **lookup).first()
+
+
+def category_list(cooperative: Cooperative) -> QuerySet[Category]:
+    return Category.objects.filter(cooperative=cooperative).order_by("name")
+
+
+def category_get(cooperative: Cooperative, pk: int) -> Category | None:
+    return Category.objects.filter(cooperative=cooperative, pk=pk).first()
+
+
+def college_get(cooperative: Cooperative, pk: int) -> College | None:
+    return College.objects.filter(cooperative=cooperative, pk=pk).first()
+
+
+def member_get(cooperative: Cooperative, pk: int) -> Member | None:
+    return Member.objects.filter(cooperative=cooperative, pk=pk).first()
+
+
+def representative_list(member: Member) -> QuerySet[Representative]:
+    return member.representatives.select_related("person").order_by("id")
+
+
+def representative_get(cooperative: Cooperative, member_id: int, pk: int) -> Representative | None:
+    return (
+        Representative.objects.select_related("member__cooperative", "person")
+        # member__pk rather than member_id: an id past the column's range then finds
+        # nothing instead of failing in the database driver.
+        .filter(member__cooperative=cooperative, member__pk=member_id, pk=pk)
+        .first()
+    )
+
+
+def board_role_get(cooperative: Cooperative, pk: int) -> BoardRole | None:
+    return BoardRole.objects.select_related("person").filter(cooperative=cooperative, pk=pk).first()
+
+
+def observer_get(cooperative: Cooperative, pk: int) -> Observer | None:
+    return (
+        Observer.objects.select_related("person", "cooperative")
+        .filter(cooperative=cooperative, pk=pk)
+        .first()
+    )
+
+
+def rules_version_get(pk: int) -> RulesVersion:
+    return RulesVersion.objects.prefetch_related("kinds").get(pk=pk)
+
+
+def audit_entry_list(cooperative: Cooperative) -> QuerySet[AuditEntry]:
+    """The cooperative's own audit entries, newest first."""
+    return (
+        AuditEntry.objects.filter(cooperative_id=cooperative.pk)
+        .select_related("actor")
+        .order_by("-id")
+    )
+
+
+def audit_entry_is_own(cooperative: Cooperative, entry_id: int | None) -> bool:
+    """Whether the entry is about the cooperative's own acts (not another's)."""
+    return AuditEntry.objects.filter(pk=entry_id or 0, cooperative_id=cooperative.pk).exists()

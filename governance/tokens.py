@@ -25,7 +25,7 @@ from core.events import person_group, publish
 from governance.models import Person
 
 
-class ApiTokenAuthentication(TokenAuthentication):
+class ApiTokenAuthentication(TokenAuthentication):  # type: ignore[misc]
     """Knox's token authentication in one statement per request: the token row with its
     person. Knox also sweeps the person's other expired tokens on every request (one more
     statement on the path every ballot takes); here an expired token is refused (and
@@ -38,7 +38,7 @@ class ApiTokenAuthentication(TokenAuthentication):
         return False
 
 
-class ApiTokenScheme(OpenApiAuthenticationExtension):
+class ApiTokenScheme(OpenApiAuthenticationExtension):  # type: ignore[no-untyped-call]
     """The token scheme in the OpenAPI schema: `Authorization: Token <token>`."""
 
     target_class = ApiTokenAuthentication
@@ -50,7 +50,7 @@ class ApiTokenScheme(OpenApiAuthenticationExtension):
         )
 
 
-def person_for_token(key: str) -> Any:
+def person_for_token(key: str) -> Person | None:
     """The active person a token authenticates, or None (unknown, expired or revoked)."""
     from rest_framework.exceptions import AuthenticationFailed
 
@@ -58,28 +58,32 @@ def person_for_token(key: str) -> Any:
         person, _token = ApiTokenAuthentication().authenticate_credentials(key.encode())
     except (AuthenticationFailed, UnicodeError, ValueError):
         return None
-    return person
+    found: Person = person
+    return found
 
 
 def token_id(token: AuthToken) -> str:
-    return token.token_key
+    return str(token.token_key)
 
 
 @transaction.atomic
-def api_token_create(*, person: Any) -> tuple[AuthToken, str]:
+def api_token_create(*, person: Person) -> tuple[AuthToken, str]:
     """Issue a token for the person; the token itself is returned once, never stored."""
     token, key = AuthToken.objects.create(user=person)
     return token, key
 
 
-def api_token_list(*, person: Any) -> QuerySet[AuthToken]:
+def api_token_list(*, person: Person) -> QuerySet[AuthToken]:
     """The person's live tokens, newest first; expired ones no longer count."""
     live = Q(expiry__isnull=True) | Q(expiry__gt=timezone.now())
-    return AuthToken.objects.filter(live, user=person).order_by("-created", "token_key")
+    tokens: QuerySet[AuthToken] = AuthToken.objects.filter(live, user=person).order_by(
+        "-created", "token_key"
+    )
+    return tokens
 
 
 @transaction.atomic
-def api_token_revoke(*, person: Any, token_key: str) -> None:
+def api_token_revoke(*, person: Person, token_key: str) -> None:
     """Revoke one of the person's tokens by its id; 404 for a token not theirs. Live
     connections opened with it close."""
     deleted, _by_model = AuthToken.objects.filter(user=person, token_key=token_key).delete()
@@ -92,7 +96,7 @@ def api_token_revoke(*, person: Any, token_key: str) -> None:
 
 
 @transaction.atomic
-def person_sign_out_everywhere(*, person: Any) -> int:
+def person_sign_out_everywhere(*, person: Person) -> int:
     """Revoke every token of the person, end every web session of theirs (the session
     hash changes with `sessions_epoch`), and close all their live connections, by token
     or by session. Returns the number of tokens revoked."""
@@ -103,4 +107,4 @@ def person_sign_out_everywhere(*, person: Any) -> int:
         {"type": "access.changed", "reason": "logout", "everywhere": True},
         groups=[person_group(person.pk)],
     )
-    return revoked
+    return int(revoked)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.db import connection
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
@@ -11,9 +9,11 @@ from django.utils.translation import gettext as _
 from core.errors import Forbidden, NotFound
 from deliberation.models import Proposal
 from deliberation.permissions import can_view_proposal_as, proposal_visible_queryset
+from governance.errors import BoardOnly
 from governance.models import Cooperative
 from governance.permissions import (
     CooperativeRole,
+    Viewer,
     cooperative_role,
     reads_role_from_grants,
     role_of_mask,
@@ -23,7 +23,7 @@ from voting.models import Decision, Vote, VoteStatus
 from voting.rows import attach_related, fetch_instances, related_columns
 
 
-def can_view_vote(person: Any, vote: Vote, role: CooperativeRole) -> bool:
+def can_view_vote(person: Viewer, vote: Vote, role: CooperativeRole) -> bool:
     """A vote on a proposal is seen by whoever sees the proposal; a standalone poll by the
     board and the members. Drafts are the board's."""
     if not role.can_read:
@@ -76,7 +76,9 @@ def can_read_decisions(role: CooperativeRole) -> bool:
     return role.is_board or role.is_member
 
 
-def access_vote(person: Any, vote_id: int, *, manage: bool = False) -> tuple[Vote, CooperativeRole]:
+def access_vote(
+    person: Viewer, vote_id: int, *, manage: bool = False
+) -> tuple[Vote, CooperativeRole]:
     """Load a vote the person may see (the same 404 for missing and not visible); with
     `manage`, also require the board (403, since the person knows it exists)."""
     vote = (
@@ -96,11 +98,11 @@ def access_vote(person: Any, vote_id: int, *, manage: bool = False) -> tuple[Vot
     if not can_view_vote(person, vote, role):
         raise NotFound()
     if manage and not can_manage_vote(role):
-        raise Forbidden(code="board_only", message=_board_only())
+        raise BoardOnly()
     return vote, role
 
 
-def access_vote_for_casting(person: Any, vote_id: int) -> tuple[Vote, CooperativeRole]:
+def access_vote_for_casting(person: Viewer, vote_id: int) -> tuple[Vote, CooperativeRole]:
     """access_vote for the path every ballot takes, in one statement: the vote row with its
     proposal, locked in share mode as ballot_cast locks it (pass it on with `locked=True`),
     and the person's role in its cooperative, embedded as governance states it
@@ -143,7 +145,7 @@ _PROPOSAL_FIELDS = (
 )
 
 
-def vote_visible_queryset(person: Any, cooperative: Cooperative) -> QuerySet[Vote]:
+def vote_visible_queryset(person: Viewer, cooperative: Cooperative) -> QuerySet[Vote]:
     """The votes of a cooperative a person may see."""
     role = cooperative_role(person, cooperative)
     votes = Vote.objects.filter(cooperative=cooperative)
@@ -157,7 +159,7 @@ def vote_visible_queryset(person: Any, cooperative: Cooperative) -> QuerySet[Vot
     return votes.filter(proposal__in=proposals)
 
 
-def access_published_box(person: Any, vote_id: int) -> tuple[Vote, CooperativeRole]:
+def access_published_box(person: Viewer, vote_id: int) -> tuple[Vote, CooperativeRole]:
     """Load a vote whose secret box (and counted trackers) the person may read: the vote as
     access_vote loads it, then 403 `box_not_published` until a secret vote has closed."""
     vote, role = access_vote(person, vote_id)
@@ -169,7 +171,7 @@ def access_published_box(person: Any, vote_id: int) -> tuple[Vote, CooperativeRo
     return vote, role
 
 
-def access_decision(person: Any, cooperative: Cooperative, decision_id: int) -> Decision:
+def access_decision(person: Viewer, cooperative: Cooperative, decision_id: int) -> Decision:
     """Load a decision the person may read: the board any, a member those of the votes
     they may see; the same 404 otherwise."""
     role = cooperative_role(person, cooperative)
@@ -182,7 +184,3 @@ def access_decision(person: Any, cooperative: Cooperative, decision_id: int) -> 
     if decision is None:
         raise NotFound()
     return decision
-
-
-def _board_only() -> str:
-    return _("Only the board of this cooperative may do this.")

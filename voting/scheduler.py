@@ -13,6 +13,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.actors import SCHEDULER
 from core.errors import DomainError
 from governance.services import board_terms_expire
 from voting import services
@@ -55,7 +56,7 @@ def tick(*, now: dt.datetime | None = None) -> TickReport:
         vote = Vote.objects.get(pk=vote_id)
         try:
             with transaction.atomic(durable=True):
-                services.vote_open(actor=None, vote=vote, now=now)
+                services.vote_open(actor=SCHEDULER, vote=vote, now=now)
             report.opened.append(vote_id)
         except Exception as exc:
             if not Vote.objects.filter(pk=vote_id, status=VoteStatus.DRAFT).exists():
@@ -78,7 +79,7 @@ def tick(*, now: dt.datetime | None = None) -> TickReport:
     for vote_id in to_close:
         try:
             with transaction.atomic(durable=True):
-                services.vote_close(actor=None, vote=Vote.objects.get(pk=vote_id), now=now)
+                services.vote_close(actor=SCHEDULER, vote=Vote.objects.get(pk=vote_id), now=now)
             report.closed.append(vote_id)
         except DomainError as exc:
             # Another scheduler or the board closed it first; nothing is left to do.

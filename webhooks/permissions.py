@@ -2,21 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from core.errors import NotFound
 from governance.models import Cooperative
-from governance.permissions import access_cooperative, can_manage_cooperative
+from governance.permissions import Viewer, access_cooperative
 from webhooks.models import Endpoint, Message
 
 
-def can_manage_endpoints(person: Any, cooperative: Cooperative) -> bool:
-    """Endpoints carry secrets and reveal the platform's integration: board only."""
-    return can_manage_cooperative(person, cooperative)
-
-
-def access_cooperative_webhooks(person: Any, slug: str) -> Cooperative:
-    """Load a cooperative whose webhooks the person manages.
+def access_cooperative_webhooks(person: Viewer, slug: str) -> Cooperative:
+    """Load a cooperative whose webhooks the person manages. Endpoints carry secrets and
+    reveal the platform's integration, so their management is the board's only.
 
     404 when the person cannot read the cooperative (missing or not theirs), 403
     ``board_only`` when they can read it but are not on its board.
@@ -25,7 +19,7 @@ def access_cooperative_webhooks(person: Any, slug: str) -> Cooperative:
     return cooperative
 
 
-def access_endpoint(person: Any, slug: str, endpoint_id: int, *, lock: bool = False) -> Endpoint:
+def access_endpoint(person: Viewer, slug: str, endpoint_id: int, *, lock: bool = False) -> Endpoint:
     """Load one endpoint of a cooperative the person manages; the same 404 for an endpoint
     that does not exist and for one of another cooperative. ``lock`` takes a row lock that
     does not block the insertion of its messages."""

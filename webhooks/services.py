@@ -13,10 +13,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.audit import audit_append
-from core.errors import DomainError, Forbidden, InvalidInput
+from core.errors import DomainError, InvalidInput
 from core.models import OutboxEvent
 from core.notifications import notify
 from governance.models import Cooperative, Person
+from governance.permissions import require_board
 from webhooks import catalog
 from webhooks.models import DisabledReason, Endpoint, Message, MessageStatus
 from webhooks.netguard import (
@@ -25,7 +26,6 @@ from webhooks.netguard import (
     UnsafeDestination,
     validate_url_syntax,
 )
-from webhooks.permissions import can_manage_endpoints
 from webhooks.selectors import board_people
 from webhooks.signing import generate_secret, new_message_id
 
@@ -60,14 +60,7 @@ def allowed_ports() -> PortPolicy:
         raise ImproperlyConfigured(f"WEBHOOK_ALLOWED_PORTS: {exc}.") from exc
 
 
-def _require_board(actor: Any, cooperative: Cooperative) -> None:
-    if not can_manage_endpoints(actor, cooperative):
-        raise Forbidden(
-            code="board_only", message=_("Only the board of this cooperative may do this.")
-        )
-
-
-def _audit(actor: Any, verb: str, endpoint: Endpoint, **data: Any) -> None:
+def _audit(actor: Person | None, verb: str, endpoint: Endpoint, **data: Any) -> None:
     audit_append(
         actor=actor, verb=verb, target=endpoint, cooperative_id=endpoint.cooperative_id, data=data
     )
@@ -134,7 +127,7 @@ def endpoint_create(
     The URL is checked without DNS (scheme, form, no literal private address unless the
     setting allows it); its name is resolved and checked again at every delivery.
     """
-    _require_board(actor, cooperative)
+    require_board(actor, cooperative)
     if Endpoint.objects.filter(cooperative=cooperative).count() >= MAX_ENDPOINTS_PER_COOPERATIVE:
         raise EndpointLimitReached(
             message=_("A cooperative has at most %(count)d webhook endpoints.")
@@ -171,7 +164,7 @@ def endpoint_update(
 ) -> Endpoint:
     """Change what was given. Disabling cancels the messages still waiting; enabling again
     starts afresh (replay what failed meanwhile with ``messages_replay_failed``)."""
-    _require_board(actor, endpoint.cooperative)
+    require_board(actor, endpoint.cooperative)
     now = now or timezone.now()
     changed: dict[str, Any] = {}
     if url is not None and url.strip() != endpoint.url:
@@ -250,7 +243,7 @@ def endpoint_disable(
 @transaction.atomic
 def endpoint_delete(*, actor: Person, endpoint: Endpoint) -> None:
     """Delete an endpoint with its messages and attempts; the outbox events stay."""
-    _require_board(actor, endpoint.cooperative)
+    require_board(actor, endpoint.cooperative)
     _audit(actor, "webhook_endpoint.deleted", endpoint, url=endpoint.url)
     endpoint.delete()
 
@@ -263,7 +256,7 @@ def endpoint_rotate_secret(
 
     A rotation during another's 24 hours drops the oldest secret: two at most are active.
     """
-    _require_board(actor, endpoint.cooperative)
+    require_board(actor, endpoint.cooperative)
     now = now or timezone.now()
     endpoint.previous_secret = endpoint.secret
     endpoint.previous_secret_expires_at = now + PREVIOUS_SECRET_VALIDITY
@@ -292,7 +285,7 @@ def endpoint_send_test(
     *, actor: Person, endpoint: Endpoint, now: datetime | None = None
 ) -> Message:
     """Queue a ``webhook.test`` message to this endpoint only, delivered like any other."""
-    _require_board(actor, endpoint.cooperative)
+    require_board(actor, endpoint.cooperative)
     _require_enabled(endpoint)
     now = now or timezone.now()
     cooperative = endpoint.cooperative
@@ -333,7 +326,7 @@ def message_replay(*, actor: Person, message: Message, now: datetime | None = No
     when the endpoint is disabled. The caller locks the endpoint, then the message.
     """
     endpoint = message.endpoint
-    _require_board(actor, endpoint.cooperative)
+    require_board(actor, endpoint.cooperative)
     _require_enabled(endpoint)
     now = now or timezone.now()
     if (
@@ -359,7 +352,7 @@ def messages_replay_failed(
 ) -> int:
     """Deliver again every failed or cancelled message created since ``since``, with the
     same ``webhook-id`` each. Returns how many were queued. The endpoint must be enabled."""
-    _require_board(actor, endpoint.cooperative)
+    require_board(actor, endpoint.cooperative)
     _require_enabled(endpoint)
     now = now or timezone.now()
     if since > now:

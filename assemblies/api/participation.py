@@ -29,6 +29,7 @@ from assemblies.permissions import (
 )
 from core.api import Pagination, page_of, paginate, person_of
 from core.errors import Forbidden, NotFound
+from governance.errors import BoardOnly
 from governance.selectors import members_acting_person
 from voting.models import ResolutionChoice
 
@@ -44,9 +45,7 @@ class ConvocationListApi(APIView):
     def get(self, request: Request, pk: int) -> Response:
         assembly, role = access_assembly(request.user, pk)
         if not can_read_convocations(role):
-            raise Forbidden(
-                code="board_only", message=_("Only the board reads the proof of sending.")
-            )
+            raise BoardOnly(_("Only the board reads the proof of sending."))
         return paginate(self, selectors.convocation_list(assembly), ConvocationOut)
 
 

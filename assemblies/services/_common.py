@@ -11,8 +11,9 @@ from django.utils.translation import gettext as _
 from assemblies.errors import AssemblyStateError
 from assemblies.models import Assembly
 from core.audit import audit_append
-from core.errors import Forbidden, InvalidInput, NotFound
+from core.errors import InvalidInput, NotFound
 from core.models import AuditEntry
+from governance.models import Person
 from governance.permissions import can_manage_cooperative
 
 
@@ -30,15 +31,8 @@ def lock_assembly(assembly_id: int) -> Assembly:
     return assembly
 
 
-def is_board(actor: Any, assembly: Assembly) -> bool:
+def is_board(actor: Person, assembly: Assembly) -> bool:
     return can_manage_cooperative(actor, assembly.cooperative)
-
-
-def require_board(actor: Any, assembly: Assembly) -> None:
-    if not is_board(actor, assembly):
-        raise Forbidden(
-            code="board_only", message=_("Only the board of this cooperative may do this.")
-        )
 
 
 def require_status(assembly: Assembly, *allowed: str, message: str | None = None) -> None:
@@ -72,7 +66,9 @@ def aware(value: dt.datetime, *, field: str) -> dt.datetime:
     return value
 
 
-def audit(actor: Any, verb: str, assembly: Assembly, target: Any, **data: Any) -> AuditEntry:
+def audit(
+    actor: Person | None, verb: str, assembly: Assembly, target: Any, **data: Any
+) -> AuditEntry:
     return audit_append(
         actor=actor,
         verb=verb,

@@ -33,11 +33,11 @@ from assemblies.services._common import (
     clock,
     current,
     lock_assembly,
-    require_board,
 )
 from core.notifications import notify
 from core.outbox import outbox_emit
 from governance.models import Member, Membership, Person, Representative
+from governance.permissions import require_board
 from governance.selectors import active_roll, decision_rules, rules_current
 
 logger = logging.getLogger(__name__)
@@ -97,7 +97,7 @@ def assembly_convene(
     leave after the commit and their sending is recorded on each convocation row.
     """
     assembly = lock_assembly(assembly.pk)
-    require_board(actor, assembly)
+    require_board(actor, assembly.cooperative)
     now = current(now)
     if assembly.status != AssemblyStatus.DRAFT:
         raise AssemblyStateError(message=_("This assembly has already been convened."))
@@ -160,7 +160,7 @@ def assembly_convene_second_call(
     locks the assembly row; audits; emits `assembly.convened` for call 2.
     """
     assembly = lock_assembly(assembly.pk)
-    require_board(actor, assembly)
+    require_board(actor, assembly.cooperative)
     now = current(now)
     if assembly.status != AssemblyStatus.ADJOURNED:
         raise AssemblyStateError(
@@ -313,7 +313,7 @@ def convocations_resend(
     sending ends. Audited with the count.
     """
     assembly = lock_assembly(assembly.pk)
-    require_board(actor, assembly)
+    require_board(actor, assembly.cooperative)
     now = current(now)
     call = AssemblyCall.objects.filter(assembly=assembly, number=call_number).first()
     if call is None or call.convened_at is None:

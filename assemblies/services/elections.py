@@ -25,8 +25,8 @@ from assemblies.models import (
 from assemblies.room import room_emit
 from assemblies.services._common import add_years, audit, current, is_board, lock_assembly
 from assemblies.services.preparation import TITLE_MAX
-from core.errors import Forbidden
 from governance import services as governance
+from governance.errors import BoardOnly
 from governance.models import BoardRole, Person
 from governance.selectors import members_acting_person
 
@@ -52,9 +52,7 @@ def candidate_add(
     board = is_board(actor, assembly)
     person = person or actor
     if person.pk != actor.pk and not board:
-        raise Forbidden(
-            code="board_only", message=_("Only the board registers someone else's candidacy.")
-        )
+        raise BoardOnly(_("Only the board registers someone else's candidacy."))
     if assembly.status not in (AssemblyStatus.DRAFT, *BEFORE_MEETING_STATUSES):
         raise AssemblyStateError(message=_("Candidacies close when the meeting opens."))
     if item.kind != ItemKind.ELECTION or item.status != ItemStatus.PENDING:

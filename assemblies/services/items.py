@@ -33,7 +33,6 @@ from assemblies.services._common import (
     audit,
     current,
     lock_assembly,
-    require_board,
     require_status,
 )
 from assemblies.services.elections import election_declare
@@ -41,6 +40,7 @@ from core.errors import DomainError, InvalidInput
 from deliberation.sanitize import html_to_text
 from governance.acting import person_acting_for
 from governance.models import Person
+from governance.permissions import require_board
 from governance.selectors import members_acting_person
 from voting import selectors as voting_selectors
 from voting import services as voting
@@ -190,7 +190,7 @@ def item_open(*, actor: Person, item: AgendaItem, now: dt.datetime | None = None
     audits; pushes the opening and the turnout to the room.
     """
     assembly = lock_assembly(item.assembly_id)
-    require_board(actor, assembly)
+    require_board(actor, assembly.cooperative)
     now = current(now)
     require_status(assembly, AssemblyStatus.IN_SESSION)
     item = AgendaItem.objects.select_for_update().get(pk=item.pk)
@@ -255,7 +255,7 @@ def item_close(*, actor: Person, item: AgendaItem, now: dt.datetime | None = Non
     still counts; an election then declares who is elected. Locks the assembly row;
     audits; pushes the results to the room."""
     assembly = lock_assembly(item.assembly_id)
-    require_board(actor, assembly)
+    require_board(actor, assembly.cooperative)
     now = current(now)
     require_status(assembly, AssemblyStatus.IN_SESSION)
     item = AgendaItem.objects.select_for_update().get(pk=item.pk)

@@ -29,13 +29,12 @@ from assemblies.services._common import (
     aware,
     current,
     lock_assembly,
-    require_board,
     require_status,
 )
-from core.errors import Forbidden, InvalidInput
+from core.errors import InvalidInput
 from deliberation.sanitize import PROPOSAL, HtmlTooLong, sanitize_html
 from governance.models import BoardRoleKind, College, Cooperative, Person
-from governance.permissions import can_manage_cooperative
+from governance.permissions import require_board
 
 TITLE_MAX = 200
 BOARD_TERM_MAX_YEARS = 6
@@ -112,10 +111,7 @@ def assembly_create(
 ) -> Assembly:
     """Prepare an assembly (a draft) with its first call and, if already known, the date of
     the second call, which the convocation then announces. The board only; audited."""
-    if not can_manage_cooperative(actor, cooperative):
-        raise Forbidden(
-            code="board_only", message=_("Only the board of this cooperative may do this.")
-        )
+    require_board(actor, cooperative)
     if kind not in AssemblyKind.values:
         raise InvalidInput(
             code="unknown_kind", message=_("An assembly is ordinary or extraordinary.")
@@ -171,7 +167,7 @@ def assembly_update(
 ) -> Assembly:
     """Change a draft: its title, dates, place, link and options. The board only; audited."""
     assembly = lock_assembly(assembly.pk)
-    require_board(actor, assembly)
+    require_board(actor, assembly.cooperative)
     require_status(
         assembly,
         AssemblyStatus.DRAFT,
@@ -249,7 +245,7 @@ def agenda_item_add(
     years) and optionally seats reserved for colleges. The board only; audited.
     """
     assembly = lock_assembly(assembly.pk)
-    require_board(actor, assembly)
+    require_board(actor, assembly.cooperative)
     require_status(
         assembly,
         AssemblyStatus.DRAFT,
@@ -360,7 +356,7 @@ def _election_create(
 def agenda_item_remove(*, actor: Person, item: AgendaItem) -> None:
     """Remove a point from the agenda of a draft; the next ones move up. Audited."""
     assembly = lock_assembly(item.assembly_id)
-    require_board(actor, assembly)
+    require_board(actor, assembly.cooperative)
     require_status(
         assembly,
         AssemblyStatus.DRAFT,
@@ -388,7 +384,7 @@ def document_add(
 ) -> AssemblyDocument:
     """Attach a document to the convocation (a link, with its digest when known)."""
     assembly = lock_assembly(assembly.pk)
-    require_board(actor, assembly)
+    require_board(actor, assembly.cooperative)
     require_status(
         assembly,
         AssemblyStatus.DRAFT,

@@ -35,7 +35,6 @@ from assemblies.services._common import (
     audit,
     current,
     lock_assembly,
-    require_board,
     require_status,
 )
 from assemblies.services.convocation import assembly_web_path, recipients_of
@@ -44,6 +43,7 @@ from core.errors import InvalidInput
 from core.notifications import notify
 from core.outbox import outbox_emit
 from governance.models import Person
+from governance.permissions import require_board
 
 
 def _require_call_time(call: AssemblyCall, now: dt.datetime) -> None:
@@ -88,7 +88,7 @@ def assembly_open(
     and quorum on the call; audits; emits `assembly.opened`; pushes to the room.
     """
     assembly = lock_assembly(assembly.pk)
-    require_board(actor, assembly)
+    require_board(actor, assembly.cooperative)
     now = current(now)
     require_status(assembly, AssemblyStatus.CONVENED)
     if scrutineers and (len(scrutineers) != 2 or scrutineers[0].pk == scrutineers[1].pk):
@@ -163,7 +163,7 @@ def assembly_record_no_quorum(
     its minutes say so. Refused while the quorum is reached. The board only; audited.
     """
     assembly = lock_assembly(assembly.pk)
-    require_board(actor, assembly)
+    require_board(actor, assembly.cooperative)
     now = current(now)
     require_status(assembly, AssemblyStatus.CONVENED)
     call = current_call(assembly)
@@ -202,7 +202,7 @@ def assembly_close(
     their digests audited. Refused while a point is open. The board only; emits
     `assembly.closed` with the minutes' links; pushes to the room."""
     assembly = lock_assembly(assembly.pk)
-    require_board(actor, assembly)
+    require_board(actor, assembly.cooperative)
     now = current(now)
     require_status(assembly, AssemblyStatus.IN_SESSION)
     if AgendaItem.objects.filter(assembly=assembly, status=ItemStatus.OPEN).exists():
@@ -248,7 +248,7 @@ def assembly_cancel(
 ) -> Assembly:
     """Call off an assembly before it opens; convened members are told in-app. Audited."""
     assembly = lock_assembly(assembly.pk)
-    require_board(actor, assembly)
+    require_board(actor, assembly.cooperative)
     now = current(now)
     require_status(assembly, AssemblyStatus.DRAFT, *BEFORE_MEETING_STATUSES)
     reason = " ".join((reason or "").split())[:300]

@@ -23,7 +23,7 @@ class _SteadyAttempt(AttemptWithBackoff):
         self.INITIAL_DELAY = interval
 
 
-class ResilientConnectionPool(ConnectionPool):  # type: ignore[type-arg]
+class ResilientConnectionPool(ConnectionPool):
     """The stock pool waits its whole `timeout` for a connection it cannot make, retries
     after ever longer delays, and backs off between dead connections it finds: after a
     database cut, requests hung for 10 s and the first ones after its return too.

@@ -11,6 +11,7 @@ from core.audit import audit_append
 from core.errors import DomainError, InvalidInput
 from deliberation.models import Proposal
 from deliberation.sanitize import HtmlTooLong, Profile, html_to_text, sanitize_html
+from governance.permissions import Actor
 
 
 class ProposalStateError(DomainError):
@@ -67,7 +68,7 @@ def has_text(clean: str) -> bool:
     return bool(html_to_text(clean).strip())
 
 
-def audit(actor: Any, verb: str, proposal: Proposal, target: Any, **data: Any) -> None:
+def audit(actor: Actor, verb: str, proposal: Proposal, target: Any, **data: Any) -> None:
     audit_append(
         actor=actor,
         verb=verb,

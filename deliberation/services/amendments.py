@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -34,6 +32,7 @@ from deliberation.services._base import (
     has_text,
 )
 from deliberation.services.proposals import TITLE_MAX
+from governance.models import Person
 from governance.permissions import CooperativeRole
 
 REASON_MAX = 2000
@@ -51,7 +50,7 @@ def _require_debate_open(proposal: Proposal) -> None:
 
 
 def _lock_amendment(
-    actor: Any, amendment: Amendment
+    actor: Person, amendment: Amendment
 ) -> tuple[Proposal, Amendment, CooperativeRole]:
     """Lock the proposal, then the amendment: the order every writer follows."""
     proposal, role = access_proposal_with_role(actor, amendment.proposal_id, lock=True)
@@ -62,7 +61,7 @@ def _lock_amendment(
 
 @transaction.atomic
 def amendment_propose(
-    *, actor: Any, proposal: Proposal, body: str, title: str | None = None, reason: str = ""
+    *, actor: Person, proposal: Proposal, body: str, title: str | None = None, reason: str = ""
 ) -> Amendment:
     """Propose a whole new text for the current version. Members and the board may, while
     the debate is open and before its closing time. Counts against the posting limit."""
@@ -116,7 +115,9 @@ def amendment_propose(
     return amendment
 
 
-def _decide(actor: Any, amendment: Amendment, status: str, note: str) -> tuple[Proposal, Amendment]:
+def _decide(
+    actor: Person, amendment: Amendment, status: str, note: str
+) -> tuple[Proposal, Amendment]:
     proposal, amendment, role = _lock_amendment(actor, amendment)
     if not can_decide_amendment(actor, amendment, role):
         raise Forbidden(
@@ -138,7 +139,7 @@ def _decide(actor: Any, amendment: Amendment, status: str, note: str) -> tuple[P
 
 
 @transaction.atomic
-def amendment_accept(*, actor: Any, amendment: Amendment, note: str = "") -> Amendment:
+def amendment_accept(*, actor: Person, amendment: Amendment, note: str = "") -> Amendment:
     """Accept an amendment: its text becomes a new version of the proposal. Refused when
     the text changed since the amendment was written (it must be proposed again on the
     current version). Locks the proposal, then the amendment."""
@@ -191,7 +192,7 @@ def amendment_accept(*, actor: Any, amendment: Amendment, note: str = "") -> Ame
 
 
 @transaction.atomic
-def amendment_reject(*, actor: Any, amendment: Amendment, note: str = "") -> Amendment:
+def amendment_reject(*, actor: Person, amendment: Amendment, note: str = "") -> Amendment:
     proposal, amendment = _decide(actor, amendment, AmendmentStatus.REJECTED, note)
     amendment.save(update_fields=["status", "decided_at", "decided_by", "decision_note"])
     audit(actor, "amendment.rejected", proposal, amendment, note=amendment.decision_note)
@@ -202,7 +203,7 @@ def amendment_reject(*, actor: Any, amendment: Amendment, note: str = "") -> Ame
 
 
 @transaction.atomic
-def amendment_withdraw(*, actor: Any, amendment: Amendment) -> Amendment:
+def amendment_withdraw(*, actor: Person, amendment: Amendment) -> Amendment:
     """Its author takes back an amendment not yet decided."""
     proposal, amendment, _role = _lock_amendment(actor, amendment)
     if amendment.author_id != actor.pk:

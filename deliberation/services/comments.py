@@ -44,6 +44,7 @@ from deliberation.services._base import (
     clean_line,
     has_text,
 )
+from governance.models import Person
 
 MAX_COMMENT_CHARS = 20_000
 MAX_MENTIONS = 20
@@ -85,7 +86,7 @@ def _check_stance(stance: str) -> str:
 
 
 def _notify_mentions(
-    actor: Any, comment: Comment, proposal: Proposal, *, already: frozenset[str] = frozenset()
+    actor: Person, comment: Comment, proposal: Proposal, *, already: frozenset[str] = frozenset()
 ) -> list[Any]:
     """Notify the people newly @mentioned who may read the proposal (never the author)."""
     handles = [h for h in extract_mentions(comment.body) if h.lower() not in already]
@@ -113,7 +114,7 @@ def _notify_mentions(
 @transaction.atomic
 def comment_create(
     *,
-    actor: Any,
+    actor: Person,
     proposal: Proposal,
     body: str,
     parent: Comment | None = None,
@@ -167,7 +168,7 @@ def comment_create(
 
 
 @transaction.atomic
-def comment_edit(*, actor: Any, comment: Comment, body: str, stance: Any = UNSET) -> Comment:
+def comment_edit(*, actor: Person, comment: Comment, body: str, stance: Any = UNSET) -> Comment:
     """The author rewrites a comment; the previous text is kept as a revision. Newly
     mentioned people are notified. Locks the comment row."""
     comment = access_comment(actor, comment.pk, lock=True)
@@ -209,7 +210,7 @@ def comment_edit(*, actor: Any, comment: Comment, body: str, stance: Any = UNSET
 
 
 @transaction.atomic
-def comment_delete(*, actor: Any, comment: Comment) -> Comment:
+def comment_delete(*, actor: Person, comment: Comment) -> Comment:
     """The author deletes a comment: its text, past revisions and reactions go, a
     tombstone keeps the replies in place. Audited (without the text)."""
     comment = access_comment(actor, comment.pk, lock=True)
@@ -235,7 +236,7 @@ def comment_delete(*, actor: Any, comment: Comment) -> Comment:
     return comment
 
 
-def _moderated(actor: Any, comment: Comment) -> Comment:
+def _moderated(actor: Person, comment: Comment) -> Comment:
     comment = access_comment(actor, comment.pk, lock=True)
     if not can_moderate_proposal(actor, comment.proposal):
         raise Forbidden(
@@ -247,7 +248,7 @@ def _moderated(actor: Any, comment: Comment) -> Comment:
 
 
 @transaction.atomic
-def comment_hide(*, actor: Any, comment: Comment, reason: str) -> Comment:
+def comment_hide(*, actor: Person, comment: Comment, reason: str) -> Comment:
     """A moderator hides a comment, giving a reason. Its author and the moderators still
     read it, marked hidden; everyone else sees the place it held. Audited; the author is
     notified."""
@@ -280,7 +281,7 @@ def comment_hide(*, actor: Any, comment: Comment, reason: str) -> Comment:
 
 
 @transaction.atomic
-def comment_unhide(*, actor: Any, comment: Comment) -> Comment:
+def comment_unhide(*, actor: Person, comment: Comment) -> Comment:
     """A moderator shows a hidden comment again. Audited."""
     comment = _moderated(actor, comment)
     if comment.hidden_at is None:
@@ -297,7 +298,7 @@ def comment_unhide(*, actor: Any, comment: Comment) -> Comment:
     return comment
 
 
-def _reactable(actor: Any, comment: Comment) -> Comment:
+def _reactable(actor: Person, comment: Comment) -> Comment:
     comment = access_comment(actor, comment.pk)
     _require_open(comment.proposal)
     if comment.deleted_at is not None or comment.hidden_at is not None:
@@ -307,7 +308,7 @@ def _reactable(actor: Any, comment: Comment) -> Comment:
     return comment
 
 
-def _reaction_changed(actor: Any, comment: Comment, kind: str, active: bool) -> None:
+def _reaction_changed(actor: Person, comment: Comment, kind: str, active: bool) -> None:
     from deliberation.selectors import reaction_counts
 
     room_emit(
@@ -324,7 +325,7 @@ def _reaction_changed(actor: Any, comment: Comment, kind: str, active: bool) -> 
 
 
 @transaction.atomic
-def reaction_add(*, actor: Any, comment: Comment, kind: str) -> bool:
+def reaction_add(*, actor: Person, comment: Comment, kind: str) -> bool:
     """React to a comment; returns False when the reaction was already there."""
     if kind not in ReactionKind.values:
         raise InvalidInput(code="reaction_unknown", message=_("Unknown reaction."))
@@ -336,7 +337,7 @@ def reaction_add(*, actor: Any, comment: Comment, kind: str) -> bool:
 
 
 @transaction.atomic
-def reaction_remove(*, actor: Any, comment: Comment, kind: str) -> bool:
+def reaction_remove(*, actor: Person, comment: Comment, kind: str) -> bool:
     """Take a reaction back; returns False when there was none."""
     if kind not in ReactionKind.values:
         raise InvalidInput(code="reaction_unknown", message=_("Unknown reaction."))

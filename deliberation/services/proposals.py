@@ -39,8 +39,9 @@ from deliberation.services._base import (
     clean_line,
     has_text,
 )
-from governance.models import Cooperative, DecisionKind
-from governance.permissions import cooperative_role
+from governance.errors import BoardOnly
+from governance.models import Cooperative, DecisionKind, Person
+from governance.permissions import Actor, cooperative_role, require_board
 
 TITLE_MAX = 200
 
@@ -49,9 +50,7 @@ def _check_visibility(visibility: str, *, is_board: bool) -> None:
     if visibility not in ProposalVisibility.values:
         raise InvalidInput(code="visibility_unknown", message=_("Unknown visibility."))
     if visibility == ProposalVisibility.BOARD and not is_board:
-        raise Forbidden(
-            code="board_only", message=_("Only the board may restrict a proposal to the board.")
-        )
+        raise BoardOnly(_("Only the board may restrict a proposal to the board."))
 
 
 def _check_closes_at(closes_at: dt.datetime | None, *, opens_at: dt.datetime | None) -> None:
@@ -68,7 +67,7 @@ def _check_closes_at(closes_at: dt.datetime | None, *, opens_at: dt.datetime | N
 
 
 def _status_changed(
-    actor: Any,
+    actor: Actor,
     proposal: Proposal,
     previous: str,
     verb: str,
@@ -127,7 +126,7 @@ def _lock(proposal: Proposal) -> Proposal:
 @transaction.atomic
 def proposal_create(
     *,
-    actor: Any,
+    actor: Person,
     cooperative: Cooperative,
     title: str,
     body: str,
@@ -175,7 +174,7 @@ def proposal_create(
 @transaction.atomic
 def proposal_update(
     *,
-    actor: Any,
+    actor: Person,
     proposal: Proposal,
     title: str | None = None,
     body: str | None = None,
@@ -247,7 +246,7 @@ def proposal_update(
 
 
 @transaction.atomic
-def proposal_publish(*, actor: Any, proposal: Proposal) -> Proposal:
+def proposal_publish(*, actor: Person, proposal: Proposal) -> Proposal:
     """Open the debate: draft -> in deliberation. Needs a title, a text and, if a closing
     time is set, one in the future. Emits `proposal.published`. Locks the proposal row."""
     proposal, role = access_proposal_with_role(actor, proposal.pk, lock=True)
@@ -286,7 +285,7 @@ def proposal_publish(*, actor: Any, proposal: Proposal) -> Proposal:
 
 
 @transaction.atomic
-def proposal_withdraw(*, actor: Any, proposal: Proposal, reason: str = "") -> Proposal:
+def proposal_withdraw(*, actor: Person, proposal: Proposal, reason: str = "") -> Proposal:
     """The author or the board withdraws a proposal before any vote opens on it. Pending
     amendments lapse. Locks the proposal row."""
     proposal, role = access_proposal_with_role(actor, proposal.pk, lock=True)
@@ -311,11 +310,11 @@ def proposal_withdraw(*, actor: Any, proposal: Proposal, reason: str = "") -> Pr
 
 
 @transaction.atomic
-def proposal_start_voting(*, actor: Any | None, proposal: Proposal) -> Proposal:
+def proposal_start_voting(*, actor: Actor, proposal: Proposal) -> Proposal:
     """Freeze the text for a vote: draft or in deliberation -> voting.
 
-    Called by the voting app when a vote on the proposal opens (actor None for the
-    scheduler); that app checks who may open votes. Pending amendments lapse, since the
+    Called by the voting app when a vote on the proposal opens (the system actor
+    for the scheduler); that app checks who may open votes. Pending amendments lapse, since the
     text put to the vote is the current version. Locks the proposal row.
     """
     proposal = _lock(proposal)
@@ -341,7 +340,7 @@ def proposal_start_voting(*, actor: Any | None, proposal: Proposal) -> Proposal:
 
 @transaction.atomic
 def proposal_record_outcome(
-    *, actor: Any | None, proposal: Proposal, adopted: bool, decision_id: int
+    *, actor: Actor, proposal: Proposal, adopted: bool, decision_id: int
 ) -> Proposal:
     """Record the result of the vote: voting -> adopted or rejected. Called by the voting
     app when the vote closes. Locks the proposal row."""
@@ -369,13 +368,10 @@ def proposal_record_outcome(
 
 
 @transaction.atomic
-def proposal_moderator_grant(*, actor: Any, proposal: Proposal, person: Any) -> Proposal:
+def proposal_moderator_grant(*, actor: Person, proposal: Proposal, person: Person) -> Proposal:
     """The board lets one person moderate the comments of one proposal."""
     proposal, role = access_proposal_with_role(actor, proposal.pk, lock=True)
-    if not role.is_board:
-        raise Forbidden(
-            code="board_only", message=_("Only the board of this cooperative may do this.")
-        )
+    require_board(actor, proposal.cooperative, role=role)
     if not can_view_proposal(person, proposal):
         raise InvalidInput(
             code="cannot_view_proposal",
@@ -401,12 +397,9 @@ def proposal_moderator_grant(*, actor: Any, proposal: Proposal, person: Any) -> 
 
 
 @transaction.atomic
-def proposal_moderator_revoke(*, actor: Any, proposal: Proposal, person: Any) -> Proposal:
+def proposal_moderator_revoke(*, actor: Person, proposal: Proposal, person: Person) -> Proposal:
     proposal, role = access_proposal_with_role(actor, proposal.pk, lock=True)
-    if not role.is_board:
-        raise Forbidden(
-            code="board_only", message=_("Only the board of this cooperative may do this.")
-        )
+    require_board(actor, proposal.cooperative, role=role)
     from deliberation.selectors import proposal_moderator_ids
 
     if person.pk not in proposal_moderator_ids(proposal):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
@@ -11,7 +13,7 @@ from rest_framework.views import APIView
 
 from core.api import page_of, paginate
 from core.audit import audit_verify
-from core.models import AuditEntry
+from governance import selectors
 from governance.api.serializers import TAG, AuditEntryOut
 from governance.permissions import access_cooperative
 
@@ -25,16 +27,12 @@ class AuditListApi(APIView):
     )
     def get(self, request: Request, slug: str) -> Response:
         cooperative, _role = access_cooperative(request.user, slug, manage=True)
-        entries = (
-            AuditEntry.objects.filter(cooperative_id=cooperative.pk)
-            .select_related("actor")
-            .order_by("-id")
-        )
+        entries = selectors.audit_entry_list(cooperative)
         return paginate(self, entries, AuditEntryOut)
 
 
 class AuditVerifyApi(APIView):
-    class OutputSerializer(serializers.Serializer):
+    class OutputSerializer(serializers.Serializer[Any]):
         ok = serializers.BooleanField()
         checked = serializers.IntegerField()
         first_broken_id = serializers.IntegerField(allow_null=True)
@@ -45,10 +43,7 @@ class AuditVerifyApi(APIView):
         cooperative, _role = access_cooperative(request.user, slug, manage=True)
         result = audit_verify()
         reason = result.reason
-        own_entry = AuditEntry.objects.filter(
-            pk=result.first_broken_id or 0, cooperative_id=cooperative.pk
-        )
-        if not result.ok and not own_entry.exists():
+        if not result.ok and not selectors.audit_entry_is_own(cooperative, result.first_broken_id):
             # The chain is the installation's: a break in another cooperative's entries is
             # reported without naming what it is about.
             reason = _(

@@ -11,21 +11,21 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from core.api import page_of, paginate
-from core.errors import InvalidInput
+from core.api import page_of, paginate, person_of
 from governance import login_throttle, tokens
 from governance.api.serializers import PersonOut
+from governance.errors import InvalidCredentials
 
 
 class TokenObtainApi(APIView):
     permission_classes = [AllowAny]
     authentication_classes: list[Any] = []
 
-    class InputSerializer(serializers.Serializer):
+    class InputSerializer(serializers.Serializer[Any]):
         username = serializers.CharField(max_length=150)
         password = serializers.CharField(max_length=200, style={"input_type": "password"})
 
-    class OutputSerializer(serializers.Serializer):
+    class OutputSerializer(serializers.Serializer[Any]):
         token = serializers.CharField(help_text="Shown once; only its digest is stored.")
         id = serializers.CharField(help_text="The token's public id: its first characters.")
         expires_at = serializers.DateTimeField(allow_null=True)
@@ -53,13 +53,13 @@ class TokenObtainApi(APIView):
         user = authenticate(request, username=username, password=data.validated_data["password"])
         if user is None:
             login_throttle.login_failed(username=username, address=address)
-            raise InvalidInput(code="invalid_credentials", message="Wrong username or password.")
+            raise InvalidCredentials()
         login_throttle.login_succeeded(username=username)
         token, key = tokens.api_token_create(person=user)
         return Response({"token": key, "id": tokens.token_id(token), "expires_at": token.expiry})
 
 
-class ApiTokenOut(serializers.Serializer):
+class ApiTokenOut(serializers.Serializer[Any]):
     id = serializers.CharField(source="token_key", help_text="The token's first characters.")
     created_at = serializers.DateTimeField(source="created")
     expires_at = serializers.DateTimeField(source="expiry", allow_null=True)
@@ -68,7 +68,7 @@ class ApiTokenOut(serializers.Serializer):
     def get_current(self, token: Any) -> bool:
         """Whether this request was authenticated with this token."""
         auth = getattr(self.context.get("request"), "auth", None)
-        return getattr(auth, "digest", None) == token.digest
+        return bool(getattr(auth, "digest", None) == token.digest)
 
 
 class ApiTokenListApi(APIView):
@@ -80,7 +80,7 @@ class ApiTokenListApi(APIView):
         "never shown again; `id` is their first characters.",
     )
     def get(self, request: Request) -> Response:
-        found = tokens.api_token_list(person=request.user)
+        found = tokens.api_token_list(person=person_of(request))
         return paginate(self, found, ApiTokenOut)
 
 
@@ -94,12 +94,12 @@ class ApiTokenRevokeApi(APIView):
         "Live connections opened with it close.",
     )
     def post(self, request: Request, token_id: str) -> Response:
-        tokens.api_token_revoke(person=request.user, token_key=token_id)
+        tokens.api_token_revoke(person=person_of(request), token_key=token_id)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class SignOutEverywhereApi(APIView):
-    class OutputSerializer(serializers.Serializer):
+    class OutputSerializer(serializers.Serializer[Any]):
         tokens_revoked = serializers.IntegerField()
 
     @extend_schema(
@@ -111,7 +111,7 @@ class SignOutEverywhereApi(APIView):
         "web session and close all your live connections.",
     )
     def post(self, request: Request) -> Response:
-        revoked = tokens.person_sign_out_everywhere(person=request.user)
+        revoked = tokens.person_sign_out_everywhere(person=person_of(request))
         return Response({"tokens_revoked": revoked})
 
 

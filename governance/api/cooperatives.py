@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 from django.db import transaction
 from drf_spectacular.utils import extend_schema
@@ -12,7 +13,6 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.api import page_of, paginate, person_of
-from core.errors import NotFound
 from governance import selectors, services
 from governance.api.serializers import (
     TAG,
@@ -21,12 +21,13 @@ from governance.api.serializers import (
     CooperativeDetailOut,
     CooperativeOut,
 )
-from governance.models import Category, CategoryKind, LegalForm
+from governance.errors import NoColleges
+from governance.models import CategoryKind, LegalForm
 from governance.permissions import access_cooperative, cooperatives_readable_by
 from governance.validation import composition_warnings
 
 
-class CollegeIn(serializers.Serializer):
+class CollegeIn(serializers.Serializer[Any]):
     name = serializers.CharField(max_length=120)
     weight = serializers.DecimalField(
         max_digits=5, decimal_places=2, min_value=Decimal(0), max_value=Decimal(100)
@@ -34,7 +35,7 @@ class CollegeIn(serializers.Serializer):
 
 
 class CooperativeListCreateApi(APIView):
-    class InputSerializer(serializers.Serializer):
+    class InputSerializer(serializers.Serializer[Any]):
         name = serializers.CharField(max_length=200)
         slug = serializers.SlugField(max_length=80)
         legal_form = serializers.ChoiceField(choices=LegalForm.choices)
@@ -96,7 +97,7 @@ class CooperativeDetailApi(APIView):
 
 
 class CollegesApi(APIView):
-    class InputSerializer(serializers.Serializer):
+    class InputSerializer(serializers.Serializer[Any]):
         colleges = CollegeIn(many=True)
         reason = serializers.CharField(max_length=300, required=False, allow_blank=True)
 
@@ -105,10 +106,7 @@ class CollegesApi(APIView):
         cooperative, _role = access_cooperative(request.user, slug)
         version = selectors.college_config_current(cooperative)
         if version is None:
-            raise NotFound(
-                code="no_colleges",
-                message="This cooperative has no colleges: one member, one vote.",
-            )
+            raise NoColleges()
         return Response(CollegeVersionOut(version).data)
 
     @extend_schema(
@@ -151,16 +149,14 @@ class CollegeVersionListApi(APIView):
 
 
 class CategoryListCreateApi(APIView):
-    class InputSerializer(serializers.Serializer):
+    class InputSerializer(serializers.Serializer[Any]):
         name = serializers.CharField(max_length=120)
         kind = serializers.ChoiceField(choices=CategoryKind.choices)
 
     @extend_schema(tags=TAG, responses={200: page_of(CategoryOut)}, operation_id="categories_list")
     def get(self, request: Request, slug: str) -> Response:
         cooperative, _role = access_cooperative(request.user, slug)
-        return paginate(
-            self, Category.objects.filter(cooperative=cooperative).order_by("name"), CategoryOut
-        )
+        return paginate(self, selectors.category_list(cooperative), CategoryOut)
 
     @extend_schema(
         tags=TAG,

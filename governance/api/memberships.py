@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from django.db import transaction
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -12,22 +13,26 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.api import page_of, paginate, person_of
-from core.errors import InvalidInput, NotFound
+from core.errors import NotFound
 from governance import selectors, services
-from governance.api.serializers import TAG, MembershipOut, _person
+from governance.api.serializers import TAG, MembershipOut, person_named
+from governance.errors import UnknownCategory, UnknownCollege, UnknownMembershipStatus
 from governance.models import (
-    Category,
-    College,
-    Cooperative,
     Membership,
     MembershipStatus,
     OrganisationType,
 )
-from governance.permissions import access_cooperative
+from governance.permissions import (
+    access_cooperative,
+    access_membership,
+    membership_statuses_visible,
+)
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 
 class MembershipListApplyApi(APIView):
-    class InputSerializer(serializers.Serializer):
+    class InputSerializer(serializers.Serializer[Any]):
         category_id = serializers.IntegerField()
         college_id = serializers.IntegerField(required=False, allow_null=True)
         person = serializers.CharField(
@@ -53,10 +58,9 @@ class MembershipListApplyApi(APIView):
         cooperative, role = access_cooperative(request.user, slug)
         wanted = request.query_params.get("status")
         if wanted is not None and wanted not in MembershipStatus.values:
-            raise InvalidInput(code="invalid_status", message="Unknown membership status.")
-        if not role.is_board:
-            wanted = MembershipStatus.ACTIVE
-        return paginate(self, selectors.membership_list(cooperative, status=wanted), MembershipOut)
+            raise UnknownMembershipStatus()
+        shown = membership_statuses_visible(role, wanted)
+        return paginate(self, selectors.membership_list(cooperative, status=shown), MembershipOut)
 
     @extend_schema(
         tags=TAG,
@@ -69,27 +73,24 @@ class MembershipListApplyApi(APIView):
         data.is_valid(raise_exception=True)
         values = data.validated_data
         with transaction.atomic(durable=True):
-            cooperative = Cooperative.objects.filter(slug=slug).first()
+            # Anyone signed in may apply: the cooperative needs no role, only to exist.
+            cooperative = selectors.cooperative_by_slug(slug)
             if cooperative is None:
                 raise NotFound()
-            category = Category.objects.filter(
-                cooperative=cooperative, pk=values["category_id"]
-            ).first()
+            category = selectors.category_get(cooperative, values["category_id"])
             if category is None:
-                raise InvalidInput(code="unknown_category", message="No such category.")
+                raise UnknownCategory()
             college = None
             if values.get("college_id") is not None:
-                college = College.objects.filter(
-                    cooperative=cooperative, pk=values["college_id"]
-                ).first()
+                college = selectors.college_get(cooperative, values["college_id"])
                 if college is None:
-                    raise InvalidInput(code="unknown_college", message="No such college.")
+                    raise UnknownCollege()
             membership = services.membership_apply(
                 actor=person_of(request),
                 cooperative=cooperative,
                 category=category,
                 college=college,
-                person=_person(values["person"]) if values.get("person") else None,
+                person=person_named(values["person"]) if values.get("person") else None,
                 organisation_name=values.get("organisation_name", ""),
                 organisation_type=values.get("organisation_type", ""),
                 shares=values.get("shares", 0),
@@ -97,28 +98,16 @@ class MembershipListApplyApi(APIView):
         return Response(MembershipOut(membership).data, status=status.HTTP_201_CREATED)
 
 
-def _membership(request: Request, slug: str, pk: int) -> Membership:
-    cooperative, role = access_cooperative(request.user, slug)
-    membership = selectors.membership_list(cooperative).filter(pk=pk).first()
-    if membership is None or (
-        not role.is_board
-        and membership.status != "active"
-        and membership.member.person_id != request.user.pk
-    ):
-        raise NotFound()
-    return membership
-
-
 class MembershipDetailApi(APIView):
     @extend_schema(tags=TAG, responses={200: MembershipOut}, operation_id="memberships_retrieve")
     def get(self, request: Request, slug: str, pk: int) -> Response:
-        return Response(MembershipOut(_membership(request, slug, pk)).data)
+        return Response(MembershipOut(access_membership(request.user, slug, pk)).data)
 
 
 class _MembershipActionApi(APIView):
     """Base for the one-verb membership endpoints below."""
 
-    class InputSerializer(serializers.Serializer):
+    class InputSerializer(serializers.Serializer[Any]):
         pass
 
     def act(self, request: Request, membership: Membership, values: dict[str, Any]) -> Any:
@@ -128,11 +117,15 @@ class _MembershipActionApi(APIView):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         with transaction.atomic(durable=True):
-            membership = self.act(request, _membership(request, slug, pk), data.validated_data)
+            membership = self.act(
+                request, access_membership(request.user, slug, pk), data.validated_data
+            )
         return Response(MembershipOut(membership).data)
 
 
-def _action_schema(name: str, serializer: type[serializers.Serializer], doc: str) -> Any:
+def _action_schema(
+    name: str, serializer: type[serializers.Serializer[Any]], doc: str
+) -> Callable[[F], F]:
     return extend_schema(
         tags=TAG,
         request=serializer,
@@ -143,7 +136,7 @@ def _action_schema(name: str, serializer: type[serializers.Serializer], doc: str
 
 
 class MembershipAdmitApi(_MembershipActionApi):
-    class InputSerializer(serializers.Serializer):
+    class InputSerializer(serializers.Serializer[Any]):
         started_on = serializers.DateField(required=False)
 
     def act(self, request: Request, membership: Membership, values: dict[str, Any]) -> Any:
@@ -157,7 +150,7 @@ class MembershipAdmitApi(_MembershipActionApi):
 
 
 class MembershipRefuseApi(_MembershipActionApi):
-    class InputSerializer(serializers.Serializer):
+    class InputSerializer(serializers.Serializer[Any]):
         reason = serializers.CharField(required=False, max_length=300, allow_blank=True)
 
     def act(self, request: Request, membership: Membership, values: dict[str, Any]) -> Any:
@@ -171,7 +164,7 @@ class MembershipRefuseApi(_MembershipActionApi):
 
 
 class MembershipResignApi(_MembershipActionApi):
-    class InputSerializer(serializers.Serializer):
+    class InputSerializer(serializers.Serializer[Any]):
         ended_on = serializers.DateField(required=False)
         reason = serializers.CharField(required=False, max_length=300, allow_blank=True)
 
@@ -189,7 +182,7 @@ class MembershipResignApi(_MembershipActionApi):
 
 
 class MembershipExcludeApi(_MembershipActionApi):
-    class InputSerializer(serializers.Serializer):
+    class InputSerializer(serializers.Serializer[Any]):
         ended_on = serializers.DateField(required=False)
         reason = serializers.CharField(max_length=300)
 
@@ -207,15 +200,13 @@ class MembershipExcludeApi(_MembershipActionApi):
 
 
 class MembershipMoveApi(_MembershipActionApi):
-    class InputSerializer(serializers.Serializer):
+    class InputSerializer(serializers.Serializer[Any]):
         college_id = serializers.IntegerField()
 
     def act(self, request: Request, membership: Membership, values: dict[str, Any]) -> Any:
-        college = College.objects.filter(
-            cooperative=membership.cooperative, pk=values["college_id"]
-        ).first()
+        college = selectors.college_get(membership.cooperative, values["college_id"])
         if college is None:
-            raise InvalidInput(code="unknown_college", message="No such college.")
+            raise UnknownCollege()
         return services.membership_move_college(
             actor=person_of(request), membership=membership, college=college
         )
@@ -226,7 +217,7 @@ class MembershipMoveApi(_MembershipActionApi):
 
 
 class MembershipSharesApi(_MembershipActionApi):
-    class InputSerializer(serializers.Serializer):
+    class InputSerializer(serializers.Serializer[Any]):
         shares = serializers.IntegerField(min_value=0, max_value=10**9)
 
     def act(self, request: Request, membership: Membership, values: dict[str, Any]) -> Any:

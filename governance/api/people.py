@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import transaction
-from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.request import Request
@@ -13,6 +12,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.api import page_of, paginate, person_of
+from core.errors import NotFound
 from governance import selectors, services
 from governance.api.serializers import (
     TAG,
@@ -21,10 +21,17 @@ from governance.api.serializers import (
     ObserverOut,
     PersonOut,
     RepresentativeOut,
-    _person,
+    person_named,
 )
-from governance.models import BoardRole, BoardRoleKind, Member, Observer, Representative
+from governance.models import BoardRoleKind
 from governance.permissions import access_cooperative
+
+
+def _found[T](record: T | None) -> T:
+    """The record a path names, or the one 404 for missing and not this cooperative's."""
+    if record is None:
+        raise NotFound()
+    return record
 
 
 class MemberListApi(APIView):
@@ -41,7 +48,7 @@ class MemberListApi(APIView):
 
 
 class RepresentativeListCreateApi(APIView):
-    class InputSerializer(serializers.Serializer):
+    class InputSerializer(serializers.Serializer[Any]):
         person = serializers.CharField(max_length=150, help_text="Username or id.")
 
     @extend_schema(
@@ -49,10 +56,8 @@ class RepresentativeListCreateApi(APIView):
     )
     def get(self, request: Request, slug: str, member_id: int) -> Response:
         cooperative, _role = access_cooperative(request.user, slug)
-        member = get_object_or_404(Member, cooperative=cooperative, pk=member_id)
-        return paginate(
-            self, member.representatives.select_related("person").order_by("id"), RepresentativeOut
-        )
+        member = _found(selectors.member_get(cooperative, member_id))
+        return paginate(self, selectors.representative_list(member), RepresentativeOut)
 
     @extend_schema(
         tags=TAG,
@@ -65,11 +70,11 @@ class RepresentativeListCreateApi(APIView):
         data.is_valid(raise_exception=True)
         with transaction.atomic(durable=True):
             cooperative, _role = access_cooperative(request.user, slug, manage=True)
-            member = get_object_or_404(Member, cooperative=cooperative, pk=member_id)
+            member = _found(selectors.member_get(cooperative, member_id))
             representative = services.representative_designate(
                 actor=person_of(request),
                 member=member,
-                person=_person(data.validated_data["person"]),
+                person=person_named(data.validated_data["person"]),
             )
         return Response(RepresentativeOut(representative).data, status=status.HTTP_201_CREATED)
 
@@ -84,12 +89,7 @@ class RepresentativeRevokeApi(APIView):
     def post(self, request: Request, slug: str, member_id: int, pk: int) -> Response:
         with transaction.atomic(durable=True):
             cooperative, _role = access_cooperative(request.user, slug, manage=True)
-            representative = get_object_or_404(
-                Representative.objects.select_related("member__cooperative", "person"),
-                member__cooperative=cooperative,
-                member_id=member_id,
-                pk=pk,
-            )
+            representative = _found(selectors.representative_get(cooperative, member_id, pk))
             representative = services.representative_revoke(
                 actor=person_of(request), representative=representative
             )
@@ -100,7 +100,7 @@ class RepresentativeRevokeApi(APIView):
 
 
 class BoardRoleListCreateApi(APIView):
-    class InputSerializer(serializers.Serializer):
+    class InputSerializer(serializers.Serializer[Any]):
         person = serializers.CharField(max_length=150, help_text="Username or id.")
         role = serializers.ChoiceField(choices=BoardRoleKind.choices)
         started_on = serializers.DateField(required=False)
@@ -128,7 +128,7 @@ class BoardRoleListCreateApi(APIView):
             board_role = services.board_role_grant(
                 actor=person_of(request),
                 cooperative=cooperative,
-                person=_person(values["person"]),
+                person=person_named(values["person"]),
                 role=values["role"],
                 started_on=values.get("started_on"),
                 term_ends_on=values.get("term_ends_on"),
@@ -143,15 +143,13 @@ class BoardRoleRevokeApi(APIView):
     def post(self, request: Request, slug: str, pk: int) -> Response:
         with transaction.atomic(durable=True):
             cooperative, _role = access_cooperative(request.user, slug, manage=True)
-            board_role = get_object_or_404(
-                BoardRole.objects.select_related("person"), cooperative=cooperative, pk=pk
-            )
+            board_role = _found(selectors.board_role_get(cooperative, pk))
             board_role = services.board_role_revoke(actor=person_of(request), board_role=board_role)
         return Response(BoardRoleOut(board_role).data)
 
 
 class ObserverListCreateApi(APIView):
-    class InputSerializer(serializers.Serializer):
+    class InputSerializer(serializers.Serializer[Any]):
         person = serializers.CharField(max_length=150, help_text="Username or id.")
         organisation = serializers.CharField(max_length=200, required=False, allow_blank=True)
 
@@ -174,7 +172,7 @@ class ObserverListCreateApi(APIView):
             observer = services.observer_invite(
                 actor=person_of(request),
                 cooperative=cooperative,
-                person=_person(data.validated_data["person"]),
+                person=person_named(data.validated_data["person"]),
                 organisation=data.validated_data.get("organisation", ""),
             )
         return Response(ObserverOut(observer).data, status=status.HTTP_201_CREATED)
@@ -187,10 +185,6 @@ class ObserverRevokeApi(APIView):
     def post(self, request: Request, slug: str, pk: int) -> Response:
         with transaction.atomic(durable=True):
             cooperative, _role = access_cooperative(request.user, slug, manage=True)
-            observer = get_object_or_404(
-                Observer.objects.select_related("person", "cooperative"),
-                cooperative=cooperative,
-                pk=pk,
-            )
+            observer = _found(selectors.observer_get(cooperative, pk))
             observer = services.observer_revoke(actor=person_of(request), observer=observer)
         return Response(ObserverOut(observer).data)

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import gettext as _
 from rest_framework import serializers
 
-from core.errors import InvalidInput
 from core.fields import format_fraction
+from governance import selectors
+from governance.errors import UnknownPerson
 from governance.models import (
     BoardRoleKind,
     CategoryKind,
@@ -36,7 +38,7 @@ class FractionSerializerField(serializers.CharField):
         except ValidationError as exc:
             raise serializers.ValidationError(exc.messages) from exc
         if value < 0 or value > 1 or value.denominator > 10_000:
-            raise serializers.ValidationError("Use a fraction between 0 and 1, such as 2/3.")
+            raise serializers.ValidationError(_("Use a fraction between 0 and 1, such as 2/3."))
         return Fraction(value)
 
     def to_representation(self, value: Any) -> Any:
@@ -46,19 +48,19 @@ class FractionSerializerField(serializers.CharField):
 # Output serializers.
 
 
-class PersonOut(serializers.Serializer):
+class PersonOut(serializers.Serializer[Any]):
     id = serializers.IntegerField()
     username = serializers.CharField()
     display_name = serializers.CharField(source="__str__")
 
 
-class CollegeWeightOut(serializers.Serializer):
+class CollegeWeightOut(serializers.Serializer[Any]):
     college_id = serializers.IntegerField()
     name = serializers.CharField(source="college.name")
     weight = serializers.DecimalField(max_digits=5, decimal_places=2)
 
 
-class CollegeVersionOut(serializers.Serializer):
+class CollegeVersionOut(serializers.Serializer[Any]):
     number = serializers.IntegerField()
     created_at = serializers.DateTimeField()
     created_by = serializers.CharField(source="created_by.username", allow_null=True)
@@ -66,20 +68,20 @@ class CollegeVersionOut(serializers.Serializer):
     colleges = CollegeWeightOut(many=True, source="weights.all")
 
 
-class ProblemOut(serializers.Serializer):
+class ProblemOut(serializers.Serializer[Any]):
     code = serializers.CharField()
     message = serializers.CharField()
     subject = serializers.CharField()
 
 
-class CooperativeOut(serializers.Serializer):
+class CooperativeOut(serializers.Serializer[Any]):
     id = serializers.IntegerField()
     name = serializers.CharField()
     slug = serializers.SlugField()
     legal_form = serializers.ChoiceField(choices=LegalForm.choices)
 
 
-class RoleOut(serializers.Serializer):
+class RoleOut(serializers.Serializer[Any]):
     is_board = serializers.BooleanField()
     is_member = serializers.BooleanField()
     is_observer = serializers.BooleanField()
@@ -92,7 +94,7 @@ class CooperativeDetailOut(CooperativeOut):
     my_role = RoleOut()
 
 
-class DecisionRulesOut(serializers.Serializer):
+class DecisionRulesOut(serializers.Serializer[Any]):
     decision_kind = serializers.CharField()
     tally_method = serializers.CharField()
     majority_base_first_call = serializers.ChoiceField(
@@ -117,7 +119,7 @@ class DecisionRulesOut(serializers.Serializer):
     legal_reference = serializers.CharField()
 
 
-class RulesVersionOut(serializers.Serializer):
+class RulesVersionOut(serializers.Serializer[Any]):
     number = serializers.IntegerField()
     created_at = serializers.DateTimeField()
     reason = serializers.CharField()
@@ -125,13 +127,13 @@ class RulesVersionOut(serializers.Serializer):
     kinds = DecisionRulesOut(many=True, source="kinds.all")
 
 
-class CategoryOut(serializers.Serializer):
+class CategoryOut(serializers.Serializer[Any]):
     id = serializers.IntegerField()
     name = serializers.CharField()
     kind = serializers.ChoiceField(choices=CategoryKind.choices)
 
 
-class MemberOut(serializers.Serializer):
+class MemberOut(serializers.Serializer[Any]):
     id = serializers.IntegerField()
     kind = serializers.CharField()
     name = serializers.CharField()
@@ -139,7 +141,7 @@ class MemberOut(serializers.Serializer):
     person = PersonOut(allow_null=True)
 
 
-class MembershipOut(serializers.Serializer):
+class MembershipOut(serializers.Serializer[Any]):
     id = serializers.IntegerField()
     member = MemberOut()
     category = CategoryOut()
@@ -153,7 +155,7 @@ class MembershipOut(serializers.Serializer):
     shares = serializers.IntegerField()
 
 
-class RepresentativeOut(serializers.Serializer):
+class RepresentativeOut(serializers.Serializer[Any]):
     id = serializers.IntegerField()
     member_id = serializers.IntegerField()
     person = PersonOut()
@@ -161,7 +163,7 @@ class RepresentativeOut(serializers.Serializer):
     revoked_at = serializers.DateTimeField(allow_null=True)
 
 
-class BoardRoleOut(serializers.Serializer):
+class BoardRoleOut(serializers.Serializer[Any]):
     id = serializers.IntegerField()
     person = PersonOut()
     role = serializers.ChoiceField(choices=BoardRoleKind.choices)
@@ -170,7 +172,7 @@ class BoardRoleOut(serializers.Serializer):
     revoked_at = serializers.DateTimeField(allow_null=True)
 
 
-class ObserverOut(serializers.Serializer):
+class ObserverOut(serializers.Serializer[Any]):
     id = serializers.IntegerField()
     person = PersonOut()
     organisation = serializers.CharField()
@@ -178,7 +180,7 @@ class ObserverOut(serializers.Serializer):
     revoked_at = serializers.DateTimeField(allow_null=True)
 
 
-class AuditEntryOut(serializers.Serializer):
+class AuditEntryOut(serializers.Serializer[Any]):
     id = serializers.IntegerField()
     created_at = serializers.DateTimeField()
     actor = serializers.CharField(source="actor.username", allow_null=True, default=None)
@@ -194,15 +196,9 @@ class AuditEntryOut(serializers.Serializer):
     )
 
 
-def _person(username_or_id: Any) -> Person:
-    lookup = (
-        {"pk": username_or_id} if str(username_or_id).isdigit() else {"username": username_or_id}
-    )
-    person = Person.objects.filter(is_active=True, **lookup).first()
+def person_named(username_or_id: str) -> Person:
+    """The active person an input names by username or id (`unknown_person` otherwise)."""
+    person = selectors.person_by_username_or_id(username_or_id)
     if person is None:
-        raise InvalidInput(
-            code="unknown_person",
-            message="No such person.",
-            details={"person": str(username_or_id)},
-        )
+        raise UnknownPerson(details={"person": str(username_or_id)})
     return person

@@ -1,6 +1,7 @@
 """Every write to the governance model. Each one audits in its own transaction."""
 
-from governance.services._common import BOARD_TERM_MAX_YEARS, MembershipStateError
+from governance.errors import CollegesInvalid, MembershipStateError
+from governance.services._common import BOARD_TERM_MAX_YEARS
 from governance.services.access import observer_invite, observer_revoke, person_access_sync
 from governance.services.board import (
     board_role_grant,
@@ -9,7 +10,6 @@ from governance.services.board import (
     board_terms_expire,
 )
 from governance.services.cooperatives import (
-    CollegesInvalid,
     CollegeSpec,
     category_create,
     colleges_configure,

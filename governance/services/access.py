@@ -7,12 +7,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from guardian.shortcuts import assign_perm, remove_perm
 
-from core.errors import DomainError
 from core.events import person_group, publish
 from governance.acting import acting_members_filter
+from governance.errors import AlreadyObserver, AlreadyRevoked
 from governance.models import BoardRole, Cooperative, Membership, MembershipStatus, Observer, Person
-from governance.permissions import PERM_MANAGE, PERM_OBSERVE, PERM_PARTICIPATE
-from governance.services._common import _audit, _require_board
+from governance.permissions import PERM_MANAGE, PERM_OBSERVE, PERM_PARTICIPATE, require_board
+from governance.services._common import _audit
 
 # Access: guardian grants are derived from the domain state, never set by hand.
 
@@ -53,13 +53,12 @@ def person_access_sync(*, cooperative: Cooperative, person: Person) -> None:
 def observer_invite(
     *, actor: Person, cooperative: Cooperative, person: Person, organisation: str = ""
 ) -> Observer:
-    _require_board(actor, cooperative)
+    require_board(actor, cooperative)
     if Observer.objects.filter(
         cooperative=cooperative, person=person, revoked_at__isnull=True
     ).exists():
-        raise DomainError(
-            code="already_observer",
-            message=_("%(p)s already observes this cooperative.") % {"p": person},
+        raise AlreadyObserver(
+            _("%(p)s already observes this cooperative.") % {"p": person},
         )
     observer = Observer.objects.create(
         cooperative=cooperative, person=person, organisation=organisation, invited_at=timezone.now()
@@ -78,9 +77,9 @@ def observer_invite(
 
 @transaction.atomic
 def observer_revoke(*, actor: Person, observer: Observer) -> Observer:
-    _require_board(actor, observer.cooperative)
+    require_board(actor, observer.cooperative)
     if observer.revoked_at is not None:
-        raise DomainError(code="already_revoked", message=_("This observer was already removed."))
+        raise AlreadyRevoked(_("This observer was already removed."))
     observer.revoked_at = timezone.now()
     observer.save(update_fields=["revoked_at"])
     person_access_sync(cooperative=observer.cooperative, person=observer.person)

@@ -8,19 +8,25 @@ from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from core.errors import DomainError, InvalidInput
+from core.actors import SCHEDULER
+from governance.errors import (
+    AlreadyOnBoard,
+    AlreadyRevoked,
+    BoardTermTooLong,
+    LastBoardMember,
+    RenewalBeforeStart,
+)
 from governance.models import BoardRole, Cooperative, CooperativeUserPermission, Person
-from governance.permissions import PERM_MANAGE
-from governance.services._common import BOARD_TERM_MAX_YEARS, _add_years, _audit, _require_board
+from governance.permissions import PERM_MANAGE, require_board
+from governance.services._common import BOARD_TERM_MAX_YEARS, _add_years, _audit
 from governance.services.access import person_access_sync
 
 
 def _check_board_term(start: dt.date, end: dt.date) -> None:
     """A board term ends after it starts and lasts at most six years (C. com. L225-18)."""
     if end > _add_years(start, BOARD_TERM_MAX_YEARS) or end <= start:
-        raise InvalidInput(
-            code="board_term_too_long",
-            message=_("A board term lasts at most %(n)d years.") % {"n": BOARD_TERM_MAX_YEARS},
+        raise BoardTermTooLong(
+            _("A board term lasts at most %(n)d years.") % {"n": BOARD_TERM_MAX_YEARS},
         )
 
 
@@ -35,14 +41,12 @@ def board_role_grant(
     term_ends_on: dt.date | None = None,
 ) -> BoardRole:
     """Give a board seat. Terms last at most six years (C. com. L225-18)."""
-    _require_board(actor, cooperative)
+    require_board(actor, cooperative)
     start = started_on or timezone.localdate()
     end = term_ends_on or _add_years(start, BOARD_TERM_MAX_YEARS)
     _check_board_term(start, end)
     if BoardRole.objects.sitting().filter(cooperative=cooperative, person=person).exists():
-        raise DomainError(
-            code="already_on_board", message=_("%(p)s already sits on the board.") % {"p": person}
-        )
+        raise AlreadyOnBoard(_("%(p)s already sits on the board.") % {"p": person})
     # A seat whose term is over gives no rights; it is closed before the new one opens.
     BoardRole.objects.expired().filter(cooperative=cooperative, person=person).update(
         revoked_at=timezone.now()
@@ -66,16 +70,14 @@ def board_role_grant(
 @transaction.atomic
 def board_role_revoke(*, actor: Person, board_role: BoardRole) -> BoardRole:
     cooperative = board_role.cooperative
-    _require_board(actor, cooperative)
+    require_board(actor, cooperative)
     if board_role.revoked_at is not None:
-        raise DomainError(code="already_revoked", message=_("This board role already ended."))
+        raise AlreadyRevoked(_("This board role already ended."))
     remaining = (
         BoardRole.objects.sitting().filter(cooperative=cooperative).exclude(pk=board_role.pk)
     )
     if not remaining.exists():
-        raise DomainError(
-            code="last_board_member", message=_("The last board member cannot be removed.")
-        )
+        raise LastBoardMember()
     board_role.revoked_at = timezone.now()
     board_role.save(update_fields=["revoked_at"])
     person_access_sync(cooperative=cooperative, person=board_role.person)
@@ -107,17 +109,14 @@ def board_role_renew(
     row; audits the previous term beside the new one.
     """
     cooperative = board_role.cooperative
-    _require_board(actor, cooperative)
+    require_board(actor, cooperative)
     locked = BoardRole.objects.select_for_update().filter(pk=board_role.pk).first()
     if locked is None or locked.revoked_at is not None:
-        raise DomainError(code="already_revoked", message=_("This board role already ended."))
+        raise AlreadyRevoked(_("This board role already ended."))
     board_role = locked
     start = renewed_on or timezone.localdate()
     if start < board_role.started_on:
-        raise InvalidInput(
-            code="renewal_before_start",
-            message=_("A term is renewed on or after the day it started."),
-        )
+        raise RenewalBeforeStart()
     _check_board_term(start, term_ends_on)
     previous = {"started_on": board_role.started_on, "term_ends_on": board_role.term_ends_on}
     board_role.started_on = start
@@ -161,7 +160,7 @@ def board_terms_expire(*, today: dt.date | None = None) -> list[BoardRole]:
         with transaction.atomic():
             person_access_sync(cooperative=seat.cooperative, person=seat.person)
             _audit(
-                None,
+                SCHEDULER,
                 "board_role.term_ended",
                 seat.cooperative,
                 seat,

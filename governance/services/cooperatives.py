@@ -11,9 +11,9 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from core.errors import InvalidInput
 from core.outbox import outbox_emit
 from governance import events
+from governance.errors import CategoryExists, CollegeHasMembers, CollegesInvalid, SlugTaken
 from governance.models import (
     OPEN_STATUSES,
     BoardRole,
@@ -28,8 +28,9 @@ from governance.models import (
     Person,
     RulesVersion,
 )
+from governance.permissions import require_board
 from governance.presets import default_rules
-from governance.services._common import BOARD_TERM_MAX_YEARS, _add_years, _audit, _require_board
+from governance.services._common import BOARD_TERM_MAX_YEARS, _add_years, _audit
 from governance.services.access import person_access_sync
 from governance.validation import validate_college_weights
 
@@ -52,9 +53,7 @@ def cooperative_create(
     """Create a cooperative with the default rules of its legal form; the creator chairs
     its board until the board is elected."""
     if Cooperative.objects.filter(slug=slug).exists():
-        raise InvalidInput(
-            code="slug_taken", message=_("The address '%(slug)s' is already used.") % {"slug": slug}
-        )
+        raise SlugTaken(_("The address '%(slug)s' is already used.") % {"slug": slug})
     cooperative = Cooperative.objects.create(name=name, slug=slug, legal_form=legal_form)
     version = RulesVersion.objects.create(
         cooperative=cooperative, number=1, created_by=actor, reason="Defaults of the legal form"
@@ -82,19 +81,14 @@ def cooperative_create(
 
 @transaction.atomic
 def category_create(*, actor: Person, cooperative: Cooperative, name: str, kind: str) -> Category:
-    _require_board(actor, cooperative)
+    require_board(actor, cooperative)
     if Category.objects.filter(cooperative=cooperative, name=name).exists():
-        raise InvalidInput(
-            code="category_exists",
-            message=_("A category named '%(name)s' exists.") % {"name": name},
+        raise CategoryExists(
+            _("A category named '%(name)s' exists.") % {"name": name},
         )
     category = Category.objects.create(cooperative=cooperative, name=name, kind=kind)
     _audit(actor, "category.created", cooperative, category, name=name, kind=kind)
     return category
-
-
-class CollegesInvalid(InvalidInput):
-    code = "colleges_invalid"
 
 
 @transaction.atomic
@@ -107,7 +101,7 @@ def colleges_configure(
     the removal of a college that still holds open memberships. Locks the cooperative row
     so that two boards editing at once make two versions, one after the other.
     """
-    _require_board(actor, cooperative)
+    require_board(actor, cooperative)
     Cooperative.objects.select_for_update().filter(pk=cooperative.pk).first()
     report = validate_college_weights([(c.name, Decimal(c.weight)) for c in colleges])
     if not report.ok:
@@ -123,9 +117,8 @@ def colleges_configure(
     for key, college in existing.items():
         if key not in wanted and college.is_active:
             if Membership.objects.filter(college=college, status__in=OPEN_STATUSES).exists():
-                raise CollegesInvalid(
-                    code="college_has_members",
-                    message=_("College '%(name)s' still has members; move them before removing it.")
+                raise CollegeHasMembers(
+                    _("College '%(name)s' still has members; move them before removing it.")
                     % {"name": college.name},
                     details={"college": college.name},
                 )

@@ -8,9 +8,23 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from core.errors import DomainError, Forbidden, InvalidInput
+from core.errors import DomainError
 from core.outbox import outbox_emit
 from governance import events
+from governance.errors import (
+    AlreadyMember,
+    AlreadyRepresentative,
+    AlreadyRevoked,
+    BoardOnly,
+    CollegeInactive,
+    CollegeRequired,
+    MembershipStateError,
+    NotLegalPerson,
+    OrganisationTypeRequired,
+    ReasonRequired,
+    WrongCollege,
+    WrongCooperative,
+)
 from governance.models import (
     OPEN_STATUSES,
     Category,
@@ -24,8 +38,8 @@ from governance.models import (
     Person,
     Representative,
 )
-from governance.permissions import can_manage_cooperative
-from governance.services._common import MembershipStateError, _audit, _require_board
+from governance.permissions import can_manage_cooperative, require_board
+from governance.services._common import _audit
 from governance.services.access import person_access_sync
 from governance.validation import check_local_authority_capital
 
@@ -57,23 +71,15 @@ def membership_apply(
     if category.cooperative_id != cooperative.pk or (
         college is not None and college.cooperative_id != cooperative.pk
     ):
-        raise InvalidInput(
-            code="wrong_cooperative",
-            message=_("The category or college belongs to another cooperative."),
-        )
+        raise WrongCooperative()
     if college is not None and not college.is_active:
-        raise InvalidInput(code="college_inactive", message=_("This college no longer exists."))
+        raise CollegeInactive()
     if college is None and College.objects.filter(cooperative=cooperative, is_active=True).exists():
-        raise InvalidInput(
-            code="college_required", message=_("This cooperative has colleges: choose one.")
-        )
+        raise CollegeRequired()
     is_board = can_manage_cooperative(actor, cooperative)
     if organisation_name:
         if organisation_type not in OrganisationType.values:
-            raise InvalidInput(
-                code="organisation_type_required",
-                message=_("Say what kind of organisation applies."),
-            )
+            raise OrganisationTypeRequired()
         member = Member.objects.create(
             cooperative=cooperative,
             kind=MemberKind.LEGAL,
@@ -85,18 +91,15 @@ def membership_apply(
     else:
         applicant = person or actor
         if applicant.pk != actor.pk and not is_board:
-            raise Forbidden(
-                code="board_only", message=_("Only the board may apply on behalf of someone else.")
-            )
+            raise BoardOnly(_("Only the board may apply on behalf of someone else."))
         member, _created = Member.objects.get_or_create(
             cooperative=cooperative,
             person=applicant,
             defaults={"kind": MemberKind.NATURAL, "name": str(applicant)},
         )
         if Membership.objects.filter(member=member, status__in=OPEN_STATUSES).exists():
-            raise MembershipStateError(
-                code="already_member",
-                message=_("%(name)s already has an open membership.") % {"name": member.name},
+            raise AlreadyMember(
+                _("%(name)s already has an open membership.") % {"name": member.name},
             )
     membership = Membership.objects.create(
         member=member,
@@ -136,7 +139,7 @@ def membership_admit(
     authorities more than half of the capital. Locks the membership row."""
     membership = _lock_membership(membership)
     cooperative = membership.cooperative
-    _require_board(actor, cooperative)
+    require_board(actor, cooperative)
     if membership.status != MembershipStatus.APPLICANT:
         raise MembershipStateError(
             message=_("Only an application can be admitted; this membership is %(status)s.")
@@ -173,7 +176,7 @@ def membership_admit(
 @transaction.atomic
 def membership_refuse(*, actor: Person, membership: Membership, reason: str = "") -> Membership:
     membership = _lock_membership(membership)
-    _require_board(actor, membership.cooperative)
+    require_board(actor, membership.cooperative)
     if membership.status != MembershipStatus.APPLICANT:
         raise MembershipStateError(message=_("Only an application can be refused."))
     membership.status = MembershipStatus.REFUSED
@@ -222,7 +225,7 @@ def membership_resign(
     membership = _lock_membership(membership)
     acting = [p.pk for p in _people_of(membership.member)]
     if actor.pk not in acting:
-        _require_board(actor, membership.cooperative)
+        require_board(actor, membership.cooperative)
     return _end(actor, membership, MembershipStatus.RESIGNED, ended_on, reason)
 
 
@@ -231,9 +234,9 @@ def membership_exclude(
     *, actor: Person, membership: Membership, reason: str, ended_on: dt.date | None = None
 ) -> Membership:
     membership = _lock_membership(membership)
-    _require_board(actor, membership.cooperative)
+    require_board(actor, membership.cooperative)
     if not reason.strip():
-        raise InvalidInput(code="reason_required", message=_("An exclusion states its reason."))
+        raise ReasonRequired()
     return _end(actor, membership, MembershipStatus.EXCLUDED, ended_on, reason)
 
 
@@ -243,9 +246,9 @@ def membership_move_college(
 ) -> Membership:
     """Move a member to another college. Votes already open keep their frozen roll."""
     membership = _lock_membership(membership)
-    _require_board(actor, membership.cooperative)
+    require_board(actor, membership.cooperative)
     if college.cooperative_id != membership.cooperative_id or not college.is_active:
-        raise InvalidInput(code="wrong_college", message=_("Choose a college of this cooperative."))
+        raise WrongCollege()
     if membership.status not in OPEN_STATUSES:
         raise MembershipStateError(message=_("Only an open membership can change college."))
     previous = membership.college.name if membership.college else None
@@ -266,7 +269,7 @@ def membership_move_college(
 def membership_set_shares(*, actor: Person, membership: Membership, shares: int) -> Membership:
     """Record a subscription or redemption of shares, within the local-authority cap."""
     membership = _lock_membership(membership)
-    _require_board(actor, membership.cooperative)
+    require_board(actor, membership.cooperative)
     if membership.status == MembershipStatus.ACTIVE:
         problem = check_local_authority_capital(
             membership.cooperative, membership=membership, shares=shares
@@ -292,15 +295,12 @@ def membership_set_shares(*, actor: Person, membership: Membership, shares: int)
 @transaction.atomic
 def representative_designate(*, actor: Person, member: Member, person: Person) -> Representative:
     cooperative = member.cooperative
-    _require_board(actor, cooperative)
+    require_board(actor, cooperative)
     if member.kind != MemberKind.LEGAL:
-        raise InvalidInput(
-            code="not_legal_person", message=_("Only a legal person has representatives.")
-        )
+        raise NotLegalPerson()
     if member.representatives.filter(person=person, revoked_at__isnull=True).exists():
-        raise DomainError(
-            code="already_representative",
-            message=_("%(p)s already represents %(m)s.") % {"p": person, "m": member},
+        raise AlreadyRepresentative(
+            _("%(p)s already represents %(m)s.") % {"p": person, "m": member},
         )
     representative = Representative.objects.create(
         member=member, person=person, designated_at=timezone.now()
@@ -320,9 +320,9 @@ def representative_designate(*, actor: Person, member: Member, person: Person) -
 @transaction.atomic
 def representative_revoke(*, actor: Person, representative: Representative) -> Representative:
     cooperative = representative.member.cooperative
-    _require_board(actor, cooperative)
+    require_board(actor, cooperative)
     if representative.revoked_at is not None:
-        raise DomainError(code="already_revoked", message=_("This designation already ended."))
+        raise AlreadyRevoked(_("This designation already ended."))
     representative.revoked_at = timezone.now()
     representative.save(update_fields=["revoked_at"])
     person_access_sync(cooperative=cooperative, person=representative.person)

@@ -7,9 +7,10 @@ from typing import Any
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from core.errors import InvalidInput
+from governance.errors import MajorityOutOfRange, QuorumOutOfRange, UnknownDecisionKind
 from governance.models import Cooperative, DecisionKind, DecisionRules, Person, RulesVersion
-from governance.services._common import _audit, _require_board
+from governance.permissions import require_board
+from governance.services._common import _audit
 
 RULE_FIELDS = (
     "tally_method",
@@ -44,14 +45,13 @@ def rules_update(
 
     from governance.selectors import rules_current
 
-    _require_board(actor, cooperative)
+    require_board(actor, cooperative)
     Cooperative.objects.select_for_update().filter(pk=cooperative.pk).first()
     current = rules_current(cooperative)
     unknown = set(changes) - set(DecisionKind.values)
     if unknown:
-        raise InvalidInput(
-            code="unknown_decision_kind",
-            message=_("Unknown decision kind: %(k)s") % {"k": ", ".join(unknown)},
+        raise UnknownDecisionKind(
+            _("Unknown decision kind: %(k)s") % {"k": ", ".join(unknown)},
         )
     version = RulesVersion.objects.create(
         cooperative=cooperative,
@@ -70,15 +70,11 @@ def rules_update(
         for key in ("quorum_first_call", "quorum_second_call"):
             q = values[key]
             if q is not None and not (Fraction(0) < Fraction(q) <= 1):
-                raise InvalidInput(
-                    code="quorum_out_of_range",
-                    message=_("A quorum is a fraction above 0 and at most 1."),
+                raise QuorumOutOfRange(
                     details={"decision_kind": old.decision_kind, "field": key},
                 )
         if not (Fraction(0) < Fraction(values["majority"]) < 1):
-            raise InvalidInput(
-                code="majority_out_of_range",
-                message=_("A majority threshold is a fraction between 0 and 1."),
+            raise MajorityOutOfRange(
                 details={"decision_kind": old.decision_kind},
             )
         DecisionRules.objects.create(version=version, decision_kind=old.decision_kind, **values)

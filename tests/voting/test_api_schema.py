@@ -11,6 +11,7 @@ import schemathesis
 from django.urls import resolve
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from rest_framework.views import APIView
 
 from config.wsgi import application
 from tests.governance.factories import api_token
@@ -71,9 +72,14 @@ def test_voting_endpoints_on_real_votes(
     case.call_and_validate(headers={"Authorization": f"Token {token}"}, excluded_checks=EXCLUDED)
 
 
-def test_every_voting_operation_is_exercised() -> None:
-    """The tested set is every route the voting app serves, and the endpoint test above runs
-    once per operation of that set."""
+@settings(max_examples=1, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
+@given(data=st.data())
+def test_every_voting_operation_is_exercised(
+    data: st.DataObject, votes: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The tested set is every route the voting app serves, the endpoint test above runs
+    once per operation of that set, and each operation, called once by the board on a real
+    vote, reaches its own view and method (not a routing 404 or a 405)."""
     voting_routes = {
         operation.label
         for operation in (result.ok() for result in schema.get_all_operations())
@@ -88,3 +94,25 @@ def test_every_voting_operation_is_exercised() -> None:
     ]
     assert [operation.label for operation in parametrized.args[1]] == tested
     assert len(OPERATIONS) >= 20
+
+    reached: set[tuple[type, str]] = set()
+    dispatch = APIView.dispatch
+
+    def recording_dispatch(view: APIView, request: Any, *args: Any, **kwargs: Any) -> Any:
+        reached.add((type(view), request.method))
+        return dispatch(view, request, *args, **kwargs)
+
+    monkeypatch.setattr(APIView, "dispatch", recording_dispatch)
+    expected = set()
+    for operation in OPERATIONS:
+        case = data.draw(operation.as_strategy(), label=operation.label)
+        params = case.path_parameters or {}
+        if "slug" in params:
+            params["slug"] = votes["slug"]
+        if "vote_id" in params:
+            params["vote_id"] = votes["vote_ids"][0]
+        response = case.call(headers={"Authorization": f"Token {votes['tokens'][0]}"})
+        assert response.status_code not in (405, 500), operation.label
+        view = resolve(re.sub(r"\{[^}]+\}", "1", operation.path)).func.view_class  # type: ignore[attr-defined]
+        expected.add((view, operation.method.upper()))
+    assert reached >= expected

@@ -9,11 +9,14 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
+from core.audit import audit_verify
 from core.models import AuditEntry
+from governance.errors import BoardOnly
 from governance.services import rules_update
 from tests.voting.factories import cast, make_coop, make_vote
 from voting import scheduler
 from voting.models import Decision, VoteStatus
+from voting.services import vote_open
 
 pytestmark = pytest.mark.django_db
 
@@ -96,3 +99,20 @@ def test_command_runs_one_pass() -> None:
     call_command("run_scheduler", "--once")
     vote.refresh_from_db()
     assert vote.status == VoteStatus.OPEN
+
+
+def test_the_scheduler_acts_and_is_audited_as_the_system() -> None:
+    """Its entries name no person and say which system acted; a person who is not on the
+    board still cannot open a vote, since only the scheduler acts as the system."""
+    coop = make_coop(SMALL)
+    now = timezone.now()
+    vote = make_vote(coop, open_now=False, opens_at=now, closes_at=now + dt.timedelta(hours=1))
+    with pytest.raises(BoardOnly):
+        vote_open(actor=coop.person("Workers"), vote=vote)
+    scheduler.tick(now=now)
+    scheduler.tick(now=now + dt.timedelta(hours=1))
+    for verb in ("vote.opened", "vote.closed"):
+        entry = AuditEntry.objects.get(verb=verb, cooperative_id=coop.cooperative.pk)
+        assert entry.actor is None
+        assert entry.data["system"] == "scheduler"
+    assert audit_verify().ok

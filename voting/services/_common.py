@@ -9,12 +9,12 @@ from django.db import connection
 from django.utils.translation import gettext as _
 
 from core.audit import audit_append
-from core.errors import Forbidden, NotFound
+from core.errors import NotFound
 from core.models import AuditEntry
 from deliberation.room import room_emit
 from governance.acting import acting_members_params, acting_members_sql
 from governance.models import Member
-from governance.permissions import can_manage_cooperative
+from governance.permissions import Actor
 from voting.errors import MemberRequired, NotOnRoll, UseAssemblyBooth, VoteClosed, VoteNotOpen
 from voting.models import RollEntry, Vote, VoteCollege, VoteStatus
 from voting.rows import attach_related, fetch_instances, related_columns
@@ -143,15 +143,7 @@ def require_booth(vote: Vote, via_booth: bool, *, managing: bool = False) -> Non
         raise UseAssemblyBooth()
 
 
-def require_board(actor: Any, vote: Vote) -> None:
-    """The scheduler acts as nobody (actor None); everyone else must be on the board."""
-    if actor is not None and not can_manage_cooperative(actor, vote.cooperative):
-        raise Forbidden(
-            code="board_only", message=_("Only the board of this cooperative may do this.")
-        )
-
-
-def audit(actor: Any, verb: str, vote: Vote, target: Any, **data: Any) -> AuditEntry:
+def audit(actor: Actor, verb: str, vote: Vote, target: Any, **data: Any) -> AuditEntry:
     return audit_append(
         actor=actor,
         verb=verb,

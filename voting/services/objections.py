@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.errors import Forbidden, InvalidInput, NotFound
+from governance.errors import BoardOnly
 from governance.models import Person
 from governance.permissions import cooperative_role
 from governance.selectors import members_acting_person
@@ -88,9 +89,7 @@ def objection_decide(
                 code="not_objector", message=_("Only the objector may withdraw an objection.")
             )
     elif not can_decide_objection(cooperative_role(actor, vote.cooperative)):
-        raise Forbidden(
-            code="board_only", message=_("Only the board records an objection resolved or upheld.")
-        )
+        raise BoardOnly(_("Only the board records an objection resolved or upheld."))
     if target not in _TRANSITIONS.get(ObjectionState(objection.state), set()):
         raise ObjectionStateError(
             message=_("An objection that is %(state)s cannot become %(target)s.")

@@ -14,11 +14,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
-from core.errors import Forbidden, InvalidInput
+from core.actors import SCHEDULER, SystemActor
+from core.errors import InvalidInput
 from core.outbox import outbox_emit
 from deliberation.services import proposal_record_outcome, proposal_start_voting
 from governance.models import Cooperative, DecisionKind, Person
-from governance.permissions import can_manage_cooperative
+from governance.permissions import require_board
 from governance.selectors import (
     active_roll,
     college_config_current,
@@ -42,7 +43,7 @@ from voting.models import (
     VoteStatus,
 )
 from voting.sealing import ballot_key_create
-from voting.services._common import audit, emit_room, lock_vote, require_board, require_booth
+from voting.services._common import audit, emit_room, lock_vote, require_booth
 from voting.services.box import box_fill
 from voting.tally import TallyInputError, fraction_str
 
@@ -89,10 +90,7 @@ def vote_create(
     The secret-ballot default comes from the current rules of the decision kind. With a
     `booth` ("assembly"), ballots and proxies are only taken through that booth.
     """
-    if not _is_board(actor, cooperative):
-        raise Forbidden(
-            code="board_only", message=_("Only the board of this cooperative may do this.")
-        )
+    require_board(actor, cooperative)
     if proposal is not None:
         if proposal.cooperative_id != cooperative.pk:
             raise InvalidInput(
@@ -180,10 +178,6 @@ def vote_create(
     return vote
 
 
-def _is_board(actor: Any, cooperative: Cooperative) -> bool:
-    return can_manage_cooperative(actor, cooperative)
-
-
 def _check_schedule(opens_at: Any, closes_at: Any, now: dt.datetime) -> None:
     if closes_at is not None and closes_at <= now:
         raise InvalidInput(code="closes_in_past", message=_("The closing time has passed."))
@@ -198,7 +192,7 @@ def vote_schedule(
     """Set when a draft opens and when it closes (an open vote may move its closing time).
     A vote with a booth opens and closes when its assembly says, so it has no schedule."""
     vote = lock_vote(vote.pk)
-    require_board(actor, vote)
+    require_board(actor, vote.cooperative)
     require_booth(vote, via_booth=False, managing=True)
     now = timezone.now()
     if vote.status == VoteStatus.OPEN:
@@ -216,10 +210,14 @@ def vote_schedule(
 
 @transaction.atomic
 def vote_open(
-    *, actor: Person | None, vote: Vote, now: dt.datetime | None = None, via_booth: bool = False
+    *,
+    actor: Person | SystemActor,
+    vote: Vote,
+    now: dt.datetime | None = None,
+    via_booth: bool = False,
 ) -> Vote:
     """Open a draft: freeze the roll (active members, each with its college), the colleges
-    with their weights, and the rules version. The board, or the scheduler (actor None); a
+    with their weights, and the rules version. The board, or the scheduler (`SCHEDULER`); a
     vote with a booth only through it (`via_booth`).
 
     Refuses, naming the problem: a roll with members outside the current colleges, an empty
@@ -229,7 +227,7 @@ def vote_open(
     Locks the vote row; moves the proposal to voting; audits, emits `vote.opened`.
     """
     vote = lock_vote(vote.pk)
-    require_board(actor, vote)
+    require_board(actor, vote.cooperative)
     require_booth(vote, via_booth, managing=True)
     now = now or timezone.now()
     if vote.status != VoteStatus.DRAFT:
@@ -377,7 +375,7 @@ def _freeze_colleges(vote: Vote, config: Any) -> list[VoteCollege]:
 @transaction.atomic
 def vote_close(
     *,
-    actor: Person | None,
+    actor: Person | SystemActor,
     vote: Vote,
     now: dt.datetime | None = None,
     attendance: Mapping[str, int] | None = None,
@@ -385,7 +383,7 @@ def vote_close(
 ) -> Decision:
     """Close an open vote: tally it under its frozen rules and store the Decision.
 
-    The board, or the scheduler (actor None); a vote with a booth only through it
+    The board, or the scheduler (`SCHEDULER`); a vote with a booth only through it
     (`via_booth`: an assembly closes its point with the attendance of the call). With
     `attendance` (vote college key -> members counted as taking part, e.g. present,
     remote, represented and postal at an assembly), the quorum is computed from those
@@ -399,7 +397,7 @@ def vote_close(
     `decision.adopted` or `decision.rejected`; pushes the final result.
     """
     vote = lock_vote(vote.pk)
-    require_board(actor, vote)
+    require_board(actor, vote.cooperative)
     require_booth(vote, via_booth, managing=True)
     now = now or timezone.now()
     if vote.status != VoteStatus.OPEN:
@@ -493,7 +491,7 @@ def vote_cancel(*, actor: Person, vote: Vote, via_booth: bool = False) -> Vote:
     """Cancel a vote that has not opened. The board only (through the booth for a vote that
     has one); audited."""
     vote = lock_vote(vote.pk)
-    require_board(actor, vote)
+    require_board(actor, vote.cooperative)
     require_booth(vote, via_booth, managing=True)
     if vote.status != VoteStatus.DRAFT:
         raise VoteStateError(
@@ -513,5 +511,5 @@ def vote_mark_schedule_error(*, vote: Vote, message: str) -> Vote:
     vote = lock_vote(vote.pk)
     vote.schedule_error = message[:500]
     vote.save(update_fields=["schedule_error"])
-    audit(None, "vote.schedule_failed", vote, vote, message=vote.schedule_error)
+    audit(SCHEDULER, "vote.schedule_failed", vote, vote, message=vote.schedule_error)
     return vote

@@ -11,9 +11,12 @@ from enum import Enum, StrEnum
 from fractions import Fraction
 from typing import Any, Protocol
 
-from core.percent import percent_str
+from core.percent import percent_str as percent_str
 from governance import vocabulary
-from governance.vocabulary import EmptyCollegePolicy, MajorityBase, QuorumMode, TallyMethod
+from governance.vocabulary import EmptyCollegePolicy as EmptyCollegePolicy
+from governance.vocabulary import MajorityBase as MajorityBase
+from governance.vocabulary import QuorumMode as QuorumMode
+from governance.vocabulary import TallyMethod as TallyMethod
 
 type JSONValue = str | int | bool | list[JSONValue] | dict[str, JSONValue] | None
 

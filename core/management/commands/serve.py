@@ -50,7 +50,7 @@ class Command(BaseCommand):
                 thread.start()
                 self.stdout.write(f"Worker started: {dotted}")
 
-        reactor.callWhenRunning(start_workers)  # type: ignore[attr-defined]
+        reactor.callWhenRunning(start_workers)
         self.stdout.write(f"Collegia at http://{host}:{port}/ (API docs at /api/docs/)")
         server = Server(
             application=application,
