@@ -11,6 +11,7 @@ from assemblies import services
 from assemblies.models import Assembly, ItemKind
 from deliberation.models import Proposal
 from governance.models import Cooperative, Person
+from voting.demo import DEBATE_TITLE
 
 DEMO_ASSEMBLY_TITLE = "Assemblée générale ordinaire 2027"
 # Far enough ahead for the notice of an ordinary assembly (15 days in the demo's rules).
@@ -68,7 +69,7 @@ def load_demo_assembly(cooperative: Cooperative, *, now: dt.datetime | None = No
         "à 42,5 % au fonds de développement des coursier·es.</p>",
     )
     debated = Proposal.objects.filter(
-        cooperative=cooperative, decision_kind="ordinary", title__icontains="pay per delivery"
+        cooperative=cooperative, decision_kind="ordinary", title=DEBATE_TITLE
     ).first()
     if debated is not None:
         services.agenda_item_add(

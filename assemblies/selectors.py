@@ -342,7 +342,7 @@ def assembly_detail(assembly_id: int) -> Assembly:
 
 def agenda_items() -> QuerySet[AgendaItem]:
     return (
-        AgendaItem.objects.select_related("election")
+        AgendaItem.objects.select_related("election", "proposal")
         .prefetch_related(
             "election__reserved__college",
             Prefetch(

@@ -48,6 +48,17 @@ def can_view_proposal_as(person: Viewer, proposal: Proposal, role: CooperativeRo
     return proposal.visibility in _visible_to(role)
 
 
+def can_view_proposal_by_role(proposal: Proposal, role: CooperativeRole) -> bool:
+    """Whether a role reads a proposal whatever the person: the board reads every one, the
+    others a published proposal open to their audience (a draft needs its author, so it
+    is not shown to a role alone)."""
+    if not role.can_read:
+        return False
+    if role.is_board:
+        return True
+    return proposal.status != ProposalStatus.DRAFT and proposal.visibility in _visible_to(role)
+
+
 def can_view_proposal(person: Viewer, proposal: Proposal) -> bool:
     return can_view_proposal_as(person, proposal, cooperative_role(person, proposal.cooperative))
 

@@ -135,13 +135,16 @@ def _bar_rows(
                     )
                 )
             )
+            # Anchored away from the nearer edge so the label is never cut.
+            anchor = "start" if tx < WIDTH / 3 else "end" if tx > 2 * WIDTH / 3 else "middle"
             parts.append(
                 str(
                     format_html(
-                        '<text x="{}" y="{}" text-anchor="{}" font-size="15">{}</text>',
+                        '<text class="threshold-label" x="{}" y="{}" text-anchor="{}" '
+                        'font-size="15" font-weight="700" fill="#9a3412">{}</text>',
                         f"{tx:.2f}",
                         y + BAR_HEIGHT + 20,
-                        "middle",
+                        anchor,
                         label,
                     )
                 )
@@ -178,40 +181,99 @@ def _legend(labels: Sequence[tuple[str, str]], y: int) -> tuple[str, int]:
     return "".join(parts), y + 28
 
 
-def resolution_chart(result: dict[str, Any], chart_id: str = "result-chart") -> SafeString:
-    """Each college's for, against and abstain shares, then the weighted support against
-    the majority threshold."""
+def college_key(result: dict[str, Any]) -> str:
+    """One line saying what each college's bar shows: its support, as the rules applied
+    count it (the same figure as "support in the college" in the table and the cards)."""
+    base = result["tally"].get("majority_base", "votes_cast")
+    if base == "all_members":
+        return _(
+            "Each college's bar shows its support: the votes for as a share of all its "
+            "members on the roll; a member who did not vote counts as against."
+        )
+    if base == "present":
+        return _(
+            "Each college's bar shows its support: the votes for as a share of its "
+            "ballots; abstentions count as against."
+        )
+    return _(
+        "Each college's bar shows its support: the votes for as a share of the votes cast "
+        "(for and against); abstentions are not votes cast and are left out."
+    )
+
+
+def weighted_key(result: dict[str, Any]) -> str:
+    """One line saying what the weighted bar shows and what it is measured against."""
     tally = result["tally"]
-    for_label, against_label, abstain_label = _("For"), _("Against"), _("Abstain")
+    majority = share_text(_frac(tally["majority"]["value"]))
+    if tally.get("one_member_one_vote"):
+        return _(
+            "Without colleges, the last bar is the support of all the members, one member "
+            "one vote, against the majority threshold of %(threshold)s."
+        ) % {"threshold": majority}
+    return _(
+        "The last bar adds up each college's support times its weight: the weighted "
+        "support, measured against the majority threshold of %(threshold)s."
+    ) % {"threshold": majority}
+
+
+def _set_aside(college: dict[str, Any], base: str) -> str:
+    """What a college's bar leaves out, in words."""
+    if base == "votes_cast" and college["abstain"]:
+        return _("%(count)s abstaining, left out") % {"count": college["abstain"]}
+    if base == "all_members" and college["eligible"] > college["voted"]:
+        return _("%(count)s who did not vote, counted against") % {
+            "count": college["eligible"] - college["voted"]
+        }
+    if base == "present" and college["abstain"]:
+        return _("%(count)s abstaining, counted against") % {"count": college["abstain"]}
+    return ""
+
+
+def resolution_chart(result: dict[str, Any], chart_id: str = "result-chart") -> SafeString:
+    """Each college's support and opposition as the rules count them (one figure per
+    college, the one the table shows), then the weighted support against the majority
+    threshold."""
+    tally = result["tally"]
+    base = tally.get("majority_base", "votes_cast")
+    for_label, against_label = _("For"), _("Against")
     rows = []
     for college in tally["colleges"]:
-        voted = college["voted"]
         weight = percent_text(_frac(college["weight"]) * 100, 2)
         title = _("%(college)s (weight %(weight)s)") % {
             "college": college["name"],
             "weight": weight,
         }
-        if not voted:
+        cast = college.get("cast", college["yes"] + college["no"])
+        if not cast:
             rows.append(Row(title, [], note=_("No votes cast in this college.")))
             continue
+        support = Fraction(college["yes"], cast)
+        against = Fraction(college.get("against", college["no"]), cast)
+        words = " · ".join(
+            part
+            for part in (
+                f"{for_label} {share_text(support)}",
+                f"{against_label} {share_text(against)}",
+                _set_aside(college, base),
+            )
+            if part
+        )
         rows.append(
             Row(
                 title,
                 [
-                    Segment(for_label, Fraction(college["yes"], voted), FILLS[0]),
-                    Segment(against_label, Fraction(college["no"], voted), FILLS[1]),
-                    Segment(abstain_label, Fraction(college["abstain"], voted), FILLS[2]),
+                    Segment(for_label, support, FILLS[0]),
+                    Segment(against_label, against, FILLS[1]),
                 ],
+                note=words,
             )
         )
-    legend, y = _legend(
-        [(for_label, FILLS[0]), (against_label, FILLS[1]), (abstain_label, FILLS[2])], 4
-    )
+    legend, y = _legend([(for_label, FILLS[0]), (against_label, FILLS[1])], 4)
     body, y = _bar_rows(rows, top=y)
     majority = _frac(tally["majority"]["value"])
     threshold = (
         majority,
-        _("majority threshold %(value)s") % {"value": percent_text(majority * 100, 2)},
+        _("Majority threshold: %(value)s") % {"value": share_text(majority)},
     )
     if tally.get("support") is None:
         # The `fail` rule for a college without votes applied: no support was decided.
@@ -219,11 +281,7 @@ def resolution_chart(result: dict[str, Any], chart_id: str = "result-chart") -> 
         overall_body, y = _bar_rows(
             [Row(_("Weighted result"), [], note=undecided)], threshold=threshold, top=y + 6
         )
-        description = (
-            _("For each college, the shares of its ballots for, against and abstaining.")
-            + " "
-            + undecided
-        )
+        description = college_key(result) + " " + undecided
         return _svg(chart_id, _("Result by college"), description, legend + body + overall_body, y)
     overall = Row(
         _("Weighted result"),
@@ -233,14 +291,15 @@ def resolution_chart(result: dict[str, Any], chart_id: str = "result-chart") -> 
         ],
     )
     overall_body, y = _bar_rows([overall], threshold=threshold, top=y + 6)
-    description = _(
-        "For each college, the shares of its ballots for, against and abstaining; "
-        "then the weighted support, %(support)s, against a threshold of "
-        "%(threshold)s."
-    ) % {
-        "support": share_text(_frac(tally["support"]), majority),
-        "threshold": share_text(majority),
-    }
+    description = (
+        college_key(result)
+        + " "
+        + _("The weighted support is %(support)s, against a threshold of %(threshold)s.")
+        % {
+            "support": share_text(_frac(tally["support"]), majority),
+            "threshold": share_text(majority),
+        }
+    )
     return _svg(chart_id, _("Result by college"), description, legend + body + overall_body, y)
 
 

@@ -138,6 +138,45 @@ class FractionFormField(forms.CharField):
         return value
 
 
+class PercentFormField(FractionFormField):
+    """An exact share typed as a percentage ("20", "66,67 %") or, for a share no
+    percentage with two decimals states exactly, as a fraction ("2/3")."""
+
+    def widget_attrs(self, widget: Any) -> dict[str, Any]:
+        return {**super().widget_attrs(widget), "inputmode": "decimal"}
+
+    def to_python(self, value: Any) -> Fraction | None:  # type: ignore[override]
+        text = forms.CharField.to_python(self, value)
+        if not text:
+            return None
+        if "/" in text:
+            return super().to_python(text)
+        cleaned = text.replace("\u00a0", "").replace(" ", "").replace(",", ".").removesuffix("%")
+        try:
+            number = Decimal(cleaned)
+        except InvalidOperation as exc:
+            raise ValidationError(
+                _("Write a percentage such as 20 or 66.67, or a fraction such as 2/3.")
+            ) from exc
+        if not number.is_finite() or number < 0 or number > 100:
+            raise ValidationError(_("A percentage is between 0 and 100."))
+        if number != number.quantize(Decimal("0.01")):
+            raise ValidationError(_("Use at most two decimals, or a fraction such as 2/3."))
+        return Fraction(number) / 100
+
+    def prepare_value(self, value: Any) -> Any:
+        if isinstance(value, str) and "/" in value:
+            value = Fraction(value)
+        if isinstance(value, Fraction):
+            percent = value * 100
+            if (percent * 100).denominator == 1:
+                text = format(Decimal(percent.numerator) / percent.denominator, "f")
+                text = text.rstrip("0").rstrip(".") if "." in text else text
+                return text
+            return f"{value.numerator}/{value.denominator}"
+        return value
+
+
 class DecisionRulesForm(forms.Form):
     tally_method = forms.ChoiceField(
         label=gettext_lazy("Weighted tally"),
@@ -177,18 +216,19 @@ class DecisionRulesForm(forms.Form):
     quorum_mode = forms.ChoiceField(
         label=gettext_lazy("Quorum counted"), choices=QuorumMode.choices
     )
-    quorum_first_call = FractionFormField(
-        label=gettext_lazy("Quorum at the first call"),
+    quorum_first_call = PercentFormField(
+        label=gettext_lazy("Quorum at the first call (%)"),
         required=False,
-        help_text=gettext_lazy("For instance 1/5; leave empty for no quorum."),
+        help_text=gettext_lazy("For instance 20; leave empty for no quorum."),
     )
-    quorum_second_call = FractionFormField(
-        label=gettext_lazy("Quorum at a later call"),
+    quorum_second_call = PercentFormField(
+        label=gettext_lazy("Quorum at a later call (%)"),
         required=False,
         help_text=gettext_lazy("Leave empty for no quorum."),
     )
-    majority = FractionFormField(
-        label=gettext_lazy("Majority threshold"), help_text=gettext_lazy("For instance 1/2 or 2/3.")
+    majority = PercentFormField(
+        label=gettext_lazy("Majority threshold (%)"),
+        help_text=gettext_lazy("For instance 50, or 2/3 for two thirds exactly."),
     )
     majority_strict = forms.BooleanField(
         label=gettext_lazy("Strictly above the threshold (exactly the threshold is not enough)"),

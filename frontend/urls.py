@@ -1,7 +1,9 @@
 """Routes of the pages: sign-in, members' pages, proposals, votes, board pages."""
 
 from django.contrib.auth import views as auth_views
+from django.templatetags.static import static
 from django.urls import URLPattern, URLResolver, path
+from django.views.generic import RedirectView
 
 from frontend.views import (
     accounts,
@@ -25,6 +27,12 @@ vote = "votes/<int:pk>/"
 assembly = "assemblies/<int:pk>/"
 urlpatterns: list[URLPattern | URLResolver] = [
     path("", pages.home, name="home"),
+    # Browsers ask for /favicon.ico whatever the page says; send them to the icon.
+    path(
+        "favicon.ico",
+        RedirectView.as_view(url=static("frontend/favicon.svg"), permanent=True),
+        name="favicon",
+    ),
     path("accounts/login/", accounts.SignInView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/tokens/", accounts.api_tokens, name="api_tokens"),
@@ -46,6 +54,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("accounts/preferences/", notices.preferences, name="preferences"),
     path("notifications/unsubscribe/<str:token>/", notices.unsubscribe, name="unsubscribe"),
     path("calendar/<str:token>/feed.ics", notices.calendar_feed, name="calendar_feed"),
+    path("people/<str:username>/", pages.person, name="person"),
     path(coop, pages.cooperative_home, name="cooperative"),
     # Proposals and their debate.
     path(coop + "proposals/", proposals.proposal_list, name="proposals"),

@@ -85,11 +85,64 @@ SUPPLIERS = [
 ]
 
 
+# The people of the demo by their French names; the user names stay plain ASCII logins.
+DISPLAY_NAMES = {
+    "admin": "Opérateur du site",
+    "claire": "Claire Martin",
+    "yanis": "Yanis Belkacem",
+    "sofia": "Sofia Moreau",
+    "mehdi": "Mehdi Haddad",
+    "ines": "Inès Lambert",
+    "thomas": "Thomas Roux",
+    "aminata": "Aminata Diallo",
+    "julien": "Julien Faure",
+    "fatou": "Fatou Sow",
+    "lucas": "Lucas Bernard",
+    "nora": "Nora Chevalier",
+    "hugo": "Hugo Perrin",
+    "lea": "Léa Dubois",
+    "paul": "Paul Garnier",
+    "chloe": "Chloé Fontaine",
+    "omar": "Omar Benali",
+    "emma": "Emma Rousseau",
+    "louis": "Louis Mercier",
+    "jade": "Jade Lefèvre",
+    "nathan": "Nathan Blanc",
+    "manon": "Manon Girard",
+    "rayan": "Rayan Meziane",
+    "camille": "Camille Bonnet",
+    "gabriel": "Gabriel André",
+    "zoe": "Zoé Marchand",
+    "adam": "Adam Fabre",
+    "karim": "Karim Saïdi",
+    "marion": "Marion Gauthier",
+    "antoine": "Antoine Robin",
+    "salome": "Salomé Dumas",
+    "bruno": "Bruno Caron",
+    "ophelie": "Ophélie Renaud",
+    "victor": "Victor Brun",
+    "anais": "Anaïs Picard",
+    "samir": "Samir Khelifi",
+    "elise": "Élise Vidal",
+    "mairie.villeurbanne": "Nadia Ferrand",
+    "metropole.lyon": "Marc Delorme",
+    "mairie.vaulx": "Sabrina Aït-Ali",
+    "region.aura": "Hélène Vasseur",
+}
+
+# The colleges of the demo, as the statutes name them, and their weights (DOMAIN.md).
+COLLEGE_COURIERS = "Coursiers"
+COLLEGE_CUSTOMERS = "Clients"
+COLLEGE_SUPPLIERS = "Restaurants et commerces"
+COLLEGE_AUTHORITIES = "Collectivités territoriales"
+
+
 def _person(username: str, *, display_name: str = "") -> Person:
     person, created = Person.objects.get_or_create(
         username=username,
         defaults={
-            "display_name": display_name or username.replace(".", " ").title(),
+            "display_name": display_name
+            or DISPLAY_NAMES.get(username, username.replace(".", " ").title()),
             "email": f"{username}@example.org",
         },
     )
@@ -111,30 +164,30 @@ def load_demo() -> tuple[Cooperative, bool]:
     existing = Cooperative.objects.filter(slug=DEMO_SLUG).first()
     if existing is not None:
         return existing, False
-    admin = _person("admin", display_name="Operator")
+    admin = _person("admin")
     admin.is_staff = admin.is_superuser = True
     admin.save(update_fields=["is_staff", "is_superuser"])
-    chair = _person("claire", display_name="Claire Martin")
+    chair = _person("claire")
     coop = services.cooperative_create(
         actor=chair,
         name="Coursiers Solidaires SCIC",
         slug=DEMO_SLUG,
         legal_form=LegalForm.SCIC_SA,
         colleges=[
-            services.CollegeSpec("Couriers", Decimal(30)),
-            services.CollegeSpec("Customers", Decimal(25)),
-            services.CollegeSpec("Restaurants and shops", Decimal(25)),
-            services.CollegeSpec("Local authorities", Decimal(20)),
+            services.CollegeSpec(COLLEGE_COURIERS, Decimal(30)),
+            services.CollegeSpec(COLLEGE_CUSTOMERS, Decimal(25)),
+            services.CollegeSpec(COLLEGE_SUPPLIERS, Decimal(25)),
+            services.CollegeSpec(COLLEGE_AUTHORITIES, Decimal(20)),
         ],
     )
     colleges = {c.name: c for c in College.objects.filter(cooperative=coop)}
     cats: dict[str, Category] = {
         kind: services.category_create(actor=chair, cooperative=coop, name=label, kind=kind)
         for kind, label in [
-            (CategoryKind.EMPLOYEES, "Couriers (employees)"),
-            (CategoryKind.BENEFICIARIES, "Customers (users)"),
-            (CategoryKind.SUPPLIERS, "Restaurants and shops"),
-            (CategoryKind.LOCAL_AUTHORITIES, "Local authorities"),
+            (CategoryKind.EMPLOYEES, "Coursiers et coursières (salarié·es)"),
+            (CategoryKind.BENEFICIARIES, "Clients (usagers)"),
+            (CategoryKind.SUPPLIERS, "Restaurants et commerces (fournisseurs)"),
+            (CategoryKind.LOCAL_AUTHORITIES, "Collectivités territoriales"),
         ]
     }
 
@@ -151,11 +204,11 @@ def load_demo() -> tuple[Cooperative, bool]:
         services.membership_admit(actor=chair, membership=membership)
 
     for i, name in enumerate(COURIERS):
-        admit_person(name, CategoryKind.EMPLOYEES, "Couriers", 2 + i % 3)
+        admit_person(name, CategoryKind.EMPLOYEES, COLLEGE_COURIERS, 2 + i % 3)
     for i, name in enumerate(CUSTOMERS):
-        admit_person(name, CategoryKind.BENEFICIARIES, "Customers", 1 + i % 2)
+        admit_person(name, CategoryKind.BENEFICIARIES, COLLEGE_CUSTOMERS, 1 + i % 2)
     for i, name in enumerate(SUPPLIERS):
-        admit_person(name, CategoryKind.SUPPLIERS, "Restaurants and shops", 5 + i % 4)
+        admit_person(name, CategoryKind.SUPPLIERS, COLLEGE_SUPPLIERS, 5 + i % 4)
 
     for org, rep, shares in [
         ("Commune de Villeurbanne", "mairie.villeurbanne", 20),
@@ -166,7 +219,7 @@ def load_demo() -> tuple[Cooperative, bool]:
             actor=chair,
             cooperative=coop,
             category=cats[CategoryKind.LOCAL_AUTHORITIES],
-            college=colleges["Local authorities"],
+            college=colleges[COLLEGE_AUTHORITIES],
             organisation_name=org,
             organisation_type=OrganisationType.LOCAL_AUTHORITY,
             shares=shares,
@@ -174,7 +227,7 @@ def load_demo() -> tuple[Cooperative, bool]:
         services.representative_designate(
             actor=chair,
             member=membership.member,
-            person=_person(rep, display_name=f"{org} (représentant·e)"),
+            person=_person(rep),
         )
         services.membership_admit(actor=chair, membership=membership)
 
@@ -191,7 +244,7 @@ def load_demo() -> tuple[Cooperative, bool]:
     services.observer_invite(
         actor=chair,
         cooperative=coop,
-        person=_person("region.aura", display_name="Région Auvergne-Rhône-Alpes"),
+        person=_person("region.aura"),
         organisation="Région Auvergne-Rhône-Alpes",
     )
     return coop, True

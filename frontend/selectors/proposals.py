@@ -279,5 +279,48 @@ def proposal_page(
         "stances": Stance.choices,
         "proposal_plain_text": html_to_plain(proposal.body),
         "reaction_kinds": ReactionKind.choices,
+        "observer_ids": observer_ids(proposal.cooperative_id),
+        "mentionable": mentionable(proposal.cooperative_id),
         **proposal_vote(person, proposal, role),
+    }
+
+
+def observer_ids(cooperative_id: int) -> set[int]:
+    """The people observing the cooperative (who read and comment, and never vote): their
+    comments carry an "observer" badge."""
+    from governance.models import Observer
+
+    return set(
+        Observer.objects.filter(cooperative_id=cooperative_id, revoked_at__isnull=True).values_list(
+            "person_id", flat=True
+        )
+    )
+
+
+def mentionable(cooperative_id: int) -> dict[str, str]:
+    """User name -> display name of the cooperative's people a comment may @mention."""
+    from governance.models import Membership, Observer, Person, Representative
+
+    ids = (
+        set(
+            Membership.objects.filter(
+                cooperative_id=cooperative_id, member__person__isnull=False
+            ).values_list("member__person_id", flat=True)
+        )
+        | set(
+            Representative.objects.filter(
+                member__cooperative_id=cooperative_id, revoked_at__isnull=True
+            ).values_list("person_id", flat=True)
+        )
+        | set(
+            Observer.objects.filter(
+                cooperative_id=cooperative_id, revoked_at__isnull=True
+            ).values_list("person_id", flat=True)
+        )
+    )
+    return {
+        username: display or username
+        for username, display in Person.objects.filter(pk__in=ids).values_list(
+            "username", "display_name"
+        )
     }

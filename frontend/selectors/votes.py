@@ -22,6 +22,7 @@ from voting.models import (
     Ballot,
     ConsentChoice,
     Decision,
+    Proxy,
     ResolutionChoice,
     Vote,
     VoteMethod,
@@ -61,24 +62,57 @@ def frozen_rules(vote: Vote) -> Any:
 HOLDERS_SHOWN = 20
 
 
+def eligible_holders(vote: Vote, rules: Any, own: set[int], search: str) -> list[Any]:
+    """The first few roll entries whose member's name contains `search` and who may hold
+    the viewer's proxy: not one the viewer acts for, and below the rules' cap of proxies
+    held (the cap the service applies, `DecisionRules.proxy_cap_reached`). The roll is
+    never read whole: a slice of the search, then one count of the proxies they hold."""
+    from django.db.models import Count
+
+    candidates = list(voting_selectors.roll_search(vote, search, exclude=own)[: HOLDERS_SHOWN * 2])
+    held = dict(
+        Proxy.objects.filter(
+            vote=vote, revoked_at__isnull=True, holder_id__in=[e.member_id for e in candidates]
+        )
+        .values_list("holder_id")
+        .annotate(n=Count("id"))
+    )
+    return [
+        e
+        for e in candidates
+        if not (rules is not None and rules.proxy_cap_reached(held.get(e.member_id, 0)))
+    ][:HOLDERS_SHOWN]
+
+
 def booth(
     person: Any, vote: Vote, role: CooperativeRole, *, holder_search: str = ""
 ) -> dict[str, Any]:
     """What the voting booth shows: as whom the viewer votes, their proxies, the options.
     The roll is never listed whole: possible proxy holders are the first few members whose
-    name contains `holder_search` (the same search as the roll's API endpoint)."""
+    name contains `holder_search` (the same search as the roll's API endpoint) and who may
+    still take a proxy."""
     part = voting_selectors.participation(vote, person)
     choices = _current_choices(vote, part.members)
     for entry in part.members:
         entry.current_choice = choices.get(entry.pk)  # type: ignore[attr-defined]
     own = {entry.member_id for entry in part.members}
+    rules = frozen_rules(vote)
     holders: list[Any] = []
     may_search = vote.status == VoteStatus.OPEN and can_read_roll(role) and bool(part.members)
     if may_search and holder_search:
-        holders = list(
-            voting_selectors.roll_search(vote, holder_search, exclude=own)[:HOLDERS_SHOWN]
+        holders = eligible_holders(vote, rules, own, holder_search)
+    by_member = {entry.member_id: entry for entry in part.members}
+    for proxy in part.proxies_given:
+        principal = by_member.get(proxy.principal_id)
+        # A principal who voted herself set the proxy aside: her own ballot counts and
+        # the holder can no longer use it (voting.services.ballots).
+        proxy.state = (  # type: ignore[attr-defined]
+            "used"
+            if principal is not None and principal.has_voted and principal.voted_via_proxy
+            else "set_aside"
+            if principal is not None and principal.has_voted
+            else "live"
         )
-    rules = frozen_rules(vote)
     prefill = choices.get(part.members[0].pk) if len(part.members) == 1 else None
     context: dict[str, Any] = {
         "vote": vote,
@@ -158,6 +192,10 @@ def results(person: Any, vote: Vote, role: CooperativeRole) -> dict[str, Any]:
         "box_visible": can_see_box(vote),
     }
     context["rules_summary"] = rules_summary(vote, context["rules"], result)
+    if result is not None and result.get("method") == VoteMethod.RESOLUTION:
+        from frontend.charts import college_key, weighted_key
+
+        context["chart_key"] = {"colleges": college_key(result), "weighted": weighted_key(result)}
     if result is not None and can_see_open_ballots(vote, role):
         context["ballots"] = list(voting_selectors.open_ballot_list(vote)[:500])
     return context

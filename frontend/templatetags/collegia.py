@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import re
 from fractions import Fraction
 from typing import Any
 
 from django import template
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from frontend.charts import result_chart as chart
 from frontend.formatting import percent_text, share_text
@@ -92,3 +97,84 @@ def unread_notifications(context: Any) -> int:
     if user is None or not user.is_authenticated:
         return 0
     return Notification.objects.filter(person=user, read_at__isnull=True).count()
+
+
+@register.filter
+def readable_by(proposal: Any, role: Any) -> bool:
+    """Whether a link to this proposal leads somewhere for the viewer's role (an observer
+    does not read a proposal open to members only)."""
+    from deliberation.permissions import can_view_proposal_by_role
+
+    return proposal is not None and role is not None and can_view_proposal_by_role(proposal, role)
+
+
+# Reasons the services record in words of their own (the first versions of a cooperative's
+# rules and colleges); shown in the reader's language. A reason the board typed is shown
+# as typed.
+SYSTEM_REASONS = {
+    "Defaults of the legal form": gettext_lazy("Defaults of the legal form"),
+    "Initial configuration": gettext_lazy("Initial configuration"),
+}
+
+
+@register.filter
+def reason_text(reason: str) -> str:
+    return str(SYSTEM_REASONS.get(reason, reason))
+
+
+# The mention pattern of deliberation.mentions, applied to the text between tags only.
+_MENTION_IN_TEXT = re.compile(r"(?<![\w.+\-/@])@(\w[\w.-]*+)(?!@)")
+_TAG = re.compile(r"(<[^>]*>)")
+
+
+@register.filter
+def link_mentions(clean_html: str, people: dict[str, str] | None) -> SafeString:
+    """Clean HTML (from the sanitizer) with each @user name of the cooperative's people
+    highlighted and linked to that person's page; other @words stay as they are."""
+    people = people or {}
+    parts = _TAG.split(str(clean_html))
+    inside_link = False
+    for index, part in enumerate(parts):
+        if part.startswith("<"):
+            lowered = part.lower()
+            if lowered.startswith("<a"):
+                inside_link = True
+            elif lowered.startswith("</a"):
+                inside_link = False
+            continue
+        if inside_link or "@" not in part:
+            continue
+
+        def link(match: re.Match[str]) -> str:
+            handle = match.group(1).rstrip(".")
+            tail = match.group(1)[len(handle) :]
+            if handle not in people:
+                return match.group(0)
+            return str(
+                format_html(
+                    '<a class="mention" href="{}" title="{}">@{}</a>{}',
+                    reverse("frontend:person", kwargs={"username": handle}),
+                    people[handle],
+                    handle,
+                    tail,
+                )
+            )
+
+        parts[index] = _MENTION_IN_TEXT.sub(link, part)
+    return mark_safe("".join(parts))  # noqa: S308 - clean HTML in, escaped links added
+
+
+@register.simple_tag
+def organisations_represented(person: Any) -> list[str]:
+    """The legal persons someone acts for (a commune's representative, say), for the page
+    header: the person is named, then whom they act for."""
+    from governance.models import Representative
+
+    if not getattr(person, "is_authenticated", False):
+        return []
+    return list(
+        Representative.objects.filter(person=person, revoked_at__isnull=True)
+        .order_by("member__name")
+        .values_list("member__name", flat=True)
+        .distinct()
+    )

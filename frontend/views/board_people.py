@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib import messages
+from django.db.models import Q
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
@@ -13,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from core.audit import audit_verify
 from core.models import AuditEntry
+from frontend import audit_words
 from frontend.forms import (
     EndMembershipForm,
     MoveCollegeForm,
@@ -66,12 +69,23 @@ def members(request: HttpRequest, slug: str) -> HttpResponse:
     if statuses is None:
         tab, statuses = "applicant", [MembershipStatus.APPLICANT]
     memberships = selectors.membership_list(cooperative).filter(status__in=statuses)
+    query = " ".join(request.GET.get("q", "").split())[:100]
+    if query:
+        memberships = memberships.filter(
+            Q(member__name__icontains=query)
+            | Q(member__person__display_name__icontains=query)
+            | Q(member__person__username__icontains=query)
+            | Q(member__person__email__icontains=query)
+            | Q(college__name__icontains=query)
+        )
     counts = {
         name: selectors.membership_list(cooperative).filter(status__in=s).count()
         for name, s in MEMBERSHIP_TABS
     }
     context = {
         "tab": tab,
+        "query": query,
+        "found": memberships.count() if query else None,
         "counts": counts,
         "page": paginate(request, memberships),
         "colleges": selectors.college_list(cooperative),
@@ -291,12 +305,26 @@ def observer_revoke(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 
 @page_view
 def audit(request: HttpRequest, slug: str) -> HttpResponse:
-    """This cooperative's audit entries, and whether the whole hash chain verifies."""
+    """This cooperative's audit entries told in words, filtered by kind of act and person,
+    and whether the whole hash chain verifies."""
     cooperative, role = cooperative_for(request, slug, manage=True)
-    entries = (
+    kind = request.GET.get("kind", "")
+    person = " ".join(request.GET.get("person", "").split())[:100]
+    entries = audit_words.filtered(
         AuditEntry.objects.filter(cooperative_id=cooperative.pk)
         .select_related("actor")
-        .order_by("-id")
+        .order_by("-id"),
+        kind=kind,
+        person=person,
     )
-    context = {"page": paginate(request, entries), "verification": audit_verify()}
+    page = paginate(request, entries)
+    context = {
+        "page": page,
+        "lines": audit_words.describe(page.object_list),
+        "verification": audit_verify(),
+        "kinds": audit_words.kind_choices(),
+        "kind": kind if kind in audit_words.KINDS else "",
+        "person": person,
+        "filter_query": urlencode({k: v for k, v in (("kind", kind), ("person", person)) if v}),
+    }
     return render_coop(request, "frontend/board/audit.html", cooperative, role, "audit", context)

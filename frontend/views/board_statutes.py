@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from fractions import Fraction
 from typing import Any
 
 from django.contrib import messages
@@ -9,9 +10,11 @@ from django.db import transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from core.errors import DomainError, Forbidden, NotFound
+from frontend.formatting import percent_text
 from frontend.forms import (
     WEIGHT_INPUT_MAX,
     WEIGHT_PLACES,
@@ -27,10 +30,9 @@ from frontend.views.common import (
     signed_in,
 )
 from governance import selectors, services
-from governance.models import (
-    DecisionKind,
-)
+from governance.models import DecisionKind, LegalForm
 from governance.permissions import access_cooperative
+from governance.presets import default_rules
 from governance.validation import (
     COLLEGE_WEIGHT_MAX,
     COLLEGE_WEIGHT_MIN,
@@ -178,42 +180,85 @@ def _attach_problems(rows: list[CollegeRow], problems: list[dict[str, str]]) -> 
 # Governance rules.
 
 
+def _rule_bounds(legal_form: str, kind: str) -> dict[str, str]:
+    """Beside each field, the value the legal form's preset gives (governance.presets)
+    and the range the rules service accepts."""
+    defaults = default_rules(legal_form, kind)
+    form_label = str(LegalForm(legal_form).label)
+
+    def share(value: Any) -> str:
+        if value is None:
+            return _("no quorum")
+        return percent_text(Fraction(value) * 100, 2)
+
+    bounds: dict[str, str] = {}
+    for name in ("quorum_first_call", "quorum_second_call"):
+        bounds[name] = _(
+            "Default of the legal form (%(form)s): %(default)s. Allowed: above %(min)s and "
+            "up to %(max)s; the statutes may raise the legal quorum, not lower it."
+        ) % {
+            "form": form_label,
+            "default": share(defaults[name]),
+            "min": percent_text(0),
+            "max": percent_text(100),
+        }
+    bounds["majority"] = _(
+        "Default of the legal form (%(form)s): %(default)s. Allowed: above %(min)s and "
+        "below %(max)s."
+    ) % {
+        "form": form_label,
+        "default": share(defaults["majority"]),
+        "min": percent_text(0),
+        "max": percent_text(100),
+    }
+    for name in ("notice_days_first_call", "notice_days_later_call"):
+        bounds[name] = _(
+            "Default of the legal form (%(form)s): %(default)s days. Allowed: 0 to 365 days."
+        ) % {"form": form_label, "default": defaults[name]}
+    return bounds
+
+
+RULE_KIND_HEADINGS: dict[str, Any] = {
+    DecisionKind.ORDINARY: gettext_lazy("Ordinary decisions"),
+    DecisionKind.EXTRAORDINARY: gettext_lazy("Extraordinary decisions"),
+    DecisionKind.ADVISORY: gettext_lazy("Advisory decisions"),
+}
+
+
 @page_view
 def rules(request: HttpRequest, slug: str) -> HttpResponse:
+    """The rules of one decision kind at a time (chosen with `?kind=`), each share typed
+    as a percentage with the legal form's default and the accepted range beside it."""
     cooperative, role = cooperative_for(request, slug, manage=True)
     current = selectors.rules_current(cooperative)
     by_kind = {r.decision_kind: r for r in current.kinds.all()}
-    editing = request.POST.get("kind") if request.method == "POST" else None
+    source = request.POST if request.method == "POST" else request.GET
+    kind = source.get("kind", DecisionKind.ORDINARY)
+    if kind not in by_kind:
+        kind = DecisionKind.ORDINARY
+    editing = kind if request.method == "POST" else None
     status = 200
-    forms: list[tuple[str, str, DecisionRulesForm]] = []
-    headings: dict[str, str] = {
-        DecisionKind.ORDINARY: _("Ordinary decisions"),
-        DecisionKind.EXTRAORDINARY: _("Extraordinary decisions"),
-        DecisionKind.ADVISORY: _("Advisory decisions"),
-    }
-    for kind in DecisionKind.values:
-        label = headings.get(kind, kind)
-        if kind == editing:
-            form = DecisionRulesForm(request.POST, prefix=kind)
-        else:
-            form = DecisionRulesForm(
-                prefix=kind, initial=DecisionRulesForm.initial_from(by_kind[kind])
-            )
-        forms.append((kind, label, form))
-    if editing in by_kind:
-        form = next(f for k, _label, f in forms if k == editing)
+    if editing:
+        form = DecisionRulesForm(request.POST, prefix=kind)
+    else:
+        form = DecisionRulesForm(prefix=kind, initial=DecisionRulesForm.initial_from(by_kind[kind]))
+    for name, text in _rule_bounds(cooperative.legal_form, kind).items():
+        field = form.fields[name]
+        field.help_text = f"{field.help_text} {text}".strip()
+    label = str(RULE_KIND_HEADINGS.get(kind, kind))
+    if editing:
         if form.is_valid():
-            changes = form.changes_from(by_kind[editing])
+            changes = form.changes_from(by_kind[kind])
             if not changes:
                 messages.info(request, _("Nothing changed."))
-                return HttpResponseRedirect(_url("board_rules", slug))
+                return HttpResponseRedirect(_url("board_rules", slug) + f"?kind={kind}")
             try:
                 with transaction.atomic(durable=True):
                     cooperative, _role = access_cooperative(request.user, slug, manage=True)
                     version = services.rules_update(
                         actor=signed_in(request),
                         cooperative=cooperative,
-                        changes={editing: changes},
+                        changes={kind: changes},
                         reason=form.cleaned_data["reason"],
                     )
             except (NotFound, Forbidden):
@@ -224,11 +269,15 @@ def rules(request: HttpRequest, slug: str) -> HttpResponse:
                 messages.success(
                     request, _("Rules saved as version %(number)d.") % {"number": version.number}
                 )
-                return HttpResponseRedirect(_url("board_rules", slug) + f"#rules-{editing}")
+                return HttpResponseRedirect(_url("board_rules", slug) + f"?kind={kind}")
         status = 400
     context = {
         "current": current,
-        "forms": forms,
+        "kind": kind,
+        "kinds": [(k, str(RULE_KIND_HEADINGS.get(k, k))) for k in DecisionKind.values],
+        "forms": [(kind, label, form)],
+        "form": form,
+        "label": label,
         "editing": editing,
         "versions": selectors.rules_versions(cooperative)[:10],
     }

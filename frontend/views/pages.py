@@ -60,3 +60,48 @@ def notifications(request: HttpRequest) -> HttpResponse:
         return HttpResponseRedirect(reverse("frontend:notifications"))
     page = paginate(request, notification_list(request.user))
     return render(request, "frontend/notifications.html", {"page": page, "nav": "notifications"})
+
+
+@page_view
+def person(request: HttpRequest, username: str) -> HttpResponse:
+    """Who an @mention names: the person's name and what they are in the cooperatives the
+    reader can read (college, organisation represented, board seat, observer)."""
+    from django.http import Http404
+
+    from governance.models import BoardRole, Membership, Observer, Person, Representative
+    from governance.permissions import cooperative_roles
+
+    shown = Person.objects.filter(username=username, is_active=True).first()
+    readable = [pk for pk, role in cooperative_roles(request.user).items() if role.can_read]
+    if shown is None or not readable:
+        raise Http404()
+    memberships = list(
+        Membership.objects.filter(
+            cooperative_id__in=readable, member__person=shown, status="active"
+        ).select_related("cooperative", "college")
+    )
+    represented = list(
+        Representative.objects.filter(
+            person=shown, revoked_at__isnull=True, member__cooperative_id__in=readable
+        ).select_related("member", "member__cooperative")
+    )
+    seats = list(
+        BoardRole.objects.sitting()
+        .filter(person=shown, cooperative_id__in=readable)
+        .select_related("cooperative")
+    )
+    observing = list(
+        Observer.objects.filter(
+            person=shown, revoked_at__isnull=True, cooperative_id__in=readable
+        ).select_related("cooperative")
+    )
+    if not (memberships or represented or seats or observing):
+        raise Http404()
+    context = {
+        "shown": shown,
+        "memberships": memberships,
+        "represented": represented,
+        "seats": seats,
+        "observing": observing,
+    }
+    return render(request, "frontend/person.html", context)

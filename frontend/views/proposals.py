@@ -236,6 +236,10 @@ def comment_post(request: HttpRequest, pk: int) -> HttpResponse:
         return form_refusal(request, _("Write your comment before sending it."), redirect_to=back)
     values = form.cleaned_data
 
+    # An observer comments without taking a side: only members (and the board) state one.
+    role = proposal_role(request.user, proposal)
+    stance = values["stance"] or "" if role.is_member or role.is_board else ""
+
     def post() -> Any:
         parent = access_comment(request.user, values["parent"]) if values["parent"] else None
         return services.comment_create(
@@ -243,7 +247,7 @@ def comment_post(request: HttpRequest, pk: int) -> HttpResponse:
             proposal=proposal,
             body=plain_to_html(values["body"]),
             parent=parent,
-            stance=values["stance"] or "",
+            stance=stance,
         )
 
     return perform(request, post, success=_("Your comment is posted."), redirect_to=back)

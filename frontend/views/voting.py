@@ -47,6 +47,16 @@ class VoteForm(forms.Form):
         widget=forms.Textarea,
         help_text=gettext_lazy("For majority judgment, approval and ranked votes."),
     )
+    grades = forms.CharField(
+        label=gettext_lazy("Grades, worst first, one per line"),
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=gettext_lazy(
+            "For majority judgment only. Leave empty for the usual scale, from "
+            "“To reject” to “Very good”."
+        ),
+    )
     is_secret = forms.BooleanField(label=gettext_lazy("Secret ballot"), required=False)
     results_live = forms.BooleanField(
         label=gettext_lazy("Show results while the vote runs"), required=False
@@ -94,6 +104,9 @@ def _create_vote(request: HttpRequest, cooperative: Any, proposal: Any, back: st
                 if proposal is not None
                 else (values["decision_kind"] or DecisionKind.ADVISORY),
                 options=_options(values["options"]),
+                grades=_options(values["grades"])
+                if values["method"] == VoteMethod.MAJORITY_JUDGMENT
+                else [],
                 is_secret=values["is_secret"],
                 results_live=values["results_live"],
                 allow_change=values["allow_change"],

@@ -532,3 +532,82 @@ def cast_as(username: str, vote_id: int, choice: Any) -> None:
         vote=Vote.objects.get(pk=vote_id),
         choice=choice,
     )
+
+
+def demo_everything() -> dict[str, Any]:
+    """The whole demo of `make run` (loaded once) and the text its people wrote: the words
+    the cooperative typed are French in both interfaces, so the language tests set them
+    aside and read only the interface's own words."""
+    import html
+    import re
+
+    from assemblies.demo import load_demo_assembly
+    from assemblies.models import (
+        AgendaItem,
+        Assembly,
+        AssemblyCall,
+        AssemblyDocument,
+        Candidate,
+    )
+    from deliberation.models import Amendment, Comment, Proposal, ProposalVersion
+    from governance.demo import DEMO_PASSWORD, load_demo
+    from governance.models import Category, College, Cooperative, Member, Observer, Person
+    from voting.demo import load_demo_activity
+    from voting.models import Vote
+
+    cooperative, _created = load_demo()
+    load_demo_activity(cooperative)
+    load_demo_assembly(cooperative)
+
+    def plain(markup: str) -> list[str]:
+        text = html.unescape(re.sub(r"<[^>]+>", "\n", markup or ""))
+        return [line.strip() for line in text.splitlines() if line.strip()]
+
+    written: set[str] = {cooperative.name}
+    written |= set(Cooperative.objects.values_list("name", flat=True))
+    written |= set(College.objects.values_list("name", flat=True))
+    written |= set(Category.objects.values_list("name", flat=True))
+    written |= set(Member.objects.values_list("name", flat=True))
+    written |= set(Person.objects.values_list("display_name", flat=True))
+    written |= set(Observer.objects.values_list("organisation", flat=True))
+    written |= set(Vote.objects.values_list("title", flat=True))
+    for vote in Vote.objects.all():
+        written |= set(vote.options) | set(vote.grades)
+    for model, fields in (
+        (Proposal, ("title", "body")),
+        (ProposalVersion, ("title", "body")),
+        (Amendment, ("title", "body", "reason")),
+        (Comment, ("body",)),
+        (Assembly, ("title",)),
+        (AssemblyCall, ("place", "remote_url")),
+        (AgendaItem, ("title", "text")),
+        (AssemblyDocument, ("title", "url")),
+        (Candidate, ("statement",)),
+    ):
+        for row in model.objects.values_list(*fields):
+            for value in row:
+                written |= set(plain(str(value or "")))
+    return {
+        "password": DEMO_PASSWORD,
+        "written": sorted((w for w in written if w), key=len, reverse=True),
+    }
+
+
+def current_choices(vote_id: int) -> list[list[Any]]:
+    """The current open ballots of a vote: [member's name, choice as stored]."""
+    from voting.models import Ballot
+
+    return [
+        [b.roll_entry.member.name, b.choice]
+        for b in Ballot.objects.filter(vote_id=vote_id, is_current=True).select_related(
+            "roll_entry__member"
+        )
+    ]
+
+
+def notices_stored_as_text() -> bool:
+    """Whether some notices are stored as finished text (written in the language of the
+    moment) rather than as a kind and parameters rendered for the reader."""
+    from core.models import Notification
+
+    return Notification.objects.exclude(message="").exists()

@@ -214,7 +214,7 @@ def test_ordinary_assembly_from_convocation_to_signed_minutes(
         projector.locator("#screen .outcome").first.wait_for()
 
     # Results per college are on the page; the meeting closes and the minutes are written.
-    assert "Couriers" in chair.locator(".college-results").first.inner_text()
+    assert "Coursiers" in chair.locator(".college-results").first.inner_text()
     chair.locator("#close-assembly").click()
     chair.wait_for_url(re.compile(rf"/assemblies/{assembly}/(#minutes)?$"))
     chair.locator("#minutes-pdf").wait_for()
@@ -227,10 +227,10 @@ def test_ordinary_assembly_from_convocation_to_signed_minutes(
     )
     for expected in (
         "Approbation des comptes 2026",
-        "Couriers",
-        "Customers",
-        "Restaurants and shops",
-        "Local authorities",
+        "Coursiers",
+        "Clients",
+        "Restaurants et commerces",
+        "Collectivités territoriales",
         "Karim",
     ):
         assert expected in text, expected

@@ -240,7 +240,8 @@ def test_observers_are_invited_and_removed(board: Any, coop: Any) -> None:
 
 
 def test_rules_page_makes_a_new_version_for_one_decision_kind(board: Any, coop: Any) -> None:
-    page = board.get(f"/c/{coop.slug}/board/rules/")
+    # One decision kind per page, chosen with ?kind=.
+    page = board.get(f"/c/{coop.slug}/board/rules/", {"kind": "extraordinary"})
     form = next(f for kind, _label, f in page.context["forms"] if kind == "extraordinary")
     data = {
         f"extraordinary-{name}": value

@@ -54,5 +54,5 @@ def test_demo_local_authority_sees_its_commune(client: Any) -> None:
     client.force_login(Person.objects.get(username="mairie.villeurbanne"))
     rows = client.get("/organisations/").context["rows"]
     assert [(r.organisation, r.membership.college.name) for r in rows] == [
-        ("Commune de Villeurbanne", "Local authorities")
+        ("Commune de Villeurbanne", "Collectivités territoriales")
     ]

@@ -243,3 +243,54 @@ def test_board_prepares_a_vote_on_a_proposal(client: Any, coop: Coop) -> None:
     refused = client.post(f"/proposals/{proposal.pk}/vote/", {"method": "approval"}, follow=True)
     assert [m.level_tag for m in refused.context["messages"]][-1] == "error"
     assert proposal.votes.count() == 1
+
+
+def test_results_show_one_figure_per_college_explained_by_a_key(client: Any) -> None:
+    """The bar of a college and the table agree: 8 for, 2 against and 1 abstaining is 80 %
+    support where abstentions are not votes cast, never 72.7 % in one place and 80 % in
+    the other; a key line says what the bar shows under the rules applied."""
+    from tests.voting.factories import cast_many
+
+    coop = make_coop({"Workers": 11, "Users": 2, "Suppliers": 1, "Authorities": 1})
+    vote = make_vote(coop)
+    cast_many(coop, vote, "Workers", **{"for": 8, "against": 2, "abstain": 1})
+    cast_many(coop, vote, "Users", **{"for": 1})
+    client.force_login(coop.chair)
+    client.post(f"/votes/{vote.pk}/close/")
+
+    page = client.get(f"/votes/{vote.pk}/results/", HTTP_ACCEPT_LANGUAGE="en")
+    body = page.content.decode()
+    assert "72.7" not in body and "72,7" not in body
+    assert "For 80%" in body, "the bar shows the college's support"
+    assert "1 abstaining, left out" in body
+    key = page.context["chart_key"]["colleges"]
+    assert "share of the votes cast" in key and "abstentions are not votes cast" in key
+    assert 'id="chart-key"' in body
+    # The cards (phones) carry the same figure as the table, with the weighted support.
+    cards = body[body.index('id="college-cards"') : body.index('id="breakdown-caption"')]
+    assert cards.count('class="college-card"') == 4
+    assert "<strong>80%</strong>" in cards
+    assert "Weighted support" in cards
+    french = client.get(f"/votes/{vote.pk}/results/", HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    assert "Seuil de majorité" in french and "threshold-label" in french
+
+
+def test_the_key_follows_the_base_of_the_majority(client: Any) -> None:
+    """Where abstentions count as against, the bar and the key say so."""
+    from governance.services import rules_update
+    from tests.voting.factories import cast_many
+
+    coop = make_coop({"Workers": 4, "Users": 2, "Suppliers": 1, "Authorities": 1})
+    rules_update(
+        actor=coop.chair,
+        cooperative=coop.cooperative,
+        changes={"ordinary": {"majority_base_first_call": "present"}},
+    )
+    vote = make_vote(coop)
+    cast_many(coop, vote, "Workers", **{"for": 3, "abstain": 1})
+    client.force_login(coop.chair)
+    client.post(f"/votes/{vote.pk}/close/")
+    page = client.get(f"/votes/{vote.pk}/results/", HTTP_ACCEPT_LANGUAGE="en")
+    body = page.content.decode()
+    assert "abstentions count as against" in page.context["chart_key"]["colleges"]
+    assert "For 75%" in body and "1 abstaining, counted against" in body
