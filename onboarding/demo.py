@@ -5,7 +5,7 @@ from __future__ import annotations
 from allauth.account.models import EmailAddress
 from django.db import transaction
 
-from governance.demo import _person
+from governance.demo import COLLEGE_COURIERS, COLLEGE_CUSTOMERS, _person
 from governance.models import Category, CategoryKind, College, Cooperative, Person
 from onboarding import services
 from onboarding.models import Application, Invitation
@@ -23,8 +23,8 @@ def load_demo_onboarding(cooperative: Cooperative) -> None:
         actor=chair, cooperative=cooperative, applications_open=True
     )
     cooperative.refresh_from_db()
-    couriers = College.objects.get(cooperative=cooperative, name="Couriers")
-    customers = College.objects.get(cooperative=cooperative, name="Customers")
+    couriers = College.objects.get(cooperative=cooperative, name=COLLEGE_COURIERS)
+    customers = College.objects.get(cooperative=cooperative, name=COLLEGE_CUSTOMERS)
     if not Invitation.objects.filter(cooperative=cooperative, email=INVITED_EMAIL).exists():
         services.associate_add(
             actor=chair,
