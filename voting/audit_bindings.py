@@ -5,7 +5,7 @@ from __future__ import annotations
 from core.audit import BindingCheck, audit_binding
 from core.models import AuditEntry
 from voting.models import Decision
-from voting.services.votes import result_digest
+from voting.services.closing import result_digest
 
 CHUNK = 500
 

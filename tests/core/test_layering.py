@@ -220,7 +220,7 @@ def test_the_tally_path_has_one_name_and_the_engine_words_no_sentence() -> None:
         if isinstance(node, ast.FunctionDef) and node.name == "explain_en"
     ]
     assert defines_sentence == ["voting.explain"]
-    assert "voting.tally.resolution" in graph["voting.tally.from_ballots"]
+    assert "voting.tally.quorum" in graph["voting.tally.from_ballots"]
 
 
 def _mentions(modules: dict[str, Path], words: tuple[str, ...], owner: str) -> list[str]:

@@ -21,7 +21,8 @@ from voting.tally.majority_judgment import (
     MJResult,
     tally_majority_judgment,
 )
-from voting.tally.resolution import (
+from voting.tally.resolution import tally_resolution
+from voting.tally.resolution_types import (
     CollegeResult,
     QuorumBasis,
     ResolutionCollege,
@@ -29,7 +30,6 @@ from voting.tally.resolution import (
     ResolutionOutcome,
     ResolutionResult,
     ResolutionTotals,
-    tally_resolution,
 )
 from voting.tally.schulze import RankedBallot, RankedCollege, SchulzeResult, tally_schulze
 from voting.tally.types import (

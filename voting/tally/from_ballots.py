@@ -10,7 +10,7 @@ from typing import Any, overload
 from voting import tally
 from voting.models import ResolutionChoice, VoteMethod
 from voting.tally import QuorumBasis, QuorumMode, ResolutionRules, TallyInputError, Threshold
-from voting.tally.resolution import quorum_ratio
+from voting.tally.quorum import quorum_ratio
 from voting.tally.types import JSONValue, fraction_str, percent_str, require_count
 
 ZERO = Fraction(0)

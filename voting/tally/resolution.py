@@ -1,209 +1,33 @@
-"""Weighted tally of an assembly resolution (for / against / abstain) across colleges."""
+"""Weighted tally of an assembly resolution (for / against / abstain) across colleges.
+
+Its inputs and results are in voting.tally.resolution_types, the quorum in voting.tally.quorum."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from enum import StrEnum
 from fractions import Fraction
 
+from voting.tally.quorum import college_turnout, quorum_ratio
+from voting.tally.resolution_types import (
+    CollegeResult,
+    QuorumBasis,
+    ResolutionCollege,
+    ResolutionOutcome,
+    ResolutionResult,
+    ResolutionTotals,
+)
 from voting.tally.types import (
-    EXTRAORDINARY_MAJORITY,
-    ORDINARY_MAJORITY,
     ZERO,
     AppliedEmptyCollegeRule,
-    CollegeInput,
     EmptyCollegePolicy,
-    JSONValue,
     MajorityBase,
-    QuorumCollege,
-    QuorumMode,
     ResolutionRules,
     TallyInputError,
     TallyMethod,
-    Threshold,
     require_count,
-    to_jsonable,
     validate_colleges,
 )
-
-
-@dataclass(frozen=True, kw_only=True, slots=True)
-class ResolutionCollege(CollegeInput):
-    yes: int
-    no: int
-    # Abstentions include blank and null ballots: all three are treated alike by the law.
-    abstain: int
-    # Members counted as taking part (present, remote, represented, postal) when the quorum
-    # is established by attendance; None means the ballots establish it.
-    attending: int | None = None
-
-    @property
-    def voted(self) -> int:
-        return self.yes + self.no + self.abstain
-
-    @property
-    def taking_part(self) -> int:
-        """The count the quorum ratio is computed from."""
-        return self.voted if self.attending is None else self.attending
-
-
-class QuorumBasis(StrEnum):
-    # The quorum counts the members who take part in the assembly, voting or not.
-    ATTENDANCE = "attendance"
-    # The quorum counts the ballots of the vote itself.
-    BALLOTS = "ballots"
-
-
-class ResolutionOutcome(StrEnum):
-    ADOPTED = "adopted"
-    REJECTED = "rejected"
-    QUORUM_NOT_REACHED = "quorum_not_reached"
-    EMPTY_COLLEGE = "empty_college"
-    NO_VOTES_CAST = "no_votes_cast"
-
-
-@dataclass(frozen=True, kw_only=True, slots=True)
-class CollegeResult:
-    key: str
-    name: str
-    eligible: int
-    voted: int
-    # Members taking part for the quorum: attendance when given, otherwise the ballots.
-    attending: int
-    yes: int
-    no: int
-    abstain: int
-    # Size of the base: yes + no, plus abstentions when they count against, or every
-    # member on the roll when the base is all members.
-    cast: int
-    # Votes against in the base: no, plus abstentions when they count against, plus the
-    # members who did not vote when the base is all members.
-    against: int
-    is_empty: bool
-    # yes / cast inside the college, None when nothing was cast.
-    share: Fraction | None
-    weight: Fraction
-    effective_weight: Fraction
-    contribution: Fraction
-    against_contribution: Fraction
-    quorum_ratio: Fraction
-
-
-@dataclass(frozen=True, kw_only=True, slots=True)
-class ResolutionTotals:
-    eligible: int
-    voted: int
-    attending: int
-    yes: int
-    no: int
-    abstain: int
-    cast: int
-    against: int
-
-
-@dataclass(frozen=True, kw_only=True, slots=True)
-class ResolutionExplanation:
-    """Facts a caller needs to word the result in any language."""
-
-    outcome: ResolutionOutcome
-    adopted: bool
-    # None when no support was decided (a college without votes failed the resolution).
-    support: Fraction | None
-    against: Fraction | None
-    # The figure computed when no support was decided, shown for information only.
-    informative_support: Fraction | None
-    majority_value: Fraction
-    majority_strict: bool
-    is_ordinary_majority: bool
-    is_extraordinary_majority: bool
-    method: TallyMethod
-    one_member_one_vote: bool
-    majority_base: MajorityBase
-    empty_college_policy_applied: AppliedEmptyCollegeRule
-    empty_colleges: tuple[str, ...]
-    empty_college_names: tuple[str, ...]
-    quorum_mode: QuorumMode
-    quorum_basis: QuorumBasis
-    quorum_ratio: Fraction
-    quorum_required: Fraction | None
-    quorum_reached: bool
-    quorum_lowest_college_name: str | None
-    eligible: int
-    voted: int
-    attending: int
-    college_count: int
-
-    def to_dict(self) -> dict[str, JSONValue]:
-        return to_jsonable(self)
-
-
-@dataclass(frozen=True, kw_only=True, slots=True)
-class ResolutionResult:
-    outcome: ResolutionOutcome
-    adopted: bool
-    # The support the decision rests on; None when the `fail` rule for a college without
-    # votes applied, because then no support was decided.
-    support: Fraction | None
-    against: Fraction | None
-    # Set only when `support` is None: what the support would have been with the statutory
-    # weights, for information; it decides nothing.
-    informative_support: Fraction | None
-    informative_against: Fraction | None
-    majority: Threshold
-    # The method the rules name; it only says how colleges are combined.
-    method: TallyMethod
-    # True without colleges (one group on the roll): the count is one member, one vote and
-    # neither the method nor the empty-college policy applies.
-    one_member_one_vote: bool
-    majority_base: MajorityBase
-    empty_college_policy: EmptyCollegePolicy
-    empty_college_policy_applied: AppliedEmptyCollegeRule
-    empty_colleges: tuple[str, ...]
-    quorum_mode: QuorumMode
-    quorum_basis: QuorumBasis
-    quorum_ratio: Fraction
-    quorum_required: Fraction | None
-    quorum_reached: bool
-    # Only set in per_college mode: the college whose turnout is the quorum ratio.
-    quorum_lowest_college: str | None
-    totals: ResolutionTotals
-    colleges: tuple[CollegeResult, ...]
-
-    def to_dict(self) -> dict[str, JSONValue]:
-        return to_jsonable(self)
-
-    def explanation_parts(self) -> ResolutionExplanation:
-        names = {college.key: college.name for college in self.colleges}
-        return ResolutionExplanation(
-            outcome=self.outcome,
-            adopted=self.adopted,
-            support=self.support,
-            against=self.against,
-            informative_support=self.informative_support,
-            majority_value=self.majority.value,
-            majority_strict=self.majority.strict,
-            is_ordinary_majority=self.majority == ORDINARY_MAJORITY,
-            is_extraordinary_majority=self.majority == EXTRAORDINARY_MAJORITY,
-            method=self.method,
-            one_member_one_vote=self.one_member_one_vote,
-            majority_base=self.majority_base,
-            empty_college_policy_applied=self.empty_college_policy_applied,
-            empty_colleges=self.empty_colleges,
-            empty_college_names=tuple(names[key] for key in self.empty_colleges),
-            quorum_mode=self.quorum_mode,
-            quorum_basis=self.quorum_basis,
-            quorum_ratio=self.quorum_ratio,
-            quorum_required=self.quorum_required,
-            quorum_reached=self.quorum_reached,
-            quorum_lowest_college_name=(
-                names[self.quorum_lowest_college] if self.quorum_lowest_college else None
-            ),
-            eligible=self.totals.eligible,
-            voted=self.totals.voted,
-            attending=self.totals.attending,
-            college_count=len(self.colleges),
-        )
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -445,31 +269,6 @@ def _per_registered_member(counts: Sequence[_Count]) -> list[_Share]:
 
 def _turnout(college: ResolutionCollege) -> Fraction:
     return college_turnout(college.eligible, college.taking_part)
-
-
-def college_turnout(eligible: int, taking_part: int) -> Fraction:
-    return Fraction(taking_part, eligible) if eligible else ZERO
-
-
-def quorum_ratio(
-    colleges: Sequence[QuorumCollege], taking_part: Mapping[str, int], mode: QuorumMode
-) -> tuple[Fraction, str | None]:
-    """The attendance the quorum is measured by, in the rules' mode, and in per-college
-    mode the college whose turnout it is. Participation counts every ballot, abstentions
-    included, whatever the base of the count, or every member taking part when the
-    attendance is given. The one computation of it: every method's tally and the
-    assemblies' attendance read it."""
-    if mode == QuorumMode.ALL_MEMBERS:
-        eligible = sum(college.eligible for college in colleges)
-        part = sum(taking_part[college.key] for college in colleges)
-        return (Fraction(part, eligible) if eligible else ZERO), None
-    turnouts = [(college_turnout(c.eligible, taking_part[c.key]), c.key) for c in colleges]
-    if mode == QuorumMode.WEIGHTED:
-        weighted = (Fraction(c.weight) * t for c, (t, _key) in zip(colleges, turnouts, strict=True))
-        return sum(weighted, ZERO), None
-    # Ties go to the smallest key so that the reported college does not depend on input order.
-    ratio, key = min(turnouts)
-    return ratio, key
 
 
 def _applied_rule(

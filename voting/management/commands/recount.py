@@ -8,7 +8,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from voting import selectors
 from voting.models import Vote, VoteStatus
-from voting.services.votes import result_digest
+from voting.services.closing import result_digest
 
 
 def recorded_attendance(result: dict[str, Any]) -> dict[str, int] | None:
