@@ -1,5 +1,12 @@
 """Every write of the assemblies app, re-exported from its sub-domain modules."""
 
+from assemblies.services.attendance import (
+    BATCH_CHECK_IN_MAX,
+    BatchCheckIn,
+    attendance_check_in,
+    attendance_check_in_batch,
+    attendance_check_out,
+)
 from assemblies.services.convocation import (
     assembly_convene,
     assembly_convene_second_call,
@@ -11,13 +18,8 @@ from assemblies.services.intents import attendance_intent_declare
 from assemblies.services.items import assembly_ballot_cast, item_close, item_open
 from assemblies.services.minutes import minutes_generate, minutes_sign
 from assemblies.services.participation import (
-    BATCH_CHECK_IN_MAX,
-    BatchCheckIn,
     assembly_proxy_give,
     assembly_proxy_revoke,
-    attendance_check_in,
-    attendance_check_in_batch,
-    attendance_check_out,
     postal_vote_submit,
 )
 from assemblies.services.preparation import (

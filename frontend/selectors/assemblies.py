@@ -44,8 +44,8 @@ from assemblies.selectors import (
     resolutions_of,
 )
 from assemblies.services import _common as services_clock
+from assemblies.services.attendance import CHECK_IN_OPENS
 from assemblies.services.minutes import bureau_roles
-from assemblies.services.participation import CHECK_IN_OPENS
 from frontend.selectors.votes import booth as vote_booth
 from governance.models import Cooperative, Member
 from governance.permissions import CooperativeRole
