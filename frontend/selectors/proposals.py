@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from django.db import connection
@@ -140,13 +141,15 @@ def comment_threads(
     """One more page of threads, for the "more" link of the proposal page."""
     role = proposal_role(person, proposal)
     perms = comment_permissions(person, proposal, role)
-    roots, _by_id, more_before = _comments(person, proposal, perms, None, before)
+    roots, by_id, more_before = _comments(person, proposal, perms, None, before)
     return {
         "proposal": proposal,
         "role": role,
         **perms,
         "comments": roots,
         "more_before": more_before,
+        "observer_ids": observer_ids(proposal.cooperative_id),
+        "mentionable": mentionable(proposal.cooperative_id, by_id.values()),
         "reaction_kinds": ReactionKind.choices,
     }
 
@@ -280,7 +283,7 @@ def proposal_page(
         "proposal_plain_text": html_to_plain(proposal.body),
         "reaction_kinds": ReactionKind.choices,
         "observer_ids": observer_ids(proposal.cooperative_id),
-        "mentionable": mentionable(proposal.cooperative_id),
+        "mentionable": mentionable(proposal.cooperative_id, by_id.values()),
         **proposal_vote(person, proposal, role),
     }
 
@@ -297,30 +300,31 @@ def observer_ids(cooperative_id: int) -> set[int]:
     )
 
 
-def mentionable(cooperative_id: int) -> dict[str, str]:
-    """User name -> display name of the cooperative's people a comment may @mention."""
+def mentionable(cooperative_id: int, comments: Iterable[Comment]) -> dict[str, str]:
+    """User name -> display name of the people @mentioned in `comments` who belong to the
+    cooperative (members' people, representatives, observers): one query over the handles
+    the comments hold, never the cooperative's whole list of people."""
+    from django.db.models import Exists, OuterRef, Q
+
+    from deliberation.mentions import extract_mentions
     from governance.models import Membership, Observer, Person, Representative
 
-    ids = (
-        set(
-            Membership.objects.filter(
-                cooperative_id=cooperative_id, member__person__isnull=False
-            ).values_list("member__person_id", flat=True)
-        )
-        | set(
-            Representative.objects.filter(
-                member__cooperative_id=cooperative_id, revoked_at__isnull=True
-            ).values_list("person_id", flat=True)
-        )
-        | set(
-            Observer.objects.filter(
-                cooperative_id=cooperative_id, revoked_at__isnull=True
-            ).values_list("person_id", flat=True)
-        )
+    handles = {handle for comment in comments for handle in extract_mentions(comment.body or "")}
+    if not handles:
+        return {}
+    member = Membership.objects.filter(
+        cooperative_id=cooperative_id, member__person_id=OuterRef("pk")
+    )
+    representative = Representative.objects.filter(
+        member__cooperative_id=cooperative_id, revoked_at__isnull=True, person_id=OuterRef("pk")
+    )
+    observer = Observer.objects.filter(
+        cooperative_id=cooperative_id, revoked_at__isnull=True, person_id=OuterRef("pk")
+    )
+    people = Person.objects.filter(username__in=handles).filter(
+        Q(Exists(member)) | Q(Exists(representative)) | Q(Exists(observer))
     )
     return {
         username: display or username
-        for username, display in Person.objects.filter(pk__in=ids).values_list(
-            "username", "display_name"
-        )
+        for username, display in people.values_list("username", "display_name")
     }

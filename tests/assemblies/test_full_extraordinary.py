@@ -136,10 +136,10 @@ def test_the_same_ballots_adopt_as_ordinary_and_reject_as_extraordinary():
         _college_counts(ordinary)
         == _college_counts(extraordinary)
         == [
-            ("Couriers", 6, 4, 0),
-            ("Customers", 4, 6, 0),
-            ("Restaurants and shops", 9, 1, 0),
-            ("Local authorities", 1, 1, 0),
+            ("Coursiers", 6, 4, 0),
+            ("Clients", 4, 6, 0),
+            ("Restaurants et commerces", 9, 1, 0),
+            ("Collectivités territoriales", 1, 1, 0),
         ]
     )
     assert (

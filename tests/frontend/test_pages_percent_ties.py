@@ -44,7 +44,7 @@ def test_support_of_exactly_two_thirds_reads_as_the_threshold_on_the_page_and_in
     support, threshold = _numbers(sentence)[:2]
     assert support == threshold == "66.7"
     described = re.search(
-        r"the weighted support, ([\d.]+%), against a threshold of ([\d.]+%)", body
+        r"The weighted support is ([\d.]+%), against a threshold of ([\d.]+%)", body
     )
     assert described is not None
     assert described.group(1) == described.group(2) == "66.67%"

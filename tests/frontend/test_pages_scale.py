@@ -18,8 +18,12 @@ from voting.models import Proxy
 
 pytestmark = pytest.mark.django_db
 
-BOOTH_QUERIES = 12
-PROPOSAL_QUERIES = 15
+# What a page costs does not depend on the size of the roll or of the debate: the same
+# count at both sizes of each test. The booth's 13 include the reader's open-vote marks;
+# the proposal page's 20 include recording that the reader has read the proposal (two
+# statements), the observers' badges and the @mentioned people of the comments shown.
+BOOTH_QUERIES = 13
+PROPOSAL_QUERIES = 20
 MEMBERS_API_QUERIES = 5
 
 
@@ -44,7 +48,7 @@ def test_the_booth_does_not_list_the_roll(
         page = client.get(f"/votes/{vote.pk}/").content.decode()
     assert 'name="holder_search"' in page
     assert other.name not in page
-    assert page.count("<option") == 0
+    assert re.findall(r'<option value="(\d+)"', page) == [], "no member is listed"
 
 
 def test_the_proxy_holder_is_found_by_a_search_that_works_without_script(
@@ -64,7 +68,7 @@ def test_the_proxy_holder_is_found_by_a_search_that_works_without_script(
     options = re.findall(r'<option value="(\d+)">', page)
     assert 0 < len(options) <= HOLDERS_SHOWN and str(own.pk) not in options
     nobody = client.get(f"/votes/{vote.pk}/", {"holder_search": "zzqx"}).content.decode()
-    assert "zzqx" in nobody and "<option" not in nobody
+    assert "zzqx" in nobody and not re.findall(r'<option value="(\d+)"', nobody)
     client.post(f"/votes/{vote.pk}/proxies/", {"holder": wanted.pk})
     assert Proxy.objects.get(vote=vote, revoked_at__isnull=True).holder_id == wanted.pk
 

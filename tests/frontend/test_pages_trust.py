@@ -109,11 +109,16 @@ def test_the_proxy_form_preselects_nobody_and_offers_only_members_below_the_cap(
     proxy_give(actor=coop.person("Users"), vote=vote, holder_id=busy.pk)
     giver = coop.members["Users"][1]
     client.force_login(giver.member.person)
-    page = client.get(f"/votes/{vote.pk}/", HTTP_ACCEPT_LANGUAGE="fr")
-    offered = {e.member_id for e in page.context["holders"]}
-    assert busy.pk not in offered, "a member at the cap may not hold another proxy"
-    assert giver.member.pk not in offered
-    assert coop.members["Workers"][1].member.pk in offered
+    free = coop.members["Workers"][1].member
+
+    def offered(search: str) -> set[int]:
+        found = client.get(f"/votes/{vote.pk}/", {"holder_search": search})
+        return {e.member_id for e in found.context["holders"]}
+
+    assert busy.pk not in offered(busy.name), "a member at the cap may not hold another proxy"
+    assert giver.member.pk not in offered(giver.member.name)
+    assert free.pk in offered(free.name)
+    page = client.get(f"/votes/{vote.pk}/", {"holder_search": free.name}, HTTP_ACCEPT_LANGUAGE="fr")
     body = page.content.decode()
     start = body.index('id="proxy-holder"')
     select = body[start : body.index("</select>", start)]
