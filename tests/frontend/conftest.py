@@ -177,13 +177,20 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
 
 
 @pytest.fixture(scope="session")
-def browser(site: Site) -> Iterator[Any]:
+def chromium_browser() -> Iterator[Any]:
+    """The one Chromium of the session: Playwright's sync API runs one driver per thread,
+    so every browser test, whatever site it serves, opens its pages in this browser."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield chromium
         chromium.close()
+
+
+@pytest.fixture(scope="session")
+def browser(site: Site, chromium_browser: Any) -> Any:
+    return chromium_browser
 
 
 class Pages:

@@ -113,19 +113,14 @@ class _PatientPages(Pages):
 
 
 @pytest.fixture
-def browser_pages(onboarding_site: tuple[Site, RunningProvider]) -> Iterator[Pages]:
-    from playwright.sync_api import sync_playwright
-
-    from tests.frontend.conftest import CHROMIUM, CHROMIUM_ARGS
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        opened = _PatientPages(chromium, onboarding_site[0])
-        try:
-            yield opened
-        finally:
-            opened.close()
-            chromium.close()
+def browser_pages(
+    onboarding_site: tuple[Site, RunningProvider], chromium_browser: Any
+) -> Iterator[Pages]:
+    opened = _PatientPages(chromium_browser, onboarding_site[0])
+    try:
+        yield opened
+    finally:
+        opened.close()
 
 
 def test_the_board_invites_by_email_and_the_link_leads_to_a_first_sign_in(

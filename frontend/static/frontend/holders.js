@@ -39,12 +39,19 @@
         var entries = page.results.filter(function (entry) {
           return own.indexOf(String(entry.member.id)) < 0;
         }).slice(0, shown);
-        select.replaceChildren.apply(select, entries.map(function (entry) {
+        // The first, empty option stays: nobody is chosen for the giver.
+        var placeholder = select.querySelector("option[value='']");
+        var options = entries.map(function (entry) {
           var option = document.createElement("option");
           option.value = entry.member.id;
           option.textContent = entry.member.name + " (" + entry.college.name + ")";
           return option;
-        }));
+        });
+        if (placeholder) {
+          placeholder.selected = true;
+          options.unshift(placeholder);
+        }
+        select.replaceChildren.apply(select, options);
         give.hidden = entries.length === 0;
         status.textContent = entries.length ? "" : form.getAttribute("data-none") || "";
       })
