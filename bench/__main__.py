@@ -39,13 +39,15 @@ def main(argv: list[str] | None = None) -> int:
         try:
             module = importlib.import_module(f"bench.{name}")
             module.run(quick=args.quick)
-        except Exception:
+        except Exception as error:
             traceback.print_exc()
-            failed.append(name)
+            # The cause's last line, repeated at the end where a shortened log still shows it.
+            lines = str(error).strip().splitlines() or [type(error).__name__]
+            failed.append(f"{name} ({lines[-1][:300]})")
     path = write_results()
     print(f"Results written to {path}")
     if failed:
-        print("Failed: " + ", ".join(failed), file=sys.stderr)
+        print("Failed: " + "; ".join(failed), file=sys.stderr)
         return 1
     return 0
 

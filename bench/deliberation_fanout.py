@@ -28,6 +28,7 @@ from bench.common import (
     run_child,
     scratch_database,
 )
+from config.redis import channel_layer_host
 
 ROOT = Path(__file__).resolve().parent.parent
 CLIENTS_FULL = 1000
@@ -458,7 +459,9 @@ def child(clients: int, posts: int) -> dict[str, Any]:
     async def measure(layer: str) -> dict[str, Any]:
         channel_layers.set(
             "default",
-            import_string(LAYERS[layer])(hosts=[redis_url], prefix=CHANNEL_LAYER_PREFIX),
+            import_string(LAYERS[layer])(
+                hosts=[channel_layer_host(redis_url)], prefix=CHANNEL_LAYER_PREFIX
+            ),
         )
         layer_instance = channel_layers["default"]
 

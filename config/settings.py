@@ -13,6 +13,8 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
 
+from config.redis import channel_layer_host
+
 # Lets Django's generic classes take their type arguments at run time too
 # (`admin.ModelAdmin[Cooperative]`), as the strictly checked packages write them.
 django_stubs_ext.monkeypatch()
@@ -184,7 +186,7 @@ if REDIS_URL:
             "BACKEND": os.environ.get(
                 "CHANNEL_LAYER_BACKEND", "channels_redis.pubsub.RedisPubSubChannelLayer"
             ),
-            "CONFIG": {"hosts": [REDIS_URL], "prefix": CHANNEL_LAYER_PREFIX},
+            "CONFIG": {"hosts": [channel_layer_host(REDIS_URL)], "prefix": CHANNEL_LAYER_PREFIX},
         }
     }
     CACHES = {

@@ -18,6 +18,7 @@ from django.urls import path
 
 from assemblies import services
 from assemblies.consumers import AssemblyConsumer
+from config.redis import channel_layer_host
 from tests.assemblies.factories import FIRST_CALL, T0, make_assembly, member, small_coop
 from tests.assemblies.test_consumers import AsPerson
 from tests.conftest import redis_url
@@ -37,10 +38,13 @@ def layers(settings: Any) -> Iterator[dict[str, Any]]:
 
     prefix = f"collegia-test-{uuid.uuid4().hex[:8]}"
     settings.CHANNEL_LAYERS = {
-        "default": {"BACKEND": PUBSUB, "CONFIG": {"hosts": [redis_url()], "prefix": prefix}}
+        "default": {
+            "BACKEND": PUBSUB,
+            "CONFIG": {"hosts": [channel_layer_host(redis_url())], "prefix": prefix},
+        }
     }
     instances = {
-        name: import_string(PUBSUB)(hosts=[redis_url()], prefix=prefix)
+        name: import_string(PUBSUB)(hosts=[channel_layer_host(redis_url())], prefix=prefix)
         for name in ("default", "server_a", "server_b")
     }
     previous = {name: channel_layers.set(name, layer) for name, layer in instances.items()}

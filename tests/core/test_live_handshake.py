@@ -13,6 +13,7 @@ from channels.layers import channel_layers
 from channels.testing import WebsocketCommunicator
 from django.db.backends import utils as db_utils
 
+from config.redis import channel_layer_host
 from core.live import presence
 from tests.conftest import redis_url
 from tests.deliberation.factories import Room, make_room
@@ -76,10 +77,10 @@ def redis_layer(settings: Any) -> Iterator[Any]:
     settings.CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
-            "CONFIG": {"hosts": [redis_url()], "prefix": prefix},
+            "CONFIG": {"hosts": [channel_layer_host(redis_url())], "prefix": prefix},
         }
     }
-    layer = RedisPubSubChannelLayer(hosts=[redis_url()], prefix=prefix)
+    layer = RedisPubSubChannelLayer(hosts=[channel_layer_host(redis_url())], prefix=prefix)
     previous = channel_layers.set("default", layer)
     presence._store = None
     yield layer

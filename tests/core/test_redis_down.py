@@ -23,6 +23,7 @@ from channels_redis.pubsub import RedisPubSubChannelLayer
 from django.test import Client, override_settings
 from rest_framework.test import APIClient
 
+from config.redis import channel_layer_host
 from core.live import presence
 from deliberation.room import room_group
 from tests.core.routes import fill, ids_in, read_operations
@@ -87,7 +88,7 @@ class Listener:
         self.thread = threading.Thread(target=lambda: asyncio.run(self._run()), daemon=True)
 
     async def _run(self) -> None:
-        layer = RedisPubSubChannelLayer(hosts=[self.url], prefix=PREFIX)
+        layer = RedisPubSubChannelLayer(hosts=[channel_layer_host(self.url)], prefix=PREFIX)
         channel = await layer.new_channel()
         await layer.group_add(self.group, channel)
         self.ready.set()
@@ -124,7 +125,10 @@ def own_redis(settings: Any) -> Iterator[RedisServer]:
     server = RedisServer()
     server.start()
     settings.CHANNEL_LAYERS = {
-        "default": {"BACKEND": PUBSUB, "CONFIG": {"hosts": [server.url], "prefix": PREFIX}}
+        "default": {
+            "BACKEND": PUBSUB,
+            "CONFIG": {"hosts": [channel_layer_host(server.url)], "prefix": PREFIX},
+        }
     }
     settings.CACHES = {
         "default": {

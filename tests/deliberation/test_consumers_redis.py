@@ -15,6 +15,7 @@ from channels.routing import URLRouter
 from channels.testing import WebsocketCommunicator
 from django.urls import path
 
+from config.redis import channel_layer_host
 from core.live import presence
 from deliberation import services
 from deliberation.consumers import ProposalConsumer
@@ -33,7 +34,7 @@ LAYERS = {
 def _layer(backend: str, prefix: str) -> Any:
     from django.utils.module_loading import import_string
 
-    return import_string(LAYERS[backend])(hosts=[redis_url()], prefix=prefix)
+    return import_string(LAYERS[backend])(hosts=[channel_layer_host(redis_url())], prefix=prefix)
 
 
 def _server_app(alias: str) -> Any:
@@ -52,7 +53,7 @@ def processes(
     settings.CHANNEL_LAYERS = {
         "default": {
             "BACKEND": LAYERS[backend],
-            "CONFIG": {"hosts": [redis_url()], "prefix": prefix},
+            "CONFIG": {"hosts": [channel_layer_host(redis_url())], "prefix": prefix},
         },
     }
     monkeypatch.setattr(presence, "BROADCAST_DELAY_SECONDS", 0.02)

@@ -14,6 +14,7 @@ from channels.db import database_sync_to_async
 from channels.layers import channel_layers, get_channel_layer
 from django.utils import timezone
 
+from config.redis import channel_layer_host
 from core.errors import NotFound
 from core.models import AuditEntry
 from deliberation.consumers import CLOSE_FORBIDDEN
@@ -163,7 +164,7 @@ def layer(request: pytest.FixtureRequest, settings: Any) -> Iterator[str]:
             "default": {
                 "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
                 "CONFIG": {
-                    "hosts": [redis_url()],
+                    "hosts": [channel_layer_host(redis_url())],
                     "prefix": f"collegia-test-{uuid.uuid4().hex[:8]}",
                 },
             }
