@@ -337,6 +337,8 @@ export function verifyBallot(electionText, ballotText) {
     });
   } catch (error) {
     if (error instanceof GroupError) throw new BallotError('bad_value', error.message);
+    // A field missing or of another type than the specification's.
+    if (error instanceof TypeError) throw new BallotError('malformed', error.message);
     throw error;
   }
   return { tracker: tracker(ballotText), credential: ballot.credential };

@@ -14,8 +14,11 @@ import {
   auditBallot,
   checkAudit,
   createBallot,
+  crypto,
   encryptBallot,
+  group,
   seededRandomness,
+  systemRandomness,
   verifyBallot,
 } from '../src/index.js';
 
@@ -61,6 +64,21 @@ for (const [name, c] of Object.entries(CASES)) {
       assert.notEqual(changed, c.ballot);
       assert.throws(() => verifyBallot(c.election, changed), BallotError, field);
     }
+    // A ballot validly signed but shaped otherwise is refused as malformed.
+    const { signature, ...unsigned } = JSON.parse(c.ballot);
+    unsigned.answers[0].overall_proof = null;
+    const hash = group.sha256B64(JSON.stringify(unsigned));
+    const secret = crypto.credentialSecret(JSON.parse(c.election).uuid, c.credentials[0]);
+    const proof = crypto.proveKnowledge(crypto.sigPrefix(hash), secret, systemRandomness());
+    const resigned = {
+      ...unsigned,
+      signature: {
+        hash,
+        proof: { challenge: proof.challenge.toString(), response: proof.response.toString() },
+      },
+    };
+    assert.notEqual(signature.hash, hash);
+    assert.throws(() => verifyBallot(c.election, JSON.stringify(resigned)), /malformed/);
     const other = Object.entries(CASES).find(([n]) => n !== name)[1];
     assert.throws(() => verifyBallot(other.election, c.ballot), /wrong_election/);
   });

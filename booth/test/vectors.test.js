@@ -71,3 +71,19 @@ test('the whole ballot, byte for byte, with its tracker', () => {
     credential: v.credential.public,
   });
 });
+
+test('only canonical points of the prime-order subgroup are read', async () => {
+  const { ED25519_TORSION_SUBGROUP } = await import('@noble/curves/ed25519.js');
+  const identity = '0'.repeat(63) + '1';
+  assert.ok(group.parsePoint(identity).is0());
+  assert.ok(group.parsePoint(v.group.g).equals(group.G));
+  const eighth = group.Point.fromHex(ED25519_TORSION_SUBGROUP[1]); // a point of order 8
+  const refused = [
+    v.credential.public.toUpperCase(),
+    group.pointHex(eighth), // small order
+    group.pointHex(group.G.add(eighth)), // a component outside the subgroup
+    '7f' + 'f'.repeat(60) + 'ee', // y = p + 1: not canonical
+    v.group.g.slice(2),
+  ];
+  for (const text of refused) assert.throws(() => group.parsePoint(text), group.GroupError, text);
+});
