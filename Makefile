@@ -14,7 +14,7 @@ run: export BALLOT_SEAL_KEY ?= $(shell scripts/ballot-seal-key)
 # Links in convocation emails and webhooks point at the address `make run` serves.
 run: export PUBLIC_BASE_URL ?= http://$(HOST):$(PORT)
 
-.PHONY: run test lint format install bench bench-quick clean
+.PHONY: run test lint format install bench bench-quick clean booth booth-test
 
 $(VENV)/.installed: pyproject.toml
 	@PYBIN="$$(scripts/find-python)" || exit 1; \
@@ -48,6 +48,14 @@ format: install
 test: install lint
 	DJANGO_SETTINGS_MODULE=config.settings_test $(PY) manage.py compile_catalogs
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# The booth (booth/) is the only JavaScript built here; Node (>= 20) is needed to rebuild
+# its committed bundle or to run its tests, never for `make run` or `make test`.
+booth:
+	cd booth && npm ci && npm run build
+
+booth-test: install
+	cd booth && npm ci && PYTHON=$(abspath $(PY)) npm test
 
 bench: install
 	$(PY) -m bench
