@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "voting",
     "webhooks",
     "assemblies",
+    "elections",
     "onboarding",
     "frontend",
     "verifiable",
