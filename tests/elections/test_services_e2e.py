@@ -27,6 +27,8 @@ from tests.voting.factories import cast, make_coop, make_vote
 from verifiable.verify import verify_archive
 from voting.models import VoteMethod
 
+from tests.verifiable.conftest import run_tool, belenios_tool  # noqa: F401
+
 from .helpers import (
     authority_credentials,
     booth_ballot,
@@ -317,3 +319,46 @@ def test_a_bad_partial_decryption_is_refused_and_another_trustee_completes(coop,
     decrypt_with(ready, workers, [5])
     assert _decrypt(workers) == [[1, 0, 0]]
     assert workers.status == ElectionStatus.ENDED
+
+
+def test_belenios_tool_verifies_every_college_directory_of_the_bundle(
+    closed, tmp_path: Path, run_tool
+) -> None:
+    from tests.verifiable.conftest import tool_verify
+
+    _vote, path = closed
+    names = [n for n in zipfile.ZipFile(path).namelist() if n.endswith(".bel")]
+    assert len(names) == 4
+    for name in names:
+        accepted, errors = tool_verify(
+            run_tool, zipfile.ZipFile(path).read(name), tmp_path / name.split("/")[0]
+        )
+        assert accepted, (name, errors)
+
+
+@pytest.mark.parametrize("method", [VoteMethod.MAJORITY_JUDGMENT, VoteMethod.APPROVAL])
+def test_choice_methods_are_counted_end_to_end_and_verified(
+    coop, ready, tmp_path: Path, method
+) -> None:
+    extra = {"grades": ["Bad", "Fair", "Good"]} if method == VoteMethod.MAJORITY_JUDGMENT else {}
+    vote, elections, creds = _open_vote(coop, ready, method=method, **extra)
+    workers = {e.vote_college.name: e for e in elections.values()}["Workers"]
+    if method == VoteMethod.MAJORITY_JUDGMENT:
+        plan = [[[0, 0, 1], [1, 0, 0], [0, 1, 0]], [[0, 1, 0], [1, 0, 0], [0, 0, 1]]]
+    else:
+        plan = [[[1, 1, 0]], [[1, 0, 0]]]
+    for i, choice in enumerate(plan):
+        person, cred = _voter_cred(coop, "Workers", i, workers, creds)
+        services.e2e_ballot_cast(
+            actor=person, election=workers, ballot=booth_ballot(workers, cred, choice)
+        )
+    services.e2e_end_ballots(actor=coop.chair, vote=vote)
+    for election in Election.objects.filter(vote=vote):
+        decrypt_with(ready, election, [1, 2, 3])
+    decision = services.e2e_vote_close(actor=coop.chair, vote=vote)
+    assert decision.outcome in ("winner", "tie", "quorum_not_reached")
+    path = tmp_path / "bundle.zip"
+    path.write_bytes(bytes(ProofBundle.objects.get(vote=vote).content))
+    call_command("e2e_verify", str(path), stdout=io.StringIO())
+    if method == VoteMethod.APPROVAL:
+        assert decision.result["tally"]["winners"] == ["A"]
