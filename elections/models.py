@@ -62,9 +62,7 @@ class Trustee(models.Model):
     """A member of the electoral board with what it published during the ceremony."""
 
     board = models.ForeignKey(ElectoralBoard, on_delete=models.CASCADE, related_name="trustees")
-    person = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
-    )
+    person = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     role = models.CharField(max_length=16, choices=TrusteeRole.choices)
     # The trustee's number in Belenios' threshold parameters, from 1.
     index = models.PositiveSmallIntegerField()

@@ -21,7 +21,8 @@ def access_electoral_board(person: Any, board_id: int) -> tuple[ElectoralBoard, 
     if board is None:
         raise NotFound()
     role = cooperative_role(person, board.cooperative)
-    if not (role.is_board or role.is_member or role.is_observer):
+    is_trustee = Trustee.objects.filter(board=board, person=person).exists()
+    if not (role.is_board or role.is_member or role.is_observer or is_trustee):
         raise NotFound()
     return board, role
 
@@ -47,7 +48,11 @@ def access_election(person: Any, uuid: str) -> tuple[Election, CooperativeRole]:
             raise NotFound()
         return election, CooperativeRole()
     role = cooperative_role(person, election.vote.cooperative)
-    if not can_read_bulletin_board(role, public=_is_public(election)):
+    # The credential authority and the trustees work on it without being members.
+    works_on_it = election.authority_id == person.pk or (
+        Trustee.objects.filter(board=election.board_id, person=person).exists()
+    )
+    if not (can_read_bulletin_board(role, public=_is_public(election)) or works_on_it):
         raise NotFound()
     return election, role
 

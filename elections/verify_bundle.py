@@ -68,7 +68,10 @@ def verify_bundle(path: Path) -> BundleReport:
         counts.extend(
             (key, choice, n)
             for choice, n in weighting.choice_counts(
-                vote["method"], vote["options"], vote["grades"], checked.result,
+                vote["method"],
+                vote["options"],
+                vote["grades"],
+                checked.result,
                 checked.num_tallied or 0,
             )
         )

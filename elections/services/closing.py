@@ -68,8 +68,11 @@ def e2e_end_ballots(*, actor: Person, vote: Vote) -> list[Election]:
         archive_store.append(election, "EndBallots")
         tally = _product(ballots, election)
         tally_hash = _data(election, dumps(tally_json(tally)))
-        sized = {"num_tallied": len(ballots), "total_weight": len(ballots),
-                 "encrypted_tally": tally_hash}
+        sized = {
+            "num_tallied": len(ballots),
+            "total_weight": len(ballots),
+            "encrypted_tally": tally_hash,
+        }
         archive_store.append(election, "EncryptedTally", dumps(sized))
         election.status = ElectionStatus.ENDED
         election.save(update_fields=["status"])
@@ -127,8 +130,8 @@ def e2e_partial_decryption_post(
 ) -> PartialDecryption:
     """A trustee's decryption factors of the totals, each with its proof against the
     trustee's verification key; a bad one is refused and changes nothing."""
-    election = Election.objects.select_for_update(of=("self",)).select_related("board").get(
-        pk=election.pk
+    election = (
+        Election.objects.select_for_update(of=("self",)).select_related("board").get(pk=election.pk)
     )
     trustee = access_trustee(actor, election.board)
     if election.status != ElectionStatus.ENDED:

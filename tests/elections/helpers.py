@@ -78,8 +78,7 @@ def authority_credentials(election: Any) -> dict[int, str]:
         actor=election.authority,
         election=election,
         credentials={
-            str(k): tool_credentials.public_credential(election.uuid, c)
-            for k, c in private.items()
+            str(k): tool_credentials.public_credential(election.uuid, c) for k, c in private.items()
         },
     )
     return private
@@ -105,7 +104,9 @@ def decrypt_with(made: Board, election: Any, numbers: list[int]) -> None:
     tally, _n = encrypted_tally(election)
     rows = [[ciphertext_json(c.alpha, c.beta) for c in row] for row in tally]
     for number in numbers:
-        pd = tool.partial_decryption(made.keys[number - 1], sha256_b64(election.election_text), rows)
+        pd = tool.partial_decryption(
+            made.keys[number - 1], sha256_b64(election.election_text), rows
+        )
         services.e2e_partial_decryption_post(
             actor=made.people[number - 1], election=election, partial_decryption=pd
         )
@@ -113,4 +114,3 @@ def decrypt_with(made: Board, election: Any, numbers: list[int]) -> None:
 
 def trustee(board: ElectoralBoard, index: int) -> Trustee:
     return board.trustees.get(index=index)
-

@@ -27,8 +27,6 @@ from tests.voting.factories import cast, make_coop, make_vote
 from verifiable.verify import verify_archive
 from voting.models import VoteMethod
 
-from tests.verifiable.conftest import run_tool, belenios_tool  # noqa: F401
-
 from .helpers import (
     authority_credentials,
     booth_ballot,
@@ -87,7 +85,7 @@ def test_a_certificate_for_another_index_is_refused(coop) -> None:
 
 
 def test_a_share_that_does_not_match_its_commitments_is_caught_by_its_recipient(coop) -> None:
-    made = name_board(coop)
+    name_board(coop)
     keys = [tool.new_key(index=i, size=5, threshold=3) for i in range(1, 6)]
     certs = [k["certificate"] for k in keys]
     steps = [tool.commitments(k, certs) for k in keys]
@@ -115,7 +113,9 @@ def test_a_resolution_counted_end_to_end_closes_with_a_verified_bundle(
         for i, choice in enumerate(choices):
             person, cred = _voter_cred(coop, name, i, by_name[name], creds)
             services.e2e_ballot_cast(
-                actor=person, election=by_name[name], ballot=booth_ballot(by_name[name], cred, choice)
+                actor=person,
+                election=by_name[name],
+                ballot=booth_ballot(by_name[name], cred, choice),
             )
     # A member without JavaScript votes sealed: counted in the clear beside the totals.
     cast(coop.person("Authorities"), vote, "for")
@@ -138,9 +138,12 @@ def test_a_resolution_counted_end_to_end_closes_with_a_verified_bundle(
     call_command("e2e_verify", str(path), stdout=out)
     assert "verified" in out.getvalue() and bundle.sha256 in out.getvalue()
     for election in Election.objects.filter(vote=vote):
-        assert verify_archive(
-            zipfile.ZipFile(path).read(f"{election.vote_college.key}/{election.uuid}.bel")
-        ).result == election.result
+        assert (
+            verify_archive(
+                zipfile.ZipFile(path).read(f"{election.vote_college.key}/{election.uuid}.bel")
+            ).result
+            == election.result
+        )
 
 
 def _mutated(path: Path, name: str, change) -> Path:
@@ -166,7 +169,9 @@ def closed(coop, ready, tmp_path: Path):
         )
     person, cred = _voter_cred(coop, "Users", 0, by_name["Users"], creds)
     services.e2e_ballot_cast(
-        actor=person, election=by_name["Users"], ballot=booth_ballot(by_name["Users"], cred, AGAINST)
+        actor=person,
+        election=by_name["Users"],
+        ballot=booth_ballot(by_name["Users"], cred, AGAINST),
     )
     services.e2e_end_ballots(actor=coop.chair, vote=vote)
     for election in Election.objects.filter(vote=vote):
@@ -234,7 +239,9 @@ def test_another_voters_credential_is_refused(coop, ready) -> None:
     _other, cred = _voter_cred(coop, "Workers", 1, by_name["Workers"], creds)
     with pytest.raises(NotYourCredential):
         services.e2e_ballot_cast(
-            actor=person, election=by_name["Workers"], ballot=booth_ballot(by_name["Workers"], cred, FOR)
+            actor=person,
+            election=by_name["Workers"],
+            ballot=booth_ballot(by_name["Workers"], cred, FOR),
         )
 
 
@@ -281,11 +288,10 @@ def test_every_three_trustees_decrypt_alike_and_two_cannot(coop, ready) -> None:
 
 
 def _decrypt_subset(election, indexes):
+    from elections.services.closing import encrypted_tally
     from verifiable import crypto
     from verifiable.election import combine
     from verifiable.group import Point
-
-    from elections.services.closing import encrypted_tally
 
     tally, n = encrypted_tally(election)
     pds = {pd.trustee.index: pd for pd in election.partial_decryptions.select_related("trustee")}
@@ -300,7 +306,9 @@ def test_a_bad_partial_decryption_is_refused_and_another_trustee_completes(coop,
     vote, elections, creds = _open_vote(coop, ready)
     workers = {e.vote_college.name: e for e in elections.values()}["Workers"]
     person, cred = _voter_cred(coop, "Workers", 0, workers, creds)
-    services.e2e_ballot_cast(actor=person, election=workers, ballot=booth_ballot(workers, cred, FOR))
+    services.e2e_ballot_cast(
+        actor=person, election=workers, ballot=booth_ballot(workers, cred, FOR)
+    )
     services.e2e_end_ballots(actor=coop.chair, vote=vote)
     workers.refresh_from_db()
     decrypt_with(ready, workers, [1, 2])

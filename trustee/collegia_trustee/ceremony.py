@@ -110,7 +110,8 @@ def verification_key(
     commitments, add them into this trustee's decryption key, publish g^key signed."""
     j = key["index"]
     total = 0
-    for sender, (cert, signed, sealed) in enumerate(zip(certs, coefexps, shares), start=1):
+    rows = zip(certs, coefexps, shares, strict=True)
+    for sender, (cert, signed, sealed) in enumerate(rows, start=1):
         vk = parse(json.loads(cert["message"])["verification"])
         if not check_schnorr(f"sigmsg|{signed['message']}|", vk, signed["signature"]):
             raise CeremonyError(f"trustee {sender}'s commitments are not signed by them")
@@ -171,11 +172,11 @@ def audit_ballot(audited: dict[str, Any]) -> list[list[int]]:
     if len(answers) != len(audited["choices"]) or len(answers) != len(audited["randomness"]):
         raise CeremonyError("the revealed choices do not fit the ballot")
     for q, (answer, choices, rs) in enumerate(
-        zip(answers, audited["choices"], audited["randomness"]), start=1
+        zip(answers, audited["choices"], audited["randomness"], strict=True), start=1
     ):
         if not len(answer["choices"]) == len(choices) == len(rs):
             raise CeremonyError(f"question {q}: the revealed choices do not fit the ballot")
-        for c, m, r in zip(answer["choices"], choices, rs):
+        for c, m, r in zip(answer["choices"], choices, rs, strict=True):
             r = int(r)
             if parse(c["alpha"]) != g(r) or div(parse(c["beta"]), power(y, r)) != g(m):
                 raise CeremonyError(f"question {q}: a ciphertext does not encrypt the choice")

@@ -38,8 +38,11 @@ def ceremony_step(api: Api, board: int, path: Path) -> str:
         )
         _save(path, key)
     if state["step"] == "certificates" and not state["mine"]["certificate"]:
-        api.call("POST", f"electoral-boards/{board}/ceremony/certificate/",
-                 {"certificate": key["certificate"]})
+        api.call(
+            "POST",
+            f"electoral-boards/{board}/ceremony/certificate/",
+            {"certificate": key["certificate"]},
+        )
         return "certificate"
     if state["step"] == "commitments" and not state["mine"]["commitments"]:
         made = ceremony.commitments(key, state["certificates"])
@@ -51,8 +54,9 @@ def ceremony_step(api: Api, board: int, path: Path) -> str:
             key, state["certificates"], state["coefexps"], state["shares_for_me"]
         )
         _save(path, key)
-        api.call("POST", f"electoral-boards/{board}/ceremony/verification-key/",
-                 {"verification_key": vk})
+        api.call(
+            "POST", f"electoral-boards/{board}/ceremony/verification-key/", {"verification_key": vk}
+        )
         return "verification_key"
     return "waiting"
 
