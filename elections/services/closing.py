@@ -66,7 +66,9 @@ def e2e_end_ballots(*, actor: Person, vote: Vote) -> list[Election]:
             .update(sealed_ballot=None, tracker="")
         )
         archive_store.append(election, "EndBallots")
-        tally = _product(ballots, election)
+        tally = ciphertext_product(
+            [b.text for b in ballots], json.loads(election.election_text)["questions"]
+        )
         tally_hash = _data(election, dumps(tally_json(tally)))
         sized = {
             "num_tallied": len(ballots),
@@ -86,11 +88,12 @@ def e2e_end_ballots(*, actor: Person, vote: Vote) -> list[Election]:
     return elections
 
 
-def _product(ballots: list[EncryptedBallot], election: Election) -> list[list[Ciphertext]]:
-    questions = json.loads(election.election_text)["questions"]
+def ciphertext_product(texts: list[str], questions: list[dict[str, Any]]) -> list[list[Ciphertext]]:
+    """The encrypted totals: each choice's ciphertexts multiplied over the counted ballots
+    (every voter weighs one inside a college, so no ciphertext is raised to a weight)."""
     tally = [[crypto.ONE for _ in q["answers"]] for q in questions]
-    for ballot in ballots:
-        for i, answer in enumerate(json.loads(ballot.text)["answers"]):
+    for text in texts:
+        for i, answer in enumerate(json.loads(text)["answers"]):
             for j, c in enumerate(answer["choices"]):
                 tally[i][j] = tally[i][j] * Ciphertext(
                     Point.parse(c["alpha"]), Point.parse(c["beta"])
