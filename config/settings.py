@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "voting",
     "webhooks",
     "assemblies",
+    "elections",
     "onboarding",
     "frontend",
     "verifiable",
@@ -343,6 +344,9 @@ SPECTACULAR_SETTINGS = {
         "WebhookMessageStatusEnum": "webhooks.models.MessageStatus",
         "VoteStatusEnum": "voting.models.VoteStatus",
         "MajorityBaseEnum": "governance.models.MajorityBase",
+        "TrusteeRoleEnum": "elections.models.TrusteeRole",
+        "BoardRoleKindEnum": "governance.models.BoardRoleKind",
+        "CredentialModeEnum": "elections.models.CredentialMode",
     },
 }
 

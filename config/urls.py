@@ -13,6 +13,7 @@ api_v1 = [
     path("", include("voting.urls")),
     path("", include("webhooks.urls")),
     path("", include("assemblies.urls")),
+    path("", include("elections.urls")),
     path("", include("onboarding.urls")),
 ]
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
@@ -65,11 +65,14 @@ def vote_tally(
     *,
     colleges: list[VoteCollege] | None = None,
     attendance: Mapping[str, int] | None = None,
+    extra_counts: Sequence[tuple[str, Any, int]] = (),
 ) -> TallyOutcome:
     """The result of an open or closing vote under its frozen roll, colleges and rules: the
     counted ballots (`vote_counts`) go to `voting.tally.from_ballots.tally_ballots`. With
     `attendance` (college key -> members taking part), the quorum counts those members.
-    Raises TallyInputError when the attendance does not fit the roll and the ballots."""
+    Raises TallyInputError when the attendance does not fit the roll and the ballots.
+    `extra_counts` (college key, choice, ballots) are counted beside the stored ballots:
+    the decrypted totals of a vote counted end to end."""
     assert vote.rules_version is not None, "only an opened vote has a tally"
     colleges = colleges if colleges is not None else vote_colleges(vote)
     keys = {c.pk: c.key for c in colleges}
@@ -90,7 +93,10 @@ def vote_tally(
                 )
                 for c in colleges
             ],
-            counts=[(keys[college_id], choice, n) for college_id, choice, n in vote_counts(vote)],
+            counts=[
+                *((keys[college_id], choice, n) for college_id, choice, n in vote_counts(vote)),
+                *extra_counts,
+            ],
             options=vote.options,
             grades=vote.grades,
             objections=objections,

@@ -9,7 +9,17 @@ import ast
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-PACKAGES = ("core", "governance", "deliberation", "voting", "assemblies", "webhooks", "frontend")
+PACKAGES = (
+    "core",
+    "governance",
+    "deliberation",
+    "voting",
+    "elections",
+    "assemblies",
+    "webhooks",
+    "frontend",
+    "verifiable",
+)
 PROJECT = "config"
 
 
@@ -272,3 +282,23 @@ def test_the_rules_vocabularies_thresholds_and_rounding_are_defined_once() -> No
     assert _mentions(modules, ("ROUND_HALF", "2 * remainder"), "") == [
         "core.percent mentions 2 * remainder"
     ]
+
+
+def test_verifiable_elections_sit_after_voting_on_pure_primitives() -> None:
+    """`verifiable` (the Belenios primitives and the independent verifier) imports no app;
+    `elections` builds on voting and imports neither assemblies nor the pages; voting
+    reaches elections only through the reverse relation its close checks, never an import;
+    the trustee tool imports nothing of the server."""
+    graph = import_graph(_modules())
+    apps = {"core", "governance", "deliberation", "voting", "elections", "assemblies"}
+    for module, targets in graph.items():
+        top = {t.split(".")[0] for t in targets}
+        if module.startswith("verifiable"):
+            assert not top & (apps | {"frontend", "webhooks"}), module
+        if module.startswith("elections"):
+            assert not top & {"assemblies", "frontend"}, module
+        if module.split(".")[0] in {"core", "governance", "deliberation", "voting", "webhooks"}:
+            assert "elections" not in top, module
+    for path in (ROOT / "trustee").rglob("*.py"):
+        top = {n.split(".")[0] for n in imported_names(path.read_text())}
+        assert not top & (apps | {"verifiable", "frontend", "webhooks", "config"}), path

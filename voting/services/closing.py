@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from django.db import transaction
@@ -42,6 +42,8 @@ def vote_close(
     now: dt.datetime | None = None,
     attendance: Mapping[str, int] | None = None,
     via_booth: bool = False,
+    verified_counts: Sequence[tuple[str, Any, int]] = (),
+    attest: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
 ) -> Decision:
     """Close an open vote: tally it under its frozen rules and store the Decision.
 
@@ -54,6 +56,10 @@ def vote_close(
     Locks the vote row exclusively, so no cast is half-done when the count is taken. A
     secret vote's sealed ballots are opened into its box and its key destroyed first, in
     this transaction (voting.services.box.box_fill); the tally reads the box.
+    A vote counted end to end (the `elections` app) closes only through its electoral
+    close, which passes the decrypted `verified_counts` (college key, choice, ballots),
+    tallied with the box, and `attest`, called with the result before it is stored and
+    returning what the decision records of its proof (the proof bundle's hash).
     Appends an audit entry binding the result's hash and stores that entry's hash on the
     decision; records the outcome on the proposal; emits `vote.closed` and
     `decision.adopted` or `decision.rejected`; pushes the final result.
@@ -68,10 +74,17 @@ def vote_close(
             message=_("Only an open vote can close; this one is %(status)s.")
             % {"status": vote.get_status_display()},
         )
+    if attest is None and getattr(vote, "e2e", None) is not None and vote.e2e.exists():
+        raise VoteStateError(
+            code="vote_counted_end_to_end",
+            message=_("This vote is counted end to end: close it through its electoral board."),
+        )
     if vote.is_secret:
         box_fill(vote)
     try:
-        outcome = selectors.vote_tally(vote, attendance=attendance)
+        outcome = selectors.vote_tally(
+            vote, attendance=attendance, extra_counts=verified_counts
+        )
     except TallyInputError as exc:
         if attendance is None:
             raise
@@ -81,6 +94,8 @@ def vote_close(
             % {"problem": str(exc)},
         ) from exc
     assert vote.rules_version is not None
+    if attest is not None:
+        outcome.result["verifiable"] = attest(outcome.result)
     decision = Decision.objects.create(
         cooperative=vote.cooperative,
         vote=vote,

@@ -1,0 +1,125 @@
+"""Casting an encrypted ballot: checked as any verifier checks it, bound to the voter's own
+credential, appended to the bulletin board; the last ballot of a credential counts."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from core.audit import audit_append
+from elections import archive_store
+from elections.errors import BallotRefused, ElectionStateError, NotYourCredential
+from elections.models import Election, ElectionStatus, EncryptedBallot, Voter
+from governance.acting import acting_members_filter
+from governance.models import Person
+from verifiable.group import Point, sha256_b64
+from verifiable.verify_common import VerificationError, _Setup
+from verifiable.verify_counting import CountingChecks
+from voting.models import RollEntry, VoteStatus
+
+_CHECKS = CountingChecks()
+
+
+def ballot_setup(election: Election, credential: str) -> _Setup:
+    """What a ballot is checked against: the election's uuid, fingerprint, key, questions,
+    and the one credential it claims (already found among the election's)."""
+    data = json.loads(election.election_text)
+    return _Setup(
+        uuid=election.uuid,
+        fingerprint=sha256_b64(election.election_text),
+        public_key=Point.parse(data["public_key"]),
+        questions=data["questions"],
+        trustee_keys=[],
+        weights={credential: 1},
+        owners={},
+        thresholds={},
+    )
+
+
+def verify_ballot(setup: _Setup, text: str) -> dict[str, Any]:
+    """Belenios' checks of one ballot: canonical form, election, credential, signature and
+    every proof; raises BallotRefused with the verifier's code."""
+    try:
+        return _CHECKS._ballot(setup, text)
+    except VerificationError as exc:
+        raise BallotRefused(exc.message, code=f"ballot_{exc.code}") from exc
+    except (KeyError, IndexError, TypeError, AttributeError, ValueError) as exc:
+        raise BallotRefused(code="ballot_malformed") from exc
+
+
+@transaction.atomic
+def e2e_ballot_cast(*, actor: Person, election: Election, ballot: str) -> EncryptedBallot:
+    """Accept a Belenios ballot from the voter's browser. Locks the election row, so ballots
+    chain one after another. The credential must be one of this election's (a credential of
+    another college is unknown here) and the voter's own; a later ballot supersedes the
+    voter's earlier one, encrypted or sealed. Appends the Ballot event, marks the roll
+    entry as voted, audits, and mails the tracker after commit."""
+    election = (
+        Election.objects.select_for_update(of=("self",))
+        .select_related("vote", "vote_college")
+        .get(pk=election.pk)
+    )
+    vote = election.vote
+    if election.status != ElectionStatus.OPEN or vote.status != VoteStatus.OPEN:
+        raise ElectionStateError(_("This election does not take ballots now."))
+    try:
+        credential = json.loads(ballot)["credential"]
+        voter = Voter.objects.filter(election=election, credential=credential).first()
+    except (ValueError, TypeError, KeyError) as exc:
+        raise BallotRefused(code="ballot_malformed") from exc
+    if voter is None:
+        raise BallotRefused(
+            _("The ballot's credential is not one of this election's voters."),
+            code="ballot_unknown_credential",
+        )
+    entry = (
+        RollEntry.objects.filter(pk=voter.roll_entry_id)
+        .filter(acting_members_filter(vote.cooperative_id, actor))
+        .first()
+    )
+    if entry is None:
+        raise NotYourCredential()
+    verify_ballot(ballot_setup(election, credential), ballot)
+    tracker = sha256_b64(ballot)
+    if EncryptedBallot.objects.filter(election=election, tracker=tracker).exists():
+        raise BallotRefused(_("This very ballot was already cast."), code="ballot_replayed")
+    now = timezone.now()
+    EncryptedBallot.objects.filter(voter=voter, is_current=True).update(is_current=False)
+    cast = EncryptedBallot.objects.create(
+        election=election, voter=voter, tracker=tracker, text=ballot, cast_at=now
+    )
+    archive_store.append(election, "Ballot", ballot)
+    # A sealed ballot cast earlier without JavaScript is superseded by this one.
+    RollEntry.objects.filter(pk=entry.pk).update(
+        has_voted=True, voted_at=now, sealed_ballot=None, tracker=""
+    )
+    audit_append(
+        actor=actor,
+        verb="e2e.ballot_cast",
+        target=election,
+        cooperative_id=vote.cooperative_id,
+        data={"vote_id": vote.pk, "uuid": election.uuid, "tracker": tracker},
+    )
+    email = actor.email
+
+    def mail() -> None:
+        if email:
+            send_mail(
+                _("Your ballot tracker: %(title)s") % {"title": vote.title},
+                _(
+                    "Your encrypted ballot was recorded. Its tracker is %(tracker)s: find it "
+                    "on the election's bulletin board once the vote closes."
+                )
+                % {"tracker": tracker},
+                settings.DEFAULT_FROM_EMAIL,
+                [email],
+            )
+
+    transaction.on_commit(mail)
+    return cast

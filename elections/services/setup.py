@@ -1,0 +1,198 @@
+"""Setting a vote up for end-to-end verifiable ballots: one Belenios election per college
+under the electoral board's key, and the voters' public credentials."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from core.audit import audit_append
+from elections import archive_store, weighting
+from elections.errors import (
+    BoardNotReady,
+    CredentialRefused,
+    ElectionStateError,
+    MethodNotVerifiable,
+)
+from elections.models import (
+    BoardStatus,
+    CredentialMode,
+    Election,
+    ElectionStatus,
+    ElectoralBoard,
+    Voter,
+)
+from governance.models import Person
+from governance.permissions import require_board
+from verifiable import crypto
+from verifiable.archive import Archive
+from verifiable.election import new_uuid
+from verifiable.formats import dumps, election_json, public_credential_line
+from verifiable.group import GroupError, Point, SystemRandomness, hex_to_b64
+from voting.models import RollEntry, Vote, VoteStatus
+
+
+@transaction.atomic
+def e2e_setup(
+    *,
+    actor: Person,
+    vote: Vote,
+    board: ElectoralBoard,
+    credential_mode: str = CredentialMode.AUTHORITY,
+    authority: Person | None = None,
+) -> list[Election]:
+    """Give an open secret vote one Belenios election per college under the electoral
+    board's key. With a credential authority (by default the first scrutineer), the
+    elections wait for its public credentials; with server credentials, they are made,
+    mailed and forgotten here, and the elections open at once. Board only."""
+    vote = Vote.objects.select_for_update().get(pk=vote.pk)
+    require_board(actor, vote.cooperative)
+    if vote.method not in weighting.VERIFIABLE_METHODS:
+        raise MethodNotVerifiable()
+    if vote.status != VoteStatus.OPEN or not vote.is_secret or vote.e2e.exists():
+        raise ElectionStateError(_("Only an open secret vote without elections is set up."))
+    if board.status != BoardStatus.READY or board.cooperative_id != vote.cooperative_id:
+        raise BoardNotReady()
+    mode = CredentialMode(credential_mode)
+    if mode == CredentialMode.AUTHORITY and authority is None:
+        first = board.trustees.filter(role="scrutineer").order_by("index").first()
+        authority = first.person if first else actor
+    rng = SystemRandomness()
+    questions = weighting.questions_for(vote.method, vote.title, vote.options, vote.grades)
+    trustees_text = dumps([["Pedersen", _json(board.parameters)]])
+    elections = []
+    for college in vote.colleges.order_by("position", "id"):
+        uuid = new_uuid(rng)
+        text = dumps(
+            election_json(
+                uuid=uuid,
+                name=f"{vote.title} ({college.name})",
+                description=vote.description,
+                public_key=Point.parse(board.public_key),
+                questions=[q.to_json() for q in questions],
+            )
+        )
+        election = Election.objects.create(
+            vote=vote,
+            vote_college=college,
+            board=board,
+            uuid=uuid,
+            credential_mode=mode,
+            authority=authority if mode == CredentialMode.AUTHORITY else None,
+            election_text=text,
+            trustees_text=trustees_text,
+            timestamp=int(time.time()),
+        )
+        audit_append(
+            actor=actor,
+            verb="e2e.election_created",
+            target=election,
+            cooperative_id=vote.cooperative_id,
+            data={"vote_id": vote.pk, "uuid": uuid, "college": college.key, "mode": mode},
+        )
+        if mode == CredentialMode.SERVER:
+            _server_credentials(actor, election, rng)
+        elections.append(election)
+    return elections
+
+
+def _json(text: str) -> object:
+    import json
+
+    return json.loads(text)
+
+
+def _server_credentials(actor: Person, election: Election, rng: SystemRandomness) -> None:
+    mails = []
+    public: dict[int, str] = {}
+    roll = RollEntry.objects.filter(vote=election.vote, vote_college=election.vote_college)
+    for entry in roll.select_related("member__person"):
+        private = crypto.new_credential(rng)
+        public[entry.pk] = str(crypto.public_credential(election.uuid, private))
+        person = entry.member.person
+        if person is not None and person.email:
+            mails.append((person.email, private))
+    _open(actor, election, public, server_generated=True)
+    vote = election.vote
+
+    def send() -> None:
+        for email, private in mails:
+            send_mail(
+                _("Your voting credential: %(title)s") % {"title": vote.title},
+                _(
+                    'Your credential for the verifiable vote "%(title)s" is %(credential)s. '
+                    "It was generated by the server; keep it until the vote closes."
+                )
+                % {"title": vote.title, "credential": private},
+                settings.DEFAULT_FROM_EMAIL,
+                [email],
+            )
+
+    transaction.on_commit(send)
+
+
+@transaction.atomic
+def e2e_credentials_post(
+    *, actor: Person, election: Election, credentials: Mapping[str, str]
+) -> Election:
+    """The credential authority's public credentials, one per voter of the college's roll
+    (voter id -> public credential); the election opens with its Setup event."""
+    election = Election.objects.select_for_update().get(pk=election.pk)
+    if election.authority_id != actor.pk:
+        raise CredentialRefused(_("Only the election's credential authority posts them."))
+    if election.status != ElectionStatus.CREDENTIALS:
+        raise ElectionStateError()
+    roll = set(
+        RollEntry.objects.filter(
+            vote=election.vote_id, vote_college=election.vote_college_id
+        ).values_list("pk", flat=True)
+    )
+    try:
+        public = {int(k): v for k, v in credentials.items()}
+        for value in public.values():
+            Point.parse(value)
+    except (ValueError, GroupError) as exc:
+        raise CredentialRefused() from exc
+    if set(public) != roll or len(set(public.values())) != len(public):
+        raise CredentialRefused()
+    _open(actor, election, public, server_generated=False)
+    return election
+
+
+def _open(
+    actor: Person, election: Election, public: Mapping[int, str], *, server_generated: bool
+) -> None:
+    Voter.objects.bulk_create(
+        Voter(election=election, roll_entry_id=pk, credential=c, server_generated=server_generated)
+        for pk, c in public.items()
+    )
+    election.credentials_text = dumps(
+        [public_credential_line(Point.parse(c), 1, False) for c in sorted(public.values())]
+    )
+    archive = Archive(timestamp=election.timestamp)
+    e = archive.add_data(election.election_text)
+    t = archive.add_data(election.trustees_text)
+    c = archive.add_data(election.credentials_text)
+    archive.add_event(
+        "Setup", archive.add_data(dumps({"election": e, "trustees": t, "credentials": c}))
+    )
+    archive_store.save_new(election, archive, 0)
+    election.status = ElectionStatus.OPEN
+    election.save(update_fields=["credentials_text", "status"])
+    audit_append(
+        actor=actor,
+        verb="e2e.election_opened",
+        target=election,
+        cooperative_id=election.vote.cooperative_id,
+        data={
+            "uuid": election.uuid,
+            "fingerprint": hex_to_b64(e),
+            "credentials": len(public),
+            "server_generated": server_generated,
+        },
+    )

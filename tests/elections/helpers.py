@@ -1,0 +1,116 @@
+"""An electoral board of five whose ceremony runs through the services, each trustee with
+the trustee tool's own code (trustee/collegia_trustee), and votes counted end to end."""
+
+from __future__ import annotations
+
+import json
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from elections import services
+from elections.models import ElectoralBoard, Trustee
+from tests.governance.factories import PersonFactory
+from tests.voting.factories import Coop
+from verifiable.election import Election as BeleniosElection
+from verifiable.election import Question, create_ballot
+from verifiable.group import Point, SeededRandomness, sha256_b64
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "trustee"))
+
+from collegia_trustee import ceremony as tool  # noqa: E402
+from collegia_trustee import credentials as tool_credentials  # noqa: E402
+
+ROLES = ["chair", "scrutineer", "scrutineer", "substitute", "substitute"]
+
+
+@dataclass
+class Board:
+    board: ElectoralBoard
+    people: list[Any]
+    keys: list[dict[str, Any]] = field(default_factory=list)
+
+
+def name_board(coop: Coop, *, threshold: int = 3) -> Board:
+    people = [PersonFactory() for _ in ROLES]
+    board = services.electoral_board_create(
+        actor=coop.chair,
+        cooperative=coop.cooperative,
+        year=2027,
+        members=list(zip(people, ROLES, strict=True)),
+        threshold=threshold,
+    )
+    return Board(board, people)
+
+
+def run_ceremony(made: Board) -> ElectoralBoard:
+    board = made.board
+    n = board.size
+    made.keys = [tool.new_key(index=i, size=n, threshold=board.threshold) for i in range(1, n + 1)]
+    for person, key in zip(made.people, made.keys, strict=True):
+        services.trustee_post_certificate(actor=person, board=board, certificate=key["certificate"])
+    certs = [t.certificate for t in board.trustees.order_by("index")]
+    for person, key in zip(made.people, made.keys, strict=True):
+        step = tool.commitments(key, certs)
+        services.trustee_post_commitments(actor=person, board=board, **step)
+    trustees = list(board.trustees.order_by("index"))
+    for person, key in zip(made.people, made.keys, strict=True):
+        j = key["index"]
+        vk = tool.verification_key(
+            key,
+            certs,
+            [t.coefexps for t in trustees],
+            [t.shares[j - 1] for t in trustees],  # type: ignore[index]
+        )
+        services.trustee_post_verification_key(actor=person, board=board, verification_key=vk)
+    board.refresh_from_db()
+    return board
+
+
+def authority_credentials(election: Any) -> dict[int, str]:
+    """As the credential authority with the tool: roll entry id -> private credential."""
+    private = {
+        v: tool_credentials.new_credential()
+        for v in election.vote_college.roll.values_list("pk", flat=True)
+    }
+    services.e2e_credentials_post(
+        actor=election.authority,
+        election=election,
+        credentials={
+            str(k): tool_credentials.public_credential(election.uuid, c) for k, c in private.items()
+        },
+    )
+    return private
+
+
+def booth_ballot(election: Any, credential: str, choices: list[list[int]], seed: str = "b") -> str:
+    """What the browser's booth sends: a Belenios ballot made from the election file."""
+    data = json.loads(election.election_text)
+    belenios = BeleniosElection.__new__(BeleniosElection)
+    belenios.uuid = data["uuid"]
+    belenios.questions = [
+        Question(q["question"], q["answers"], q["min"], q["max"]) for q in data["questions"]
+    ]
+    belenios.public_key = Point.parse(data["public_key"])
+    belenios.fingerprint = sha256_b64(election.election_text)
+    return create_ballot(belenios, credential, choices, SeededRandomness(seed + credential))
+
+
+def decrypt_with(made: Board, election: Any, numbers: list[int]) -> None:
+    from elections.services.closing import encrypted_tally
+    from verifiable.formats import ciphertext_json
+
+    tally, _n = encrypted_tally(election)
+    rows = [[ciphertext_json(c.alpha, c.beta) for c in row] for row in tally]
+    for number in numbers:
+        pd = tool.partial_decryption(
+            made.keys[number - 1], sha256_b64(election.election_text), rows
+        )
+        services.e2e_partial_decryption_post(
+            actor=made.people[number - 1], election=election, partial_decryption=pd
+        )
+
+
+def trustee(board: ElectoralBoard, index: int) -> Trustee:
+    return board.trustees.get(index=index)

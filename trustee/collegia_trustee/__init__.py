@@ -1,0 +1,1 @@
+"""The trustee's side of Collegia's verifiable elections, standalone (PyNaCl only)."""
