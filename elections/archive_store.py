@@ -65,7 +65,8 @@ def append(election: Election, kind: str, payload: str | None = None) -> str:
         )
         position += 1
     parent = last[0].split(".")[0] if last else None
-    height = (last[1] + 1) if last else 0
+    # Events always have a height (the filter above): only the first event has no parent.
+    height = (last[1] or 0) + 1 if last else 0
     text = dumps(event_json(height, kind, parent, payload_hash))
     digest = hashlib.sha256(text.encode()).hexdigest()
     rows.append(

@@ -55,7 +55,7 @@ class ElectoralBoardListCreateApi(APIView):
         name = serializers.CharField(max_length=120, required=False, default="")
         threshold = serializers.IntegerField(min_value=2, default=3)
         bulletin_public = serializers.BooleanField(default=False)
-        members = MemberIn(many=True, min_length=2, max_length=20)
+        members = serializers.ListField(child=MemberIn(), min_length=2, max_length=20)
 
     @extend_schema(
         tags=TAG, responses={200: page_of(ElectoralBoardOut)}, operation_id="electoral_boards_list"
