@@ -4,6 +4,9 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
+# The suite runs on every core, a test file per worker at a time (module fixtures such as
+# a live server or a browser are then made once per file). PYTEST_WORKERS=0 runs it in one process.
+PYTEST_WORKERS ?= auto
 # `make run` is the laptop demo: debug on unless the caller says otherwise, and a key
 # sealing secret ballots made once and kept in a git-ignored file, outside the database.
 run: export DEBUG ?= true
@@ -47,7 +50,7 @@ format: install
 
 test: install lint
 	DJANGO_SETTINGS_MODULE=config.settings_test $(PY) manage.py compile_catalogs
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 # The booth (booth/) is the only JavaScript built here; Node (>= 20) is needed to rebuild
 # its committed bundle or to run its tests, never for `make run` or `make test`.
