@@ -73,7 +73,7 @@ def test_a_sealed_ballot_after_an_encrypted_one_is_refused_on_the_page(setup) ->
     cast, member = _cast(coop, workers, creds)
     client = _client(member)
     answer = client.post(f"/votes/{vote.pk}/", {"choice": "against"}, follow=True)
-    assert "encrypted ballot was already cast" in answer.content.decode()
+    assert "Un bulletin chiffré a déjà été déposé pour ce membre" in answer.content.decode()
     page = client.get(f"/votes/{vote.pk}/").content.decode()
     assert cast.tracker in page  # the encrypted ballot that counts
 
