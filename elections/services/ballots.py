@@ -22,6 +22,7 @@ from verifiable.group import Point, sha256_b64
 from verifiable.verify_common import VerificationError, _Setup
 from verifiable.verify_counting import CountingChecks
 from voting.errors import VoteClosed
+from voting.live import turnout_changed
 from voting.models import RollEntry, VoteStatus
 
 _CHECKS = CountingChecks()
@@ -109,6 +110,7 @@ def e2e_ballot_cast(*, actor: Person, election: Election, ballot: str) -> Encryp
         cooperative_id=vote.cooperative_id,
         data={"vote_id": vote.pk, "uuid": election.uuid, "tracker": tracker},
     )
+    turnout_changed(vote)
     email = actor.email
 
     def mail() -> None:
