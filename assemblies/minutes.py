@@ -100,6 +100,8 @@ def _decision_view(decision: Any) -> dict[str, Any]:
         "quorum_required": _pct(result.get("quorum", {}).get("required")),
         "totals": tally.get("totals", {}),
         "colleges": colleges,
+        # Counted end to end: the proof bundle anyone re-checks (manage.py e2e_verify).
+        "bundle_sha256": (result.get("verifiable") or {}).get("bundle_sha256", ""),
     }
 
 
@@ -142,7 +144,11 @@ def minutes_context(assembly: Assembly, *, generated_at: Any) -> dict[str, Any]:
     rules = decision_rules(assembly.rules_version, assembly.kind)
     items = [_item_view(assembly, item) for item in agenda_items().filter(assembly=assembly)]
     hashes = [
-        {"title": r["resolution"].title, "hash": r["result"]["decision"].audit_hash}
+        {
+            "title": r["resolution"].title,
+            "hash": r["result"]["decision"].audit_hash,
+            "bundle_sha256": r["result"]["bundle_sha256"],
+        }
         for view in items
         for r in view["resolutions"]
         if r["result"] is not None

@@ -41,6 +41,25 @@ class BallotAlreadyCast(DomainError):
     default_message = _("A ballot has already been cast, and this vote does not allow changes.")
 
 
+class EndToEndBallotsEnded(DomainError):
+    code = "e2e_ballots_ended"
+    default_message = _(
+        "The ballots of this vote, counted end to end, have ended: the electoral board is "
+        "decrypting the totals and no ballot is taken any more."
+    )
+
+
+class EncryptedBallotCast(DomainError):
+    """A sealed ballot never replaces an encrypted one: the bulletin board keeps every
+    encrypted ballot, and the server could otherwise void one unnoticed."""
+
+    code = "encrypted_ballot_cast"
+    default_message = _(
+        "An encrypted ballot was already cast for this member. To change it, vote again "
+        "in the booth with JavaScript: a ballot encrypted by the server cannot replace it."
+    )
+
+
 class BallotKeyMissing(DomainError):
     """The vote's private key cannot be unwrapped: BALLOT_SEAL_KEY is not the one the vote
     opened with, or the key was destroyed."""

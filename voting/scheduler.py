@@ -33,6 +33,8 @@ class TickReport:
     closed: list[int] = field(default_factory=list)
     failed: list[int] = field(default_factory=list)
     board_terms_ended: list[int] = field(default_factory=list)
+    # Votes counted end to end whose time is up: their electoral board closes them.
+    left_to_trustees: list[int] = field(default_factory=list)
     reminded: list[int] = field(default_factory=list)
 
 
@@ -74,11 +76,13 @@ def tick(*, now: dt.datetime | None = None) -> TickReport:
             report.failed.append(vote_id)
             logger.warning("Vote %s could not open on time: %s", vote_id, message)
     to_close = _due(
-        # A vote with a booth closes with its assembly's agenda, never on a clock.
-        Vote.objects.filter(status=VoteStatus.OPEN, closes_at__lte=now, booth="").order_by(
-            "closes_at", "id"
-        )
+        # A vote with a booth closes with its assembly's agenda, never on a clock; a vote
+        # counted end to end closes when its trustees have decrypted the totals.
+        Vote.objects.filter(
+            status=VoteStatus.OPEN, closes_at__lte=now, booth="", e2e__isnull=True
+        ).order_by("closes_at", "id")
     )
+    report.left_to_trustees = _leave_to_trustees(now)
     for vote_id in to_close:
         try:
             with transaction.atomic(durable=True):
@@ -99,6 +103,40 @@ def tick(*, now: dt.datetime | None = None) -> TickReport:
     except Exception:
         logger.exception("Ended board terms could not be processed; retrying at the next tick")
     return report
+
+
+def _leave_to_trustees(now: dt.datetime) -> list[int]:
+    """Say once, on the vote and in the audit log, that a vote counted end to end is past
+    its closing time and waits for its electoral board (ballots end, trustees decrypt,
+    then the board closes it); the scheduler never tries to close it."""
+    due = _due(
+        Vote.objects.filter(
+            status=VoteStatus.OPEN,
+            closes_at__lte=now,
+            booth="",
+            e2e__isnull=False,
+            schedule_error="",
+        )
+        .distinct()
+        .order_by("closes_at", "id")
+    )
+    message = str(
+        _(
+            "The closing time has passed. This vote is counted end to end: the board ends "
+            "its ballots, the trustees decrypt the totals, then the board closes it."
+        )
+    )
+    for vote_id in due:
+        try:
+            with transaction.atomic(durable=True):
+                services.vote_mark_schedule_error(
+                    vote=Vote.objects.get(pk=vote_id), message=message
+                )
+        except Exception:
+            logger.exception("Vote %s could not be marked as waiting for its trustees", vote_id)
+            continue
+        logger.info("Vote %s is past its closing time and waits for its trustees", vote_id)
+    return due
 
 
 def run_forever(*, stop: threading.Event, interval: float = INTERVAL_SECONDS) -> None:

@@ -21,6 +21,8 @@ from governance.models import Person
 from verifiable.group import Point, sha256_b64
 from verifiable.verify_common import VerificationError, _Setup
 from verifiable.verify_counting import CountingChecks
+from voting.errors import VoteClosed
+from voting.live import turnout_changed
 from voting.models import RollEntry, VoteStatus
 
 _CHECKS = CountingChecks()
@@ -68,6 +70,8 @@ def e2e_ballot_cast(*, actor: Person, election: Election, ballot: str) -> Encryp
     vote = election.vote
     if election.status != ElectionStatus.OPEN or vote.status != VoteStatus.OPEN:
         raise ElectionStateError(_("This election does not take ballots now."))
+    if vote.closes_at is not None and vote.closes_at <= timezone.now():
+        raise VoteClosed()
     try:
         credential = json.loads(ballot)["credential"]
         voter = Voter.objects.filter(election=election, credential=credential).first()
@@ -106,6 +110,7 @@ def e2e_ballot_cast(*, actor: Person, election: Election, ballot: str) -> Encryp
         cooperative_id=vote.cooperative_id,
         data={"vote_id": vote.pk, "uuid": election.uuid, "tracker": tracker},
     )
+    turnout_changed(vote)
     email = actor.email
 
     def mail() -> None:

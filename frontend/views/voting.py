@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 from core.errors import DomainError, InvalidInput, NotFound
 from deliberation.permissions import access_proposal
 from frontend import selectors as page_selectors
+from frontend.selectors import e2e as e2e_selectors
 from frontend.selectors.agenda import mark_votes
 from frontend.views.common import (
     cooperative_for,
@@ -255,6 +256,8 @@ def booth(request: HttpRequest, pk: int) -> HttpResponse:
     context = page_selectors.booth(
         request.user, vote, role, holder_search=request.GET.get("holder_search", "").strip()[:200]
     )
+    if vote.is_secret:
+        context.update(e2e_selectors.e2e_booth(vote, context["entries"]))
     return render_coop(
         request, "frontend/votes/booth.html", vote.cooperative, role, "votes", context
     )
@@ -348,6 +351,7 @@ def objection_decide(request: HttpRequest, pk: int, objection_id: int) -> HttpRe
 def results(request: HttpRequest, pk: int) -> HttpResponse:
     vote, role = access_vote(request.user, pk)
     context = page_selectors.results(request.user, vote, role)
+    context["e2e_boards"] = e2e_selectors.bulletin_links(vote) if vote.is_secret else []
     if request.method == "POST":
         code = request.POST.get("receipt", "").strip()[:100]
         context["receipt_checked"] = True

@@ -109,7 +109,8 @@ class BallotListCastApi(APIView):
                 ErrorSerializer,
                 description="A rule of the vote refused the ballot: `vote_not_open`, "
                 "`vote_closed`, `ballot_already_cast`, `principal_voted_directly`, or "
-                "`use_assembly_booth` (the vote belongs to an assembly: cast in its booth).",
+                "`use_assembly_booth` (the vote belongs to an assembly: cast in its booth), "
+                "`e2e_ballots_ended`, `encrypted_ballot_cast` (a vote counted end to end).",
             ),
         },
         operation_id="ballots_cast",
@@ -117,7 +118,8 @@ class BallotListCastApi(APIView):
         "sealed on the voter's own roll entry until the close. Errors: "
         "`vote_not_open`, `vote_closed`, `not_on_roll`, `invalid_choice`, "
         "`ballot_already_cast`, `no_proxy`, "
-        "`principal_voted_directly`, `member_required`, `use_assembly_booth`.",
+        "`principal_voted_directly`, `member_required`, `use_assembly_booth`, "
+        "`e2e_ballots_ended`, `encrypted_ballot_cast`.",
     )
     def post(self, request: Request, vote_id: int) -> Response:
         data = self.InputSerializer(data=request.data)

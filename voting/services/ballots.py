@@ -16,7 +16,14 @@ from core.sql import insert_with
 from governance.acting import acting_members_filter
 from governance.models import Person
 from voting.choices import canonical_choice
-from voting.errors import BallotAlreadyCast, NoProxy, NotOnRoll, PrincipalVotedDirectly
+from voting.errors import (
+    BallotAlreadyCast,
+    EncryptedBallotCast,
+    EndToEndBallotsEnded,
+    NoProxy,
+    NotOnRoll,
+    PrincipalVotedDirectly,
+)
 from voting.live import turnout_changed
 from voting.models import Ballot, Proxy, RollEntry, Vote
 from voting.sealing import padded_size, public_key_of, seal, tracker_of
@@ -62,6 +69,11 @@ def ballot_cast(
     the vote's public key and stored on the voter's own roll entry, replacing the sealed
     ballot there (voting.sealing); its choice is written nowhere else. A vote with a booth
     takes ballots only through it (`via_booth`, passed by that booth).
+    A vote counted end to end (the `elections` app) still takes sealed ballots from
+    browsers without JavaScript, counted beside the decrypted totals, but none once its
+    elections' ballots have ended (`e2e_ballots_ended`), and none for a member whose
+    encrypted ballot is on the bulletin board (`encrypted_ballot_cast`): the voter changes
+    it by encrypting again, never by a ballot the server encrypts.
 
     Locks the vote row in share mode (a close waits for the cast) and the roll entry row
     (two casts for one member take turns); the database allows one current ballot per roll
@@ -94,6 +106,9 @@ def _cast(
     now = now or timezone.now()
     require_open(vote, now)
     require_booth(vote, via_booth)
+    counted_end_to_end = vote.is_secret and vote.e2e.exists()
+    if counted_end_to_end and vote.e2e.filter(status__in=("ended", "tallied")).exists():
+        raise EndToEndBallotsEnded()
     stored = canonical_choice(
         method=vote.method, options=vote.options, grades=vote.grades, choice=choice
     )
@@ -110,6 +125,8 @@ def _cast(
             raise NotOnRoll()
     else:
         entry = lock_roll_entry(vote, actor, member_id)
+    if counted_end_to_end and _has_encrypted_ballot(vote, entry):
+        raise EncryptedBallotCast()
     changed = entry.has_voted
     if changed:
         overriding = proxy is None and entry.voted_via_proxy
@@ -170,6 +187,14 @@ def _cast(
         changed=changed,
         via_proxy=proxy is not None,
         ballot=ballot,
+    )
+
+
+def _has_encrypted_ballot(vote: Vote, entry: RollEntry) -> bool:
+    """Whether the roll entry's credential in the vote's verifiable election (the
+    `elections` app, reached through its relations) has a current encrypted ballot."""
+    return bool(
+        vote.e2e.filter(voters__roll_entry=entry, voters__ballots__is_current=True).exists()
     )
 
 

@@ -82,9 +82,7 @@ def vote_close(
     if vote.is_secret:
         box_fill(vote)
     try:
-        outcome = selectors.vote_tally(
-            vote, attendance=attendance, extra_counts=verified_counts
-        )
+        outcome = selectors.vote_tally(vote, attendance=attendance, extra_counts=verified_counts)
     except TallyInputError as exc:
         if attendance is None:
             raise
