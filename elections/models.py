@@ -8,6 +8,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from elections.fields import ExactJSONField
+
 
 class TrusteeRole(models.TextChoices):
     CHAIR = "chair", _("Chair")
@@ -66,12 +68,12 @@ class Trustee(models.Model):
     role = models.CharField(max_length=16, choices=TrusteeRole.choices)
     # The trustee's number in Belenios' threshold parameters, from 1.
     index = models.PositiveSmallIntegerField()
-    certificate = models.JSONField(null=True, blank=True)
-    coefexps = models.JSONField(null=True, blank=True)
-    certs_signature = models.JSONField(null=True, blank=True)
+    certificate = ExactJSONField(null=True, blank=True)
+    coefexps = ExactJSONField(null=True, blank=True)
+    certs_signature = ExactJSONField(null=True, blank=True)
     # One share per trustee, encrypted to that trustee's encryption key.
-    shares = models.JSONField(null=True, blank=True)
-    verification_key = models.JSONField(null=True, blank=True)
+    shares = ExactJSONField(null=True, blank=True)
+    verification_key = ExactJSONField(null=True, blank=True)
 
     class Meta:
         ordering = ["board", "index"]
@@ -119,7 +121,7 @@ class Election(models.Model):
     # Ballots of this college cast without end-to-end encryption (sealed by the server)
     # and counted in the clear beside the decrypted totals.
     fallback_ballots = models.PositiveIntegerField(default=0)
-    result = models.JSONField(null=True, blank=True)
+    result = ExactJSONField(null=True, blank=True)
 
     class Meta:
         ordering = ["vote", "vote_college__position"]

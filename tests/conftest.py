@@ -32,6 +32,18 @@ def redis_url() -> str | None:
     return None
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Files with browser tests run last, in every process of the run.
+
+    Between two of its sync calls, Playwright marks its event loop as running in the
+    calling thread, and the session's browser lives until the run ends: a test that came
+    after a browser test in the same process would be taken for async code (Django refuses
+    its database calls, `asyncio.run()` refuses to start). Moving whole files keeps each
+    file in one worker, as `--dist loadfile` hands them out in this order."""
+    browser_files = {item.path for item in items if item.get_closest_marker("browser")}
+    items.sort(key=lambda item: item.path in browser_files)
+
+
 def pytest_runtest_setup(item: pytest.Item) -> None:
     """Skip a service test on a laptop without the service; fail it in CI instead."""
     problem = None

@@ -2,6 +2,7 @@
 
 import django.db.models.deletion
 from django.conf import settings
+import elections.fields
 from django.db import migrations, models
 
 
@@ -47,7 +48,7 @@ class Migration(migrations.Migration):
                 ('credentials_text', models.TextField(blank=True, default='')),
                 ('timestamp', models.BigIntegerField()),
                 ('fallback_ballots', models.PositiveIntegerField(default=0)),
-                ('result', models.JSONField(blank=True, null=True)),
+                ('result', elections.fields.ExactJSONField(blank=True, null=True)),
                 ('authority', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
                 ('vote', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='e2e', to='voting.vote')),
                 ('vote_college', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='e2e', to='voting.votecollege')),
@@ -73,11 +74,11 @@ class Migration(migrations.Migration):
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('role', models.CharField(choices=[('chair', 'Chair'), ('scrutineer', 'Scrutineer'), ('substitute', 'Substitute')], max_length=16)),
                 ('index', models.PositiveSmallIntegerField()),
-                ('certificate', models.JSONField(blank=True, null=True)),
-                ('coefexps', models.JSONField(blank=True, null=True)),
-                ('certs_signature', models.JSONField(blank=True, null=True)),
-                ('shares', models.JSONField(blank=True, null=True)),
-                ('verification_key', models.JSONField(blank=True, null=True)),
+                ('certificate', elections.fields.ExactJSONField(blank=True, null=True)),
+                ('coefexps', elections.fields.ExactJSONField(blank=True, null=True)),
+                ('certs_signature', elections.fields.ExactJSONField(blank=True, null=True)),
+                ('shares', elections.fields.ExactJSONField(blank=True, null=True)),
+                ('verification_key', elections.fields.ExactJSONField(blank=True, null=True)),
                 ('board', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='trustees', to='elections.electoralboard')),
                 ('person', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
             ],
