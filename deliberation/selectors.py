@@ -33,9 +33,8 @@ from deliberation.room import LOG
 from deliberation.textdiff import DiffOp, diff_to_html, text_diff, unified_diff
 from governance.models import Cooperative
 from governance.permissions import (
-    cooperative_role,
     reads_role_from_grants,
-    role_of_mask,
+    role_from_mask,
     role_sql,
 )
 
@@ -241,8 +240,9 @@ class RoomAccess:
 
 def _room_row(person: Any, proposal_id: int, *, from_grants: bool) -> tuple[Any, ...] | None:
     """The proposal's fields the room needs, its room's last number, whether the person
-    holds the moderator grant on it and their role on its cooperative (governance's
-    role_sql, the expression the casting path embeds): one statement."""
+    holds the moderator grant on it, their role on its cooperative (governance's
+    role_sql, the expression the casting path embeds) and whether the cooperative requires
+    its board's two-factor authentication: one statement."""
     from django.contrib.auth.models import Permission
     from django.db import connection
 
@@ -258,8 +258,9 @@ def _room_row(person: Any, proposal_id: int, *, from_grants: bool) -> tuple[Any,
         f" EXISTS(SELECT 1 FROM {quote(grants_table)} pu"
         f" JOIN {quote(Permission._meta.db_table)} ap ON ap.id = pu.permission_id"
         f" WHERE pu.user_id = %s AND pu.{quote(target)} = p.id AND ap.codename = %s),"
-        f" {role_column}"
+        f" {role_column}, c.{quote('board_requires_mfa')}"
         f" FROM {quote(Proposal._meta.db_table)} p"
+        f" JOIN {quote(Cooperative._meta.db_table)} c ON c.id = p.cooperative_id"
         f" LEFT JOIN {quote(RoomCounter._meta.db_table)} rc ON rc.proposal_id = p.id"
         " WHERE p.id = %s"
     )
@@ -273,9 +274,9 @@ def room_access(person: Any, proposal_id: int) -> RoomAccess | None:
     """What a person may do in a proposal's room, or None when they may not enter.
 
     One statement reads the proposal, the room's last number, the moderator grant and the
-    person's role (governance.permissions.role_sql, as the casting path does), so that a
-    WebSocket handshake costs one read besides authentication. Superusers, whose role
-    guardian derives differently, have it from cooperative_role.
+    person's role (governance.permissions.role_sql, read back by role_from_mask as the
+    casting path does), so that a WebSocket handshake costs one read besides
+    authentication.
     """
     if not getattr(person, "is_authenticated", False) or not person.is_active:
         return None
@@ -285,7 +286,7 @@ def room_access(person: Any, proposal_id: int) -> RoomAccess | None:
     row = _room_row(person, proposal_id, from_grants=from_grants)
     if row is None:
         return None
-    pk, cooperative_id, author_id, status, visibility, last_seq, moderator, mask = row
+    pk, cooperative_id, author_id, status, visibility, last_seq, moderator, mask, mfa = row
     proposal = Proposal(
         pk=pk,
         cooperative_id=cooperative_id,
@@ -293,10 +294,8 @@ def room_access(person: Any, proposal_id: int) -> RoomAccess | None:
         status=status,
         visibility=visibility,
     )
-    if from_grants:
-        role = role_of_mask(mask)
-    else:
-        role = cooperative_role(person, Cooperative(pk=cooperative_id))
+    cooperative = Cooperative(pk=cooperative_id, board_requires_mfa=bool(mfa))
+    role = role_from_mask(person, cooperative, mask)
     if not can_view_proposal_as(person, proposal, role):
         return None
     return RoomAccess(

@@ -176,16 +176,26 @@ def cooperative_role(person: Viewer, cooperative: Cooperative) -> CooperativeRol
     return _role_read(person, cooperative)
 
 
-def _role_read(person: Any, cooperative: Cooperative) -> CooperativeRole:
+def _role_read(person: Person, cooperative: Cooperative) -> CooperativeRole:
     if person.is_superuser:
         role = _role_of(set(ObjectPermissionChecker(person).get_perms(cooperative)))
-    else:
-        sql, params = role_sql(person, "%s")
-        with connection.cursor() as cursor:
-            cursor.execute(f"SELECT {sql}", [*params, cooperative.pk])
-            row = cursor.fetchone()
-        role = role_of_mask(row[0] if row else 0)
-    return _with_mfa_rule(role, person, cooperative)
+        return _with_mfa_rule(role, person, cooperative)
+    sql, params = role_sql(person, "%s")
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {sql}", [*params, cooperative.pk])
+        row = cursor.fetchone()
+    return role_from_mask(person, cooperative, row[0] if row else 0)
+
+
+def role_from_mask(person: Viewer, cooperative: Cooperative, mask: int | None) -> CooperativeRole:
+    """The person's role in the cooperative from the mask a statement embedding `role_sql`
+    read, with the board's two-factor rule: the one reader of that mask, for
+    `cooperative_role` and the hand-written statements (the casting path, the proposal
+    room) alike. For a person whose role is not read from grants, `cooperative_role`
+    answers (the mask is then ignored)."""
+    if not reads_role_from_grants(person):
+        return cooperative_role(person, cooperative)
+    return _with_mfa_rule(role_of_mask(mask), person, cooperative)
 
 
 def cooperative_roles(person: Viewer) -> dict[int, CooperativeRole]:
