@@ -9,7 +9,8 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.utils.translation import ngettext
 
 from governance.models import Cooperative
@@ -142,6 +143,30 @@ def roll_search(vote: Vote, text: str, *, exclude: Iterable[int] = ()) -> QueryS
     if exclude:
         entries = entries.exclude(member_id__in=list(exclude))
     return entries
+
+
+def proxy_holder_search(
+    vote: Vote, text: str, *, exclude: Iterable[int] = ()
+) -> QuerySet[RollEntry]:
+    """roll_search less the members who may hold no more proxies under the vote's rules
+    (`DecisionRules.proxy_cap_allows`, the cap the service applies): who may be given a
+    proxy, for the booth's page and for the roll endpoint the booth's script asks alike."""
+    entries = roll_search(vote, text, exclude=exclude)
+    if vote.rules_version is None:
+        return entries
+    rules = decision_rules(vote.rules_version, vote.decision_kind)
+    if rules.proxy_cap is None:
+        return entries
+    held = (
+        Proxy.objects.filter(vote=vote, revoked_at__isnull=True, holder_id=OuterRef("member_id"))
+        .order_by()
+        .values("holder_id")
+        .annotate(n=Count("id"))
+        .values("n")
+    )
+    return entries.annotate(proxies_held=Coalesce(Subquery(held), 0)).filter(
+        rules.proxy_cap_allows("proxies_held")
+    )
 
 
 def open_ballot_list(vote: Vote) -> QuerySet[Ballot]:

@@ -22,7 +22,6 @@ from voting.models import (
     Ballot,
     ConsentChoice,
     Decision,
-    Proxy,
     ResolutionChoice,
     Vote,
     VoteMethod,
@@ -62,26 +61,11 @@ def frozen_rules(vote: Vote) -> Any:
 HOLDERS_SHOWN = 20
 
 
-def eligible_holders(vote: Vote, rules: Any, own: set[int], search: str) -> list[Any]:
+def eligible_holders(vote: Vote, own: set[int], search: str) -> list[Any]:
     """The first few roll entries whose member's name contains `search` and who may hold
-    the viewer's proxy: not one the viewer acts for, and below the rules' cap of proxies
-    held (the cap the service applies, `DecisionRules.proxy_cap_reached`). The roll is
-    never read whole: a slice of the search, then one count of the proxies they hold."""
-    from django.db.models import Count
-
-    candidates = list(voting_selectors.roll_search(vote, search, exclude=own)[: HOLDERS_SHOWN * 2])
-    held = dict(
-        Proxy.objects.filter(
-            vote=vote, revoked_at__isnull=True, holder_id__in=[e.member_id for e in candidates]
-        )
-        .values_list("holder_id")
-        .annotate(n=Count("id"))
-    )
-    return [
-        e
-        for e in candidates
-        if not (rules is not None and rules.proxy_cap_reached(held.get(e.member_id, 0)))
-    ][:HOLDERS_SHOWN]
+    the viewer's proxy: not one the viewer acts for, and below the rules' cap
+    (`voting.selectors.proxy_holder_search`, as the roll endpoint answers the script)."""
+    return list(voting_selectors.proxy_holder_search(vote, search, exclude=own)[:HOLDERS_SHOWN])
 
 
 def booth(
@@ -100,7 +84,7 @@ def booth(
     holders: list[Any] = []
     may_search = vote.status == VoteStatus.OPEN and can_read_roll(role) and bool(part.members)
     if may_search and holder_search:
-        holders = eligible_holders(vote, rules, own, holder_search)
+        holders = eligible_holders(vote, own, holder_search)
     by_member = {entry.member_id: entry for entry in part.members}
     for proxy in part.proxies_given:
         principal = by_member.get(proxy.principal_id)

@@ -126,6 +126,41 @@ def test_the_proxy_form_preselects_nobody_and_offers_only_members_below_the_cap(
     assert select.count(" selected") == 1
 
 
+def test_the_roll_endpoint_offers_the_booths_proxy_holders_below_the_cap(client: Any) -> None:
+    """The booth's script asks the roll endpoint for holders: it answers with the page's
+    rule, the cap included, while the plain roll still lists everyone."""
+    from governance.services import rules_update
+    from tests.voting.factories import make_coop, make_vote
+    from voting.services import proxy_give
+
+    coop = make_coop({"Workers": 3, "Users": 2, "Suppliers": 1, "Authorities": 1})
+    rules_update(
+        actor=coop.chair, cooperative=coop.cooperative, changes={"ordinary": {"proxy_cap": 1}}
+    )
+    vote = make_vote(coop)
+    busy = coop.members["Workers"][0].member
+    proxy_give(actor=coop.person("Users"), vote=vote, holder_id=busy.pk)
+    giver = coop.members["Users"][1].member
+    client.force_login(giver.person)
+    roll = f"/api/v1/votes/{vote.pk}/roll/"
+
+    def answered(search: str, **flags: str) -> set[int]:
+        found = client.get(roll, {"search": search, "page_size": 100, **flags})
+        assert found.status_code == 200
+        return {e["member"]["id"] for e in found.json()["results"]}
+
+    def offered(search: str) -> set[int]:
+        page = client.get(f"/votes/{vote.pk}/", {"holder_search": search})
+        return {e.member_id for e in page.context["holders"]}
+
+    assert busy.pk in answered(busy.name), "the roll itself lists every member"
+    assert busy.pk not in answered(busy.name, proxy_holders="true")
+    free = coop.members["Workers"][1].member
+    for search in (busy.name, free.name, free.name[:2]):
+        assert answered(search, proxy_holders="true") - {giver.pk} == offered(search), search
+    assert free.pk in offered(free.name[:2])
+
+
 def test_a_giver_who_votes_herself_no_longer_shows_the_proxy_as_given(client: Any) -> None:
     from tests.voting.factories import cast, make_coop, make_vote
     from voting.services import proxy_give
