@@ -31,8 +31,9 @@ from deliberation.permissions import (
 )
 from deliberation.room import LOG
 from deliberation.textdiff import DiffOp, diff_to_html, text_diff, unified_diff
-from governance.models import Cooperative
+from governance.models import Cooperative, Person
 from governance.permissions import (
+    Viewer,
     reads_role_from_grants,
     role_from_mask,
     role_sql,
@@ -43,7 +44,7 @@ MAX_REPLAY = 1000
 
 
 def proposal_list(
-    person: Any, cooperative: Cooperative, *, status: str | None = None
+    person: Viewer, cooperative: Cooperative, *, status: str | None = None
 ) -> QuerySet[Proposal]:
     queryset = (
         proposal_visible_queryset(person, cooperative)
@@ -145,7 +146,7 @@ def amendment_list(proposal: Proposal, *, status: str | None = None) -> QuerySet
     return queryset.order_by("id")
 
 
-def comment_list(person: Any, proposal: Proposal, *, is_moderator: bool) -> QuerySet[Comment]:
+def comment_list(person: Viewer, proposal: Proposal, *, is_moderator: bool) -> QuerySet[Comment]:
     """Every comment of a proposal in posting order, tombstones included, each annotated
     with whether the viewer may read its text; replies carry their parent's id."""
     if is_moderator:
@@ -170,7 +171,7 @@ def comment_list(person: Any, proposal: Proposal, *, is_moderator: bool) -> Quer
     )
 
 
-def comment_get(person: Any, comment: Comment) -> Comment:
+def comment_get(person: Viewer, comment: Comment) -> Comment:
     """One comment, annotated like comment_list's rows."""
     is_moderator = can_moderate_proposal(person, comment.proposal)
     return comment_list(person, comment.proposal, is_moderator=is_moderator).get(pk=comment.pk)
@@ -218,7 +219,7 @@ def proposal_moderators(proposal: Proposal) -> QuerySet[Any]:
     )
 
 
-def notification_list(person: Any, *, unread_only: bool = False) -> QuerySet[Notification]:
+def notification_list(person: Person, *, unread_only: bool = False) -> QuerySet[Notification]:
     queryset = Notification.objects.filter(person=person)
     if unread_only:
         queryset = queryset.filter(read_at__isnull=True)
@@ -238,7 +239,7 @@ class RoomAccess:
     last_seq: int
 
 
-def _room_row(person: Any, proposal_id: int, *, from_grants: bool) -> tuple[Any, ...] | None:
+def _room_row(person: Viewer, proposal_id: int, *, from_grants: bool) -> tuple[Any, ...] | None:
     """The proposal's fields the room needs, its room's last number, whether the person
     holds the moderator grant on it, their role on its cooperative (governance's
     role_sql, the expression the casting path embeds) and whether the cooperative requires
@@ -270,7 +271,7 @@ def _room_row(person: Any, proposal_id: int, *, from_grants: bool) -> tuple[Any,
     return row
 
 
-def room_access(person: Any, proposal_id: int) -> RoomAccess | None:
+def room_access(person: Viewer, proposal_id: int) -> RoomAccess | None:
     """What a person may do in a proposal's room, or None when they may not enter.
 
     One statement reads the proposal, the room's last number, the moderator grant and the

@@ -14,7 +14,7 @@ from django.db.models.functions import Coalesce
 from django.utils.translation import ngettext
 
 from governance.models import Cooperative
-from governance.permissions import CooperativeRole
+from governance.permissions import CooperativeRole, Viewer
 from governance.selectors import decision_rules, members_acting_person
 from voting.models import (
     Ballot,
@@ -240,7 +240,7 @@ def small_college_warnings(vote: Vote) -> list[dict[str, Any]]:
     ]
 
 
-def proxy_list(vote: Vote, person: Any, role: CooperativeRole) -> QuerySet[Proxy]:
+def proxy_list(vote: Vote, person: Viewer, role: CooperativeRole) -> QuerySet[Proxy]:
     """The board sees every proxy; a member those given or held by members they act for."""
     proxies = Proxy.objects.filter(vote=vote).select_related("principal", "holder")
     if role.is_board:
@@ -262,7 +262,7 @@ class Participation:
     proxies_given: list[Proxy]
 
 
-def participation(vote: Vote, person: Any) -> Participation:
+def participation(vote: Vote, person: Viewer) -> Participation:
     members = members_acting_person(vote.cooperative, person)
     ids = [m.pk for m in members]
     entries = list(
@@ -281,7 +281,7 @@ def participation(vote: Vote, person: Any) -> Participation:
 
 
 def decision_list_since(
-    person: Any, cooperative: Cooperative, role: CooperativeRole, *, since: int, limit: int
+    person: Viewer, cooperative: Cooperative, role: CooperativeRole, *, since: int, limit: int
 ) -> list[Decision]:
     """Decisions after the cursor, in feed order: what a platform needs to catch up.
 

@@ -14,6 +14,7 @@ from governance.models import (
 )
 from governance.permissions import (
     CooperativeRole,
+    Viewer,
 )
 from governance.selectors import decision_rules
 from voting import selectors as voting_selectors
@@ -37,7 +38,7 @@ from voting.permissions import (
 )
 
 
-def vote_list(person: Any, cooperative: Cooperative) -> Any:
+def vote_list(person: Viewer, cooperative: Cooperative) -> Any:
     return vote_visible_queryset(person, cooperative).select_related("proposal").order_by("-id")
 
 
@@ -69,7 +70,7 @@ def eligible_holders(vote: Vote, own: set[int], search: str) -> list[Any]:
 
 
 def booth(
-    person: Any, vote: Vote, role: CooperativeRole, *, holder_search: str = ""
+    person: Viewer, vote: Vote, role: CooperativeRole, *, holder_search: str = ""
 ) -> dict[str, Any]:
     """What the voting booth shows: as whom the viewer votes, their proxies, the options.
     The roll is never listed whole: possible proxy holders are the first few members whose
@@ -156,7 +157,7 @@ def _prefill_ranks(vote: Vote, choice: Any) -> dict[int, int]:
     return ranks
 
 
-def results(person: Any, vote: Vote, role: CooperativeRole) -> dict[str, Any]:
+def results(person: Viewer, vote: Vote, role: CooperativeRole) -> dict[str, Any]:
     """The result as stored at the close (or the live partial one), explained in the reader's
     language, with the rules it applied."""
     decision = Decision.objects.filter(vote=vote).first()
