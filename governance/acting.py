@@ -5,11 +5,11 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
+from django.contrib.auth.models import AnonymousUser
 from django.db.models import Q
 from django.db.models.expressions import RawSQL
 
 from governance.models import Member, Person, Representative
-from governance.permissions import Viewer
 
 
 @cache
@@ -33,12 +33,14 @@ def acting_members_sql() -> str:
     )
 
 
-def acting_members_params(cooperative_id: int, person: Viewer) -> list[Any]:
+def acting_members_params(cooperative_id: int, person: Person | AnonymousUser) -> list[Any]:
     person_id = getattr(person, "pk", None)
     return [cooperative_id, person_id, person_id, cooperative_id]
 
 
-def acting_members_filter(cooperative_id: int, person: Viewer, field: str = "member_id") -> Q:
+def acting_members_filter(
+    cooperative_id: int, person: Person | AnonymousUser, field: str = "member_id"
+) -> Q:
     """A filter on `field` (a member's id) for the members the person acts for."""
     subquery = RawSQL(acting_members_sql(), acting_members_params(cooperative_id, person))
     return Q(**{f"{field}__in": subquery})
