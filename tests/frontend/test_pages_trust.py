@@ -93,9 +93,8 @@ def test_the_audit_log_filters_by_kind_and_person(chair: Any) -> None:
         assert line.entry.verb not in line.sentence, line.sentence
 
 
-def test_the_proxy_form_preselects_nobody_and_offers_only_members_below_the_cap(
-    client: Any,
-) -> None:
+def _vote_with_a_holder_at_the_cap() -> tuple[Any, Any, Any]:
+    """A vote under a cap of one proxy, and the Workers' first member holding one."""
     from governance.services import rules_update
     from tests.voting.factories import make_coop, make_vote
     from voting.services import proxy_give
@@ -107,6 +106,13 @@ def test_the_proxy_form_preselects_nobody_and_offers_only_members_below_the_cap(
     vote = make_vote(coop)
     busy = coop.members["Workers"][0].member
     proxy_give(actor=coop.person("Users"), vote=vote, holder_id=busy.pk)
+    return coop, vote, busy
+
+
+def test_the_proxy_form_preselects_nobody_and_offers_only_members_below_the_cap(
+    client: Any,
+) -> None:
+    coop, vote, busy = _vote_with_a_holder_at_the_cap()
     giver = coop.members["Users"][1]
     client.force_login(giver.member.person)
     free = coop.members["Workers"][1].member
@@ -129,17 +135,7 @@ def test_the_proxy_form_preselects_nobody_and_offers_only_members_below_the_cap(
 def test_the_roll_endpoint_offers_the_booths_proxy_holders_below_the_cap(client: Any) -> None:
     """The booth's script asks the roll endpoint for holders: it answers with the page's
     rule, the cap included, while the plain roll still lists everyone."""
-    from governance.services import rules_update
-    from tests.voting.factories import make_coop, make_vote
-    from voting.services import proxy_give
-
-    coop = make_coop({"Workers": 3, "Users": 2, "Suppliers": 1, "Authorities": 1})
-    rules_update(
-        actor=coop.chair, cooperative=coop.cooperative, changes={"ordinary": {"proxy_cap": 1}}
-    )
-    vote = make_vote(coop)
-    busy = coop.members["Workers"][0].member
-    proxy_give(actor=coop.person("Users"), vote=vote, holder_id=busy.pk)
+    coop, vote, busy = _vote_with_a_holder_at_the_cap()
     giver = coop.members["Users"][1].member
     client.force_login(giver.person)
     roll = f"/api/v1/votes/{vote.pk}/roll/"
