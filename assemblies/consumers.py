@@ -16,6 +16,7 @@ from assemblies.permissions import access_assembly
 from assemblies.room import LOG
 from core.errors import InvalidInput, NotFound
 from core.live.consumer import CLOSE_FORBIDDEN, CLOSE_UNAUTHENTICATED, RoomConsumer
+from governance.models import Person
 
 __all__ = ["CLOSE_FORBIDDEN", "CLOSE_UNAUTHENTICATED", "MAX_FRAME_CHARS", "AssemblyConsumer"]
 
@@ -23,9 +24,9 @@ MAX_FRAME_CHARS = 16 * 1024
 MAX_REPLAY = 500
 
 
-def _last_seq_if_admitted(person: Any, assembly_id: int) -> int | None:
+def _last_seq_if_admitted(person: Person | None, assembly_id: int) -> int | None:
     """The room's last number when the person may see the assembly, else None."""
-    if not getattr(person, "is_authenticated", False) or not person.is_active:
+    if person is None or not person.is_active:
         return None
     try:
         assembly, _role = access_assembly(person, assembly_id)
@@ -34,7 +35,7 @@ def _last_seq_if_admitted(person: Any, assembly_id: int) -> int | None:
     return int(assembly.last_seq)
 
 
-def _cast(person: Any, assembly_id: int, frame: dict[str, Any]) -> dict[str, Any]:
+def _cast(person: Person, assembly_id: int, frame: dict[str, Any]) -> dict[str, Any]:
     """The `ballot.cast` frame: the same validation and service as the HTTP booth."""
     resolution_id = frame.get("resolution_id")
     if isinstance(resolution_id, bool) or not isinstance(resolution_id, int):
@@ -82,7 +83,7 @@ class AssemblyConsumer(RoomConsumer):
     def assembly_id(self) -> int:
         return self.room_id
 
-    def admit(self, person: Any) -> int | None:
+    def admit(self, person: Person) -> int | None:
         return _last_seq_if_admitted(person, self.room_id)
 
     def readmit(self, person_id: int) -> bool:

@@ -12,14 +12,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from django.conf import settings
 from django.db import transaction
 
 from assemblies import events
 from assemblies.models import Assembly, AssemblyStatus, ItemStatus, Resolution
 from assemblies.room import room_emit
 from assemblies.selectors import call_attendance, current_call
-from core.live.coalesce import push_after_commit
+from core.live.coalesce import push_after_commit, turnout_window
 from voting import selectors as voting_selectors
 from voting.models import VoteStatus
 
@@ -105,5 +104,4 @@ def attendance_push(*, assembly_id: int) -> None:
 
 def _coalesced(key: str, push: Callable[[], None]) -> None:
     """One push per `key` a window, across processes (core.live.coalesce)."""
-    window = float(str(settings.COLLEGIA.get("TURNOUT_PUSH_SECONDS", 0)))
-    push_after_commit(key, push, window=window)
+    push_after_commit(key, push, window=turnout_window())

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 
-from assemblies.models import Assembly, AssemblyStatus
+from assemblies.models import Assembly, AssemblyProxy, AssemblyStatus, Attendance
 from core.errors import NotFound
 from governance.errors import BoardOnly
 from governance.models import Cooperative
@@ -62,3 +62,27 @@ def access_assembly(
     if manage and not can_manage_assembly(role):
         raise BoardOnly()
     return assembly, role
+
+
+def access_assembly_proxy(person: Viewer, assembly_id: int, proxy_id: int) -> AssemblyProxy:
+    """A proxy of an assembly the person may see (the same 404 for a proxy of another);
+    who may change it is the service's to say."""
+    assembly, _role = access_assembly(person, assembly_id)
+    proxy = AssemblyProxy.objects.filter(pk=proxy_id, assembly=assembly).first()
+    if proxy is None:
+        raise NotFound()
+    return proxy
+
+
+def access_attendance(person: Viewer, assembly_id: int, attendance_id: int) -> Attendance:
+    """A line of the attendance sheet of an assembly the person may see, with its call (the
+    same 404 for a line of another assembly); who may change it is the service's to say."""
+    assembly, _role = access_assembly(person, assembly_id)
+    attendance = (
+        Attendance.objects.select_related("call")
+        .filter(pk=attendance_id, call__assembly=assembly)
+        .first()
+    )
+    if attendance is None:
+        raise NotFound()
+    return attendance

@@ -23,7 +23,7 @@ from assemblies.models import (
 )
 from core.percent import percent_str
 from governance.models import Cooperative, Membership, MembershipStatus
-from governance.permissions import CooperativeRole
+from governance.permissions import CooperativeRole, Viewer
 from governance.selectors import (
     college_config_current,
     college_weights,
@@ -380,7 +380,9 @@ def convocation_list(assembly: Assembly) -> QuerySet[Convocation]:
     )
 
 
-def proxy_list(assembly: Assembly, person: Any, role: CooperativeRole) -> QuerySet[AssemblyProxy]:
+def proxy_list(
+    assembly: Assembly, person: Viewer, role: CooperativeRole
+) -> QuerySet[AssemblyProxy]:
     """The board sees every proxy; a member those given or held by members they act for."""
     proxies = AssemblyProxy.objects.filter(assembly=assembly).select_related(
         "principal", "holder", "given_by"
@@ -392,7 +394,7 @@ def proxy_list(assembly: Assembly, person: Any, role: CooperativeRole) -> QueryS
 
 
 def postal_vote_list(
-    assembly: Assembly, person: Any, role: CooperativeRole
+    assembly: Assembly, person: Viewer, role: CooperativeRole
 ) -> QuerySet[PostalVote]:
     """The board sees who voted by post; a member their own postal ballots."""
     votes = PostalVote.objects.filter(assembly=assembly).select_related(

@@ -25,6 +25,8 @@ from bench.common import (
     ROUNDS,
     PhaseTimeout,
     Rounds,
+    bench_cooperative,
+    bench_members,
     cpu_seconds,
     daphne_server,
     issue_tokens,
@@ -61,68 +63,27 @@ def setup(members: int) -> dict[str, Any]:
     """A cooperative of `members` members with API tokens, and a convened assembly with
     two resolutions whose first call is due now."""
     import datetime as dt
-    from decimal import Decimal
 
     import django
 
     django.setup()
-    from django.contrib.auth.models import Permission
-    from django.core.management import call_command
     from django.utils import timezone
 
     from assemblies import services
-    from governance import services as governance
-    from governance.models import (
-        Category,
-        CooperativeUserPermission,
-        Member,
-        Membership,
-        Person,
-    )
+    from governance.models import Person
 
-    call_command("migrate", verbosity=0)
-    chair = Person.objects.create_user("chair", password="x", display_name="Chair")
-    cooperative = governance.cooperative_create(
-        actor=chair,
+    chair, cooperative, category, colleges = bench_cooperative(
         name="Bench assembly SCIC",
+        weights=WEIGHTS,
+        category=("Members", "employees"),
         slug="bench-assembly",
-        legal_form="scic_sa",
-        colleges=[governance.CollegeSpec(name, Decimal(w)) for name, w in WEIGHTS],
+        chair_name="Chair",
     )
-    category = Category.objects.create(cooperative=cooperative, name="Members", kind="employees")
-    colleges = list(cooperative.colleges.order_by("position"))
     people = Person.objects.bulk_create(
         [Person(username=f"member{i}", display_name=f"Member {i}") for i in range(members)]
     )
-    now, today = timezone.now(), timezone.localdate()
-    rows = Member.objects.bulk_create(
-        [
-            Member(cooperative=cooperative, kind="natural", person=p, name=p.display_name)
-            for p in people
-        ]
-    )
-    Membership.objects.bulk_create(
-        [
-            Membership(
-                member=m,
-                cooperative=cooperative,
-                category=category,
-                college=colleges[i % len(colleges)],
-                status="active",
-                applied_at=now,
-                started_on=today,
-            )
-            for i, m in enumerate(rows)
-        ]
-    )
-    # The grant that admission gives, written in bulk (see governance.person_access_sync).
-    participate = Permission.objects.get(codename="participate_in_cooperative")
-    CooperativeUserPermission.objects.bulk_create(
-        [
-            CooperativeUserPermission(permission=participate, user=p, content_object=cooperative)
-            for p in people
-        ]
-    )
+    now = timezone.now()
+    rows = bench_members(cooperative, category, colleges, people)
     # The chair is a member too, so that the meeting reaches its quorum with everyone.
     tokens = issue_tokens(people)
     [chair_token] = issue_tokens([chair])

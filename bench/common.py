@@ -410,7 +410,12 @@ def stop_process(process: Any, *, grace: float = 10) -> None:
 
 
 def bench_cooperative(
-    *, name: str, weights: Any, category: tuple[str, str]
+    *,
+    name: str,
+    weights: Any,
+    category: tuple[str, str],
+    slug: str = "bench",
+    chair_name: str = "",
 ) -> tuple[Any, Any, Any, list[Any]]:
     """In a child process with Django set up: migrate the scratch database and create a
     cooperative (its chair, its colleges with `weights` as (name, percent) pairs and one
@@ -424,14 +429,75 @@ def bench_cooperative(
     from governance.models import Category, Person
 
     call_command("migrate", verbosity=0)
-    chair = Person.objects.create_user("chair", password="x")
+    chair = Person.objects.create_user("chair", password="x", display_name=chair_name)
     cooperative = governance.cooperative_create(
         actor=chair,
         name=name,
-        slug="bench",
+        slug=slug,
         legal_form="scic_sa",
         colleges=[governance.CollegeSpec(college, Decimal(w)) for college, w in weights],
     )
     made = Category.objects.create(cooperative=cooperative, name=category[0], kind=category[1])
     colleges = list(cooperative.colleges.order_by("position"))
     return chair, cooperative, made, colleges
+
+
+def bench_members(
+    cooperative: Any,
+    category: Any,
+    colleges: list[Any],
+    people: list[Any],
+    *,
+    grant: bool = True,
+    batch_size: int | None = None,
+    shares: int = 0,
+) -> list[Any]:
+    """Make each of `people` (saved persons) an active natural member of the cooperative in
+    bulk, the colleges taken in turn; with `grant`, give them the grant admission gives
+    (see governance.person_access_sync), written in bulk too. Returns the member rows."""
+    from django.contrib.auth.models import Permission
+    from django.utils import timezone
+
+    from governance.models import CooperativeUserPermission, Member, Membership
+
+    now, today = timezone.now(), timezone.localdate()
+    members = Member.objects.bulk_create(
+        [
+            Member(
+                cooperative=cooperative,
+                kind="natural",
+                person=p,
+                name=p.display_name or p.username,
+            )
+            for p in people
+        ],
+        batch_size=batch_size,
+    )
+    Membership.objects.bulk_create(
+        [
+            Membership(
+                member=m,
+                cooperative=cooperative,
+                category=category,
+                college=colleges[i % len(colleges)],
+                status="active",
+                applied_at=now,
+                started_on=today,
+                shares=shares,
+            )
+            for i, m in enumerate(members)
+        ],
+        batch_size=batch_size,
+    )
+    if grant:
+        participate = Permission.objects.get(codename="participate_in_cooperative")
+        CooperativeUserPermission.objects.bulk_create(
+            [
+                CooperativeUserPermission(
+                    permission=participate, user=p, content_object=cooperative
+                )
+                for p in people
+            ],
+            batch_size=batch_size,
+        )
+    return members

@@ -6,19 +6,25 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
 from typing import Any
 
-from bench.common import record, scratch_database
+from bench.common import (
+    ROUNDS,
+    Rounds,
+    alternate,
+    bench_cooperative,
+    bench_members,
+    record,
+    run_child,
+    scratch_database,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 PEOPLE_FULL = 10_000
 PEOPLE_QUICK = 500
-ROUNDS = 3
 DEADLINE_SECONDS = 1800
 
 
@@ -27,35 +33,22 @@ def child(people: int) -> dict[str, Any]:
     import django
 
     django.setup()
-    from decimal import Decimal
-
     from django.core import mail
-    from django.core.management import call_command
     from django.db import connection, transaction
     from django.utils import timezone
 
     from core.mailer import send_digests
     from core.models import EmailMode, Notification, NotificationPreference
     from core.notifications import next_digest_at
-    from governance import services as governance
-    from governance.models import Category, Member, Membership, Person
+    from governance.models import Person
     from voting import services
     from voting.notices import notify_vote_opened
 
-    call_command("migrate", verbosity=0)
-    chair = Person.objects.create_user("chair", password="x")
-    cooperative = governance.cooperative_create(
-        actor=chair,
+    chair, cooperative, category, colleges = bench_cooperative(
         name="Bench SCIC",
-        slug="bench",
-        legal_form="scic_sa",
-        colleges=[
-            governance.CollegeSpec("Workers", Decimal(50)),
-            governance.CollegeSpec("Users", Decimal(50)),
-        ],
+        weights=(("Workers", 50), ("Users", 50)),
+        category=("Users", "beneficiaries"),
     )
-    colleges = list(cooperative.colleges.order_by("position"))
-    category = Category.objects.create(cooperative=cooperative, name="Users", kind="beneficiaries")
     started = time.perf_counter()
     persons = Person.objects.bulk_create(
         [
@@ -68,30 +61,7 @@ def child(people: int) -> dict[str, Any]:
         ],
         batch_size=2000,
     )
-    members = Member.objects.bulk_create(
-        [
-            Member(cooperative=cooperative, kind="natural", person=p, name=p.username)
-            for p in persons
-        ],
-        batch_size=2000,
-    )
-    now = timezone.now()
-    Membership.objects.bulk_create(
-        [
-            Membership(
-                member=m,
-                cooperative=cooperative,
-                category=category,
-                college=colleges[i % 2],
-                status="active",
-                applied_at=now,
-                started_on=now.date(),
-                shares=1,
-            )
-            for i, m in enumerate(members)
-        ],
-        batch_size=2000,
-    )
+    bench_members(cooperative, category, colleges, persons, grant=False, batch_size=2000, shares=1)
     # A third chose the digest for votes opening, a tenth turned them off.
     NotificationPreference.objects.bulk_create(
         [
@@ -152,11 +122,7 @@ def child(people: int) -> dict[str, Any]:
 
     timed(bare)  # warm-up of both sides: plans cached, pages in the buffer cache
     timed(product)
-    bare_times, product_times, ratios = [], [], []
-    for _ in range(ROUNDS):
-        bare_times.append(timed(bare))
-        product_times.append(timed(product))
-        ratios.append(product_times[-1] / bare_times[-1])
+    rounds = alternate(lambda _number: timed(bare), lambda _number: timed(product))
 
     # The digest: every person has two notices waiting (a proposal, a vote).
     reset()
@@ -178,10 +144,8 @@ def child(people: int) -> dict[str, Any]:
     if Notification.objects.filter(email_status="sent").count() != 2 * people:
         raise RuntimeError("Some digest rows were not marked sent")
     return {
-        "bare_seconds": statistics.median(bare_times),
-        "product_seconds": statistics.median(product_times),
-        "ratio": statistics.median(ratios),
-        "ratio_spread": [min(ratios), max(ratios)],
+        "bare_seconds": rounds.baseline,
+        "product_seconds": rounds.product,
         "digest_seconds": digest_seconds,
         "load_seconds": load_seconds,
     }
@@ -191,33 +155,26 @@ def run(quick: bool) -> None:
     people = PEOPLE_QUICK if quick else PEOPLE_FULL
     with scratch_database("notifications") as url:
         env = {**os.environ, "DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "config.settings_test"}
-        try:
-            completed = subprocess.run(
-                [sys.executable, "-m", "bench.notifications", "child", str(people)],
-                cwd=ROOT,
-                env=env,
-                capture_output=True,
-                text=True,
-                timeout=DEADLINE_SECONDS,
-            )
-        except subprocess.TimeoutExpired as exc:
-            raise RuntimeError(
-                f"The notifications benchmark did not finish in {DEADLINE_SECONDS} s"
-            ) from exc
-    if completed.returncode != 0:
-        raise RuntimeError(f"The notifications benchmark failed:\n{completed.stderr[-4000:]}")
-    figures = json.loads(completed.stdout.strip().splitlines()[-1])
-    ratio = figures["ratio"]
-    low, high = figures["ratio_spread"]
+        figures = run_child(
+            "bench.notifications",
+            "child",
+            str(people),
+            env=env,
+            timeout=DEADLINE_SECONDS,
+            what="notifications",
+        )
+    rounds = Rounds(baseline=figures["bare_seconds"], product=figures["product_seconds"])
+    low, high = rounds.spread
     record(
         f"notifications_vote_opened ({people:,} members; median ratio of {ROUNDS} alternating "
         f"rounds, spread {low:.2f}-{high:.2f})",
-        round(figures["product_seconds"], 4),
+        round(rounds.median_product, 4),
         "s",
         baseline_name="bare INSERT ... SELECT of the same rows",
-        baseline_value=round(figures["bare_seconds"], 4),
+        baseline_value=round(rounds.median_baseline, 4),
         goal="ratio <= 3",
-        met=ratio <= 3,
+        met=rounds.median_ratio <= 3,
+        rounds=rounds,
     )
     record(
         f"notifications_digest ({people:,} people, 2 notices each, rendered and sent; context)",

@@ -22,13 +22,12 @@ import argparse
 import json
 import os
 import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
 from typing import Any
 
-from bench.common import record, scratch_database
+from bench.common import Rounds, alternate, record, run_child, scratch_database
 
 ROOT = Path(__file__).resolve().parent.parent
 SIZES_FULL = (1_000, 10_000, 100_000)
@@ -295,24 +294,28 @@ def child(sizes: list[int]) -> dict[str, Any]:
             for size in sizes
         }
     for seed in seeds:
-        product, floor = [], []
         statements = 0
-        _open_once(seed)  # warm-up: plans and pages cached
-        _bare_insert_once(seed)
-        for _round in range(OPEN_ROUNDS):
+
+        def floor(_number: int, seed: dict[str, Any] = seed) -> float:
             seconds, rows = _bare_insert_once(seed)
             assert rows == seed["size"], (rows, seed["size"])
-            floor.append(seconds)
+            return seconds
+
+        def product(_number: int, seed: dict[str, Any] = seed) -> float:
+            nonlocal statements
             reset_queries()
             with CaptureQueriesContext(connection) as context:
                 seconds, rows = _open_once(seed)
             assert rows == seed["size"], (rows, seed["size"])
-            product.append(seconds)
             statements = len(context.captured_queries)
+            return seconds
+
+        _open_once(seed)  # warm-up: plans and pages cached
+        _bare_insert_once(seed)
+        rounds = alternate(floor, product, rounds=OPEN_ROUNDS)
         out["open"][seed["size"]] = {
-            "seconds": statistics.median(product),
-            "floor_seconds": statistics.median(floor),
-            "ratios": [p / f for p, f in zip(product, floor, strict=True)],
+            "floor": rounds.baseline,
+            "product": rounds.product,
             "statements": statements,
         }
     return out
@@ -326,23 +329,14 @@ def run(quick: bool) -> None:
     sizes = list(SIZES_QUICK if quick else SIZES_FULL)
     with scratch_database("scale") as url:
         env = {**os.environ, "DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "config.settings_test"}
-        try:
-            completed = subprocess.run(
-                [sys.executable, "-m", "bench.scale", "child", *map(str, sizes)],
-                cwd=ROOT,
-                env=env,
-                capture_output=True,
-                text=True,
-                timeout=DEADLINE_SECONDS,
-            )
-        except subprocess.TimeoutExpired as exc:
-            raise RuntimeError(
-                f"The scale benchmark did not finish seeding and measuring {sizes} members "
-                f"within {DEADLINE_SECONDS} s"
-            ) from exc
-    if completed.returncode != 0:
-        raise RuntimeError(f"The scale benchmark failed:\n{completed.stderr[-4000:]}")
-    figures = json.loads(completed.stdout.strip().splitlines()[-1])
+        figures = run_child(
+            "bench.scale",
+            "child",
+            *map(str, sizes),
+            env=env,
+            timeout=DEADLINE_SECONDS,
+            what=f"scale ({sizes} members)",
+        )
     small, large = str(sizes[0]), str(sizes[-1])
     labels = {
         "members_api": "members API, page 1",
@@ -359,32 +353,31 @@ def run(quick: bool) -> None:
                 round(row["seconds"], 4),
                 "s",
             )
-        ratios = [
-            b / a for a, b in zip(by_size[small]["rounds"], by_size[large]["rounds"], strict=True)
-        ]
-        ratio = statistics.median(ratios)
+        rounds = Rounds(baseline=by_size[small]["rounds"], product=by_size[large]["rounds"])
         record(
             f"scale {label}: {int(large):,} against {int(small):,} members "
-            f"(per-round ratios {_spread(ratios)})",
+            f"(per-round ratios {_spread(rounds.ratios)})",
             round(by_size[large]["seconds"], 4),
             "s",
             baseline_name=f"same path at {int(small):,} members",
             baseline_value=round(by_size[small]["seconds"], 4),
             goal=f"ratio <= {PAGE_GOAL}",
-            met=ratio <= PAGE_GOAL,
+            met=rounds.median_ratio <= PAGE_GOAL,
+            rounds=rounds,
         )
     for size in sizes:
         row = figures["open"][str(size)]
-        ratio = statistics.median(row["ratios"])
+        rounds = Rounds(baseline=row["floor"], product=row["product"])
         record(
             f"scale open a vote at {size:,} members ({row['statements']} statements; "
-            f"per-round ratios {_spread(row['ratios'])})",
-            round(row["seconds"], 4),
+            f"per-round ratios {_spread(rounds.ratios)})",
+            round(rounds.median_product, 4),
             "s",
             baseline_name="bare INSERT ... SELECT of the same roll rows",
-            baseline_value=round(row["floor_seconds"], 4),
+            baseline_value=round(rounds.median_baseline, 4),
             goal=f"ratio <= {OPEN_GOAL}" if size == sizes[-1] else None,
-            met=ratio <= OPEN_GOAL if size == sizes[-1] else None,
+            met=rounds.median_ratio <= OPEN_GOAL if size == sizes[-1] else None,
+            rounds=rounds,
         )
     for size in sizes:
         record(

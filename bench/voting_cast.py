@@ -14,6 +14,8 @@ from bench.common import (
     ROOT,
     ROUNDS,
     Rounds,
+    bench_cooperative,
+    bench_members,
     daphne_server,
     issue_tokens,
     prefix_of,
@@ -40,66 +42,17 @@ def setup(members: int, votes: int) -> dict[str, Any]:
     import django
 
     django.setup()
-    from decimal import Decimal
-
-    from django.contrib.auth.models import Permission
-    from django.core.management import call_command
-    from django.utils import timezone
-
     from deliberation import services as deliberation
-    from governance import services as governance
-    from governance.models import (
-        Category,
-        CooperativeUserPermission,
-        Member,
-        Membership,
-        Person,
-    )
+    from governance.models import Person
     from voting import services
 
-    call_command("migrate", verbosity=0)
-    chair = Person.objects.create_user("chair", password="x")
-    cooperative = governance.cooperative_create(
-        actor=chair,
-        name="Bench delivery SCIC",
-        slug="bench",
-        legal_form="scic_sa",
-        colleges=[governance.CollegeSpec(name, Decimal(w)) for name, w in WEIGHTS],
+    chair, cooperative, category, colleges = bench_cooperative(
+        name="Bench delivery SCIC", weights=WEIGHTS, category=("Couriers", "employees")
     )
-    category = Category.objects.create(cooperative=cooperative, name="Couriers", kind="employees")
-    colleges = list(cooperative.colleges.order_by("position"))
     people = Person.objects.bulk_create(
         [Person(username=f"member{i}", display_name=f"Member {i}") for i in range(members)]
     )
-    now, today = timezone.now(), timezone.localdate()
-    member_rows = Member.objects.bulk_create(
-        [
-            Member(cooperative=cooperative, kind="natural", person=p, name=p.display_name)
-            for p in people
-        ]
-    )
-    Membership.objects.bulk_create(
-        [
-            Membership(
-                member=m,
-                cooperative=cooperative,
-                category=category,
-                college=colleges[i % len(colleges)],
-                status="active",
-                applied_at=now,
-                started_on=today,
-            )
-            for i, m in enumerate(member_rows)
-        ]
-    )
-    # The grant that admission gives, written in bulk (see governance.person_access_sync).
-    participate = Permission.objects.get(codename="participate_in_cooperative")
-    CooperativeUserPermission.objects.bulk_create(
-        [
-            CooperativeUserPermission(permission=participate, user=p, content_object=cooperative)
-            for p in people
-        ]
-    )
+    bench_members(cooperative, category, colleges, people)
     tokens = issue_tokens(people)
     vote_ids: dict[str, list[int]] = {"poll": [], "proposal": []}
     for kind in vote_ids:

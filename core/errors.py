@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from typing import Any, ClassVar
 
 import psycopg
@@ -38,6 +39,18 @@ class DomainError(Exception):
             self.code = code  # type: ignore[misc]
         self.details = details or {}
         super().__init__(self.message)
+
+
+def refusal[E: DomainError](name: str, base: type[E], code: str, message: Any = None) -> type[E]:
+    """A refusal that only names itself: `Name = refusal("Name", Base, "code", _("..."))`
+    defines the subclass `Name` of `Base` with its stable code and, when given, its own
+    message, in the module that calls it. A refusal with a docstring, a status or a
+    behaviour of its own is written as a class."""
+    namespace: dict[str, Any] = {"code": code, "__module__": sys._getframe(1).f_globals["__name__"]}
+    if message is not None:
+        namespace["default_message"] = message
+    made: type[E] = type(name, (base,), namespace)
+    return made
 
 
 class NotFound(DomainError):

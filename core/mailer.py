@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 from core.choices import EmailMode, EmailStatus
 from core.models import Notification
 from core.notices import render_text
+from core.people import PersonLike
 
 logger = logging.getLogger(__name__)
 
@@ -78,7 +79,9 @@ class NoticeEmail(EmailMultiAlternatives):
         return super().message(policy=policy.clone(max_line_length=998))
 
 
-def _message(person: Any, notices: list[Notification], *, digest: bool) -> EmailMultiAlternatives:
+def _message(
+    person: PersonLike, notices: list[Notification], *, digest: bool
+) -> EmailMultiAlternatives:
     """One e-mail in the recipient's language, with its RFC 8058 one-click unsubscribe."""
     kind = "" if digest else notices[0].kind
     link = unsubscribe_url(person.pk, kind)

@@ -20,6 +20,7 @@ from core.errors import InvalidInput
 from core.events import person_group, publish
 from core.models import Notification, NotificationPreference
 from core.notices import KINDS, Kind
+from core.people import PersonLike
 
 
 def digest_hour() -> int:
@@ -188,20 +189,22 @@ class _Encoder(json.JSONEncoder):
         return str(o)
 
 
-def notification_mark_read(*, person: Any, ids: Iterable[int]) -> int:
+def notification_mark_read(*, person: PersonLike, ids: Iterable[int]) -> int:
     return Notification.objects.filter(
-        person=person, pk__in=list(ids), read_at__isnull=True
+        person_id=person.pk, pk__in=list(ids), read_at__isnull=True
     ).update(read_at=timezone.now())
 
 
-def notification_mark_all_read(*, person: Any) -> int:
-    return Notification.objects.filter(person=person, read_at__isnull=True).update(
+def notification_mark_all_read(*, person: PersonLike) -> int:
+    return Notification.objects.filter(person_id=person.pk, read_at__isnull=True).update(
         read_at=timezone.now()
     )
 
 
 @transaction.atomic
-def notification_preference_set(*, person: Any, kind: str, mode: str) -> NotificationPreference:
+def notification_preference_set(
+    *, person: PersonLike, kind: str, mode: str
+) -> NotificationPreference:
     """Set how a person receives one kind by e-mail. A legal notice cannot be turned off."""
     spec = KINDS.get(kind)
     if spec is None or not spec.email:
@@ -217,18 +220,18 @@ def notification_preference_set(*, person: Any, kind: str, mode: str) -> Notific
             message=_("A legal convocation cannot be turned off."),
         )
     preference, _created = NotificationPreference.objects.update_or_create(
-        person=person, kind=kind, defaults={"mode": mode}
+        person_id=person.pk, kind=kind, defaults={"mode": mode}
     )
     if mode == EmailMode.OFF:
         # What is still waiting for the e-mail of this kind is not sent either.
         Notification.objects.filter(
-            person=person, kind=kind, email_status=EmailStatus.QUEUED
+            person_id=person.pk, kind=kind, email_status=EmailStatus.QUEUED
         ).update(email_status=EmailStatus.NONE, email_next_at=None, email_mode=EmailMode.OFF)
     return preference
 
 
 @transaction.atomic
-def notifications_unsubscribe(*, person: Any, kind: str = "") -> list[str]:
+def notifications_unsubscribe(*, person: PersonLike, kind: str = "") -> list[str]:
     """Turn off the e-mail of one kind, or of every kind that may be turned off (a
     digest's link); return the kinds turned off."""
     kinds = [kind] if kind else [k.key for k in KINDS.values() if k.email and not k.legal]
@@ -243,7 +246,7 @@ def notifications_unsubscribe(*, person: Any, kind: str = "") -> list[str]:
 
 
 @transaction.atomic
-def person_language_set(*, person: Any, language: str) -> Any:
+def person_language_set(*, person: PersonLike, language: str) -> PersonLike:
     """The language of the person's e-mails (FR or EN)."""
     if language not in dict(settings.LANGUAGES):
         raise InvalidInput(code="language_unknown", message=_("Unknown language."))
@@ -253,7 +256,7 @@ def person_language_set(*, person: Any, language: str) -> Any:
 
 
 @transaction.atomic
-def calendar_feed_reset(*, person: Any) -> Any:
+def calendar_feed_reset(*, person: PersonLike) -> PersonLike:
     """Give the person's calendar feed a new secret address; the old one stops working."""
     get_user_model().objects.filter(pk=person.pk).update(calendar_epoch=F("calendar_epoch") + 1)
     person.refresh_from_db(fields=["calendar_epoch"])

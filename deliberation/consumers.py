@@ -14,13 +14,14 @@ from deliberation import selectors, services
 from deliberation.inputs import CommentListCreateInput
 from deliberation.permissions import access_comment, access_proposal
 from deliberation.room import LOG
+from governance.models import Person
 
 __all__ = ["CLOSE_FORBIDDEN", "CLOSE_UNAUTHENTICATED", "MAX_FRAME_CHARS", "ProposalConsumer"]
 
 MAX_FRAME_CHARS = 64 * 1024
 
 
-def _post_comment(person: Any, proposal_id: int, frame: dict[str, Any]) -> dict[str, Any]:
+def _post_comment(person: Person, proposal_id: int, frame: dict[str, Any]) -> dict[str, Any]:
     """The `comment.post` frame: the same validation and service as the HTTP API."""
     serializer = CommentListCreateInput(data=frame)
     if not serializer.is_valid():
@@ -61,7 +62,7 @@ class ProposalConsumer(RoomConsumer):
     def proposal_id(self) -> int:
         return self.room_id
 
-    def admit(self, person: Any) -> int | None:
+    def admit(self, person: Person) -> int | None:
         self.access = selectors.room_access(person, self.room_id)
         return None if self.access is None else self.access.last_seq
 

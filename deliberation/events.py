@@ -8,6 +8,7 @@ from django.conf import settings
 
 from deliberation.models import Amendment, Comment, Proposal
 from governance.events import cooperative_ref
+from governance.models import Person
 
 # Integration events (the transactional outbox, delivered by webhook).
 PROPOSAL_PUBLISHED = "proposal.published"
@@ -58,7 +59,7 @@ def proposal_payload(
     return payload
 
 
-def person_ref(person: Any) -> dict[str, Any]:
+def person_ref(person: Person) -> dict[str, Any]:
     return {"id": person.pk, "name": str(person)}
 
 

@@ -31,11 +31,11 @@ from deliberation.permissions import (
 )
 from deliberation.room import LOG
 from deliberation.textdiff import DiffOp, diff_to_html, text_diff, unified_diff
-from governance.models import Cooperative
+from governance.models import Cooperative, Person
 from governance.permissions import (
-    cooperative_role,
+    Viewer,
     reads_role_from_grants,
-    role_of_mask,
+    role_from_mask,
     role_sql,
 )
 
@@ -44,7 +44,7 @@ MAX_REPLAY = 1000
 
 
 def proposal_list(
-    person: Any, cooperative: Cooperative, *, status: str | None = None
+    person: Viewer, cooperative: Cooperative, *, status: str | None = None
 ) -> QuerySet[Proposal]:
     queryset = (
         proposal_visible_queryset(person, cooperative)
@@ -146,7 +146,7 @@ def amendment_list(proposal: Proposal, *, status: str | None = None) -> QuerySet
     return queryset.order_by("id")
 
 
-def comment_list(person: Any, proposal: Proposal, *, is_moderator: bool) -> QuerySet[Comment]:
+def comment_list(person: Viewer, proposal: Proposal, *, is_moderator: bool) -> QuerySet[Comment]:
     """Every comment of a proposal in posting order, tombstones included, each annotated
     with whether the viewer may read its text; replies carry their parent's id."""
     if is_moderator:
@@ -171,7 +171,7 @@ def comment_list(person: Any, proposal: Proposal, *, is_moderator: bool) -> Quer
     )
 
 
-def comment_get(person: Any, comment: Comment) -> Comment:
+def comment_get(person: Viewer, comment: Comment) -> Comment:
     """One comment, annotated like comment_list's rows."""
     is_moderator = can_moderate_proposal(person, comment.proposal)
     return comment_list(person, comment.proposal, is_moderator=is_moderator).get(pk=comment.pk)
@@ -219,7 +219,7 @@ def proposal_moderators(proposal: Proposal) -> QuerySet[Any]:
     )
 
 
-def notification_list(person: Any, *, unread_only: bool = False) -> QuerySet[Notification]:
+def notification_list(person: Person, *, unread_only: bool = False) -> QuerySet[Notification]:
     queryset = Notification.objects.filter(person=person)
     if unread_only:
         queryset = queryset.filter(read_at__isnull=True)
@@ -239,10 +239,11 @@ class RoomAccess:
     last_seq: int
 
 
-def _room_row(person: Any, proposal_id: int, *, from_grants: bool) -> tuple[Any, ...] | None:
+def _room_row(person: Viewer, proposal_id: int, *, from_grants: bool) -> tuple[Any, ...] | None:
     """The proposal's fields the room needs, its room's last number, whether the person
-    holds the moderator grant on it and their role on its cooperative (governance's
-    role_sql, the expression the casting path embeds): one statement."""
+    holds the moderator grant on it, their role on its cooperative (governance's
+    role_sql, the expression the casting path embeds) and whether the cooperative requires
+    its board's two-factor authentication: one statement."""
     from django.contrib.auth.models import Permission
     from django.db import connection
 
@@ -258,8 +259,9 @@ def _room_row(person: Any, proposal_id: int, *, from_grants: bool) -> tuple[Any,
         f" EXISTS(SELECT 1 FROM {quote(grants_table)} pu"
         f" JOIN {quote(Permission._meta.db_table)} ap ON ap.id = pu.permission_id"
         f" WHERE pu.user_id = %s AND pu.{quote(target)} = p.id AND ap.codename = %s),"
-        f" {role_column}"
+        f" {role_column}, c.{quote('board_requires_mfa')}"
         f" FROM {quote(Proposal._meta.db_table)} p"
+        f" JOIN {quote(Cooperative._meta.db_table)} c ON c.id = p.cooperative_id"
         f" LEFT JOIN {quote(RoomCounter._meta.db_table)} rc ON rc.proposal_id = p.id"
         " WHERE p.id = %s"
     )
@@ -269,13 +271,13 @@ def _room_row(person: Any, proposal_id: int, *, from_grants: bool) -> tuple[Any,
     return row
 
 
-def room_access(person: Any, proposal_id: int) -> RoomAccess | None:
+def room_access(person: Viewer, proposal_id: int) -> RoomAccess | None:
     """What a person may do in a proposal's room, or None when they may not enter.
 
     One statement reads the proposal, the room's last number, the moderator grant and the
-    person's role (governance.permissions.role_sql, as the casting path does), so that a
-    WebSocket handshake costs one read besides authentication. Superusers, whose role
-    guardian derives differently, have it from cooperative_role.
+    person's role (governance.permissions.role_sql, read back by role_from_mask as the
+    casting path does), so that a WebSocket handshake costs one read besides
+    authentication.
     """
     if not getattr(person, "is_authenticated", False) or not person.is_active:
         return None
@@ -285,7 +287,7 @@ def room_access(person: Any, proposal_id: int) -> RoomAccess | None:
     row = _room_row(person, proposal_id, from_grants=from_grants)
     if row is None:
         return None
-    pk, cooperative_id, author_id, status, visibility, last_seq, moderator, mask = row
+    pk, cooperative_id, author_id, status, visibility, last_seq, moderator, mask, mfa = row
     proposal = Proposal(
         pk=pk,
         cooperative_id=cooperative_id,
@@ -293,10 +295,8 @@ def room_access(person: Any, proposal_id: int) -> RoomAccess | None:
         status=status,
         visibility=visibility,
     )
-    if from_grants:
-        role = role_of_mask(mask)
-    else:
-        role = cooperative_role(person, Cooperative(pk=cooperative_id))
+    cooperative = Cooperative(pk=cooperative_id, board_requires_mfa=bool(mfa))
+    role = role_from_mask(person, cooperative, mask)
     if not can_view_proposal_as(person, proposal, role):
         return None
     return RoomAccess(

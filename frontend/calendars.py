@@ -17,7 +17,7 @@ from icalendar import Calendar, Event
 
 from assemblies.models import Assembly, AssemblyStatus, CallStatus
 from governance.acting import acting_members_anywhere
-from governance.models import MembershipStatus
+from governance.models import MembershipStatus, Person
 from voting.models import Vote, VoteStatus
 
 MEETING_LENGTH: Final = dt.timedelta(hours=3)
@@ -82,7 +82,7 @@ def to_ics(calendar: Calendar, events: Iterable[Event | None]) -> bytes:
     return calendar.to_ical()
 
 
-def feed_token(person: Any) -> str:
+def feed_token(person: Person) -> str:
     """The secret of a person's feed address: signed with their calendar epoch, so a
     reset (calendar_feed_reset) ends every earlier address."""
     return signing.dumps({"p": person.pk, "e": person.calendar_epoch}, salt=FEED_SALT)
@@ -103,13 +103,13 @@ def feed_person(token: str) -> Any | None:
     )
 
 
-def feed_url(person: Any) -> str:
+def feed_url(person: Person) -> str:
     return settings.PUBLIC_BASE_URL + reverse(
         "frontend:calendar_feed", kwargs={"token": feed_token(person)}
     )
 
 
-def person_feed(person: Any, *, now: dt.datetime | None = None) -> bytes:
+def person_feed(person: Person, *, now: dt.datetime | None = None) -> bytes:
     """The assemblies a person is convened to and the deadlines of the votes they are on
     the roll of (for themself or an organisation), from 90 days back."""
     now = now or timezone.now()

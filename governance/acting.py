@@ -5,10 +5,11 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
+from django.contrib.auth.models import AnonymousUser
 from django.db.models import Q
 from django.db.models.expressions import RawSQL
 
-from governance.models import Member, Representative
+from governance.models import Member, Person, Representative
 
 
 @cache
@@ -32,12 +33,14 @@ def acting_members_sql() -> str:
     )
 
 
-def acting_members_params(cooperative_id: int, person: Any) -> list[Any]:
+def acting_members_params(cooperative_id: int, person: Person | AnonymousUser) -> list[Any]:
     person_id = getattr(person, "pk", None)
     return [cooperative_id, person_id, person_id, cooperative_id]
 
 
-def acting_members_filter(cooperative_id: int, person: Any, field: str = "member_id") -> Q:
+def acting_members_filter(
+    cooperative_id: int, person: Person | AnonymousUser, field: str = "member_id"
+) -> Q:
     """A filter on `field` (a member's id) for the members the person acts for."""
     subquery = RawSQL(acting_members_sql(), acting_members_params(cooperative_id, person))
     return Q(**{f"{field}__in": subquery})
@@ -60,7 +63,7 @@ def person_acting_for(member: Member, preferred: Any = None) -> Any:
     return people[0] if people else None
 
 
-def acting_members_anywhere(person: Any) -> Any:
+def acting_members_anywhere(person: Person) -> Any:
     """The same rule across every cooperative: the members a person acts for, wherever
     they are (a person's to-do list and calendar span their cooperatives)."""
     own = Member.objects.filter(person=person).values("pk")

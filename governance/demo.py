@@ -137,7 +137,9 @@ COLLEGE_SUPPLIERS = "Restaurants et commerces"
 COLLEGE_AUTHORITIES = "Collectivités territoriales"
 
 
-def _person(username: str, *, display_name: str = "") -> Person:
+def demo_person(username: str, *, display_name: str = "") -> Person:
+    """The demo's login `username` (made on first use, with the demo password), for every
+    app's demo."""
     person, created = Person.objects.get_or_create(
         username=username,
         defaults={
@@ -164,10 +166,10 @@ def load_demo() -> tuple[Cooperative, bool]:
     existing = Cooperative.objects.filter(slug=DEMO_SLUG).first()
     if existing is not None:
         return existing, False
-    admin = _person("admin")
+    admin = demo_person("admin")
     admin.is_staff = admin.is_superuser = True
     admin.save(update_fields=["is_staff", "is_superuser"])
-    chair = _person("claire")
+    chair = demo_person("claire")
     coop = services.cooperative_create(
         actor=chair,
         name="Coursiers Solidaires SCIC",
@@ -192,7 +194,7 @@ def load_demo() -> tuple[Cooperative, bool]:
     }
 
     def admit_person(username: str, kind: str, college: str, shares: int) -> None:
-        person = _person(username)
+        person = demo_person(username)
         membership = services.membership_apply(
             actor=chair,
             cooperative=coop,
@@ -227,7 +229,7 @@ def load_demo() -> tuple[Cooperative, bool]:
         services.representative_designate(
             actor=chair,
             member=membership.member,
-            person=_person(rep),
+            person=demo_person(rep),
         )
         services.membership_admit(actor=chair, membership=membership)
 
@@ -239,12 +241,12 @@ def load_demo() -> tuple[Cooperative, bool]:
         if username == "lea":
             continue  # Léa stays a plain member so the demo shows a member's view.
         services.board_role_grant(
-            actor=chair, cooperative=coop, person=_person(username), role=role
+            actor=chair, cooperative=coop, person=demo_person(username), role=role
         )
     services.observer_invite(
         actor=chair,
         cooperative=coop,
-        person=_person("region.aura"),
+        person=demo_person("region.aura"),
         organisation="Région Auvergne-Rhône-Alpes",
     )
     return coop, True

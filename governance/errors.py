@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 
-from core.errors import DomainError, Forbidden, InvalidInput, NotFound
+from core.errors import DomainError, Forbidden, InvalidInput, NotFound, refusal
 
 
 class BoardOnly(Forbidden):
@@ -19,131 +19,104 @@ class MembershipStateError(DomainError):
     default_message = _("The membership is not in a state that allows this.")
 
 
-class AlreadyMember(MembershipStateError):
-    code = "already_member"
-
-
 class CollegesInvalid(InvalidInput):
     code = "colleges_invalid"
     default_message = _("The colleges and their weights break the rules of the legal form.")
 
 
-class CollegeHasMembers(CollegesInvalid):
-    code = "college_has_members"
+# The other refusals only name themselves: a code and, where the caller gives none, a
+# message (`core.errors.refusal`).
 
+# Memberships and representatives.
+AlreadyMember = refusal("AlreadyMember", MembershipStateError, "already_member")
+UnknownMembershipStatus = refusal(
+    "UnknownMembershipStatus", InvalidInput, "invalid_status", _("Unknown membership status.")
+)
+ReasonRequired = refusal(
+    "ReasonRequired", InvalidInput, "reason_required", _("An exclusion states its reason.")
+)
+OrganisationTypeRequired = refusal(
+    "OrganisationTypeRequired",
+    InvalidInput,
+    "organisation_type_required",
+    _("Say what kind of organisation applies."),
+)
+NotLegalPerson = refusal(
+    "NotLegalPerson",
+    InvalidInput,
+    "not_legal_person",
+    _("Only a legal person has representatives."),
+)
+AlreadyRepresentative = refusal("AlreadyRepresentative", DomainError, "already_representative")
+AlreadyRevoked = refusal("AlreadyRevoked", DomainError, "already_revoked")
+AlreadyObserver = refusal("AlreadyObserver", DomainError, "already_observer")
 
-class NoColleges(NotFound):
-    code = "no_colleges"
-    default_message = _("This cooperative has no colleges: one member, one vote.")
+# Colleges, categories and what points at them.
+CollegeHasMembers = refusal("CollegeHasMembers", CollegesInvalid, "college_has_members")
+NoColleges = refusal(
+    "NoColleges",
+    NotFound,
+    "no_colleges",
+    _("This cooperative has no colleges: one member, one vote."),
+)
+CollegeInactive = refusal(
+    "CollegeInactive", InvalidInput, "college_inactive", _("This college no longer exists.")
+)
+CollegeRequired = refusal(
+    "CollegeRequired",
+    InvalidInput,
+    "college_required",
+    _("This cooperative has colleges: choose one."),
+)
+WrongCollege = refusal(
+    "WrongCollege", InvalidInput, "wrong_college", _("Choose a college of this cooperative.")
+)
+WrongCooperative = refusal(
+    "WrongCooperative",
+    InvalidInput,
+    "wrong_cooperative",
+    _("The category or college belongs to another cooperative."),
+)
+CategoryExists = refusal("CategoryExists", InvalidInput, "category_exists")
+SlugTaken = refusal("SlugTaken", InvalidInput, "slug_taken")
 
+# Lookups by id or name.
+UnknownPerson = refusal("UnknownPerson", InvalidInput, "unknown_person", _("No such person."))
+UnknownCategory = refusal(
+    "UnknownCategory", InvalidInput, "unknown_category", _("No such category.")
+)
+UnknownCollege = refusal("UnknownCollege", InvalidInput, "unknown_college", _("No such college."))
+UnknownDecisionKind = refusal("UnknownDecisionKind", InvalidInput, "unknown_decision_kind")
+InvalidCredentials = refusal(
+    "InvalidCredentials", InvalidInput, "invalid_credentials", _("Wrong username or password.")
+)
 
-class SlugTaken(InvalidInput):
-    code = "slug_taken"
+# The rules.
+QuorumOutOfRange = refusal(
+    "QuorumOutOfRange",
+    InvalidInput,
+    "quorum_out_of_range",
+    _("A quorum is a fraction above 0 and at most 1."),
+)
+MajorityOutOfRange = refusal(
+    "MajorityOutOfRange",
+    InvalidInput,
+    "majority_out_of_range",
+    _("A majority threshold is a fraction between 0 and 1."),
+)
 
-
-class CategoryExists(InvalidInput):
-    code = "category_exists"
-
-
-class UnknownPerson(InvalidInput):
-    code = "unknown_person"
-    default_message = _("No such person.")
-
-
-class UnknownCategory(InvalidInput):
-    code = "unknown_category"
-    default_message = _("No such category.")
-
-
-class UnknownCollege(InvalidInput):
-    code = "unknown_college"
-    default_message = _("No such college.")
-
-
-class UnknownDecisionKind(InvalidInput):
-    code = "unknown_decision_kind"
-
-
-class UnknownMembershipStatus(InvalidInput):
-    code = "invalid_status"
-    default_message = _("Unknown membership status.")
-
-
-class InvalidCredentials(InvalidInput):
-    code = "invalid_credentials"
-    default_message = _("Wrong username or password.")
-
-
-class QuorumOutOfRange(InvalidInput):
-    code = "quorum_out_of_range"
-    default_message = _("A quorum is a fraction above 0 and at most 1.")
-
-
-class MajorityOutOfRange(InvalidInput):
-    code = "majority_out_of_range"
-    default_message = _("A majority threshold is a fraction between 0 and 1.")
-
-
-class WrongCooperative(InvalidInput):
-    code = "wrong_cooperative"
-    default_message = _("The category or college belongs to another cooperative.")
-
-
-class CollegeInactive(InvalidInput):
-    code = "college_inactive"
-    default_message = _("This college no longer exists.")
-
-
-class CollegeRequired(InvalidInput):
-    code = "college_required"
-    default_message = _("This cooperative has colleges: choose one.")
-
-
-class OrganisationTypeRequired(InvalidInput):
-    code = "organisation_type_required"
-    default_message = _("Say what kind of organisation applies.")
-
-
-class ReasonRequired(InvalidInput):
-    code = "reason_required"
-    default_message = _("An exclusion states its reason.")
-
-
-class WrongCollege(InvalidInput):
-    code = "wrong_college"
-    default_message = _("Choose a college of this cooperative.")
-
-
-class NotLegalPerson(InvalidInput):
-    code = "not_legal_person"
-    default_message = _("Only a legal person has representatives.")
-
-
-class AlreadyRepresentative(DomainError):
-    code = "already_representative"
-
-
-class AlreadyRevoked(DomainError):
-    code = "already_revoked"
-
-
-class BoardTermTooLong(InvalidInput):
-    code = "board_term_too_long"
-
-
-class RenewalBeforeStart(InvalidInput):
-    code = "renewal_before_start"
-    default_message = _("A term is renewed on or after the day it started.")
-
-
-class AlreadyOnBoard(DomainError):
-    code = "already_on_board"
-
-
-class LastBoardMember(DomainError):
-    code = "last_board_member"
-    default_message = _("The last board member cannot be removed.")
-
-
-class AlreadyObserver(DomainError):
-    code = "already_observer"
+# The board.
+BoardTermTooLong = refusal("BoardTermTooLong", InvalidInput, "board_term_too_long")
+RenewalBeforeStart = refusal(
+    "RenewalBeforeStart",
+    InvalidInput,
+    "renewal_before_start",
+    _("A term is renewed on or after the day it started."),
+)
+AlreadyOnBoard = refusal("AlreadyOnBoard", DomainError, "already_on_board")
+LastBoardMember = refusal(
+    "LastBoardMember",
+    DomainError,
+    "last_board_member",
+    _("The last board member cannot be removed."),
+)

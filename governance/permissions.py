@@ -97,7 +97,7 @@ def _role_mask_sql() -> str:
     return f"COALESCE(SUM(CASE g.codename {cases} ELSE 0 END), 0)"
 
 
-def reads_role_from_grants(person: Any) -> bool:
+def reads_role_from_grants(person: Viewer) -> bool:
     """Whether a person's role is read from their grants: an active signed-in person who is
     not a superuser (guardian derives a superuser's differently; nobody else has one)."""
     return bool(
@@ -105,7 +105,7 @@ def reads_role_from_grants(person: Any) -> bool:
     )
 
 
-def role_sql(person: Any, cooperative_column: str) -> tuple[str, list[Any]]:
+def role_sql(person: Viewer, cooperative_column: str) -> tuple[str, list[Any]]:
     """A scalar SQL expression for the person's role in the cooperative whose id is in
     `cooperative_column`, as a mask read back with `role_of_mask`, and its parameters: the
     one statement `cooperative_role` runs, for hand-written statements to embed (the
@@ -130,7 +130,7 @@ def _role_of(codenames: set[str]) -> CooperativeRole:
     )
 
 
-def board_mfa_missing(person: Any, cooperative: Cooperative) -> bool:
+def board_mfa_missing(person: Viewer, cooperative: Cooperative) -> bool:
     """Whether the cooperative requires two-factor authentication of its board and the
     person has not set it up (allauth.mfa: a TOTP authenticator)."""
     if not cooperative.board_requires_mfa:
@@ -140,7 +140,9 @@ def board_mfa_missing(person: Any, cooperative: Cooperative) -> bool:
     return not is_mfa_enabled(person)
 
 
-def _with_mfa_rule(role: CooperativeRole, person: Any, cooperative: Cooperative) -> CooperativeRole:
+def _with_mfa_rule(
+    role: CooperativeRole, person: Viewer, cooperative: Cooperative
+) -> CooperativeRole:
     """A board member without the two-factor authentication the cooperative requires keeps
     the other roles but not the board's rights, until it is set up."""
     if role.is_board and board_mfa_missing(person, cooperative):
@@ -176,16 +178,26 @@ def cooperative_role(person: Viewer, cooperative: Cooperative) -> CooperativeRol
     return _role_read(person, cooperative)
 
 
-def _role_read(person: Any, cooperative: Cooperative) -> CooperativeRole:
+def _role_read(person: Person, cooperative: Cooperative) -> CooperativeRole:
     if person.is_superuser:
         role = _role_of(set(ObjectPermissionChecker(person).get_perms(cooperative)))
-    else:
-        sql, params = role_sql(person, "%s")
-        with connection.cursor() as cursor:
-            cursor.execute(f"SELECT {sql}", [*params, cooperative.pk])
-            row = cursor.fetchone()
-        role = role_of_mask(row[0] if row else 0)
-    return _with_mfa_rule(role, person, cooperative)
+        return _with_mfa_rule(role, person, cooperative)
+    sql, params = role_sql(person, "%s")
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {sql}", [*params, cooperative.pk])
+        row = cursor.fetchone()
+    return role_from_mask(person, cooperative, row[0] if row else 0)
+
+
+def role_from_mask(person: Viewer, cooperative: Cooperative, mask: int | None) -> CooperativeRole:
+    """The person's role in the cooperative from the mask a statement embedding `role_sql`
+    read, with the board's two-factor rule: the one reader of that mask, for
+    `cooperative_role` and the hand-written statements (the casting path, the proposal
+    room) alike. For a person whose role is not read from grants, `cooperative_role`
+    answers (the mask is then ignored)."""
+    if not reads_role_from_grants(person):
+        return cooperative_role(person, cooperative)
+    return _with_mfa_rule(role_of_mask(mask), person, cooperative)
 
 
 def cooperative_roles(person: Viewer) -> dict[int, CooperativeRole]:

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from fractions import Fraction
-from typing import Any
 
+from django.contrib.auth.models import AnonymousUser
 from django.db.models import Prefetch, QuerySet
 
 from core.models import AuditEntry
@@ -115,7 +115,7 @@ def member_list(cooperative: Cooperative) -> QuerySet[Member]:
 
 
 def members_acting_person(
-    cooperative: Cooperative, person: Any, *, active: bool = False
+    cooperative: Cooperative, person: Person | AnonymousUser, *, active: bool = False
 ) -> list[Member]:
     """The members a person may act for: themself, and legal persons they represent
     (governance.acting states the rule); with `active`, only those with an active

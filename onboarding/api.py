@@ -22,6 +22,7 @@ from governance.permissions import access_cooperative
 from onboarding import selectors, services
 from onboarding.errors import ERROR_CODES
 from onboarding.models import Invitation, InvitationKind
+from onboarding.permissions import access_invitation
 from onboarding.ratelimit import invitation_rate_hit, password_reset_rate_hit
 
 TAG = ["onboarding"]
@@ -63,12 +64,6 @@ class ApplicationOut(serializers.Serializer):
     def get_message(self, membership: Any) -> str:
         application = getattr(membership, "application", None)
         return application.message if application is not None else ""
-
-
-def _invitation(cooperative: Cooperative, pk: int) -> Invitation:
-    return get_object_or_404(
-        Invitation.objects.select_related("cooperative", "person"), cooperative=cooperative, pk=pk
-    )
 
 
 def _college(cooperative: Cooperative, pk: int | None) -> College | None:
@@ -157,12 +152,10 @@ class InvitationResendApi(APIView):
     )
     def post(self, request: Request, slug: str, pk: int) -> Response:
         actor = person_of(request)
-        cooperative, _role = access_cooperative(actor, slug, manage=True)
+        invitation = access_invitation(actor, slug, pk)
         invitation_rate_hit(person_id=actor.pk)
         with transaction.atomic(durable=True):
-            invitation = services.invitation_resend(
-                actor=actor, invitation=_invitation(cooperative, pk)
-            )
+            invitation = services.invitation_resend(actor=actor, invitation=invitation)
         return Response(InvitationOut(invitation).data)
 
 
@@ -176,10 +169,9 @@ class InvitationRevokeApi(APIView):
     )
     def post(self, request: Request, slug: str, pk: int) -> Response:
         actor = person_of(request)
-        cooperative, _role = access_cooperative(actor, slug, manage=True)
         with transaction.atomic(durable=True):
             invitation = services.invitation_revoke(
-                actor=actor, invitation=_invitation(cooperative, pk)
+                actor=actor, invitation=access_invitation(actor, slug, pk)
             )
         return Response(InvitationOut(invitation).data)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from allauth.account.models import EmailAddress
 from django.db import transaction
 
-from governance.demo import COLLEGE_COURIERS, COLLEGE_CUSTOMERS, _person
+from governance.demo import COLLEGE_COURIERS, COLLEGE_CUSTOMERS, demo_person
 from governance.models import Category, CategoryKind, College, Cooperative, Person
 from onboarding import services
 from onboarding.models import Application, Invitation
@@ -37,7 +37,7 @@ def load_demo_onboarding(cooperative: Cooperative) -> None:
                 shares=1,
             ),
         )
-    candidate = _person(CANDIDATE, display_name="Samia Haddad")
+    candidate = demo_person(CANDIDATE, display_name="Samia Haddad")
     if not Application.objects.filter(cooperative=cooperative, person=candidate).exists():
         EmailAddress.objects.get_or_create(
             user=candidate, email=candidate.email, defaults={"verified": True, "primary": True}

@@ -10,24 +10,13 @@ push runs at once, right after each commit.
 
 from __future__ import annotations
 
-import logging
-import math
-import threading
-
-from django.conf import settings
-from django.core.cache import cache
-from django.db import connection, transaction
-from redis.exceptions import RedisError
+from django.db import transaction
 
 from core.errors import NotFound
+from core.live.coalesce import push_after_commit, turnout_window
 from voting import events, selectors
 from voting.models import Vote, VoteStatus
 from voting.services._common import emit_room, lock_vote_shared
-
-logger = logging.getLogger(__name__)
-
-# How long a claim outlives a push that never ran (its process died): pushes resume after.
-_CLAIM_GRACE_SECONDS = 5
 
 
 def turnout_changed(vote: Vote) -> None:
@@ -35,7 +24,11 @@ def turnout_changed(vote: Vote) -> None:
     if vote.proposal_id is None:
         return
     vote_id = vote.pk
-    transaction.on_commit(lambda: _schedule(vote_id))
+    push_after_commit(
+        f"voting:turnout-push:{vote_id}",
+        lambda: turnout_push(vote_id=vote_id),
+        window=turnout_window(),
+    )
 
 
 def turnout_push(*, vote_id: int) -> None:
@@ -57,50 +50,3 @@ def turnout_push(*, vote_id: int) -> None:
                 events.ROOM_VOTE_PARTIAL_RESULTS,
                 lambda: {"vote_id": vote.pk, "result": selectors.vote_tally(vote).result},
             )
-
-
-def _claim_key(vote_id: int) -> str:
-    return f"voting:turnout-push:{vote_id}"
-
-
-def _schedule(vote_id: int) -> None:
-    delay = float(str(settings.COLLEGIA.get("TURNOUT_PUSH_SECONDS", 0)))
-    if delay <= 0:
-        _push_logged(vote_id)
-        return
-    # The claim is atomic in the shared cache: whoever takes it pushes for everyone. A
-    # ballot that finds it taken committed before the pending push deletes the claim,
-    # hence before that push reads the figures, so the push counts it.
-    try:
-        claimed = cache.add(
-            _claim_key(vote_id), True, timeout=math.ceil(delay) + _CLAIM_GRACE_SECONDS
-        )
-    except (RedisError, OSError) as exc:
-        # Runs after the ballot committed: it must not fail. The live layer shares the
-        # cache's Redis, so the push could not go out either; the next ballot asks again.
-        logger.warning("Turnout of vote %s not pushed: the cache is unreachable (%s)", vote_id, exc)
-        return
-    if not claimed:
-        return
-    timer = threading.Timer(delay, _push_later, args=(vote_id,))
-    timer.daemon = True
-    timer.name = f"turnout-push-{vote_id}"
-    timer.start()
-
-
-def _push_later(vote_id: int) -> None:
-    try:
-        cache.delete(_claim_key(vote_id))
-        _push_logged(vote_id)
-    finally:
-        # The timer's thread owns its own connection; nothing else will close it.
-        connection.close()
-
-
-def _push_logged(vote_id: int) -> None:
-    try:
-        turnout_push(vote_id=vote_id)
-    except Exception:
-        # The figures are still served by the API and the next push carries them; a failed
-        # push must not fail the ballot that asked for it, which has committed.
-        logger.exception("Turnout of vote %s could not be pushed", vote_id)

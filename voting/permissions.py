@@ -16,7 +16,7 @@ from governance.permissions import (
     Viewer,
     cooperative_role,
     reads_role_from_grants,
-    role_of_mask,
+    role_from_mask,
     role_sql,
 )
 from voting.models import Decision, Vote, VoteStatus
@@ -107,8 +107,8 @@ def access_vote_for_casting(person: Viewer, vote_id: int) -> tuple[Vote, Coopera
     proposal, locked in share mode as ballot_cast locks it (pass it on with `locked=True`),
     and the person's role in its cooperative, embedded as governance states it
     (`governance.permissions.role_sql`: the guardian grants, the person's own and those
-    of their groups, with the board's term). For superusers, whose role guardian derives
-    differently, cooperative_role itself answers. The same 404 for missing and not
+    of their groups, with the board's term), read back with the board's two-factor rule
+    by `role_from_mask`, as `cooperative_role` reads it. The same 404 for missing and not
     visible. Runs inside a transaction.
     """
     from_grants = reads_role_from_grants(person)
@@ -116,7 +116,9 @@ def access_vote_for_casting(person: Viewer, vote_id: int) -> tuple[Vote, Coopera
     share = " FOR SHARE OF v" if connection.vendor == "postgresql" else ""
     sql = (
         f"SELECT v.*, {related_columns(Proposal, 'p', _PROPOSAL_FIELDS)},"
-        f" {role_column} AS role__mask FROM {Vote._meta.db_table} v"
+        f" {role_column} AS role__mask, c.board_requires_mfa AS role__mfa"
+        f" FROM {Vote._meta.db_table} v"
+        f" JOIN {Cooperative._meta.db_table} c ON c.id = v.cooperative_id"
         f" LEFT JOIN {Proposal._meta.db_table} p ON p.id = v.proposal_id"
         f" WHERE v.id = %s{share}"
     )
@@ -125,8 +127,12 @@ def access_vote_for_casting(person: Viewer, vote_id: int) -> tuple[Vote, Coopera
         raise NotFound()
     vote = rows[0]
     mask = vote.__dict__.pop("role__mask")
+    # What the role needs of the cooperative, read in the same statement.
+    cooperative = Cooperative(
+        pk=vote.cooperative_id, board_requires_mfa=bool(vote.__dict__.pop("role__mfa"))
+    )
     attach_related(vote, "proposal", Proposal, "p", _PROPOSAL_FIELDS)
-    role = role_of_mask(mask) if from_grants else cooperative_role(person, vote.cooperative)
+    role = role_from_mask(person, cooperative, mask)
     if not can_view_vote(person, vote, role):
         raise NotFound()
     return vote, role

@@ -9,11 +9,12 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.utils.translation import ngettext
 
 from governance.models import Cooperative
-from governance.permissions import CooperativeRole
+from governance.permissions import CooperativeRole, Viewer
 from governance.selectors import decision_rules, members_acting_person
 from voting.models import (
     Ballot,
@@ -150,6 +151,30 @@ def roll_search(vote: Vote, text: str, *, exclude: Iterable[int] = ()) -> QueryS
     return entries
 
 
+def proxy_holder_search(
+    vote: Vote, text: str, *, exclude: Iterable[int] = ()
+) -> QuerySet[RollEntry]:
+    """roll_search less the members who may hold no more proxies under the vote's rules
+    (`DecisionRules.proxy_cap_allows`, the cap the service applies): who may be given a
+    proxy, for the booth's page and for the roll endpoint the booth's script asks alike."""
+    entries = roll_search(vote, text, exclude=exclude)
+    if vote.rules_version is None:
+        return entries
+    rules = decision_rules(vote.rules_version, vote.decision_kind)
+    if rules.proxy_cap is None:
+        return entries
+    held = (
+        Proxy.objects.filter(vote=vote, revoked_at__isnull=True, holder_id=OuterRef("member_id"))
+        .order_by()
+        .values("holder_id")
+        .annotate(n=Count("id"))
+        .values("n")
+    )
+    return entries.annotate(proxies_held=Coalesce(Subquery(held), 0)).filter(
+        rules.proxy_cap_allows("proxies_held")
+    )
+
+
 def open_ballot_list(vote: Vote) -> QuerySet[Ballot]:
     """The ballots that count on an open vote, with who cast them."""
     return (
@@ -221,7 +246,7 @@ def small_college_warnings(vote: Vote) -> list[dict[str, Any]]:
     ]
 
 
-def proxy_list(vote: Vote, person: Any, role: CooperativeRole) -> QuerySet[Proxy]:
+def proxy_list(vote: Vote, person: Viewer, role: CooperativeRole) -> QuerySet[Proxy]:
     """The board sees every proxy; a member those given or held by members they act for."""
     proxies = Proxy.objects.filter(vote=vote).select_related("principal", "holder")
     if role.is_board:
@@ -243,7 +268,7 @@ class Participation:
     proxies_given: list[Proxy]
 
 
-def participation(vote: Vote, person: Any) -> Participation:
+def participation(vote: Vote, person: Viewer) -> Participation:
     members = members_acting_person(vote.cooperative, person)
     ids = [m.pk for m in members]
     entries = list(
@@ -262,7 +287,7 @@ def participation(vote: Vote, person: Any) -> Participation:
 
 
 def decision_list_since(
-    person: Any, cooperative: Cooperative, role: CooperativeRole, *, since: int, limit: int
+    person: Viewer, cooperative: Cooperative, role: CooperativeRole, *, since: int, limit: int
 ) -> list[Decision]:
     """Decisions after the cursor, in feed order: what a platform needs to catch up.
 

@@ -7,6 +7,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from core.constraints import reached_has_time
 from core.models import OutboxEvent
 from governance.models import Cooperative
 
@@ -116,9 +117,8 @@ class Message(models.Model):
             models.UniqueConstraint(
                 fields=["endpoint", "event"], name="webhook_message_one_per_endpoint_event"
             ),
-            models.CheckConstraint(
-                condition=~Q(status="delivered") | Q(delivered_at__isnull=False),
-                name="webhook_message_delivered_has_time",
+            reached_has_time(
+                "webhook_message_delivered_has_time", state="delivered", at="delivered_at"
             ),
             models.CheckConstraint(
                 condition=~Q(status="delivering")

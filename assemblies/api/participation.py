@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.db import transaction
@@ -21,17 +22,27 @@ from assemblies.api.serializers import (
     PostalVoteOut,
 )
 from assemblies.inputs import MAX_ID
-from assemblies.models import AssemblyProxy, Attendance, AttendanceMode, PostalVote
+from assemblies.models import Attendance, AttendanceMode, PostalVote
 from assemblies.permissions import (
     access_assembly,
+    access_assembly_proxy,
+    access_attendance,
     can_read_attendance,
     can_read_convocations,
 )
 from core.api import Pagination, page_of, paginate, person_of
-from core.errors import Forbidden, NotFound
+from core.errors import Forbidden
 from governance.errors import BoardOnly
 from governance.selectors import members_acting_person
 from voting.models import ResolutionChoice
+
+
+def _member_act[T](request: Request, pk: int, act: Callable[..., T], **arguments: Any) -> T:
+    """An act of the person on the assembly `pk` as they may see it: the service `act`, with
+    the person as actor, in one durable transaction with the assembly's loading."""
+    with transaction.atomic(durable=True):
+        assembly, _role = access_assembly(request.user, pk)
+        return act(actor=person_of(request), assembly=assembly, **arguments)
 
 
 class ConvocationListApi(APIView):
@@ -91,14 +102,13 @@ class AssemblyProxyListGiveApi(APIView):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
-        with transaction.atomic(durable=True):
-            assembly, _role = access_assembly(request.user, pk)
-            proxy = services.assembly_proxy_give(
-                actor=person_of(request),
-                assembly=assembly,
-                holder_id=values["holder_id"],
-                principal_id=values.get("principal_id"),
-            )
+        proxy = _member_act(
+            request,
+            pk,
+            services.assembly_proxy_give,
+            holder_id=values["holder_id"],
+            principal_id=values.get("principal_id"),
+        )
         return Response(AssemblyProxyOut(proxy).data, status=status.HTTP_201_CREATED)
 
 
@@ -112,13 +122,8 @@ class AssemblyProxyRevokeApi(APIView):
     )
     def post(self, request: Request, pk: int, proxy_id: int) -> Response:
         with transaction.atomic(durable=True):
-            assembly, _role = access_assembly(request.user, pk)
-            proxy = AssemblyProxy.objects.filter(pk=proxy_id, assembly=assembly).first()
-            if proxy is None:
-                raise NotFound()
             proxy = services.assembly_proxy_revoke(
-                actor=person_of(request),
-                proxy=proxy,
+                actor=person_of(request), proxy=access_assembly_proxy(request.user, pk, proxy_id)
             )
         return Response(AssemblyProxyOut(proxy).data)
 
@@ -175,14 +180,13 @@ class PostalVoteListSubmitApi(APIView):
         ballots: dict[int, str] = {}
         for ballot in values["ballots"]:
             ballots[ballot["resolution_id"]] = ballot["choice"]
-        with transaction.atomic(durable=True):
-            assembly, _role = access_assembly(request.user, pk)
-            recorded = services.postal_vote_submit(
-                actor=person_of(request),
-                assembly=assembly,
-                ballots=ballots,
-                member_id=values.get("member_id"),
-            )
+        recorded = _member_act(
+            request,
+            pk,
+            services.postal_vote_submit,
+            ballots=ballots,
+            member_id=values.get("member_id"),
+        )
         queryset = (
             PostalVote.objects.filter(pk__in=[v.pk for v in recorded])
             .select_related("member")
@@ -235,14 +239,13 @@ class AttendanceListCheckInApi(APIView):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
-        with transaction.atomic(durable=True):
-            assembly, _role = access_assembly(request.user, pk)
-            attendance = services.attendance_check_in(
-                actor=person_of(request),
-                assembly=assembly,
-                mode=values["mode"],
-                member_id=values.get("member_id"),
-            )
+        attendance = _member_act(
+            request,
+            pk,
+            services.attendance_check_in,
+            mode=values["mode"],
+            member_id=values.get("member_id"),
+        )
         return Response(AttendanceOut(attendance).data, status=status.HTTP_201_CREATED)
 
 
@@ -277,14 +280,13 @@ class AttendanceBatchCheckInApi(APIView):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
-        with transaction.atomic(durable=True):
-            assembly, _role = access_assembly(request.user, pk)
-            done = services.attendance_check_in_batch(
-                actor=person_of(request),
-                assembly=assembly,
-                member_ids=values["member_ids"],
-                mode=values["mode"],
-            )
+        done = _member_act(
+            request,
+            pk,
+            services.attendance_check_in_batch,
+            member_ids=values["member_ids"],
+            mode=values["mode"],
+        )
         rows = Attendance.objects.filter(pk__in=[a.pk for a in done.checked_in]).select_related(
             "call", "member", "person", "checked_in_by"
         )
@@ -302,16 +304,8 @@ class AttendanceCheckOutApi(APIView):
     )
     def post(self, request: Request, pk: int, attendance_id: int) -> Response:
         with transaction.atomic(durable=True):
-            assembly, _role = access_assembly(request.user, pk)
-            attendance = (
-                Attendance.objects.select_related("call")
-                .filter(pk=attendance_id, call__assembly=assembly)
-                .first()
-            )
-            if attendance is None:
-                raise NotFound()
             attendance = services.attendance_check_out(
                 actor=person_of(request),
-                attendance=attendance,
+                attendance=access_attendance(request.user, pk, attendance_id),
             )
         return Response(AttendanceOut(attendance).data)

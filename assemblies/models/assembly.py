@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from core.constraints import reached_has_time
 from core.fields import FractionField
 
 
@@ -28,6 +31,13 @@ class AssemblyStatus(models.TextChoices):
 
 # While proxies and postal votes may still be given, changed or revoked.
 BEFORE_MEETING_STATUSES = (AssemblyStatus.CONVENED, AssemblyStatus.ADJOURNED)
+
+
+def _bureau_member() -> models.ForeignKey[Any, Any]:
+    """A seat of the meeting's bureau: a person, none until the meeting opens."""
+    return models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
 
 
 class Assembly(models.Model):
@@ -56,36 +66,12 @@ class Assembly(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
     )
-    chair = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
-    secretary = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
+    chair = _bureau_member()
+    secretary = _bureau_member()
     # The bureau of the meeting: the chair, two scrutineers and the secretary, recorded at
     # the opening; they sign the minutes.
-    scrutineer_1 = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
-    scrutineer_2 = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
+    scrutineer_1 = _bureau_member()
+    scrutineer_2 = _bureau_member()
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
     )
@@ -110,10 +96,7 @@ class Assembly(models.Model):
                 condition=Q(status__in=["draft", "cancelled"]) | Q(rules_version__isnull=False),
                 name="assembly_convened_has_rules",
             ),
-            models.CheckConstraint(
-                condition=~Q(status="closed") | Q(closed_at__isnull=False),
-                name="assembly_closed_has_time",
-            ),
+            reached_has_time("assembly_closed_has_time", state="closed", at="closed_at"),
             models.CheckConstraint(
                 condition=Q(scrutineer_1__isnull=True)
                 | Q(scrutineer_2__isnull=True)

@@ -8,6 +8,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from assemblies.models.assembly import Assembly, AssemblyCall, Resolution
+from core.constraints import reached_has_time
 
 
 class ConvocationChannel(models.TextChoices):
@@ -44,10 +45,7 @@ class Convocation(models.Model):
             models.UniqueConstraint(
                 fields=["call", "person", "member", "channel"], name="convocation_unique"
             ),
-            models.CheckConstraint(
-                condition=~Q(status="sent") | Q(sent_at__isnull=False),
-                name="convocation_sent_has_time",
-            ),
+            reached_has_time("convocation_sent_has_time", state="sent", at="sent_at"),
         ]
         indexes = [models.Index(fields=["call", "status"])]
 

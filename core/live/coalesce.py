@@ -14,6 +14,7 @@ import math
 import threading
 from collections.abc import Callable
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db import connection, transaction
 
@@ -21,6 +22,12 @@ logger = logging.getLogger(__name__)
 
 # How long a claim outlives a push that never ran (its process died): pushes resume after.
 CLAIM_GRACE_SECONDS = 5
+
+
+def turnout_window() -> float:
+    """The window of the turnout and attendance pushes, `COLLEGIA["TURNOUT_PUSH_SECONDS"]`:
+    0 pushes after every commit."""
+    return float(str(settings.COLLEGIA.get("TURNOUT_PUSH_SECONDS", 0)))
 
 
 def push_after_commit(key: str, push: Callable[[], None], *, window: float) -> None:
@@ -39,7 +46,7 @@ def _schedule(key: str, push: Callable[[], None], window: float) -> None:
     except Exception as exc:
         # Runs after a commit: it must not fail. The live layer shares the cache's Redis,
         # so the push could not go out either; the next change asks again.
-        logger.warning("Push %s skipped: the cache is unreachable (%s)", key, exc)
+        logger.warning("%s not pushed: the cache is unreachable (%s)", key, exc)
         return
     if not claimed:
         return

@@ -5,6 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import AnonymousUser
+
 from core.events import person_group, publish
 from core.ws import session_fingerprint
 
@@ -17,8 +20,11 @@ def announce_logout(*, person_id: int, session_key: str | None) -> None:
     )
 
 
-def on_user_logged_out(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
-    if user is None or getattr(user, "pk", None) is None:
+def on_user_logged_out(
+    sender: Any, request: Any, user: AbstractBaseUser | AnonymousUser | None, **kwargs: Any
+) -> None:
+    person_id = getattr(user, "pk", None)
+    if person_id is None:
         return
     session = getattr(request, "session", None)
-    announce_logout(person_id=user.pk, session_key=getattr(session, "session_key", None))
+    announce_logout(person_id=person_id, session_key=getattr(session, "session_key", None))

@@ -34,7 +34,9 @@ class NotificationListApi(APIView):
         query.is_valid(raise_exception=True)
         return paginate(
             self,
-            selectors.notification_list(request.user, unread_only=query.validated_data["unread"]),
+            selectors.notification_list(
+                person_of(request), unread_only=query.validated_data["unread"]
+            ),
             NotificationOut,
         )
 

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.db import transaction
 from django.utils import timezone
 
 from deliberation.models import Proposal, ProposalRead
+from governance.models import Person
 
 
 @transaction.atomic
-def proposal_mark_read(*, person: Any, proposal: Proposal) -> None:
+def proposal_mark_read(*, person: Person, proposal: Proposal) -> None:
     """Record that `person` saw the current version of `proposal`; one row per pair,
     updated in place (an upsert, so two tabs opening at once do not collide)."""
     ProposalRead.objects.bulk_create(

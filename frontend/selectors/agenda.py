@@ -23,7 +23,8 @@ from assemblies.models import (
 from deliberation import selectors as deliberation_selectors
 from deliberation.models import Amendment, AmendmentStatus, ProposalRead, ProposalStatus
 from governance.acting import acting_members_anywhere, acting_members_filter
-from governance.models import Cooperative, Member, Membership, MembershipStatus
+from governance.models import Cooperative, Member, Membership, MembershipStatus, Person
+from governance.permissions import Viewer
 from voting.models import Proxy, RollEntry, Vote, VoteStatus
 
 TODO = "todo"
@@ -45,7 +46,7 @@ class TodoItem:
     deadline: dt.datetime | None = None
 
 
-def acting_members(person: Any) -> dict[int, Member]:
+def acting_members(person: Person) -> dict[int, Member]:
     """Every member the person acts for, in every cooperative: themself, and the legal
     persons they represent (the rule of governance.selectors.members_acting_person)."""
     if not person.is_authenticated:
@@ -54,13 +55,13 @@ def acting_members(person: Any) -> dict[int, Member]:
     return {m.pk: m for m in members}
 
 
-def _acting_for(member: Member, person: Any) -> str:
+def _acting_for(member: Member, person: Viewer) -> str:
     if member.person_id == person.pk:
         return _("You are on the roll.")
     return _("You represent %(organisation)s.") % {"organisation": member.name}
 
 
-def _vote_items(person: Any, members: dict[int, Member]) -> list[TodoItem]:
+def _vote_items(person: Viewer, members: dict[int, Member]) -> list[TodoItem]:
     items = []
     entries = (
         RollEntry.objects.filter(
@@ -120,7 +121,7 @@ def _vote_items(person: Any, members: dict[int, Member]) -> list[TodoItem]:
     return items
 
 
-def _assembly_items(person: Any, members: dict[int, Member]) -> list[TodoItem]:
+def _assembly_items(person: Viewer, members: dict[int, Member]) -> list[TodoItem]:
     active = dict(
         Membership.objects.filter(
             member_id__in=list(members), status=MembershipStatus.ACTIVE
@@ -202,7 +203,7 @@ def _assembly_items(person: Any, members: dict[int, Member]) -> list[TodoItem]:
     return items
 
 
-def _proposal_items(person: Any, members: dict[int, Member]) -> list[TodoItem]:
+def _proposal_items(person: Person, members: dict[int, Member]) -> list[TodoItem]:
     items = []
     cooperatives = {m.cooperative_id: m.cooperative for m in members.values()}
     read = ProposalRead.objects.filter(
@@ -253,7 +254,7 @@ def _proposal_items(person: Any, members: dict[int, Member]) -> list[TodoItem]:
     return items
 
 
-def todo_list(person: Any) -> list[TodoItem]:
+def todo_list(person: Person) -> list[TodoItem]:
     """Everything waiting for the person, by deadline (those without one last); each item
     says why it is there and whether it is done. A handful of queries, whatever the size
     of the cooperatives."""
@@ -265,7 +266,7 @@ def todo_list(person: Any) -> list[TodoItem]:
     return items
 
 
-def mark_votes(person: Any, cooperative: Cooperative, votes: QuerySet[Vote]) -> QuerySet[Vote]:
+def mark_votes(person: Viewer, cooperative: Cooperative, votes: QuerySet[Vote]) -> QuerySet[Vote]:
     """Annotate each vote with the reader's mark: `reader_on_roll` and `reader_to_vote`
     (some member they act for has not voted yet)."""
     if not person.is_authenticated:
@@ -289,7 +290,7 @@ def vote_mark(vote: Any) -> tuple[str, str]:
     return DONE, pgettext("mark", "voted")
 
 
-def mark_assemblies(person: Any, cooperative: Cooperative, assemblies: list[Assembly]) -> None:
+def mark_assemblies(person: Viewer, cooperative: Cooperative, assemblies: list[Assembly]) -> None:
     """Set `reader_mark` (state, label) on each assembly: closed, voted (present, by post
     or by proxy), or to vote (convened and the reader acts for a member)."""
     if not person.is_authenticated or not assemblies:

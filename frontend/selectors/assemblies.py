@@ -47,8 +47,8 @@ from assemblies.services import _common as services_clock
 from assemblies.services.attendance import CHECK_IN_OPENS
 from assemblies.services.minutes import bureau_roles
 from frontend.selectors.votes import booth as vote_booth
-from governance.models import Cooperative, Member
-from governance.permissions import CooperativeRole
+from governance.models import Cooperative, Member, Person
+from governance.permissions import CooperativeRole, Viewer
 from governance.selectors import decision_rules, members_acting_person, rules_current
 from voting import selectors as voting_selectors
 from voting.models import ResolutionChoice, VoteStatus
@@ -56,7 +56,7 @@ from voting.models import ResolutionChoice, VoteStatus
 SEARCH_RESULTS_MAX = 30
 
 
-def assembly_list(person: Any, cooperative: Cooperative) -> list[Assembly]:
+def assembly_list(person: Viewer, cooperative: Cooperative) -> list[Assembly]:
     return list(assemblies_visible(person, cooperative).prefetch_related("calls").order_by("-id"))
 
 
@@ -88,7 +88,7 @@ def _minutes(assembly: Assembly) -> Minutes | None:
     return Minutes.objects.filter(assembly=assembly).defer("html", "pdf").first()
 
 
-def assembly_page(person: Any, assembly: Assembly, role: CooperativeRole) -> dict[str, Any]:
+def assembly_page(person: Person, assembly: Assembly, role: CooperativeRole) -> dict[str, Any]:
     """The member's page: agenda, documents, calls, and what the viewer may do before and
     during the meeting for each member they act for."""
     items = list(agenda_items().filter(assembly=assembly))
@@ -218,7 +218,7 @@ def _seats_by_college(elected: list[Any], reserved: list[Any]) -> list[dict[str,
 
 
 def holder_search(
-    assembly: Assembly, person: Any, query: str, *, exclude: set[int]
+    assembly: Assembly, person: Viewer, query: str, *, exclude: set[int]
 ) -> list[dict[str, Any]]:
     """Members with a vote whose name (or representative's name) matches, each with the
     number of proxies already held, so the giver sees who reached the cap."""
@@ -384,7 +384,7 @@ def open_item(assembly: Assembly) -> Any:
     )
 
 
-def booth_part(person: Any, assembly: Assembly, role: CooperativeRole) -> dict[str, Any]:
+def booth_part(person: Viewer, assembly: Assembly, role: CooperativeRole) -> dict[str, Any]:
     """The booth of the current point: each of its open resolutions with what the viewer
     may cast (their members and the proxies they hold), and the turnout so far."""
     item = open_item(assembly) if assembly.status == AssemblyStatus.IN_SESSION else None

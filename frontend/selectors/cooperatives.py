@@ -17,10 +17,12 @@ from governance.models import (
     Membership,
     MembershipStatus,
     Observer,
+    Person,
     Representative,
 )
 from governance.permissions import (
     CooperativeRole,
+    Viewer,
     cooperative_roles,
     cooperatives_readable_by,
 )
@@ -40,7 +42,7 @@ class CooperativeEntry:
     role: CooperativeRole
 
 
-def cooperatives_with_roles(person: Any) -> list[CooperativeEntry]:
+def cooperatives_with_roles(person: Viewer) -> list[CooperativeEntry]:
     """Every cooperative the person may read, with their role, in a fixed number of queries.
 
     The roles come from the same grants as `cooperative_role` (the board's term
@@ -67,7 +69,7 @@ class Representation:
     open_items: list[OpenItem] = field(default_factory=list)
 
 
-def representations_of(person: Any) -> list[Representation]:
+def representations_of(person: Person) -> list[Representation]:
     """The organisations a person represents (with their open membership) and observes for."""
     open_memberships = Membership.objects.filter(
         status__in=[MembershipStatus.ACTIVE, MembershipStatus.APPLICANT]
@@ -117,7 +119,7 @@ class OpenItem:
     note: str = ""
 
 
-def open_to(person: Any, cooperative: Cooperative) -> list[OpenItem]:
+def open_to(person: Viewer, cooperative: Cooperative) -> list[OpenItem]:
     """Open votes and proposals in debate that the person may see in one cooperative."""
     from django.urls import reverse
     from django.utils.translation import gettext as _
@@ -151,7 +153,7 @@ def open_to(person: Any, cooperative: Cooperative) -> list[OpenItem]:
 
 
 def cooperative_dashboard(
-    person: Any, cooperative: Cooperative, role: CooperativeRole
+    person: Viewer, cooperative: Cooperative, role: CooperativeRole
 ) -> dict[str, Any]:
     """A cooperative's home: proposals in debate, votes by closing time, recent decisions."""
     from frontend.selectors.agenda import mark_votes

@@ -29,9 +29,11 @@ from deliberation.permissions import (
 from frontend.text import html_to_plain
 from governance.models import (
     DecisionKind,
+    Person,
 )
 from governance.permissions import (
     CooperativeRole,
+    Viewer,
 )
 from voting import selectors as voting_selectors
 from voting.models import (
@@ -46,7 +48,9 @@ from voting.permissions import (
 )
 
 
-def comment_permissions(person: Any, proposal: Proposal, role: CooperativeRole) -> dict[str, Any]:
+def comment_permissions(
+    person: Viewer, proposal: Proposal, role: CooperativeRole
+) -> dict[str, Any]:
     """What the viewer may do in the debate, from deliberation.permissions."""
     is_open = proposal.status in DISCUSSABLE_STATUSES
     return {
@@ -64,7 +68,7 @@ THREADS_PER_PAGE = 20
 
 
 def _comments(
-    person: Any,
+    person: Person,
     proposal: Proposal,
     perms: dict[str, Any],
     only: int | None,
@@ -136,7 +140,7 @@ def _reply_ids(root_ids: list[int]) -> list[int]:
 
 
 def comment_threads(
-    person: Any, proposal: Proposal, *, before: int | None = None
+    person: Person, proposal: Proposal, *, before: int | None = None
 ) -> dict[str, Any]:
     """One more page of threads, for the "more" link of the proposal page."""
     role = proposal_role(person, proposal)
@@ -154,7 +158,7 @@ def comment_threads(
     }
 
 
-def _amendments(person: Any, proposal: Proposal, role: CooperativeRole) -> list[Any]:
+def _amendments(person: Viewer, proposal: Proposal, role: CooperativeRole) -> list[Any]:
     amendments = list(deliberation_selectors.amendment_list(proposal))
     versions = {v.number: v for v in deliberation_selectors.proposal_versions(proposal)}
     for amendment in amendments:
@@ -178,7 +182,7 @@ def _amendments(person: Any, proposal: Proposal, role: CooperativeRole) -> list[
     return amendments
 
 
-def proposal_vote(person: Any, proposal: Proposal, role: CooperativeRole) -> dict[str, Any]:
+def proposal_vote(person: Viewer, proposal: Proposal, role: CooperativeRole) -> dict[str, Any]:
     """The proposal's latest vote the viewer may see, its turnout and their part in it."""
     vote = (
         Vote.objects.filter(proposal=proposal)
@@ -253,7 +257,7 @@ def comment_skeleton(page: dict[str, Any]) -> dict[str, Any]:
 
 
 def proposal_page(
-    person: Any,
+    person: Person,
     proposal: Proposal,
     *,
     only_comment: int | None = None,

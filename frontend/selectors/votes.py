@@ -14,6 +14,7 @@ from governance.models import (
 )
 from governance.permissions import (
     CooperativeRole,
+    Viewer,
 )
 from governance.selectors import decision_rules
 from voting import selectors as voting_selectors
@@ -22,7 +23,6 @@ from voting.models import (
     Ballot,
     ConsentChoice,
     Decision,
-    Proxy,
     ResolutionChoice,
     Vote,
     VoteMethod,
@@ -38,7 +38,7 @@ from voting.permissions import (
 )
 
 
-def vote_list(person: Any, cooperative: Cooperative) -> Any:
+def vote_list(person: Viewer, cooperative: Cooperative) -> Any:
     return vote_visible_queryset(person, cooperative).select_related("proposal").order_by("-id")
 
 
@@ -62,30 +62,15 @@ def frozen_rules(vote: Vote) -> Any:
 HOLDERS_SHOWN = 20
 
 
-def eligible_holders(vote: Vote, rules: Any, own: set[int], search: str) -> list[Any]:
+def eligible_holders(vote: Vote, own: set[int], search: str) -> list[Any]:
     """The first few roll entries whose member's name contains `search` and who may hold
-    the viewer's proxy: not one the viewer acts for, and below the rules' cap of proxies
-    held (the cap the service applies, `DecisionRules.proxy_cap_reached`). The roll is
-    never read whole: a slice of the search, then one count of the proxies they hold."""
-    from django.db.models import Count
-
-    candidates = list(voting_selectors.roll_search(vote, search, exclude=own)[: HOLDERS_SHOWN * 2])
-    held = dict(
-        Proxy.objects.filter(
-            vote=vote, revoked_at__isnull=True, holder_id__in=[e.member_id for e in candidates]
-        )
-        .values_list("holder_id")
-        .annotate(n=Count("id"))
-    )
-    return [
-        e
-        for e in candidates
-        if not (rules is not None and rules.proxy_cap_reached(held.get(e.member_id, 0)))
-    ][:HOLDERS_SHOWN]
+    the viewer's proxy: not one the viewer acts for, and below the rules' cap
+    (`voting.selectors.proxy_holder_search`, as the roll endpoint answers the script)."""
+    return list(voting_selectors.proxy_holder_search(vote, search, exclude=own)[:HOLDERS_SHOWN])
 
 
 def booth(
-    person: Any, vote: Vote, role: CooperativeRole, *, holder_search: str = ""
+    person: Viewer, vote: Vote, role: CooperativeRole, *, holder_search: str = ""
 ) -> dict[str, Any]:
     """What the voting booth shows: as whom the viewer votes, their proxies, the options.
     The roll is never listed whole: possible proxy holders are the first few members whose
@@ -100,7 +85,7 @@ def booth(
     holders: list[Any] = []
     may_search = vote.status == VoteStatus.OPEN and can_read_roll(role) and bool(part.members)
     if may_search and holder_search:
-        holders = eligible_holders(vote, rules, own, holder_search)
+        holders = eligible_holders(vote, own, holder_search)
     by_member = {entry.member_id: entry for entry in part.members}
     for proxy in part.proxies_given:
         principal = by_member.get(proxy.principal_id)
@@ -172,7 +157,7 @@ def _prefill_ranks(vote: Vote, choice: Any) -> dict[int, int]:
     return ranks
 
 
-def results(person: Any, vote: Vote, role: CooperativeRole) -> dict[str, Any]:
+def results(person: Viewer, vote: Vote, role: CooperativeRole) -> dict[str, Any]:
     """The result as stored at the close (or the live partial one), explained in the reader's
     language, with the rules it applied."""
     decision = Decision.objects.filter(vote=vote).first()

@@ -7,6 +7,7 @@ from fractions import Fraction
 from typing import Any
 
 from django import template
+from django.contrib.auth.models import AnonymousUser
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
@@ -15,6 +16,7 @@ from django.utils.translation import gettext_lazy
 
 from frontend.charts import result_chart as chart
 from frontend.formatting import percent_text, share_text
+from governance.permissions import Viewer
 
 register = template.Library()
 
@@ -165,12 +167,12 @@ def link_mentions(clean_html: str, people: dict[str, str] | None) -> SafeString:
 
 
 @register.simple_tag
-def organisations_represented(person: Any) -> list[str]:
+def organisations_represented(person: Viewer) -> list[str]:
     """The legal persons someone acts for (a commune's representative, say), for the page
     header: the person is named, then whom they act for."""
     from governance.models import Representative
 
-    if not getattr(person, "is_authenticated", False):
+    if isinstance(person, AnonymousUser) or not person.is_authenticated:
         return []
     return list(
         Representative.objects.filter(person=person, revoked_at__isnull=True)

@@ -61,7 +61,7 @@ def assembly_list(request: HttpRequest, slug: str) -> HttpResponse:
 @page_view
 def assembly_detail(request: HttpRequest, pk: int) -> HttpResponse:
     assembly, role = access_assembly(request.user, pk)
-    context = page_selectors.assembly_page(request.user, assembly, role)
+    context = page_selectors.assembly_page(signed_in(request), assembly, role)
     query = request.GET.get("holder", "")
     context["holder_query"] = query[:100]
     context["holders"] = page_selectors.holder_search(
@@ -101,7 +101,7 @@ def assembly_live_part(request: HttpRequest, pk: int, part: str) -> HttpResponse
     elif part == "screen":
         context.update(page_selectors.screen_part(assembly))
     else:
-        context["items"] = page_selectors.assembly_page(request.user, assembly, role)["items"]
+        context["items"] = page_selectors.assembly_page(signed_in(request), assembly, role)["items"]
         context["controls"] = role.is_board and request.GET.get("controls") == "1"
     return HttpResponse(render_to_string(LIVE_PARTS[part], context, request=request))
 

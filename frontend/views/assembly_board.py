@@ -108,7 +108,7 @@ def assembly_create_form(request: HttpRequest, slug: str) -> HttpResponse:
 def assembly_prepare(request: HttpRequest, pk: int) -> HttpResponse:
     """The agenda, documents and candidates of a draft; convening with the notice rule."""
     assembly, role = access_assembly(request.user, pk, manage=True)
-    context = page_selectors.assembly_page(request.user, assembly, role)
+    context = page_selectors.assembly_page(signed_in(request), assembly, role)
     notice = page_selectors.notice_rules(assembly.cooperative)
     context.update(
         {
@@ -412,7 +412,7 @@ def assembly_check_in_batch(request: HttpRequest, pk: int) -> HttpResponse:
 def assembly_chair(request: HttpRequest, pk: int) -> HttpResponse:
     """The chair's console: open and close the points one at a time, close the meeting."""
     assembly, role = access_assembly(request.user, pk, manage=True)
-    page = page_selectors.assembly_page(request.user, assembly, role)
+    page = page_selectors.assembly_page(signed_in(request), assembly, role)
     context = {
         **page_selectors.screen_part(assembly),
         "items": page["items"],

@@ -11,7 +11,7 @@ from core.notifications import notification_mark_read
 from deliberation.selectors import notification_list
 from frontend import selectors as page_selectors
 from frontend.selectors.agenda import todo_list
-from frontend.views.common import cooperative_for, page_view, paginate, render_coop
+from frontend.views.common import cooperative_for, page_view, paginate, render_coop, signed_in
 from governance import selectors
 from governance.validation import composition_warnings
 
@@ -21,7 +21,7 @@ def home(request: HttpRequest) -> HttpResponse:
     the cooperatives they take part in."""
     signed = request.user.is_authenticated
     entries = page_selectors.cooperatives_with_roles(request.user) if signed else []
-    todo = todo_list(request.user) if signed else []
+    todo = todo_list(signed_in(request)) if signed else []
     return render(request, "frontend/home.html", {"entries": entries, "todo": todo, "nav": "home"})
 
 
@@ -43,7 +43,7 @@ def cooperative_home(request: HttpRequest, slug: str) -> HttpResponse:
 @page_view
 def territory(request: HttpRequest) -> HttpResponse:
     """A representative's view: the cooperatives their organisation takes part in or observes."""
-    rows = page_selectors.representations_of(request.user)
+    rows = page_selectors.representations_of(signed_in(request))
     return render(request, "frontend/territory.html", {"rows": rows, "nav": "territory"})
 
 
@@ -53,12 +53,12 @@ def notifications(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         ids = [int(v) for v in request.POST.getlist("id") if v.isdigit()][:200]
         with transaction.atomic(durable=True):
-            notification_mark_read(person=request.user, ids=ids)
+            notification_mark_read(person=signed_in(request), ids=ids)
         target = request.POST.get("next", "")
         if target.startswith("/") and not target.startswith("//"):
             return HttpResponseRedirect(target)
         return HttpResponseRedirect(reverse("frontend:notifications"))
-    page = paginate(request, notification_list(request.user))
+    page = paginate(request, notification_list(signed_in(request)))
     return render(request, "frontend/notifications.html", {"page": page, "nav": "notifications"})
 
 

@@ -141,11 +141,11 @@ def proposal_list(request: HttpRequest, slug: str) -> HttpResponse:
 def proposal_detail(request: HttpRequest, pk: int) -> HttpResponse:
     proposal = access_proposal(request.user, pk)
     context = page_selectors.proposal_page(
-        request.user, proposal, before=optional_id(request.GET, "before")
+        signed_in(request), proposal, before=optional_id(request.GET, "before")
     )
     context["last_seq"] = room_last_seq(proposal.pk)
     context.update(page_selectors.comment_skeleton(context))
-    proposal_mark_read(person=request.user, proposal=proposal)
+    proposal_mark_read(person=signed_in(request), proposal=proposal)
     return render_coop(
         request,
         "frontend/proposals/detail.html",
@@ -163,7 +163,7 @@ def comment_fragment(request: HttpRequest, pk: int, comment_id: int) -> HttpResp
     comment = access_comment(request.user, comment_id)
     if comment.proposal_id != proposal.pk:
         raise Http404()
-    context = page_selectors.proposal_page(request.user, proposal, only_comment=comment.pk)
+    context = page_selectors.proposal_page(signed_in(request), proposal, only_comment=comment.pk)
     return render(
         request,
         "frontend/proposals/_comment.html",
@@ -177,7 +177,7 @@ def comment_threads(request: HttpRequest, pk: int) -> HttpResponse:
     the threads' items and the next "more" link, without the rest of the page."""
     proposal = access_proposal(request.user, pk)
     context = page_selectors.comment_threads(
-        request.user, proposal, before=optional_id(request.GET, "before")
+        signed_in(request), proposal, before=optional_id(request.GET, "before")
     )
     return render(request, "frontend/proposals/_threads.html", context)
 
@@ -193,7 +193,7 @@ def proposal_live_part(request: HttpRequest, pk: int, part: str) -> HttpResponse
     }
     if part not in templates:
         raise Http404()
-    context = page_selectors.proposal_page(request.user, proposal, only_comment=0)
+    context = page_selectors.proposal_page(signed_in(request), proposal, only_comment=0)
     return render(request, templates[part], context)
 
 

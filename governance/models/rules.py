@@ -82,6 +82,11 @@ class DecisionRules(models.Model):
         """Whether a holder of `held` proxies may take no more (the statutes' cap, if any)."""
         return self.proxy_cap is not None and held >= self.proxy_cap
 
+    def proxy_cap_allows(self, held: str) -> models.Q:
+        """The filter of the holders who may take one more proxy, on `held` (a field or an
+        annotation counting the proxies each holds): proxy_cap_reached, in the database."""
+        return models.Q() if self.proxy_cap is None else models.Q(**{f"{held}__lt": self.proxy_cap})
+
     def refuse_proxy_over_cap(
         self,
         *,

@@ -29,6 +29,7 @@ from deliberation.room import room_group
 from tests.core.routes import fill, ids_in, read_operations
 from tests.deliberation.factories import Room, make_room
 from voting import live
+from voting.models import Vote
 
 pytestmark = [pytest.mark.redis, pytest.mark.django_db(transaction=True)]
 
@@ -210,7 +211,8 @@ def test_a_turnout_push_asked_while_redis_is_away_is_skipped_with_a_warning(
 ) -> None:
     own_redis.kill()
     with override_settings(COLLEGIA={"TURNOUT_PUSH_SECONDS": 1}), caplog.at_level(logging.WARNING):
-        live._schedule(123)
+        # Outside a transaction the push is asked for at once, as after a commit.
+        live.turnout_changed(Vote(pk=123, proposal_id=1))
     assert any("not pushed" in r.getMessage() for r in caplog.records)
 
 

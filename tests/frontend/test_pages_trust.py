@@ -93,9 +93,8 @@ def test_the_audit_log_filters_by_kind_and_person(chair: Any) -> None:
         assert line.entry.verb not in line.sentence, line.sentence
 
 
-def test_the_proxy_form_preselects_nobody_and_offers_only_members_below_the_cap(
-    client: Any,
-) -> None:
+def _vote_with_a_holder_at_the_cap() -> tuple[Any, Any, Any]:
+    """A vote under a cap of one proxy, and the Workers' first member holding one."""
     from governance.services import rules_update
     from tests.voting.factories import make_coop, make_vote
     from voting.services import proxy_give
@@ -107,6 +106,13 @@ def test_the_proxy_form_preselects_nobody_and_offers_only_members_below_the_cap(
     vote = make_vote(coop)
     busy = coop.members["Workers"][0].member
     proxy_give(actor=coop.person("Users"), vote=vote, holder_id=busy.pk)
+    return coop, vote, busy
+
+
+def test_the_proxy_form_preselects_nobody_and_offers_only_members_below_the_cap(
+    client: Any,
+) -> None:
+    coop, vote, busy = _vote_with_a_holder_at_the_cap()
     giver = coop.members["Users"][1]
     client.force_login(giver.member.person)
     free = coop.members["Workers"][1].member
@@ -124,6 +130,31 @@ def test_the_proxy_form_preselects_nobody_and_offers_only_members_below_the_cap(
     select = body[start : body.index("</select>", start)]
     assert '<option value="" selected>Choisir un membre</option>' in select
     assert select.count(" selected") == 1
+
+
+def test_the_roll_endpoint_offers_the_booths_proxy_holders_below_the_cap(client: Any) -> None:
+    """The booth's script asks the roll endpoint for holders: it answers with the page's
+    rule, the cap included, while the plain roll still lists everyone."""
+    coop, vote, busy = _vote_with_a_holder_at_the_cap()
+    giver = coop.members["Users"][1].member
+    client.force_login(giver.person)
+    roll = f"/api/v1/votes/{vote.pk}/roll/"
+
+    def answered(search: str, **flags: str) -> set[int]:
+        found = client.get(roll, {"search": search, "page_size": 100, **flags})
+        assert found.status_code == 200
+        return {e["member"]["id"] for e in found.json()["results"]}
+
+    def offered(search: str) -> set[int]:
+        page = client.get(f"/votes/{vote.pk}/", {"holder_search": search})
+        return {e.member_id for e in page.context["holders"]}
+
+    assert busy.pk in answered(busy.name), "the roll itself lists every member"
+    assert busy.pk not in answered(busy.name, proxy_holders="true")
+    free = coop.members["Workers"][1].member
+    for search in (busy.name, free.name, free.name[:2]):
+        assert answered(search, proxy_holders="true") - {giver.pk} == offered(search), search
+    assert free.pk in offered(free.name[:2])
 
 
 def test_a_giver_who_votes_herself_no_longer_shows_the_proxy_as_given(client: Any) -> None:

@@ -170,3 +170,19 @@ def test_a_voter_acts_on_the_casting_path_for_the_members_governance_names() -> 
     representative = people["representative of a legal person"]
     assert [m.kind for m in members_acting_person(cooperative, representative)] == ["legal"]
     assert members_acting_person(cooperative, people["revoked representative"]) == []
+
+
+def test_the_casting_role_keeps_the_boards_two_factor_rule_of_cooperative_role() -> None:
+    """A board member without the two-factor authentication the cooperative requires is
+    not board on the casting path either: one reader applies the rule to both."""
+    (coop, vote), people = _people()
+    cooperative = coop.cooperative  # type: ignore[attr-defined]
+    cooperative.board_requires_mfa = True
+    cooperative.save(update_fields=["board_requires_mfa"])
+    board_member = people["board member who is a member"]
+    expected = cooperative_role(board_member, cooperative)
+    with transaction.atomic():
+        _loaded, role = access_vote_for_casting(board_member, vote.pk)
+
+    assert expected == CooperativeRole(is_member=True, board_needs_mfa=True)
+    assert role == expected

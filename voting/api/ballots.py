@@ -192,7 +192,13 @@ class RollApi(APIView):
                 str,
                 description="Only the members whose name contains this text (any case): "
                 "how the booth finds the holder of a proxy.",
-            )
+            ),
+            OpenApiParameter(
+                "proxy_holders",
+                bool,
+                description="Only the members who may still be given a proxy: below the "
+                "cap of proxies held that the rules of the vote set.",
+            ),
         ],
         description="The frozen roll: members, their college and weight, and "
         "whether they voted (never what, on a secret vote). Board and members.",
@@ -204,7 +210,12 @@ class RollApi(APIView):
                 code="roll_hidden", message=_("Only members and the board read the roll.")
             )
         search = request.query_params.get("search", "").strip()[:200]
-        entries = selectors.roll_search(vote, search) if search else selectors.roll_list(vote)
+        if request.query_params.get("proxy_holders", "") in ("1", "true"):
+            entries = selectors.proxy_holder_search(vote, search)
+        elif search:
+            entries = selectors.roll_search(vote, search)
+        else:
+            entries = selectors.roll_list(vote)
         return paginate(self, entries, RollEntryOut)
 
 

@@ -8,6 +8,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from core.constraints import reached_has_time
 from core.fields import FractionField
 from governance.models import DecisionKind
 
@@ -138,10 +139,7 @@ class Vote(models.Model):
                 | (Q(opened_at__isnull=False) & Q(rules_version__isnull=False)),
                 name="vote_opened_is_frozen",
             ),
-            models.CheckConstraint(
-                condition=~Q(status="closed") | Q(closed_at__isnull=False),
-                name="vote_closed_has_time",
-            ),
+            reached_has_time("vote_closed_has_time", state="closed", at="closed_at"),
             # Live partial results of a secret vote would reveal each voter's choice to
             # anyone comparing them with the roll, cast after cast.
             models.CheckConstraint(

@@ -13,7 +13,7 @@ from core.errors import NotFound
 from core.models import AuditEntry
 from deliberation.room import room_emit
 from governance.acting import acting_members_params, acting_members_sql
-from governance.models import Member
+from governance.models import Member, Person
 from governance.permissions import Actor
 from voting.errors import MemberRequired, NotOnRoll, UseAssemblyBooth, VoteClosed, VoteNotOpen
 from voting.models import RollEntry, Vote, VoteCollege, VoteStatus
@@ -62,13 +62,13 @@ def lock_vote_shared(vote_id: int, *, known: Vote | None = None) -> Vote:
     return fresh
 
 
-def lock_roll_entry(vote: Vote, actor: Any, member_id: int | None) -> RollEntry:
+def lock_roll_entry(vote: Vote, actor: Person, member_id: int | None) -> RollEntry:
     """Find and lock, in one statement, the roll entry of the member the actor votes as: the
     one named, or the only member on the roll they act for."""
     return _roll_entry(vote, actor, member_id, lock=True)
 
 
-def acting_member(vote: Vote, actor: Any, member_id: int | None) -> Member:
+def acting_member(vote: Vote, actor: Person, member_id: int | None) -> Member:
     """The member on the roll a person acts as: the one named, or the only one they can act
     for (themself, or a legal person they represent)."""
     return _roll_entry(vote, actor, member_id, lock=False).member
@@ -80,7 +80,7 @@ _MEMBER_FIELDS = ("id", "cooperative", "kind", "person", "name", "organisation_t
 _COLLEGE_FIELDS = ("id", "vote", "college", "key", "name", "eligible", "position")
 
 
-def _roll_entry(vote: Vote, actor: Any, member_id: int | None, *, lock: bool) -> RollEntry:
+def _roll_entry(vote: Vote, actor: Person, member_id: int | None, *, lock: bool) -> RollEntry:
     found = _acting_entries(vote, actor, member_id, lock=lock)
     if not found:
         raise NotOnRoll()
@@ -92,7 +92,7 @@ def _roll_entry(vote: Vote, actor: Any, member_id: int | None, *, lock: bool) ->
 
 
 def _acting_entries(
-    vote: Vote, actor: Any, member_id: int | None, *, lock: bool
+    vote: Vote, actor: Person, member_id: int | None, *, lock: bool
 ) -> list[RollEntry]:
     """The roll entries of the members the actor acts for (governance.acting states who),
     with their member and college, in one statement written out by hand: every ballot

@@ -1,6 +1,7 @@
 /* The booth's proxy holder: the search form works without JavaScript (the page reloads
    with a short list of matching members). Here it asks the roll's paginated endpoint for
-   the first page of matches as the member types, and fills the list in place. */
+   the first page of matches who may still be given a proxy as the member types, and
+   fills the list in place. */
 (function () {
   "use strict";
 
@@ -24,7 +25,7 @@
     }
     var mine = ++asked;
     var url = form.getAttribute("data-roll") + "?page_size=" + (shown + own.length) +
-      "&search=" + encodeURIComponent(text);
+      "&proxy_holders=true&search=" + encodeURIComponent(text);
     fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
       .then(function (response) {
         if (!response.ok) {
