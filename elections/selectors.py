@@ -31,7 +31,7 @@ def ceremony_state(board: ElectoralBoard, trustee: Any) -> dict[str, Any]:
         },
         "certificates": [t.certificate for t in trustees] if everyone["certificate"] else [],
         "coefexps": [t.coefexps for t in trustees] if everyone["coefexps"] else [],
-        "shares_for_me": [t.shares[index - 1] for t in trustees] if everyone["coefexps"] else [],  # type: ignore[index]
+        "shares_for_me": [t.shares[index - 1] for t in trustees] if everyone["coefexps"] else [],
         "public_key": board.public_key,
     }
 

@@ -210,8 +210,7 @@ def trustee_post_verification_key(
     if trustee.verification_key is not None:
         raise CeremonyOutOfOrder()
     rows = [
-        [Point.parse(a) for a in json.loads(t.coefexps["message"])["coefexps"]]  # type: ignore[index]
-        for t in trustees
+        [Point.parse(a) for a in json.loads(t.coefexps["message"])["coefexps"]] for t in trustees
     ]
     expected = verification_keys(rows)[trustee.index - 1]
     try:
