@@ -35,7 +35,7 @@ from governance.models import Cooperative
 from governance.permissions import (
     cooperative_role,
     reads_role_from_grants,
-    role_of_mask,
+    role_of_embedded,
     role_sql,
 )
 
@@ -258,8 +258,9 @@ def _room_row(person: Any, proposal_id: int, *, from_grants: bool) -> tuple[Any,
         f" EXISTS(SELECT 1 FROM {quote(grants_table)} pu"
         f" JOIN {quote(Permission._meta.db_table)} ap ON ap.id = pu.permission_id"
         f" WHERE pu.user_id = %s AND pu.{quote(target)} = p.id AND ap.codename = %s),"
-        f" {role_column}"
+        f" {role_column}, c.board_requires_mfa"
         f" FROM {quote(Proposal._meta.db_table)} p"
+        f" JOIN {quote(Cooperative._meta.db_table)} c ON c.id = p.cooperative_id"
         f" LEFT JOIN {quote(RoomCounter._meta.db_table)} rc ON rc.proposal_id = p.id"
         " WHERE p.id = %s"
     )
@@ -285,7 +286,7 @@ def room_access(person: Any, proposal_id: int) -> RoomAccess | None:
     row = _room_row(person, proposal_id, from_grants=from_grants)
     if row is None:
         return None
-    pk, cooperative_id, author_id, status, visibility, last_seq, moderator, mask = row
+    pk, cooperative_id, author_id, status, visibility, last_seq, moderator, mask, mfa = row
     proposal = Proposal(
         pk=pk,
         cooperative_id=cooperative_id,
@@ -293,10 +294,11 @@ def room_access(person: Any, proposal_id: int) -> RoomAccess | None:
         status=status,
         visibility=visibility,
     )
+    cooperative = Cooperative(pk=cooperative_id, board_requires_mfa=mfa)
     if from_grants:
-        role = role_of_mask(mask)
+        role = role_of_embedded(person, cooperative, mask)
     else:
-        role = cooperative_role(person, Cooperative(pk=cooperative_id))
+        role = cooperative_role(person, cooperative)
     if not can_view_proposal_as(person, proposal, role):
         return None
     return RoomAccess(

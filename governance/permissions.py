@@ -152,6 +152,14 @@ def role_of_mask(mask: int | None) -> CooperativeRole:
     return _role_of({codename for codename, bit in _ROLE_BITS.items() if (mask or 0) & bit})
 
 
+def role_of_embedded(person: Any, cooperative: Cooperative, mask: int | None) -> CooperativeRole:
+    """The role whose mask a hand-written statement read through `role_sql`, with the
+    board's two-factor rule applied as `cooperative_role` applies it (`cooperative` needs
+    its `board_requires_mfa`; the person's authenticators are read only for a board seat
+    in a cooperative that requires them)."""
+    return _with_mfa_rule(role_of_mask(mask), person, cooperative)
+
+
 def cooperative_role(person: Viewer, cooperative: Cooperative) -> CooperativeRole:
     """What the person is in the cooperative today, from their grants and, for the board,
     the term of their seat and the two-factor rule. Superusers are board everywhere, as
