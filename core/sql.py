@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 from django.db import connection, models
@@ -27,19 +28,7 @@ def insert_with(instance: models.Model, *, update: models.QuerySet[Any], **value
     updating.pre_sql_setup()
     write, write_params = updating.as_sql()
 
-    meta = instance._meta
-    pk_set = instance.pk is not None
-    fields = [
-        field
-        for field in meta.local_concrete_fields
-        if not field.generated and (pk_set or field is not meta.auto_field)
-    ]
-    query = InsertQuery(type(instance))
-    query.insert_values(fields, [instance])
-    inserting: Any = query.get_compiler(connection=connection)
-    returning = [] if pk_set else list(meta.db_returning_fields)
-    inserting.returning_fields = returning
-    [(insert, insert_params)] = inserting.as_sql()
+    insert, insert_params, returning = _insert_sql(instance)
     with connection.cursor() as cursor:
         cursor.execute(f"WITH written AS ({write}) {insert}", [*write_params, *insert_params])
         row = cursor.fetchone() if returning else None
@@ -47,3 +36,67 @@ def insert_with(instance: models.Model, *, update: models.QuerySet[Any], **value
         setattr(instance, field.attname, value)
     instance._state.adding = False
     instance._state.db = connection.alias
+
+
+def _insert_sql(instance: models.Model) -> tuple[str, list[Any], list[Any]]:
+    """The INSERT of `instance` as the ORM writes it, its parameters and the fields it
+    returns. The statement's text depends only on the model and on whether the primary
+    key is set, so it is compiled once per shape; the values go through the fields'
+    pre_save and database preparation, as the ORM's compiler takes them."""
+    shape = _insert_shape(type(instance), instance.pk is not None, connection.alias)
+    if shape is None:
+        return _compiled_insert(instance)
+    sql, fields, returning = shape
+    values = [field.pre_save(instance, True) for field in fields]
+    if any(hasattr(value, "resolve_expression") for value in values):
+        return _compiled_insert(instance)
+    params = [
+        field.get_db_prep_save(value, connection=connection)
+        for field, value in zip(fields, values, strict=True)
+    ]
+    return sql, params, list(returning)
+
+
+def _insert_fields(model: type[models.Model], pk_set: bool) -> list[Any]:
+    meta = model._meta
+    return [
+        field
+        for field in meta.local_concrete_fields
+        if not field.generated and (pk_set or field is not meta.auto_field)
+    ]
+
+
+@lru_cache(maxsize=64)
+def _insert_shape(
+    model: type[models.Model], pk_set: bool, alias: str
+) -> tuple[str, tuple[Any, ...], tuple[Any, ...]] | None:
+    """The compiled INSERT of one row of `model`, or None when a field writes a
+    placeholder of its own (the compiler is then asked every time)."""
+    fields = _insert_fields(model, pk_set)
+    if any(hasattr(field, "get_placeholder") for field in fields):
+        return None
+    quote = connection.ops.quote_name
+    returning: tuple[Any, ...] = () if pk_set else tuple(model._meta.db_returning_fields)
+    sql = (
+        f"INSERT INTO {quote(model._meta.db_table)}"
+        f" ({', '.join(quote(field.column) for field in fields)})"
+        f" VALUES ({', '.join('%s' for _ in fields)})"
+    )
+    if returning:
+        sql += " RETURNING " + ", ".join(
+            f"{quote(model._meta.db_table)}.{quote(str(field.column))}" for field in returning
+        )
+    return sql, tuple(fields), returning
+
+
+def _compiled_insert(instance: models.Model) -> tuple[str, list[Any], list[Any]]:
+    meta = instance._meta
+    pk_set = instance.pk is not None
+    fields = _insert_fields(type(instance), pk_set)
+    query = InsertQuery(type(instance))
+    query.insert_values(fields, [instance])
+    inserting: Any = query.get_compiler(connection=connection)
+    returning = [] if pk_set else list(meta.db_returning_fields)
+    inserting.returning_fields = returning
+    [(insert, insert_params)] = inserting.as_sql()
+    return insert, list(insert_params), returning

@@ -29,6 +29,11 @@ logger = logging.getLogger(__name__)
 # How long a claim outlives a push that never ran (its process died): pushes resume after.
 _CLAIM_GRACE_SECONDS = 5
 
+# Votes whose push this process claimed and has not started: a ballot finding its vote
+# here needs no round trip to the cache, since that push reads the figures after it.
+_pending: set[int] = set()
+_pending_lock = threading.Lock()
+
 
 def turnout_changed(vote: Vote) -> None:
     """Ask for a push of the vote's turnout once the current transaction commits."""
@@ -68,6 +73,11 @@ def _schedule(vote_id: int) -> None:
     if delay <= 0:
         _push_logged(vote_id)
         return
+    with _pending_lock:
+        if vote_id in _pending:
+            # This ballot committed before the pending push leaves the set, hence before
+            # it reads the figures: it is counted.
+            return
     # The claim is atomic in the shared cache: whoever takes it pushes for everyone. A
     # ballot that finds it taken committed before the pending push deletes the claim,
     # hence before that push reads the figures, so the push counts it.
@@ -82,6 +92,8 @@ def _schedule(vote_id: int) -> None:
         return
     if not claimed:
         return
+    with _pending_lock:
+        _pending.add(vote_id)
     timer = threading.Timer(delay, _push_later, args=(vote_id,))
     timer.daemon = True
     timer.name = f"turnout-push-{vote_id}"
@@ -90,6 +102,8 @@ def _schedule(vote_id: int) -> None:
 
 def _push_later(vote_id: int) -> None:
     try:
+        with _pending_lock:
+            _pending.discard(vote_id)
         cache.delete(_claim_key(vote_id))
         _push_logged(vote_id)
     finally:

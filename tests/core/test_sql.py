@@ -52,3 +52,21 @@ def test_a_key_the_database_gives_is_set_on_the_instance() -> None:
     result = cast(coop.person("Workers"), vote, "for")
     assert result.ballot is not None and result.ballot.pk is not None
     assert result.ballot.__class__.objects.get(pk=result.ballot.pk).roll_entry.has_voted is True
+
+
+@pytest.mark.parametrize("with_key", [True, False])
+def test_the_insert_is_the_one_the_orm_compiler_writes(with_key: bool) -> None:
+    from core.sql import _compiled_insert, _insert_sql
+    from tests.voting.factories import cast, make_coop, make_vote
+
+    coop = make_coop({"Workers": 1, "Users": 1, "Suppliers": 1, "Authorities": 1})
+    ballot = cast(coop.person("Workers"), make_vote(coop), "for").ballot
+    assert ballot is not None
+    rows = [entry(1001, "a" * 64), ballot]
+    for row in rows:
+        if not with_key:
+            row.pk = None
+        sql, params, returning = _insert_sql(row)
+        compiled_sql, compiled_params, compiled_returning = _compiled_insert(row)
+        assert (sql, returning) == (compiled_sql, compiled_returning)
+        assert [str(p) for p in params] == [str(p) for p in compiled_params]
