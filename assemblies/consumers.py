@@ -47,6 +47,8 @@ def _cast(person: Any, assembly_id: int, frame: dict[str, Any]) -> dict[str, Any
             choice=values["choice"],
             member_id=values.get("member_id"),
             on_behalf_of=values.get("on_behalf_of"),
+            assembly=assembly,
+            locked=True,
         )
     return {
         "resolution_id": resolution.pk,

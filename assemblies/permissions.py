@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db import connection
 from django.db.models import QuerySet
+from django.db.models.expressions import RawSQL
 
 from assemblies.models import Assembly, AssemblyStatus
 from core.errors import NotFound
@@ -94,12 +95,21 @@ def access_assembly(
     """Load an assembly the person may see (the same 404 for missing and not visible);
     with `manage`, also require the board (403, since the person knows it exists)."""
     queryset = Assembly.objects.select_related("cooperative", "rules_version")
+    from_grants = reads_role_from_grants(person)
+    if from_grants:
+        # The person's role rides in the assembly's statement (governance's role_sql).
+        column = f"{connection.ops.quote_name(Assembly._meta.db_table)}.cooperative_id"
+        queryset = queryset.annotate(role_mask=RawSQL(*role_sql(person, column)))
     if lock:
         queryset = queryset.select_for_update(of=("self",))
     assembly = queryset.filter(pk=assembly_id).first()
     if assembly is None:
         raise NotFound()
-    role = cooperative_role(person, assembly.cooperative)
+    if from_grants:
+        mask = assembly.role_mask  # type: ignore[attr-defined]
+        role = role_of_embedded(person, assembly.cooperative, mask)
+    else:
+        role = cooperative_role(person, assembly.cooperative)
     if not can_view_assembly(assembly, role):
         raise NotFound()
     if manage and not can_manage_assembly(role):

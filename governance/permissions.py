@@ -156,8 +156,13 @@ def role_of_embedded(person: Any, cooperative: Cooperative, mask: int | None) ->
     """The role whose mask a hand-written statement read through `role_sql`, with the
     board's two-factor rule applied as `cooperative_role` applies it (`cooperative` needs
     its `board_requires_mfa`; the person's authenticators are read only for a board seat
-    in a cooperative that requires them)."""
-    return _with_mfa_rule(role_of_mask(mask), person, cooperative)
+    in a cooperative that requires them). Within a request, later checks of the same role
+    reuse it, as they reuse what `cooperative_role` reads."""
+    role = _with_mfa_rule(role_of_mask(mask), person, cooperative)
+    memo = request_memo()
+    if memo is not None:
+        memo.setdefault(("cooperative_role", person.pk, cooperative.pk), role)
+    return role
 
 
 def cooperative_role(person: Viewer, cooperative: Cooperative) -> CooperativeRole:
