@@ -9,7 +9,13 @@ from django.db import connection, models
 from django.db.models.sql import InsertQuery, UpdateQuery
 
 
-def insert_with(instance: models.Model, *, update: models.QuerySet[Any], **values: Any) -> None:
+def insert_with(
+    instance: models.Model,
+    *,
+    update: models.QuerySet[Any],
+    lock_first: tuple[str, list[Any]] | None = None,
+    **values: Any,
+) -> tuple[Any, ...] | None:
     """Insert `instance` and `update.update(**values)` in one statement.
 
     On PostgreSQL the ORM's UPDATE rides in front of the ORM's INSERT as a data-modifying
@@ -17,11 +23,16 @@ def insert_with(instance: models.Model, *, update: models.QuerySet[Any], **value
     together. Elsewhere they are two statements. As with `save(force_insert=True)`, the
     fields' pre_save hooks run and a primary key the database gives is set on `instance`;
     unlike it, no save signals are sent, so use it only for models without receivers.
+
+    With `lock_first`, a locking SELECT of one row (its SQL and parameters) rides in the
+    same statement on PostgreSQL, and its row (or None when it found none) is returned:
+    the ballot takes the audit chain's head this way (core.audit.head_lock) instead of in
+    a round trip of its own. Elsewhere it returns None and the caller locks as usual.
     """
     if connection.vendor != "postgresql":
         instance.save(force_insert=True)
         update.update(**values)
-        return
+        return None
     change: Any = update.query.chain(UpdateQuery)
     change.add_update_values(values)
     updating = change.get_compiler(connection=connection)
@@ -29,13 +40,32 @@ def insert_with(instance: models.Model, *, update: models.QuerySet[Any], **value
     write, write_params = updating.as_sql()
 
     insert, insert_params, returning = _insert_sql(instance)
+    locked: tuple[Any, ...] | None = None
     with connection.cursor() as cursor:
-        cursor.execute(f"WITH written AS ({write}) {insert}", [*write_params, *insert_params])
-        row = cursor.fetchone() if returning else None
+        if lock_first is None:
+            sql = f"WITH written AS ({write}) {insert}"
+            cursor.execute(sql, [*write_params, *insert_params])
+            row = cursor.fetchone() if returning else None
+        else:
+            # The locking read is a WITH item of its own, read back by the final SELECT;
+            # the two writes run whether or not it finds its row.
+            lock_sql, lock_params = lock_first
+            returned = insert if returning else f"{insert} RETURNING 1"
+            sql = (
+                f"WITH locked AS ({lock_sql}), written AS ({write}), inserted AS ({returned})"
+                " SELECT inserted.*, locked.* FROM inserted LEFT JOIN locked ON true"
+            )
+            cursor.execute(sql, [*lock_params, *write_params, *insert_params])
+            fetched = cursor.fetchone()
+            assert fetched is not None, "the INSERT returns its row"
+            row = fetched[: len(returning)]
+            tail = fetched[max(1, len(returning)) :]
+            locked = None if all(value is None for value in tail) else tuple(tail)
     for field, value in zip(returning, row or (), strict=False):
         setattr(instance, field.attname, value)
     instance._state.adding = False
     instance._state.db = connection.alias
+    return locked
 
 
 def _insert_sql(instance: models.Model) -> tuple[str, list[Any], list[Any]]:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import math
 import threading
+import time
 
 from django.conf import settings
 from django.core.cache import cache
@@ -31,7 +32,8 @@ _CLAIM_GRACE_SECONDS = 5
 
 # Votes whose push this process claimed and has not started: a ballot finding its vote
 # here needs no round trip to the cache, since that push reads the figures after it.
-_pending: set[int] = set()
+# Each entry lapses with the claim it mirrors, should its timer never run.
+_pending: dict[int, float] = {}
 _pending_lock = threading.Lock()
 
 
@@ -74,7 +76,7 @@ def _schedule(vote_id: int) -> None:
         _push_logged(vote_id)
         return
     with _pending_lock:
-        if vote_id in _pending:
+        if _pending.get(vote_id, 0.0) > time.monotonic():
             # This ballot committed before the pending push leaves the set, hence before
             # it reads the figures: it is counted.
             return
@@ -93,7 +95,7 @@ def _schedule(vote_id: int) -> None:
     if not claimed:
         return
     with _pending_lock:
-        _pending.add(vote_id)
+        _pending[vote_id] = time.monotonic() + delay + _CLAIM_GRACE_SECONDS
     timer = threading.Timer(delay, _push_later, args=(vote_id,))
     timer.daemon = True
     timer.name = f"turnout-push-{vote_id}"
@@ -103,7 +105,7 @@ def _schedule(vote_id: int) -> None:
 def _push_later(vote_id: int) -> None:
     try:
         with _pending_lock:
-            _pending.discard(vote_id)
+            _pending.pop(vote_id, None)
         cache.delete(_claim_key(vote_id))
         _push_logged(vote_id)
     finally:
