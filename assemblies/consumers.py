@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from assemblies import services
 from assemblies.inputs import BoothCastInput
 from assemblies.models import Resolution
-from assemblies.permissions import access_assembly
+from assemblies.permissions import access_assembly, room_last_seq
 from assemblies.room import LOG
 from core.errors import InvalidInput, NotFound
 from core.live.consumer import CLOSE_FORBIDDEN, CLOSE_UNAUTHENTICATED, RoomConsumer
@@ -22,17 +22,6 @@ __all__ = ["CLOSE_FORBIDDEN", "CLOSE_UNAUTHENTICATED", "MAX_FRAME_CHARS", "Assem
 
 MAX_FRAME_CHARS = 16 * 1024
 MAX_REPLAY = 500
-
-
-def _last_seq_if_admitted(person: Person | None, assembly_id: int) -> int | None:
-    """The room's last number when the person may see the assembly, else None."""
-    if person is None or not person.is_active:
-        return None
-    try:
-        assembly, _role = access_assembly(person, assembly_id)
-    except NotFound:
-        return None
-    return int(assembly.last_seq)
 
 
 def _cast(person: Person, assembly_id: int, frame: dict[str, Any]) -> dict[str, Any]:
@@ -59,6 +48,8 @@ def _cast(person: Person, assembly_id: int, frame: dict[str, Any]) -> dict[str, 
             choice=values["choice"],
             member_id=values.get("member_id"),
             on_behalf_of=values.get("on_behalf_of"),
+            assembly=assembly,
+            locked=True,
         )
     return {
         "resolution_id": resolution.pk,
@@ -84,13 +75,13 @@ class AssemblyConsumer(RoomConsumer):
         return self.room_id
 
     def admit(self, person: Person) -> int | None:
-        return _last_seq_if_admitted(person, self.room_id)
+        return room_last_seq(person, self.room_id)
 
     def readmit(self, person_id: int) -> bool:
         from django.contrib.auth import get_user_model
 
         person = get_user_model().objects.filter(pk=person_id).first()
-        return _last_seq_if_admitted(person, self.room_id) is not None
+        return person is not None and room_last_seq(person, self.room_id) is not None
 
     # The assembly log's message type names this handler.
     assembly_event = RoomConsumer.room_event

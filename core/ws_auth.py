@@ -20,7 +20,16 @@ def _user_for_token(key: str) -> Any:
 
 class TokenAuthMiddleware(BaseMiddleware):  # type: ignore[misc]
     """Use `Authorization: Token <key>` (or the `token` query parameter, for browsers'
-    WebSocket API which cannot set headers) when present; else keep the session user."""
+    WebSocket API which cannot set headers) when present; else the session's user, through
+    `session_stack`.
+
+    A connection a token authenticates skips the session stack: its cookie, session and
+    lazy user (a thread hop of their own at the handshake) would go unused, and each
+    layer keeps its copy of the scope for as long as the connection lives."""
+
+    def __init__(self, inner: Any, session_stack: Any) -> None:
+        super().__init__(inner)
+        self.session_stack = session_stack
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> Any:
         key = None
@@ -36,8 +45,9 @@ class TokenAuthMiddleware(BaseMiddleware):  # type: ignore[misc]
                 # The token's public id (its first characters), so that revoking it
                 # closes the connections opened with it (core.ws.logout_closes).
                 scope = dict(scope, user=user, auth_method="token", auth_token_id=key[:15])
-        return await super().__call__(scope, receive, send)
+                return await self.inner(scope, receive, send)
+        return await self.session_stack(scope, receive, send)
 
 
 def TokenOrSessionAuthMiddlewareStack(inner: Any) -> Any:  # noqa: N802
-    return AuthMiddlewareStack(TokenAuthMiddleware(inner))
+    return TokenAuthMiddleware(inner, AuthMiddlewareStack(inner))

@@ -197,7 +197,13 @@ def role_from_mask(person: Viewer, cooperative: Cooperative, mask: int | None) -
     answers (the mask is then ignored)."""
     if not reads_role_from_grants(person):
         return cooperative_role(person, cooperative)
-    return _with_mfa_rule(role_of_mask(mask), person, cooperative)
+    role = _with_mfa_rule(role_of_mask(mask), person, cooperative)
+    # Within a request, later checks of the same role reuse it, as they reuse what
+    # `cooperative_role` reads.
+    memo = request_memo()
+    if memo is not None:
+        memo.setdefault(("cooperative_role", person.pk, cooperative.pk), role)
+    return role
 
 
 def cooperative_roles(person: Viewer) -> dict[int, CooperativeRole]:

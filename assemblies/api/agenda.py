@@ -321,6 +321,7 @@ class BoothCastApi(APIView):
                 member_id=values.get("member_id"),
                 on_behalf_of=values.get("on_behalf_of"),
                 assembly=assembly,
+                locked=True,
             )
         body = {
             "resolution_id": resolution.pk,

@@ -6,6 +6,7 @@ import datetime as dt
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.utils.translation import gettext as _
 
 from assemblies import events
@@ -42,7 +43,7 @@ from deliberation.sanitize import html_to_text
 from governance.acting import person_acting_for
 from governance.models import Person
 from governance.permissions import require_board
-from governance.selectors import members_acting_person
+from governance.selectors import members_acting_queryset
 from voting import selectors as voting_selectors
 from voting import services as voting
 from voting.models import ResolutionChoice, Vote, VoteBooth, VoteMethod, VoteStatus
@@ -310,7 +311,6 @@ def item_close(*, actor: Person, item: AgendaItem, now: dt.datetime | None = Non
     return item
 
 
-@transaction.atomic
 def assembly_ballot_cast(
     *,
     actor: Person,
@@ -320,6 +320,7 @@ def assembly_ballot_cast(
     on_behalf_of: int | None = None,
     now: dt.datetime | None = None,
     assembly: Assembly | None = None,
+    locked: bool = False,
 ) -> voting.CastResult:
     """Cast in the assembly's booth, the same for members in the room and remotely.
 
@@ -331,8 +332,27 @@ def assembly_ballot_cast(
 
     A caller that read the resolution (with its item and vote) and the `assembly` in this
     same transaction, as the booth's endpoint does, passes them as read: they are not
-    read again.
+    read again. With `locked`, the caller lets any error end its transaction (as the
+    booth's endpoint and frame do): the vote is read under the cast's share lock here and
+    the cast joins that transaction without a savepoint (voting.ballot_cast's `locked`).
     """
+    with transaction.atomic(savepoint=not locked):
+        return _booth_cast(
+            actor, resolution, choice, member_id, on_behalf_of, now, assembly, locked=locked
+        )
+
+
+def _booth_cast(
+    actor: Person,
+    resolution: Resolution,
+    choice: Any,
+    member_id: int | None,
+    on_behalf_of: int | None,
+    now: dt.datetime | None,
+    assembly: Assembly | None,
+    *,
+    locked: bool,
+) -> voting.CastResult:
     fields = Resolution._meta
     if not (
         fields.get_field("item").is_cached(resolution)
@@ -351,16 +371,18 @@ def assembly_ballot_cast(
         raise ItemStateError(
             code="resolution_not_open", message=_("This resolution is not open for voting.")
         )
-    own = {m.pk for m in members_acting_person(assembly.cooperative, actor, active=True)}
-    # Signed in to the current call, read through the call's number in the same query.
-    attending = set(
-        Attendance.objects.filter(
-            call__assembly=assembly,
-            call__number=assembly.current_call,
-            member_id__in=own,
-            checked_out_at__isnull=True,
-        ).values_list("member_id", flat=True)
+    # The members the actor acts for and, in the same statement, which of them are signed
+    # in to the current call (read through the call's number).
+    signed_in = Attendance.objects.filter(
+        call__assembly=assembly,
+        call__number=assembly.current_call,
+        member_id=OuterRef("pk"),
+        checked_out_at__isnull=True,
     )
+    acting = members_acting_queryset(assembly.cooperative, actor, active=True)
+    rows = list(acting.annotate(attending=Exists(signed_in)).values_list("pk", "attending"))
+    own = {pk for pk, _attending in rows}
+    attending = {pk for pk, is_attending in rows if is_attending}
     if member_id is not None:
         if member_id not in own:
             raise NotAttending(message=_("You do not act for this member."))
@@ -376,14 +398,18 @@ def assembly_ballot_cast(
         )
     if voter not in attending:
         raise NotAttending()
+    vote = resolution.vote
+    if locked:
+        vote = voting.lock_vote_shared(vote.pk, known=vote)
     result = voting.ballot_cast(
         actor=actor,
-        vote=resolution.vote,
+        vote=vote,
         choice=choice,
         member_id=voter,
         on_behalf_of=on_behalf_of,
         now=now,
         via_booth=True,
+        locked=locked,
     )
     # The room hears of it after commit, coalesced: the cast neither takes the room's
     # sequence number (held until commit, it would make every cast wait for the one

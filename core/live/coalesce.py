@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import math
 import threading
+import time
 from collections.abc import Callable
 
 from django.conf import settings
@@ -22,6 +23,12 @@ logger = logging.getLogger(__name__)
 
 # How long a claim outlives a push that never ran (its process died): pushes resume after.
 CLAIM_GRACE_SECONDS = 5
+
+# Keys whose push this process claimed and has not started: a change finding its key here
+# needs no round trip to the cache, since that push reads the figures after it.
+# Each entry lapses with the claim it mirrors, should its timer never run.
+_pending: dict[str, float] = {}
+_pending_lock = threading.Lock()
 
 
 def turnout_window() -> float:
@@ -40,6 +47,11 @@ def _schedule(key: str, push: Callable[[], None], window: float) -> None:
     if window <= 0:
         _run_logged(key, push)
         return
+    with _pending_lock:
+        if _pending.get(key, 0.0) > time.monotonic():
+            # This change committed before the pending push leaves the set, hence before
+            # it reads the figures: it is counted.
+            return
     claim = f"live:push:{key}"
     try:
         claimed = cache.add(claim, True, timeout=math.ceil(window) + CLAIM_GRACE_SECONDS)
@@ -50,6 +62,8 @@ def _schedule(key: str, push: Callable[[], None], window: float) -> None:
         return
     if not claimed:
         return
+    with _pending_lock:
+        _pending[key] = time.monotonic() + window + CLAIM_GRACE_SECONDS
     timer = threading.Timer(window, _run_later, args=(claim, key, push))
     timer.daemon = True
     timer.name = f"push-{key}"
@@ -60,6 +74,8 @@ def _run_later(claim: str, key: str, push: Callable[[], None]) -> None:
     try:
         # Released before reading: a change committing from now on asks for a push of
         # its own, which will see it.
+        with _pending_lock:
+            _pending.pop(key, None)
         cache.delete(claim)
         _run_logged(key, push)
     except Exception:

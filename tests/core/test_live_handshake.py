@@ -178,3 +178,43 @@ def test_a_room_outlives_a_redis_timeout(redis_layer: Any, monkeypatch: pytest.M
 
     async_to_sync(scenario)()
     assert failures == {"receive": 2, "enter": 1}
+
+
+def _assembly_socket(assembly_id: int, person: Any) -> WebsocketCommunicator:
+    from config.routing import websocket_application
+    from tests.governance.factories import api_token
+
+    key = api_token(person)
+    return WebsocketCommunicator(
+        websocket_application,
+        f"/ws/assemblies/{assembly_id}/",
+        headers=[(b"origin", b"http://testserver"), (b"authorization", f"Token {key}".encode())],
+    )
+
+
+def test_an_assembly_handshake_costs_two_statements(
+    redis_layer: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from assemblies import services
+    from tests.assemblies.factories import T0, make_assembly, small_coop
+
+    coop = small_coop()
+    assembly = make_assembly(coop.cooperative, chair=coop.chair, resolutions=["Budget"])
+    services.assembly_convene(actor=coop.chair, assembly=assembly, now=T0)
+    socket = _assembly_socket(assembly.pk, coop.people["Workers"][0])
+    counter = Counter(monkeypatch)
+
+    async def scenario() -> None:
+        counter.on = True
+        assert (await socket.connect())[0]
+        welcome = await next_frame(socket, "room.welcome")
+        counter.on = False
+        assert welcome["last_seq"] >= 0
+        await socket.disconnect()
+        await asyncio.sleep(0.1)
+        await redis_layer.flush()
+
+    async_to_sync(scenario)()
+    # Authentication (the token and its person), then the assembly, its cooperative's
+    # two-factor rule and the person's role in one statement.
+    assert len(counter.sql) <= 2, counter.sql

@@ -52,3 +52,63 @@ def test_a_key_the_database_gives_is_set_on_the_instance() -> None:
     result = cast(coop.person("Workers"), vote, "for")
     assert result.ballot is not None and result.ballot.pk is not None
     assert result.ballot.__class__.objects.get(pk=result.ballot.pk).roll_entry.has_voted is True
+
+
+@pytest.mark.parametrize("with_key", [True, False])
+def test_the_insert_is_the_one_the_orm_compiler_writes(with_key: bool) -> None:
+    from core.sql import _compiled_insert, _insert_sql
+    from tests.voting.factories import cast, make_coop, make_vote
+
+    coop = make_coop({"Workers": 1, "Users": 1, "Suppliers": 1, "Authorities": 1})
+    ballot = cast(coop.person("Workers"), make_vote(coop), "for").ballot
+    assert ballot is not None
+    rows = [entry(1001, "a" * 64), ballot]
+    for row in rows:
+        if not with_key:
+            row.pk = None
+        sql, params, returning = _insert_sql(row)
+        compiled_sql, compiled_params, compiled_returning = _compiled_insert(row)
+        assert (sql, returning) == (compiled_sql, compiled_returning)
+        assert [str(p) for p in params] == [str(p) for p in compiled_params]
+
+
+def test_a_locking_read_rides_in_the_insert_and_its_row_is_returned() -> None:
+    from core.audit import audit_verify, head_lock
+    from tests.voting.factories import cast, make_coop, make_vote
+
+    coop = make_coop({"Workers": 2, "Users": 1, "Suppliers": 1, "Authorities": 1})
+    vote = make_vote(coop)
+    cast(coop.person("Workers", 0), vote, "for")
+    ballot = cast(coop.person("Workers", 1), vote, "for").ballot
+    assert ballot is not None
+    row = entry(10_001, "c" * 64)
+    lock = head_lock()
+    if lock is None:
+        pytest.skip("the locking read rides in the insert on PostgreSQL only")
+    # The head as the second ballot's audit entry left it.
+    expected = AuditHead.objects.values_list("last_hash", "last_entry_id").get(pk=1)
+    with transaction.atomic():
+        got = insert_with(
+            row, update=AuditHead.objects.filter(pk=0), lock_first=lock, last_entry_id=None
+        )
+    assert got == expected
+    assert AuditEntry.objects.filter(pk=10_001).exists()
+    AuditEntry.objects.filter(pk=10_001).delete()
+    assert audit_verify().ok
+
+
+def test_a_locking_read_that_finds_nothing_returns_none() -> None:
+    from core.audit import head_lock
+
+    lock = head_lock()
+    if lock is None:
+        pytest.skip("the locking read rides in the insert on PostgreSQL only")
+    AuditHead.objects.all().delete()
+    got = insert_with(
+        entry(10_002, "d" * 64),
+        update=AuditHead.objects.filter(pk=0),
+        lock_first=lock,
+        last_entry_id=None,
+    )
+    assert got is None
+    assert AuditEntry.objects.filter(pk=10_002).exists()

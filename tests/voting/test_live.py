@@ -10,10 +10,12 @@ import json
 import time
 from collections.abc import Callable
 from typing import Any
+from unittest.mock import patch
 
 import pytest
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
+from django.core.cache import cache
 from django.test import override_settings
 
 from deliberation.models import RoomEvent
@@ -150,8 +152,19 @@ def test_ballots_in_quick_succession_share_one_push_that_counts_them_all() -> No
         ]
 
     opened = len(turnouts())
-    for person in coop.people("Workers") + coop.people("Users"):
-        services.ballot_cast(actor=person, vote=vote, choice="for")
+    claims: list[str] = []
+    add = cache.add
+
+    def counted_add(key: str, *args: Any, **kwargs: Any) -> bool:
+        claims.append(key)
+        return bool(add(key, *args, **kwargs))
+
+    with patch.object(cache, "add", counted_add):
+        for person in coop.people("Workers") + coop.people("Users"):
+            services.ballot_cast(actor=person, vote=vote, choice="for")
+    # The first ballot claims the push in the shared cache; the others find it pending
+    # in this process and ask the cache nothing.
+    assert len(claims) == 1
     # Nothing is pushed while the delay runs, then one push carries the three ballots.
     assert len(turnouts()) == opened
     _wait_for(lambda: len(turnouts()) > opened)

@@ -18,11 +18,11 @@ from voting.permissions import access_vote_for_casting, can_view_vote
 
 pytestmark = pytest.mark.django_db
 
-# Token and person; the vote with its proposal, share-locked; the role; the roll entry
-# locked with its member and college; the ballot; the roll entry marked; the audit head
-# locked, the entry, the head moved. Inside a test the view's transaction is a savepoint
-# (two statements); in production it is the transaction itself.
-POLL_CAST = 10
+# Token and person; the vote with its proposal and the role, share-locked; the roll entry
+# locked with its member and college; the ballot with the roll entry's mark and the audit
+# head locked; the audit entry with the head moved. Inside a test the view's transaction
+# is a savepoint (two statements); in production it is the transaction itself.
+POLL_CAST = 7
 # The turnout pushed to the proposal's room: the count and the room's event.
 PROPOSAL_CAST = POLL_CAST + 3
 

@@ -143,13 +143,22 @@ def require_booth(vote: Vote, via_booth: bool, *, managing: bool = False) -> Non
         raise UseAssemblyBooth()
 
 
-def audit(actor: Actor, verb: str, vote: Vote, target: Any, **data: Any) -> AuditEntry:
+def audit(
+    actor: Actor,
+    verb: str,
+    vote: Vote,
+    target: Any,
+    *,
+    head: tuple[str, int | None] | None = None,
+    **data: Any,
+) -> AuditEntry:
     return audit_append(
         actor=actor,
         verb=verb,
         target=target,
         cooperative_id=vote.cooperative_id,
         data={"vote_id": vote.pk, **data},
+        head=head,
     )
 
 

@@ -12,6 +12,7 @@ from django.db.transaction import TransactionManagementError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.audit import head_lock
 from core.sql import insert_with
 from governance.acting import acting_members_filter
 from governance.models import Person
@@ -136,6 +137,7 @@ def _cast(
             raise BallotAlreadyCast()
     ballot = None
     code = None
+    head = None
     marks = {"has_voted": True, "voted_at": now, "voted_via_proxy": proxy is not None}
     if vote.is_secret:
         if changed and not entry.tracker:
@@ -162,8 +164,11 @@ def _cast(
             proxy=proxy,
             created_at=now,
         )
-        # The ballot and the mark on the roll go in one statement: every cast runs it.
-        insert_with(ballot, update=RollEntry.objects.filter(pk=entry.pk), **marks)
+        # The ballot and the mark on the roll go in one statement, which also locks the
+        # audit chain's head for the entry below: every cast runs it.
+        head = insert_with(
+            ballot, update=RollEntry.objects.filter(pk=entry.pk), lock_first=head_lock(), **marks
+        )
     for name, value in marks.items():
         setattr(entry, name, value)
     if proxy is not None and proxy.used_at is None:
@@ -176,7 +181,7 @@ def _cast(
     }
     if ballot is not None:
         details.update(ballot_id=ballot.pk, choice=stored)
-    audit(actor, "ballot.cast", vote, entry, **details)
+    audit(actor, "ballot.cast", vote, entry, head=head, **details)
     if not changed or vote.results_live:
         turnout_changed(vote)
     return CastResult(
