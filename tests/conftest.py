@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import socket
 from collections.abc import Callable, Iterator
@@ -32,20 +33,39 @@ def redis_url() -> str | None:
     return None
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Files with browser tests run last, in every process of the run.
+# Playwright's event loop, set aside while tests without a browser run.
+_browser_loop: asyncio.AbstractEventLoop | None = None
 
-    Between two of its sync calls, Playwright marks its event loop as running in the
-    calling thread, and the session's browser lives until the run ends: a test that came
-    after a browser test in the same process would be taken for async code (Django refuses
-    its database calls, `asyncio.run()` refuses to start). Moving whole files keeps each
-    file in one worker, as `--dist loadfile` hands them out in this order."""
-    browser_files = {item.path for item in items if item.get_closest_marker("browser")}
-    items.sort(key=lambda item: item.path in browser_files)
+
+def _browser_loop_only_for_browser_tests(item: pytest.Item) -> None:
+    """Between two of its sync calls, Playwright marks its event loop as running in the
+    calling thread (its next call resumes it there), and the session's browser lives until
+    the run ends. A test without a browser that comes after one in the same process would
+    be taken for async code: Django refuses its database calls, `asyncio.run()` refuses
+    to start. No test starts inside a running loop, so a loop marked at the start of one
+    is Playwright's: it is set aside for tests without a browser and given back to the
+    browser tests, before any of their fixtures runs."""
+    global _browser_loop
+    running = asyncio._get_running_loop()
+    if item.get_closest_marker("browser"):
+        if running is None and _browser_loop is not None and not _browser_loop.is_closed():
+            asyncio._set_running_loop(_browser_loop)
+    elif running is not None:
+        _browser_loop = running
+        asyncio._set_running_loop(None)
+
+
+def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> None:
+    """The session's browser closes after the last test: give its loop back for that."""
+    loop = _browser_loop
+    last = nextitem is None and loop is not None and not loop.is_closed()
+    if last and asyncio._get_running_loop() is None:
+        asyncio._set_running_loop(loop)
 
 
 def pytest_runtest_setup(item: pytest.Item) -> None:
     """Skip a service test on a laptop without the service; fail it in CI instead."""
+    _browser_loop_only_for_browser_tests(item)
     problem = None
     if item.get_closest_marker("postgres") and connection.vendor != "postgresql":
         problem = "needs PostgreSQL (set DATABASE_URL=postgres://...)"
