@@ -8,11 +8,9 @@ own suite with `make booth-test`)."""
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
 import subprocess
-import sys
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -129,22 +127,6 @@ def test_audit_refuses_a_record_that_does_not_match_its_ballot() -> None:
     assert refused({"choices": None}) == "malformed"
     other, _ = build_case("seats")
     assert refused({}, other.election_text) == "wrong_election"
-
-
-def test_node_suite_passes() -> None:
-    """booth/test/ (`node --test`) where the booth's dependencies are installed."""
-    _require_node()
-    if not (BOOTH / "node_modules").is_dir():
-        pytest.skip("booth/node_modules is absent: `make booth-test` runs this suite")
-    done = subprocess.run(
-        ["node", "--test", "test/"],
-        cwd=BOOTH,
-        env={**os.environ, "PYTHON": sys.executable},
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-2000:]
 
 
 @pytest.mark.parametrize("name", sorted(CASES))
