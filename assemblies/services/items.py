@@ -9,14 +9,12 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from assemblies import events
-from assemblies.errors import AnotherItemOpen, ItemStateError, NotAttending
-from assemblies.live import resolution_turnout_changed
+from assemblies.errors import AnotherItemOpen, ItemStateError
 from assemblies.models import (
     AgendaItem,
     Assembly,
     AssemblyProxy,
     AssemblyStatus,
-    Attendance,
     ItemKind,
     ItemStatus,
     PostalVote,
@@ -37,12 +35,12 @@ from assemblies.services._common import (
     require_status,
 )
 from assemblies.services.elections import election_declare
-from core.errors import DomainError, InvalidInput
+from core.errors import DomainError
 from deliberation.sanitize import html_to_text
+from elections.services import e2e_vote_close
 from governance.acting import person_acting_for
 from governance.models import Person
 from governance.permissions import require_board
-from governance.selectors import members_acting_person
 from voting import selectors as voting_selectors
 from voting import services as voting
 from voting.models import ResolutionChoice, Vote, VoteBooth, VoteMethod, VoteStatus
@@ -267,7 +265,10 @@ def item_close(*, actor: Person, item: AgendaItem, now: dt.datetime | None = Non
     for resolution in item.resolutions.select_related("vote").order_by("id"):
         if resolution.vote is None or resolution.vote.status != VoteStatus.OPEN:
             continue
-        decision = voting.vote_close(
+        # A resolution counted end to end closes through its electoral close (the trustees
+        # have decrypted its totals), with the same attendance.
+        close = e2e_vote_close if resolution.vote.e2e.exists() else voting.vote_close
+        decision = close(
             actor=actor,
             vote=resolution.vote,
             now=now,
@@ -308,85 +309,3 @@ def item_close(*, actor: Person, item: AgendaItem, now: dt.datetime | None = Non
     if item.kind == ItemKind.ELECTION:
         election_declare(actor=actor, item=item, now=now)
     return item
-
-
-@transaction.atomic
-def assembly_ballot_cast(
-    *,
-    actor: Person,
-    resolution: Resolution,
-    choice: Any,
-    member_id: int | None = None,
-    on_behalf_of: int | None = None,
-    now: dt.datetime | None = None,
-    assembly: Assembly | None = None,
-) -> voting.CastResult:
-    """Cast in the assembly's booth, the same for members in the room and remotely.
-
-    The voter (or, with `on_behalf_of`, the proxy holder) must be signed in to the call;
-    the ballot is then cast by the voting app like any other. Takes no lock on the
-    assembly: casts on one resolution wait only for each other's roll entry and the audit
-    head. After commit, asks for a push of the turnout, and of the running result when the
-    assembly shows it, to the room (assemblies.live).
-
-    A caller that read the resolution (with its item and vote) and the `assembly` in this
-    same transaction, as the booth's endpoint does, passes them as read: they are not
-    read again.
-    """
-    fields = Resolution._meta
-    if not (
-        fields.get_field("item").is_cached(resolution)
-        and fields.get_field("vote").is_cached(resolution)
-    ):
-        resolution = Resolution.objects.select_related("item", "vote").get(pk=resolution.pk)
-    item = resolution.item
-    if assembly is None or assembly.pk != item.assembly_id:
-        assembly = Assembly.objects.select_related("cooperative").get(pk=item.assembly_id)
-    now = current(now)
-    if (
-        assembly.status != AssemblyStatus.IN_SESSION
-        or item.status != ItemStatus.OPEN
-        or resolution.vote is None
-    ):
-        raise ItemStateError(
-            code="resolution_not_open", message=_("This resolution is not open for voting.")
-        )
-    own = {m.pk for m in members_acting_person(assembly.cooperative, actor, active=True)}
-    # Signed in to the current call, read through the call's number in the same query.
-    attending = set(
-        Attendance.objects.filter(
-            call__assembly=assembly,
-            call__number=assembly.current_call,
-            member_id__in=own,
-            checked_out_at__isnull=True,
-        ).values_list("member_id", flat=True)
-    )
-    if member_id is not None:
-        if member_id not in own:
-            raise NotAttending(message=_("You do not act for this member."))
-        voter = member_id
-    elif len(attending) == 1:
-        voter = next(iter(attending))
-    elif not attending:
-        raise NotAttending()
-    else:
-        raise InvalidInput(
-            code="member_required",
-            message=_("You act for several members: say for which one (member_id)."),
-        )
-    if voter not in attending:
-        raise NotAttending()
-    result = voting.ballot_cast(
-        actor=actor,
-        vote=resolution.vote,
-        choice=choice,
-        member_id=voter,
-        on_behalf_of=on_behalf_of,
-        now=now,
-        via_booth=True,
-    )
-    # The room hears of it after commit, coalesced: the cast neither takes the room's
-    # sequence number (held until commit, it would make every cast wait for the one
-    # before) nor counts the turnout.
-    resolution_turnout_changed(resolution.pk)
-    return result
