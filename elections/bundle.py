@@ -8,7 +8,7 @@ import hashlib
 import io
 import json
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from fractions import Fraction
 from typing import Any
 
@@ -37,7 +37,9 @@ election holding its encrypted ballots and the ballots cast there without end-to
 encryption (sealed by the server, counted in the clear: "fallback"). A college's result
 becomes counts as follows: a resolution's three totals are its for/against/abstain counts;
 for approval and majority judgment, only each option's totals matter to the count. The
-counts are then weighted by the vote's rules, also given, into the result.
+counts are then weighted by the vote's rules, also given, into the result. At an assembly,
+a college's "attendance" (members present, remote, represented or voting by post at the
+call) is what its quorum counts; elsewhere it is null and the quorum counts the ballots.
 """
 
 
@@ -66,7 +68,10 @@ def rules_from_json(data: dict[str, Any]) -> RulesSpec:
 
 
 def weighting_json(
-    vote: Vote, elections: Sequence[Election], result: dict[str, Any]
+    vote: Vote,
+    elections: Sequence[Election],
+    result: dict[str, Any],
+    attendance: Mapping[str, int] | None = None,
 ) -> dict[str, Any]:
     assert vote.rules_version is not None
     spec = rules_spec(
@@ -89,6 +94,7 @@ def weighting_json(
                 "eligible": college.eligible,
                 "election": election.uuid,
                 "fallback": rows,
+                "attendance": None if attendance is None else attendance[college.key],
             }
         )
     return {
@@ -120,12 +126,14 @@ def build(
     elections: Sequence[Election],
     counts: Sequence[tuple[str, Any, int]],
     result: dict[str, Any],
+    attendance: Mapping[str, int] | None = None,
 ) -> tuple[bytes, str]:
-    """The bundle's bytes and their SHA-256 (hexadecimal)."""
+    """The bundle's bytes and their SHA-256 (hexadecimal); `attendance` is the one the
+    close counted the quorum from (an assembly's call), if any."""
     files = {
         f"{e.vote_college.key}/{e.uuid}.bel": archive_store.load(e).to_bytes() for e in elections
     }
-    weighting = weighting_json(vote, elections, result)
+    weighting = weighting_json(vote, elections, result, attendance)
     files["weighting.json"] = (
         json.dumps(weighting, indent=1, sort_keys=True, ensure_ascii=False) + "\n"
     ).encode()

@@ -53,7 +53,11 @@ def verify_bundle(path: Path) -> BundleReport:
     report = BundleReport(sha256=digest)
     counts: list[tuple[str, Any, int]] = []
     colleges = []
+    attendance: dict[str, int] | None = None
     for college in spec["colleges"]:
+        if college.get("attendance") is not None:
+            attendance = attendance or {}
+            attendance[college["key"]] = int(college["attendance"])
         key = college["key"]
         archives = [n for n in files if n.startswith(f"{key}/") and n.endswith(".bel")]
         if archives != [f"{key}/{college['election']}.bel"]:
@@ -92,6 +96,7 @@ def verify_bundle(path: Path) -> BundleReport:
             counts=counts,
             options=vote["options"],
             grades=vote["grades"],
+            attendance=attendance,
         )
     )
     redone = json.loads(json.dumps(outcome.result))

@@ -7,6 +7,7 @@ from assemblies.services.attendance import (
     attendance_check_in_batch,
     attendance_check_out,
 )
+from assemblies.services.booth import assembly_ballot_cast, assembly_e2e_ballot_cast
 from assemblies.services.convocation import (
     assembly_convene,
     assembly_convene_second_call,
@@ -15,7 +16,7 @@ from assemblies.services.convocation import (
 )
 from assemblies.services.elections import candidate_add, election_declare
 from assemblies.services.intents import attendance_intent_declare
-from assemblies.services.items import assembly_ballot_cast, item_close, item_open
+from assemblies.services.items import item_close, item_open
 from assemblies.services.minutes import minutes_generate, minutes_sign
 from assemblies.services.participation import (
     assembly_proxy_give,
@@ -41,6 +42,7 @@ __all__ = [
     "agenda_item_remove",
     "assembly_ballot_cast",
     "assembly_cancel",
+    "assembly_e2e_ballot_cast",
     "assembly_close",
     "assembly_convene",
     "assembly_convene_second_call",

@@ -6,18 +6,15 @@ import datetime as dt
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Exists, OuterRef
 from django.utils.translation import gettext as _
 
 from assemblies import events
-from assemblies.errors import AnotherItemOpen, ItemStateError, NotAttending
-from assemblies.live import resolution_turnout_changed
+from assemblies.errors import AnotherItemOpen, ItemStateError
 from assemblies.models import (
     AgendaItem,
     Assembly,
     AssemblyProxy,
     AssemblyStatus,
-    Attendance,
     ItemKind,
     ItemStatus,
     PostalVote,
@@ -38,12 +35,12 @@ from assemblies.services._common import (
     require_status,
 )
 from assemblies.services.elections import election_declare
-from core.errors import DomainError, InvalidInput
+from core.errors import DomainError
 from deliberation.sanitize import html_to_text
+from elections.services import e2e_vote_close
 from governance.acting import person_acting_for
 from governance.models import Person
 from governance.permissions import require_board
-from governance.selectors import members_acting_queryset
 from voting import selectors as voting_selectors
 from voting import services as voting
 from voting.models import ResolutionChoice, Vote, VoteBooth, VoteMethod, VoteStatus
@@ -268,7 +265,10 @@ def item_close(*, actor: Person, item: AgendaItem, now: dt.datetime | None = Non
     for resolution in item.resolutions.select_related("vote").order_by("id"):
         if resolution.vote is None or resolution.vote.status != VoteStatus.OPEN:
             continue
-        decision = voting.vote_close(
+        # A resolution counted end to end closes through its electoral close (the trustees
+        # have decrypted its totals), with the same attendance.
+        close = e2e_vote_close if resolution.vote.e2e.exists() else voting.vote_close
+        decision = close(
             actor=actor,
             vote=resolution.vote,
             now=now,
@@ -309,110 +309,3 @@ def item_close(*, actor: Person, item: AgendaItem, now: dt.datetime | None = Non
     if item.kind == ItemKind.ELECTION:
         election_declare(actor=actor, item=item, now=now)
     return item
-
-
-def assembly_ballot_cast(
-    *,
-    actor: Person,
-    resolution: Resolution,
-    choice: Any,
-    member_id: int | None = None,
-    on_behalf_of: int | None = None,
-    now: dt.datetime | None = None,
-    assembly: Assembly | None = None,
-    locked: bool = False,
-) -> voting.CastResult:
-    """Cast in the assembly's booth, the same for members in the room and remotely.
-
-    The voter (or, with `on_behalf_of`, the proxy holder) must be signed in to the call;
-    the ballot is then cast by the voting app like any other. Takes no lock on the
-    assembly: casts on one resolution wait only for each other's roll entry and the audit
-    head. After commit, asks for a push of the turnout, and of the running result when the
-    assembly shows it, to the room (assemblies.live).
-
-    A caller that read the resolution (with its item and vote) and the `assembly` in this
-    same transaction, as the booth's endpoint does, passes them as read: they are not
-    read again. With `locked`, the caller lets any error end its transaction (as the
-    booth's endpoint and frame do): the vote is read under the cast's share lock here and
-    the cast joins that transaction without a savepoint (voting.ballot_cast's `locked`).
-    """
-    with transaction.atomic(savepoint=not locked):
-        return _booth_cast(
-            actor, resolution, choice, member_id, on_behalf_of, now, assembly, locked=locked
-        )
-
-
-def _booth_cast(
-    actor: Person,
-    resolution: Resolution,
-    choice: Any,
-    member_id: int | None,
-    on_behalf_of: int | None,
-    now: dt.datetime | None,
-    assembly: Assembly | None,
-    *,
-    locked: bool,
-) -> voting.CastResult:
-    fields = Resolution._meta
-    if not (
-        fields.get_field("item").is_cached(resolution)
-        and fields.get_field("vote").is_cached(resolution)
-    ):
-        resolution = Resolution.objects.select_related("item", "vote").get(pk=resolution.pk)
-    item = resolution.item
-    if assembly is None or assembly.pk != item.assembly_id:
-        assembly = Assembly.objects.select_related("cooperative").get(pk=item.assembly_id)
-    now = current(now)
-    if (
-        assembly.status != AssemblyStatus.IN_SESSION
-        or item.status != ItemStatus.OPEN
-        or resolution.vote is None
-    ):
-        raise ItemStateError(
-            code="resolution_not_open", message=_("This resolution is not open for voting.")
-        )
-    # The members the actor acts for and, in the same statement, which of them are signed
-    # in to the current call (read through the call's number).
-    signed_in = Attendance.objects.filter(
-        call__assembly=assembly,
-        call__number=assembly.current_call,
-        member_id=OuterRef("pk"),
-        checked_out_at__isnull=True,
-    )
-    acting = members_acting_queryset(assembly.cooperative, actor, active=True)
-    rows = list(acting.annotate(attending=Exists(signed_in)).values_list("pk", "attending"))
-    own = {pk for pk, _attending in rows}
-    attending = {pk for pk, is_attending in rows if is_attending}
-    if member_id is not None:
-        if member_id not in own:
-            raise NotAttending(message=_("You do not act for this member."))
-        voter = member_id
-    elif len(attending) == 1:
-        voter = next(iter(attending))
-    elif not attending:
-        raise NotAttending()
-    else:
-        raise InvalidInput(
-            code="member_required",
-            message=_("You act for several members: say for which one (member_id)."),
-        )
-    if voter not in attending:
-        raise NotAttending()
-    vote = resolution.vote
-    if locked:
-        vote = voting.lock_vote_shared(vote.pk, known=vote)
-    result = voting.ballot_cast(
-        actor=actor,
-        vote=vote,
-        choice=choice,
-        member_id=voter,
-        on_behalf_of=on_behalf_of,
-        now=now,
-        via_booth=True,
-        locked=locked,
-    )
-    # The room hears of it after commit, coalesced: the cast neither takes the room's
-    # sequence number (held until commit, it would make every cast wait for the one
-    # before) nor counts the turnout.
-    resolution_turnout_changed(resolution.pk)
-    return result

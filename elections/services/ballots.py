@@ -24,6 +24,7 @@ from verifiable.verify_counting import CountingChecks
 from voting.errors import VoteClosed
 from voting.live import turnout_changed
 from voting.models import RollEntry, VoteStatus
+from voting.services._common import require_booth
 
 _CHECKS = CountingChecks()
 
@@ -56,18 +57,28 @@ def verify_ballot(setup: _Setup, text: str) -> dict[str, Any]:
 
 
 @transaction.atomic
-def e2e_ballot_cast(*, actor: Person, election: Election, ballot: str) -> EncryptedBallot:
+def e2e_ballot_cast(
+    *, actor: Person, election: Election, ballot: str, via_booth: bool = False
+) -> EncryptedBallot:
     """Accept a Belenios ballot from the voter's browser. Locks the election row, so ballots
     chain one after another. The credential must be one of this election's (a credential of
     another college is unknown here) and the voter's own; a later ballot supersedes the
     voter's earlier one, encrypted or sealed. Appends the Ballot event, marks the roll
-    entry as voted, audits, and mails the tracker after commit."""
+    entry as voted, audits, and mails the tracker after commit. A vote with a booth (an
+    assembly's resolution) takes ballots only through it (`via_booth`), which checks that
+    the voter is signed in to the call.
+
+    A proxy holder never casts here for the member who gave the proxy: the credential is
+    the giver's and only the giver's (`not_your_credential`); the holder casts the sealed
+    ballot for the giver, counted in the clear beside the totals. The giver's own
+    encrypted ballot then replaces it, as a member's own ballot replaces their proxy's."""
     election = (
         Election.objects.select_for_update(of=("self",))
         .select_related("vote", "vote_college")
         .get(pk=election.pk)
     )
     vote = election.vote
+    require_booth(vote, via_booth)
     if election.status != ElectionStatus.OPEN or vote.status != VoteStatus.OPEN:
         raise ElectionStateError(_("This election does not take ballots now."))
     if vote.closes_at is not None and vote.closes_at <= timezone.now():
@@ -101,7 +112,7 @@ def e2e_ballot_cast(*, actor: Person, election: Election, ballot: str) -> Encryp
     archive_store.append(election, "Ballot", ballot)
     # A sealed ballot cast earlier without JavaScript is superseded by this one.
     RollEntry.objects.filter(pk=entry.pk).update(
-        has_voted=True, voted_at=now, sealed_ballot=None, tracker=""
+        has_voted=True, voted_at=now, voted_via_proxy=False, sealed_ballot=None, tracker=""
     )
     audit_append(
         actor=actor,

@@ -5,7 +5,9 @@ decision, its audit entry, the minutes and the webhook."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
+from collections.abc import Mapping
 from typing import Any
 
 from django.db import transaction
@@ -32,6 +34,7 @@ from verifiable.group import Point, sha256_b64
 from verifiable.verify_common import VerificationError, _ciphertext, _point, _proof
 from voting.models import Decision, RollEntry, Vote, VoteStatus
 from voting.services import vote_close
+from voting.services._common import require_booth
 
 
 def _elections(vote: Vote) -> list[Election]:
@@ -199,12 +202,23 @@ def _decrypt(election: Election) -> list[list[int]]:
 
 
 @transaction.atomic
-def e2e_vote_close(*, actor: Person, vote: Vote) -> Decision:
+def e2e_vote_close(
+    *,
+    actor: Person,
+    vote: Vote,
+    now: dt.datetime | None = None,
+    attendance: Mapping[str, int] | None = None,
+    via_booth: bool = False,
+) -> Decision:
     """Decrypt every college's totals, publish each Result, weight them with the sealed
     fallback ballots through the vote's own close, and store the proof bundle whose hash
-    the decision records. Board only."""
+    the decision records. Board only. A vote with a booth (an assembly's resolution)
+    closes only through it (`via_booth`), which passes the attendance of the call as
+    `vote_close` takes it; elsewhere the close is refused (`use_assembly_booth`) before
+    anything is decrypted."""
     vote = Vote.objects.select_for_update().get(pk=vote.pk)
     require_board(actor, vote.cooperative)
+    require_booth(vote, via_booth, managing=True)
     if vote.status != VoteStatus.OPEN:
         raise ElectionStateError()
     elections = _elections(vote)
@@ -228,9 +242,17 @@ def e2e_vote_close(*, actor: Person, vote: Vote) -> Decision:
     made: dict[str, Any] = {}
 
     def attest(result: dict[str, Any]) -> dict[str, Any]:
-        content, digest = bundle.build(vote, elections, counts, result)
+        content, digest = bundle.build(vote, elections, counts, result, attendance)
         made["bundle"] = ProofBundle.objects.create(vote=vote, sha256=digest, content=content)
         return {"bundle_sha256": digest, "elections": [e.uuid for e in elections]}
 
-    decision = vote_close(actor=actor, vote=vote, verified_counts=counts, attest=attest)
+    decision = vote_close(
+        actor=actor,
+        vote=vote,
+        now=now,
+        attendance=attendance,
+        via_booth=via_booth,
+        verified_counts=counts,
+        attest=attest,
+    )
     return decision

@@ -64,6 +64,9 @@ def test_a_member_casts_audits_and_revotes_in_the_browser(site: Site, pages: Pag
     form.locator(".e2e-sealed").wait_for(state="visible")
     first = _cast(page, form)
     assert first in _status(form)
+    # The "Your ballot" line follows the cast without a reload.
+    line = page.locator(f"#ballot-entry-{form.get_attribute('data-entry')}").inner_text()
+    assert first in line and ("a voté" in line or "has voted" in line), line
     assert site.call("counted_trackers", module=SCENARIOS, uuid=data["uuid"]) == [first]
     screenshot(page, "e2e-booth-cast")
 
@@ -83,6 +86,7 @@ def test_a_member_casts_audits_and_revotes_in_the_browser(site: Site, pages: Pag
     form.locator(".e2e-sealed").wait_for(state="visible")
     second = _cast(page, form)
     assert second != first and second != record["tracker"]
+    assert second in page.locator(f"#ballot-entry-{form.get_attribute('data-entry')}").inner_text()
     assert site.call("counted_trackers", module=SCENARIOS, uuid=data["uuid"]) == [second]
 
     # The bulletin board shows it among the counted trackers.

@@ -42,7 +42,9 @@ def flip(value: str) -> str:
 
 
 def relink(entries: list[tuple[str, bytes]], index: int, content: bytes) -> bytes:
-    """Replace one member's content and re-hash everything after it consistently."""
+    """Replace one member's content and re-hash everything after it consistently; the
+    archive keeps the timestamp of its header (belenios-tool compares the members' dates
+    with it)."""
     renamed: dict[str, str] = {}
     out: list[tuple[str, bytes]] = []
     for i, (name, old) in enumerate(entries):
@@ -57,7 +59,8 @@ def relink(entries: list[tuple[str, bytes]], index: int, content: bytes) -> byte
                 renamed[digest] = new
             name = f"{new}.{suffix}"
         out.append((name, data))
-    return Archive(timestamp=1_800_000_000, entries=out).to_bytes()
+    timestamp = int(json.loads(entries[0][1])["timestamp"])
+    return Archive(timestamp=timestamp, entries=out).to_bytes()
 
 
 def find(entries: list[tuple[str, bytes]], test: Callable[[Any], bool], nth: int = 0) -> int:

@@ -108,6 +108,11 @@ function setUp(booth, form) {
     const counted = form.querySelector(".e2e-counted");
     counted.querySelector(".e2e-counted-tracker").textContent = answer.tracker;
     counted.hidden = false;
+    // The "Your ballot" line of this member, drawn by the server before this cast.
+    const line = document.getElementById(`ballot-entry-${form.dataset.entry}`);
+    if (line) {
+      line.textContent = `${line.dataset.msgVoted} ${answer.tracker}. ${line.dataset.msgChange}`;
+    }
     say(form, `${section.dataset.msgCast} ${answer.tracker}`, false);
   });
 
