@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.db import transaction
@@ -133,14 +134,23 @@ class CeremonyStateApi(APIView):
 
 
 class _Step(APIView):
-    def _run(self, request: Request, board_id: int, fn: Any, **kwargs: Any) -> Response:
+    """One step of the key ceremony: the trustee's input, checked by the step's service."""
+
+    InputSerializer: type[serializers.Serializer[Any]]
+    step: Callable[..., Any]
+
+    def _run(self, request: Request, board_id: int) -> Response:
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
         with transaction.atomic(durable=True):
             board, _role = access_electoral_board(request.user, board_id)
-            fn(actor=person_of(request), board=board, **kwargs)
+            type(self).step(actor=person_of(request), board=board, **data.validated_data)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class CeremonyCertificateApi(_Step):
+    step = services.trustee_post_certificate
+
     class InputSerializer(serializers.Serializer[Any]):
         certificate = serializers.JSONField()
 
@@ -151,17 +161,12 @@ class CeremonyCertificateApi(_Step):
         operation_id="ceremony_certificate",
     )
     def post(self, request: Request, board_id: int) -> Response:
-        data = self.InputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        return self._run(
-            request,
-            board_id,
-            services.trustee_post_certificate,
-            certificate=data.validated_data["certificate"],
-        )
+        return self._run(request, board_id)
 
 
 class CeremonyCommitmentsApi(_Step):
+    step = services.trustee_post_commitments
+
     class InputSerializer(serializers.Serializer[Any]):
         coefexps = serializers.JSONField()
         signature = serializers.JSONField()
@@ -174,14 +179,12 @@ class CeremonyCommitmentsApi(_Step):
         operation_id="ceremony_commitments",
     )
     def post(self, request: Request, board_id: int) -> Response:
-        data = self.InputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        return self._run(
-            request, board_id, services.trustee_post_commitments, **data.validated_data
-        )
+        return self._run(request, board_id)
 
 
 class CeremonyVerificationKeyApi(_Step):
+    step = services.trustee_post_verification_key
+
     class InputSerializer(serializers.Serializer[Any]):
         verification_key = serializers.JSONField()
 
@@ -192,11 +195,4 @@ class CeremonyVerificationKeyApi(_Step):
         operation_id="ceremony_verification_key",
     )
     def post(self, request: Request, board_id: int) -> Response:
-        data = self.InputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        return self._run(
-            request,
-            board_id,
-            services.trustee_post_verification_key,
-            verification_key=data.validated_data["verification_key"],
-        )
+        return self._run(request, board_id)
