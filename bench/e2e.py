@@ -18,7 +18,9 @@ CANDIDATES = ["Ada", "Brice", "Chloé", "Driss", "Elise", "Farid"]
 
 
 def _setup() -> None:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    # Only the apps' code is needed (no database, no server): the test settings carry the
+    # keys that production settings refuse to start without.
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings_test")
     import django
 
     django.setup()
