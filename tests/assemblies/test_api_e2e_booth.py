@@ -102,7 +102,9 @@ def test_another_members_credential_and_a_malformed_ballot_are_refused(booth) ->
     workers = coop.usernames("Workers")
     client = client_for(member(coop.cooperative, workers[0]).person)
     stolen = client.post(
-        _url(assembly, counted), {"ballot": _ballot(coop, counted, workers[1], creds)}, format="json"
+        _url(assembly, counted),
+        {"ballot": _ballot(coop, counted, workers[1], creds)},
+        format="json",
     )
     assert (stolen.status_code, stolen.json()["code"]) == (403, "credential_not_yours")
     malformed = client.post(_url(assembly, counted), {"ballot": "{}"}, format="json")
