@@ -133,3 +133,22 @@ def test_the_endpoint_and_its_refusals_are_in_the_schema() -> None:
     assert operation["operationId"] == "assemblies_e2e_ballots_cast"
     assert {"201", "400", "403", "404", "409"} <= set(operation["responses"])
     assert "not_attending" in operation["responses"]["403"]["description"]
+
+
+def test_the_booth_page_draws_the_encrypting_booth_posting_to_this_endpoint(booth) -> None:  # type: ignore[no-untyped-def]
+    from django.test import Client
+
+    coop, assembly, counted, _creds, _absent = booth
+    voter = member(coop.cooperative, coop.usernames("Workers")[0])
+    client = Client()
+    client.force_login(voter.person)
+    page = client.get(f"/assemblies/{assembly.pk}/").content.decode()
+    assert 'id="e2e-booth"' in page
+    assert f'data-cast-url="{_url(assembly, counted)}"' in page
+    assert f'data-member="{voter.pk}"' in page
+    # The sealed form stays, for a browser without JavaScript, marked for the script to hide.
+    assert "data-e2e-fallback" in page
+    assert "frontend/e2e_booth.js" in page
+    # The booth drawn again after a room event carries it too.
+    part = client.get(f"/assemblies/{assembly.pk}/live/booth/").content.decode()
+    assert f'data-cast-url="{_url(assembly, counted)}"' in part
