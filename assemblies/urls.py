@@ -27,6 +27,11 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path(one + "items/<int:item_id>/candidates/", agenda.CandidateAddApi.as_view()),
     path(one + "documents/", agenda.AssemblyDocumentAddApi.as_view()),
     path(one + "resolutions/<int:resolution_id>/ballots/", agenda.BoothCastApi.as_view()),
+    path(
+        one + "resolutions/<int:resolution_id>/encrypted-ballots/",
+        agenda.BoothE2ECastApi.as_view(),
+        name="api-assembly-e2e-ballots",
+    ),
     path(one + "convocations/", participation.ConvocationListApi.as_view()),
     path(one + "proxies/", participation.AssemblyProxyListGiveApi.as_view()),
     path(one + "proxies/<int:proxy_id>/revoke/", participation.AssemblyProxyRevokeApi.as_view()),

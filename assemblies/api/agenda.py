@@ -6,7 +6,7 @@ from typing import Any
 
 from django.db import transaction
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -22,7 +22,7 @@ from assemblies.api.serializers import (
 from assemblies.inputs import MAX_ID, BoothCastInput
 from assemblies.models import AgendaItem, ItemKind, Resolution
 from assemblies.permissions import access_assembly
-from core.api import person_of
+from core.api import ErrorSerializer, person_of
 from core.errors import InvalidInput, NotFound
 from deliberation.models import Proposal
 from governance.models import BoardRoleKind, College, Person
@@ -332,4 +332,73 @@ class BoothCastApi(APIView):
             "changed": cast.changed,
             "via_proxy": cast.via_proxy,
         }
+        return Response(self.OutputSerializer(body).data, status=status.HTTP_201_CREATED)
+
+
+class BoothE2ECastApi(APIView):
+    class InputSerializer(serializers.Serializer):
+        ballot = serializers.CharField(
+            max_length=200_000,
+            trim_whitespace=False,
+            help_text="The Belenios ballot JSON, as its text, encrypted in the browser.",
+        )
+        member_id = serializers.IntegerField(
+            min_value=1,
+            max_value=MAX_ID,
+            required=False,
+            help_text="The member voting, when the signed-in person acts for several.",
+        )
+
+    class OutputSerializer(serializers.Serializer):
+        tracker = serializers.CharField(
+            help_text="The smart ballot tracker, to find the ballot on the bulletin board."
+        )
+
+    @extend_schema(
+        tags=TAG,
+        request=InputSerializer,
+        responses={
+            201: OutputSerializer,
+            400: OpenApiResponse(
+                ErrorSerializer,
+                description="`ballot_*` (the verifier's code: `ballot_malformed`, "
+                "`ballot_bad_proof`, `ballot_bad_signature`, `ballot_wrong_election`, "
+                "`ballot_unknown_credential`, `ballot_replayed`), `member_required`.",
+            ),
+            403: OpenApiResponse(
+                ErrorSerializer,
+                description="`not_attending` (not signed in to the call, or not acting for "
+                "this member), `credential_not_yours`.",
+            ),
+            404: OpenApiResponse(ErrorSerializer, description="No such resolution here."),
+            409: OpenApiResponse(
+                ErrorSerializer,
+                description="`resolution_not_open`, `e2e_state` (the resolution is not "
+                "counted end to end, or its ballots have ended).",
+            ),
+        },
+        operation_id="assemblies_e2e_ballots_cast",
+        description="The assembly's booth for a resolution counted end to end: cast a "
+        "ballot encrypted, proven and signed in the browser, once signed in to the call. "
+        "The ballot goes to the election of the voter's college; the last one counts. "
+        "A proxy holder votes for the giver with the sealed ballot instead.",
+    )
+    def post(self, request: Request, pk: int, resolution_id: int) -> Response:
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        with transaction.atomic(durable=True):
+            assembly, _role = access_assembly(request.user, pk)
+            resolution = Resolution.objects.filter(
+                pk=resolution_id, item__assembly=assembly
+            ).first()
+            if resolution is None:
+                raise NotFound()
+            cast = services.assembly_e2e_ballot_cast(
+                actor=person_of(request),
+                resolution=resolution,
+                ballot=values["ballot"],
+                member_id=values.get("member_id"),
+            )
+        body = {"tracker": cast.tracker}
         return Response(self.OutputSerializer(body).data, status=status.HTTP_201_CREATED)

@@ -46,6 +46,7 @@ from assemblies.selectors import (
 from assemblies.services import _common as services_clock
 from assemblies.services.attendance import CHECK_IN_OPENS
 from assemblies.services.minutes import bureau_roles
+from frontend.selectors import e2e as e2e_selectors
 from frontend.selectors.votes import booth as vote_booth
 from governance.models import Cooperative, Member, Person
 from governance.permissions import CooperativeRole, Viewer
@@ -389,13 +390,16 @@ def booth_part(person: Viewer, assembly: Assembly, role: CooperativeRole) -> dic
     may cast (their members and the proxies they hold), and the turnout so far."""
     item = open_item(assembly) if assembly.status == AssemblyStatus.IN_SESSION else None
     resolutions = []
+    ballots: list[dict[str, Any]] = []
     if item is not None:
         for resolution in item.resolutions.all():
             vote = resolution.vote
             if vote is None or vote.status != VoteStatus.OPEN:
                 continue
             context = vote_booth(person, vote, role)
-            resolutions.append({"resolution": resolution, **context})
+            e2e = e2e_selectors.assembly_booth_ballots(resolution, vote, context["entries"])
+            ballots.extend(e2e)
+            resolutions.append({"resolution": resolution, **context, "e2e": bool(e2e)})
     last_closed = None
     if item is None:
         closed = [i for i in agenda_items().filter(assembly=assembly) if i.status == "closed"]
@@ -406,6 +410,8 @@ def booth_part(person: Viewer, assembly: Assembly, role: CooperativeRole) -> dic
         "resolutions": resolutions,
         "last_closed": last_closed,
         "can_attend": can_read_attendance(role),
+        # The encrypting booth of the resolutions counted end to end, one form per member.
+        "e2e": {"ballots": ballots} if ballots else None,
     }
 
 

@@ -92,6 +92,23 @@ def e2e_booth(vote: Vote, entries: list[RollEntry]) -> dict[str, Any]:
     return {"e2e": {"ballots": ballots, "boards": bulletin_links(vote)}}
 
 
+def assembly_booth_ballots(resolution: Any, vote: Vote, entries: list[RollEntry]) -> list[Any]:
+    """The encrypting booth's forms of one assembly resolution counted end to end, one per
+    member the viewer votes for, posting to the assembly's booth (which checks that the
+    member is signed in to the call)."""
+    if not vote.is_secret or not entries:
+        return []
+    ballots: list[Any] = e2e_booth(vote, entries).get("e2e", {}).get("ballots", [])
+    url = reverse(
+        "api-assembly-e2e-ballots",
+        kwargs={"pk": resolution.item.assembly_id, "resolution_id": resolution.pk},
+    )
+    for ballot in ballots:
+        ballot["cast_url"] = url
+        ballot["member_id"] = ballot["entry"].member_id
+    return ballots
+
+
 def server_encrypted_ballots(election: Election) -> int:
     """Sealed ballots of the college, counted in the clear beside the decrypted totals:
     recorded at the close, still on the roll before it."""

@@ -42,3 +42,48 @@ def counted_trackers(*, uuid: str) -> list[str]:
 
 def ballots_received(*, uuid: str) -> int:
     return EncryptedBallot.objects.filter(election__uuid=uuid).count()
+
+
+def assembly_e2e_booth() -> dict[str, Any]:
+    """An assembly in session whose open point is counted end to end, with a Workers member
+    signed in to the call and their credential."""
+    import datetime as dt
+
+    from assemblies import services as assembly_services
+    from tests.assemblies.factories import (
+        FIRST_CALL,
+        T0,
+        check_in,
+        item,
+        make_assembly,
+        member,
+        resolution,
+        small_coop,
+    )
+
+    coop = small_coop()
+    made = name_board(coop)
+    run_ceremony(made)
+    assembly = make_assembly(coop.cooperative, chair=coop.chair, resolutions=["Ouvrir le samedi"])
+    type(item(assembly, 1)).objects.filter(pk=item(assembly, 1).pk).update(is_secret=True)
+    assembly_services.assembly_convene(actor=coop.chair, assembly=assembly, now=T0)
+    check_in(assembly, coop.everyone, at=FIRST_CALL, by=coop.chair)
+    assembly_services.assembly_open(actor=coop.chair, assembly=assembly, now=FIRST_CALL)
+    assembly_services.item_open(
+        actor=coop.chair, item=item(assembly, 1), now=FIRST_CALL + dt.timedelta(minutes=3)
+    )
+    counted = resolution(assembly, 1)
+    elections = services.e2e_setup(actor=coop.chair, vote=counted.vote, board=made.board)
+    credentials = {e.pk: authority_credentials(e) for e in elections}
+    username = coop.usernames("Workers")[0]
+    voter = member(coop.cooperative, username)
+    voter.person.set_password("pw")
+    voter.person.save(update_fields=["password"])
+    workers = Election.objects.get(vote=counted.vote, vote_college__roll__member=voter)
+    entry = workers.vote_college.roll.get(member=voter)
+    return {
+        "username": username,
+        "assembly": assembly.pk,
+        "uuid": workers.uuid,
+        "credential": credentials[workers.pk][entry.pk],
+    }

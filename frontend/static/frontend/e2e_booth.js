@@ -4,7 +4,7 @@
 // the credential never leave the page. Without this script the page keeps the sealed
 // ballot form, which the server encrypts.
 
-const section = document.getElementById("e2e-booth");
+let section = document.getElementById("e2e-booth");
 
 function say(form, text, isError) {
   const status = form.querySelector(".e2e-status");
@@ -93,7 +93,10 @@ function setUp(booth, form) {
           Accept: "application/json",
           "X-CSRFToken": token,
         },
-        body: JSON.stringify({ ballot }),
+        // The assembly's booth is told which member votes (a person may act for several).
+        body: JSON.stringify(
+          form.dataset.member ? { ballot, member_id: Number(form.dataset.member) } : { ballot },
+        ),
       });
     } catch (error) {
       say(form, `${section.dataset.msgFailed} ${error.message}`, true);
@@ -134,6 +137,7 @@ function setUp(booth, form) {
 async function start() {
   // The same address as the page's integrity-checked script: the browser's module map
   // gives this import that very module (or its failure).
+  section.dataset.started = "1";
   const booth = await import(section.dataset.bundle);
   for (const form of section.querySelectorAll(".e2e-form")) setUp(booth, form);
   section.hidden = false;
@@ -141,6 +145,19 @@ async function start() {
   if (sealedForm) sealedForm.hidden = true;
   const note = document.getElementById("server-encrypted-note");
   if (note) note.hidden = true;
+  // The assembly's booth: the sealed forms of the members voting here encrypted.
+  for (const fallback of document.querySelectorAll("[data-e2e-fallback]")) fallback.hidden = true;
 }
 
 if (section) start();
+
+// The assembly's booth is drawn again when the chair opens a point: start the new one.
+if (document.querySelector("[data-live-part]")) {
+  new MutationObserver(() => {
+    const fresh = document.getElementById("e2e-booth");
+    if (fresh && !fresh.dataset.started) {
+      section = fresh;
+      start();
+    }
+  }).observe(document.body, { childList: true, subtree: true });
+}
