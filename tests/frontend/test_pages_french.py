@@ -91,7 +91,7 @@ def test_the_live_turnout_line_is_given_to_the_script_in_the_pages_language(
     english = client.get(f"/proposals/{proposal.pk}/", **EN).content.decode()
 
     # room.js fills %(voted)s and %(eligible)s of this attribute when turnout changes.
-    assert 'data-template="Participation : %(voted)s associés sur %(eligible)s"' in french
+    assert 'data-template="Participation : %(voted)s sur %(eligible)s associés"' in french
     assert "Turnout" not in french
     assert 'data-template="Turnout: %(voted)s of %(eligible)s members"' in english
 
