@@ -69,6 +69,11 @@ def results() -> list[dict[str, Any]]:
     return list(_results)
 
 
+def add_results(rows: list[dict[str, Any]]) -> None:
+    """Figures a child process recorded (its `results()`, read back by `run_child`)."""
+    _results.extend(rows)
+
+
 def machine() -> str:
     cores = os.cpu_count() or 1
     memory = ""
