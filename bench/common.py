@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import json
 import os
@@ -67,6 +68,24 @@ def record(
 
 def results() -> list[dict[str, Any]]:
     return list(_results)
+
+
+def child_or_run(
+    argv: list[str], *, prog: str, child: Callable[..., Any], run: Callable[..., None]
+) -> None:
+    """The command line of a benchmark that measures in a child process: `child N [N ...]`
+    prints `child(N, ...)` as JSON for `run_child` to read; `run [--quick]` runs the whole
+    benchmark and writes the results."""
+    parser = argparse.ArgumentParser(prog=prog)
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("child").add_argument("sizes", type=int, nargs="+")
+    commands.add_parser("run").add_argument("--quick", action="store_true")
+    args = parser.parse_args(argv)
+    if args.command == "child":
+        print(json.dumps(child(*args.sizes)))
+    else:
+        run(quick=args.quick)
+        write_results()
 
 
 def add_results(rows: list[dict[str, Any]]) -> None:

@@ -3,7 +3,6 @@ same rows, and the daily digest run for every member."""
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import sys
@@ -188,22 +187,7 @@ def run(quick: bool) -> None:
     )
 
 
-def main(argv: list[str]) -> None:
-    parser = argparse.ArgumentParser(prog="python -m bench.notifications")
-    commands = parser.add_subparsers(dest="command", required=True)
-    child_parser = commands.add_parser("child")
-    child_parser.add_argument("people", type=int)
-    run_parser = commands.add_parser("run")
-    run_parser.add_argument("--quick", action="store_true")
-    args = parser.parse_args(argv)
-    if args.command == "child":
-        print(json.dumps(child(args.people)))
-    else:
-        from bench.common import write_results
-
-        run(quick=args.quick)
-        write_results()
-
-
 if __name__ == "__main__":
-    main(sys.argv[1:])
+    from bench.common import child_or_run
+
+    child_or_run(sys.argv[1:], prog="python -m bench.notifications", child=child, run=run)

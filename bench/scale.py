@@ -18,8 +18,6 @@ statement count and size is recorded beside its time.
 
 from __future__ import annotations
 
-import argparse
-import json
 import os
 import statistics
 import sys
@@ -387,22 +385,9 @@ def run(quick: bool) -> None:
         )
 
 
-def main(argv: list[str]) -> None:
-    parser = argparse.ArgumentParser(prog="python -m bench.scale")
-    commands = parser.add_subparsers(dest="command", required=True)
-    child_parser = commands.add_parser("child")
-    child_parser.add_argument("sizes", type=int, nargs="+")
-    run_parser = commands.add_parser("run")
-    run_parser.add_argument("--quick", action="store_true")
-    args = parser.parse_args(argv)
-    if args.command == "child":
-        print(json.dumps(child(args.sizes)))
-    else:
-        from bench.common import write_results
-
-        run(quick=args.quick)
-        write_results()
-
-
 if __name__ == "__main__":
-    main(sys.argv[1:])
+    from bench.common import child_or_run
+
+    child_or_run(
+        sys.argv[1:], prog="python -m bench.scale", child=lambda *sizes: child(list(sizes)), run=run
+    )

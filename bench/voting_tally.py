@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import statistics
@@ -286,22 +285,7 @@ def run(quick: bool) -> None:
     )
 
 
-def main(argv: list[str]) -> None:
-    parser = argparse.ArgumentParser(prog="python -m bench.voting_tally")
-    commands = parser.add_subparsers(dest="command", required=True)
-    child_parser = commands.add_parser("child")
-    child_parser.add_argument("ballots", type=int)
-    run_parser = commands.add_parser("run")
-    run_parser.add_argument("--quick", action="store_true")
-    args = parser.parse_args(argv)
-    if args.command == "child":
-        print(json.dumps(child(args.ballots)))
-    else:
-        from bench.common import write_results
-
-        run(quick=args.quick)
-        write_results()
-
-
 if __name__ == "__main__":
-    main(sys.argv[1:])
+    from bench.common import child_or_run
+
+    child_or_run(sys.argv[1:], prog="python -m bench.voting_tally", child=child, run=run)
