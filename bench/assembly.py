@@ -110,6 +110,12 @@ def setup(members: int) -> dict[str, Any]:
     services.assembly_convene(
         actor=chair, assembly=assembly, now=first_call - dt.timedelta(days=30)
     )
+    # Statistics, as autovacuum keeps them on a live database: without them the planner
+    # takes the freshly bulk-loaded tables for empty and picks plans costing 100x.
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
     items = [
         {"item_id": item.pk, "resolution_id": item.resolutions.get().pk}
         for item in assembly.items.order_by("position")

@@ -148,6 +148,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
             "timeout": float(os.environ.get("DATABASE_POOL_TIMEOUT", "10")),
             "unreachable_timeout": 1.0,
             "retry_interval": 0.5,
+            # A connection back in the pool for less than this is handed out unchecked.
+            "recheck_after": float(os.environ.get("DATABASE_POOL_RECHECK_AFTER", "1")),
         }
 elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["OPTIONS"] = {

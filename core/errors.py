@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import sys
 from typing import Any, ClassVar
 
@@ -18,6 +19,8 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 from rest_framework import exceptions as drf_exceptions
 from rest_framework import status
 from rest_framework.response import Response
+
+logger = logging.getLogger(__name__)
 
 
 class DomainError(Exception):
@@ -128,6 +131,10 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
             error_body(exc.code, exc.message, exc.details), status=exc.http_status, headers=headers
         )
     if service_unavailable(exc):
+        # The client only learns to retry; the operator needs to know which service.
+        logger.warning(
+            "Answered 503 service_busy: %s: %s", type(exc).__name__, exc.__cause__ or exc
+        )
         return Response(
             service_busy_body(),
             status=status.HTTP_503_SERVICE_UNAVAILABLE,

@@ -6,16 +6,7 @@ from typing import Any
 from urllib.parse import parse_qs
 
 from channels.auth import AuthMiddlewareStack
-from channels.db import database_sync_to_async
 from channels.middleware import BaseMiddleware
-
-
-@database_sync_to_async  # type: ignore[untyped-decorator]
-def _user_for_token(key: str) -> Any:
-    """The person an API token authenticates (governance.tokens: hashed, with a lifetime)."""
-    from governance.tokens import person_for_token
-
-    return person_for_token(key)
 
 
 class TokenAuthMiddleware(BaseMiddleware):  # type: ignore[misc]
@@ -23,9 +14,14 @@ class TokenAuthMiddleware(BaseMiddleware):  # type: ignore[misc]
     WebSocket API which cannot set headers) when present; else the session's user, through
     `session_stack`.
 
-    A connection a token authenticates skips the session stack: its cookie, session and
-    lazy user (a thread hop of their own at the handshake) would go unused, and each
-    layer keeps its copy of the scope for as long as the connection lives."""
+    A token is not looked up here: the scope carries it (`auth_token_key`) and the room
+    consumer resolves it in the same trip to the database thread as its admission
+    (core.live.consumer), so a handshake makes one such trip, not two. A token that
+    authenticates nobody is refused there; it never falls back to a session.
+
+    A connection with a token skips the session stack: its cookie, session and lazy user
+    (a thread hop of their own at the handshake) would go unused, and each layer keeps its
+    copy of the scope for as long as the connection lives."""
 
     def __init__(self, inner: Any, session_stack: Any) -> None:
         super().__init__(inner)
@@ -40,12 +36,10 @@ class TokenAuthMiddleware(BaseMiddleware):  # type: ignore[misc]
             query = parse_qs(scope.get("query_string", b"").decode("latin-1"))
             key = (query.get("token") or [None])[0]
         if key:
-            user = await _user_for_token(key)
-            if user is not None:
-                # The token's public id (its first characters), so that revoking it
-                # closes the connections opened with it (core.ws.logout_closes).
-                scope = dict(scope, user=user, auth_method="token", auth_token_id=key[:15])
-                return await self.inner(scope, receive, send)
+            # The token's public id (its first characters), so that revoking it closes
+            # the connections opened with it (core.ws.logout_closes).
+            scope = dict(scope, auth_method="token", auth_token_key=key, auth_token_id=key[:15])
+            return await self.inner(scope, receive, send)
         return await self.session_stack(scope, receive, send)
 
 

@@ -6,6 +6,7 @@ import logging
 from time import monotonic
 from typing import Any
 
+from psycopg.pq import ConnStatus
 from psycopg_pool import ConnectionPool, PoolTimeout
 from psycopg_pool.base import AttemptWithBackoff
 
@@ -40,9 +41,11 @@ class ResilientConnectionPool(ConnectionPool):
         *args: Any,
         unreachable_timeout: float = 1.0,
         retry_interval: float = 0.5,
+        recheck_after: float = 1.0,
         **kwargs: Any,
     ) -> None:
         self.unreachable_timeout = unreachable_timeout
+        self.recheck_after = recheck_after
         self.retry_interval = retry_interval
         self.unreachable = False
         super().__init__(*args, **kwargs)
@@ -74,6 +77,21 @@ class ResilientConnectionPool(ConnectionPool):
                 self._putconn(conn, from_getconn=True)
                 raise
             return conn
+
+    def _check_connection(self, conn: Any) -> None:
+        pooled_at = getattr(conn, "_pooled_at", None)
+        if (
+            pooled_at is not None
+            and monotonic() - pooled_at < self.recheck_after
+            and conn.pgconn.status == ConnStatus.OK
+        ):
+            return
+        super()._check_connection(conn)
+
+    def _add_to_pool(self, conn: Any) -> None:
+        # The pool itself keeps its times on the connection (_created_at, _expire_at).
+        conn._pooled_at = monotonic()
+        super()._add_to_pool(conn)
 
     def _connect(self, timeout: float | None = None) -> Any:
         try:

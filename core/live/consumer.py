@@ -93,6 +93,16 @@ class RoomConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]
             self.log.events_since(self.room_id, after, until=until, limit=self.max_replay)
         )
 
+    def _admit_token(self, token: str) -> tuple[Any, int | None]:
+        """The person an API token authenticates and the room's last number when they may
+        enter; (None, None) for a token that is unknown, expired or revoked."""
+        from governance.tokens import person_for_token
+
+        person = person_for_token(token)
+        if person is None:
+            return None, None
+        return person, self.admit(person)
+
     def welcome(self) -> dict[str, Any]:
         """Fields the room adds to its welcome frame."""
         return {}
@@ -169,34 +179,52 @@ class RoomConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]
     def _groups(self) -> list[str]:
         """The room's group, and the person's unless presence makes the connection
         reachable as the person's (core.live.presence: one Redis round trip fewer)."""
-        assert self.person_id is not None
         groups = [self.log.group(self.room_id)]
-        if not self.keeps_presence or self.joined_person_group:
+        if self.person_id is not None and (not self.keeps_presence or self.joined_person_group):
             groups.append(person_group(self.person_id))
         return groups
 
     async def connect(self) -> None:
         self.room_id = int(self.scope["url_route"]["kwargs"][self.room_kwarg])
         person = self.scope.get("user")
-        if not getattr(person, "is_authenticated", False) or not 0 < self.room_id < 2**63:
+        # An API token (core.ws_auth) is resolved in the same trip to the database thread
+        # as the admission: one trip per handshake.
+        token = self.scope.pop("auth_token_key", None)
+        signed_in = token is not None or getattr(person, "is_authenticated", False)
+        if not signed_in or not 0 < self.room_id < 2**63:
             # Closing before accepting refuses the handshake (HTTP 403).
             await self.close(code=CLOSE_FORBIDDEN)
             return
-        assert person is not None
-        self.person_id = person.pk
+        if token is None:
+            assert person is not None
+            self.person_id = person.pk
         # Join before the one database read below: an event committed after it arrives
-        # live, any earlier one is in the log up to the number it returns.
+        # live, any earlier one is in the log up to the number it returns. A person known
+        # only once the token is read joins their own group right after it.
         for group in self._groups():
             await retried(
                 "Joining a group",
                 functools.partial(self.channel_layer.group_add, group, self.channel_name),
             )
-        current = await database_sync_to_async(self.admit)(person)
+        if token is None:
+            current = await database_sync_to_async(self.admit)(person)
+        else:
+            person, current = await database_sync_to_async(self._admit_token)(token)
         if current is None:
             await self._leave_groups()
             self.person_id = None
             await self.close(code=CLOSE_FORBIDDEN)
             return
+        if token is not None:
+            self.scope["user"] = person
+            self.person_id = person.pk
+            if not self.keeps_presence:
+                await retried(
+                    "Joining a group",
+                    functools.partial(
+                        self.channel_layer.group_add, person_group(person.pk), self.channel_name
+                    ),
+                )
         self.person_name = str(person)
         # Entered before accepting: from now on the person's messages (a logout) reach
         # this connection, whether through presence's listing or through their group.

@@ -21,7 +21,7 @@ from governance.models import Person
 from verifiable.group import Point, sha256_b64
 from verifiable.verify_common import VerificationError, _Setup
 from verifiable.verify_counting import CountingChecks
-from voting.errors import VoteClosed
+from voting.errors import BallotAlreadyCast, VoteClosed
 from voting.live import turnout_changed
 from voting.models import RollEntry, VoteStatus
 from voting.services._common import require_booth
@@ -63,7 +63,8 @@ def e2e_ballot_cast(
     """Accept a Belenios ballot from the voter's browser. Locks the election row, so ballots
     chain one after another. The credential must be one of this election's (a credential of
     another college is unknown here) and the voter's own; a later ballot supersedes the
-    voter's earlier one, encrypted or sealed. Appends the Ballot event, marks the roll
+    voter's earlier one, encrypted or sealed, when the vote allows changes (else the
+    first ballot is final: `ballot_already_cast`). Appends the Ballot event, marks the roll
     entry as voted, audits, and mails the tracker after commit. A vote with a booth (an
     assembly's resolution) takes ballots only through it (`via_booth`), which checks that
     the voter is signed in to the call.
@@ -93,13 +94,21 @@ def e2e_ballot_cast(
             _("The ballot's credential is not one of this election's voters."),
             code="ballot_unknown_credential",
         )
+    # Locked as the sealed path locks it, so that a sealed and an encrypted ballot cast at
+    # once by the same member cannot both pass the vote's "no change" rule.
     entry = (
-        RollEntry.objects.filter(pk=voter.roll_entry_id)
+        RollEntry.objects.select_for_update(of=("self",))
+        .filter(pk=voter.roll_entry_id)
         .filter(acting_members_filter(vote.cooperative_id, actor))
         .first()
     )
     if entry is None:
         raise NotYourCredential()
+    # A member's own ballot (encrypted or sealed) is final when the vote allows no change;
+    # a ballot their proxy cast for them is still replaced by their own, as on the sealed
+    # path (voting.services.ballots).
+    if entry.has_voted and not entry.voted_via_proxy and not vote.allow_change:
+        raise BallotAlreadyCast()
     verify_ballot(ballot_setup(election, credential), ballot)
     tracker = sha256_b64(ballot)
     if EncryptedBallot.objects.filter(election=election, tracker=tracker).exists():

@@ -175,3 +175,31 @@ def test_a_database_cut_answers_503_at_once_and_service_resumes(through_proxy: P
         assert answer.status_code == 503
         assert time.monotonic() - returned < POOL_TIMEOUT / 4, "service did not resume"
     assert answer.json()["results"] == []
+
+
+def test_a_connection_back_in_the_pool_moments_ago_is_handed_out_without_a_check(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The check is a round trip per request; a connection used a moment ago skips it,
+    one idle past `recheck_after` is checked again."""
+    pool = connection.pool
+    assert isinstance(pool, ResilientConnectionPool) and pool.recheck_after > 0
+    checks: list[Any] = []
+    real_check = pool._check
+    monkeypatch.setattr(pool, "_check", lambda conn: (checks.append(conn), real_check(conn)))
+
+    def borrow() -> Any:
+        conn = pool.getconn()
+        pool.putconn(conn)
+        return conn
+
+    close_old_connections()
+    # Every idle connection goes through once (the pool hands them out in turn).
+    used = {id(borrow()) for _ in range(pool.get_stats()["pool_size"] + 1)}
+    checks.clear()
+    again = [borrow() for _ in range(len(used) * 2)]
+    assert checks == [] and {id(c) for c in again} <= used
+    for conn in list(pool._pool):
+        conn._pooled_at -= pool.recheck_after + 1
+    idle = borrow()
+    assert checks == [idle]

@@ -11,7 +11,7 @@ from core.errors import exception_handler
 
 @pytest.mark.postgres
 @pytest.mark.django_db
-def test_an_exhausted_pool_answers_503_with_retry_after() -> None:
+def test_an_exhausted_pool_answers_503_with_retry_after(caplog: pytest.LogCaptureFixture) -> None:
     params = connection.get_connection_params()
     conninfo = " ".join(
         f"{key}={params[key]}" for key in ("dbname", "user", "host", "port") if params.get(key)
@@ -24,9 +24,12 @@ def test_an_exhausted_pool_answers_503_with_retry_after() -> None:
     finally:
         pool.putconn(held)
         pool.close()
-    response = exception_handler(raised.value, {})
+    with caplog.at_level("WARNING", logger="core.errors"):
+        response = exception_handler(raised.value, {})
     assert response is not None
     assert response.status_code == 503
+    # The operator's log says which service was away; the client is only told to retry.
+    assert "couldn't get a connection" in caplog.text
     assert response.headers["Retry-After"] == "1"
     assert response.data["code"] == "service_busy"
 

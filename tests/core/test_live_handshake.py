@@ -31,6 +31,8 @@ class Counter:
 
         self.sql: list[str] = []
         self.redis: list[str] = []
+        # Trips to the database thread (channels.db.database_sync_to_async).
+        self.hops = 0
         self.on = False
         counter = self
         execute, executemany = db_utils.CursorWrapper.execute, db_utils.CursorWrapper.executemany
@@ -43,6 +45,16 @@ class Counter:
 
             return wrapped
 
+        from channels.db import DatabaseSyncToAsync
+
+        hop = DatabaseSyncToAsync.thread_handler
+
+        def count_hop(self: Any, *args: Any, **kwargs: Any) -> Any:
+            if counter.on:
+                counter.hops += 1
+            return hop(self, *args, **kwargs)
+
+        monkeypatch.setattr(DatabaseSyncToAsync, "thread_handler", count_hop)
         monkeypatch.setattr(db_utils.CursorWrapper, "execute", count_sql(execute))
         monkeypatch.setattr(db_utils.CursorWrapper, "executemany", count_sql(executemany))
         command = client.Redis.execute_command
@@ -124,8 +136,9 @@ def test_a_handshake_costs_two_statements_and_two_redis_round_trips(
 
     async_to_sync(scenario)()
     # Authentication (the token and its person), then the room: proposal, last number,
-    # grants and moderator grant in one statement.
+    # grants and moderator grant in one statement, both in one trip to the database thread.
     assert len(counter.sql) <= 2, counter.sql
+    assert counter.hops == 1
     # Joining the person's group (the room's is already heard in this process), then
     # entering presence in one script that also says who announces the change.
     assert len(counter.redis) <= 2, counter.redis
@@ -216,5 +229,6 @@ def test_an_assembly_handshake_costs_two_statements(
 
     async_to_sync(scenario)()
     # Authentication (the token and its person), then the assembly, its cooperative's
-    # two-factor rule and the person's role in one statement.
+    # two-factor rule and the person's role in one statement, in one trip.
     assert len(counter.sql) <= 2, counter.sql
+    assert counter.hops == 1

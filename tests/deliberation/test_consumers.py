@@ -461,6 +461,44 @@ def test_full_stack_checks_origin_and_accepts_an_api_token(live_room: Room) -> N
         assert not no_origin
         anonymous, _comm = await attempt([(b"origin", b"http://testserver")])
         assert not anonymous
+        unknown = (b"authorization", f"Token {key[:-4]}xxxx".encode())
+        forged, _comm = await attempt([(b"origin", b"http://testserver"), unknown])
+        assert not forged
+
+    run(scenario)
+
+
+def test_a_token_that_authenticates_nobody_never_falls_back_to_the_session(
+    live_room: Room,
+) -> None:
+    """A client that names a token is judged by it: a revoked one is refused even when
+    the request also carries a signed-in browser's cookie."""
+    from django.conf import settings
+    from django.test import Client
+
+    from config.routing import websocket_application
+    from governance.tokens import api_token_revoke
+    from tests.governance.factories import api_token
+
+    room = live_room
+    key = api_token(room.member)
+    api_token_revoke(person=room.member, token_key=key[:15])
+    browser = Client()
+    browser.force_login(room.member)
+    cookie = f"{settings.SESSION_COOKIE_NAME}={browser.cookies[settings.SESSION_COOKIE_NAME].value}"
+
+    async def scenario() -> None:
+        comm = WebsocketCommunicator(
+            websocket_application,
+            f"/ws/proposals/{room.proposal.pk}/",
+            headers=[
+                (b"origin", b"http://testserver"),
+                (b"cookie", cookie.encode()),
+                (b"authorization", f"Token {key}".encode()),
+            ],
+        )
+        connected, _code = await comm.connect()
+        assert not connected
 
     run(scenario)
 

@@ -12,7 +12,7 @@ from core.models import AuditEntry
 from elections import services
 from tests.voting.factories import cast, make_coop, make_vote
 from voting import scheduler
-from voting.errors import EncryptedBallotCast, EndToEndBallotsEnded, VoteClosed
+from voting.errors import BallotAlreadyCast, EncryptedBallotCast, EndToEndBallotsEnded, VoteClosed
 from voting.models import RollEntry, Vote, VoteStatus
 
 from .helpers import authority_credentials, booth_ballot, name_board, run_ceremony
@@ -65,6 +65,28 @@ def test_an_encrypted_ballot_supersedes_a_sealed_one(coop, counted) -> None:
     _cast, entry = _encrypted(coop, elections, creds, FOR)
     entry.refresh_from_db()
     assert entry.sealed_ballot is None and entry.tracker == ""
+
+
+def test_without_changes_allowed_the_first_ballot_encrypted_or_sealed_is_final(coop) -> None:
+    made = name_board(coop)
+    run_ceremony(made)
+    vote = make_vote(coop, is_secret=True, allow_change=False)
+    elections = {
+        e.vote_college.name: e
+        for e in services.e2e_setup(actor=coop.chair, vote=vote, board=made.board)
+    }
+    creds = {e.pk: authority_credentials(e) for e in elections.values()}
+    first, entry = _encrypted(coop, elections, creds, FOR)
+    with pytest.raises(BallotAlreadyCast) as refused:
+        _encrypted(coop, elections, creds, AGAINST, seed="c")
+    assert refused.value.code == "ballot_already_cast"
+    assert list(elections["Workers"].ballots.filter(is_current=True)) == [first]
+    assert elections["Workers"].ballots.count() == 1
+    # A sealed ballot first is just as final: no encrypted ballot replaces it.
+    cast(coop.person("Users"), vote, "against")
+    with pytest.raises(BallotAlreadyCast):
+        _encrypted(coop, elections, creds, FOR, name="Users")
+    assert not elections["Users"].ballots.exists()
 
 
 def test_no_sealed_ballot_once_the_ballots_have_ended(coop, counted) -> None:
