@@ -52,28 +52,27 @@ def _lock_room(assembly_id: int) -> Assembly | None:
     )
 
 
-def resolution_turnout_push(*, resolution_id: int) -> None:
+def resolution_turnout_push(*, resolution_id: int) -> int | None:
     """Push the resolution's turnout, and its running result when the assembly shows it
-    live, while its vote is open; nothing once it closed."""
+    live, while its vote is open; nothing once it closed. Returns the number of voters
+    on the roll, the room's audience at most (core.live.coalesce spaces the pushes)."""
     with transaction.atomic():
         found = Resolution.objects.filter(pk=resolution_id).values_list("item__assembly_id")
         row = found.first()
         assembly = _lock_room(row[0]) if row is not None else None
         if assembly is None:
-            return
+            return None
         resolution = Resolution.objects.select_related("item", "vote").get(pk=resolution_id)
         vote = resolution.vote
         if vote is None or vote.status != VoteStatus.OPEN:
-            return
+            return None
         if resolution.item.status != ItemStatus.OPEN:
-            return
+            return None
+        turnout = voting_selectors.vote_turnout(vote)
         room_emit(
             assembly=assembly,
             type=events.ROOM_TURNOUT,
-            data={
-                "resolution_id": resolution.pk,
-                "turnout": voting_selectors.vote_turnout(vote),
-            },
+            data={"resolution_id": resolution.pk, "turnout": turnout},
         )
         if vote.results_live and not vote.is_secret:
             room_emit(
@@ -84,24 +83,24 @@ def resolution_turnout_push(*, resolution_id: int) -> None:
                     "result": voting_selectors.vote_tally(vote).result,
                 },
             )
+    return int(turnout["eligible"])
 
 
-def attendance_push(*, assembly_id: int) -> None:
-    """Push the current call's counts and quorum while attendance is being taken."""
+def attendance_push(*, assembly_id: int) -> int | None:
+    """Push the current call's counts and quorum while attendance is being taken; return
+    the number of members with a vote, the room's audience at most."""
     with transaction.atomic():
         assembly = _lock_room(assembly_id)
         if assembly is None:
-            return
+            return None
         if assembly.status not in (AssemblyStatus.CONVENED, AssemblyStatus.IN_SESSION):
-            return
+            return None
         call = current_call(assembly)
-        room_emit(
-            assembly=assembly,
-            type=events.ROOM_ATTENDANCE,
-            data=call_attendance(assembly, call).as_dict(),
-        )
+        counts = call_attendance(assembly, call).as_dict()
+        room_emit(assembly=assembly, type=events.ROOM_ATTENDANCE, data=counts)
+    return int(counts["eligible"])
 
 
-def _coalesced(key: str, push: Callable[[], None]) -> None:
+def _coalesced(key: str, push: Callable[[], int | None]) -> None:
     """One push per `key` a window, across processes (core.live.coalesce)."""
     push_after_commit(key, push, window=turnout_window())

@@ -362,6 +362,9 @@ COLLEGIA = {
     # A vote's turnout goes to its proposal room at most once per this many seconds,
     # whatever the rate of ballots (voting.live); 0 pushes after every ballot.
     "TURNOUT_PUSH_SECONDS": float(os.environ.get("TURNOUT_PUSH_SECONDS", "1")),
+    # ...and further apart for a large room: one coalesced subject sends at most this
+    # many frames a second (core.live.coalesce); 2,000 voters get a push every 2 s.
+    "LIVE_FRAMES_PER_SECOND": int(os.environ.get("LIVE_FRAMES_PER_SECOND", "1000")),
     # Background loops `manage.py serve` runs beside Daphne: dotted paths to functions
     # taking a `stop` threading.Event. Production runs each as its own command instead.
     "WORKER_LOOPS": [

@@ -10,6 +10,8 @@ push runs at once, right after each commit.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db import transaction
 
 from core.errors import NotFound
@@ -31,22 +33,32 @@ def turnout_changed(vote: Vote) -> None:
     )
 
 
-def turnout_push(*, vote_id: int) -> None:
-    """Push the current turnout, and the partial results when the vote shows them live.
+def turnout_push(*, vote_id: int) -> int | None:
+    """Push the current turnout, and the partial results when the vote shows them live;
+    return the number of voters on the roll, the room's audience at most.
 
     Reads the vote in share mode, so a push and a close take turns: a push never lands
     after the result, and a push that finds the vote closed sends nothing."""
+    audience = None
     with transaction.atomic():
         try:
             vote = lock_vote_shared(vote_id)
         except NotFound:
-            return
+            return None
         if vote.status != VoteStatus.OPEN:
-            return
-        emit_room(vote, events.ROOM_VOTE_TURNOUT, lambda: selectors.vote_turnout(vote))
+            return None
+
+        def turnout() -> dict[str, Any]:
+            nonlocal audience
+            figures = selectors.vote_turnout(vote)
+            audience = int(figures["eligible"])
+            return figures
+
+        emit_room(vote, events.ROOM_VOTE_TURNOUT, turnout)
         if vote.results_live and not vote.is_secret:
             emit_room(
                 vote,
                 events.ROOM_VOTE_PARTIAL_RESULTS,
                 lambda: {"vote_id": vote.pk, "result": selectors.vote_tally(vote).result},
             )
+    return audience

@@ -5,6 +5,12 @@ in the shared cache (Redis in production, so every server process sees the claim
 pushes once the window has passed, reading the figures as they are then; a change that
 finds the key claimed committed before that push reads them, so the push counts it. With
 a window of 0 the push runs at once, after each commit.
+
+A push may say how many people it reached (its return value). The next window of that
+key is then stretched so that the subject sends at most `COLLEGIA["LIVE_FRAMES_PER_SECOND"]`
+frames a second: one push a second to a room of 2,000 sockets was 2,000 frames a second,
+about half a core of the server's single event loop, and the ballots behind them queued.
+A room of a few hundred keeps the one-second window.
 """
 
 from __future__ import annotations
@@ -29,6 +35,8 @@ CLAIM_GRACE_SECONDS = 5
 # Each entry lapses with the claim it mirrors, should its timer never run.
 _pending: dict[str, float] = {}
 _pending_lock = threading.Lock()
+# The audience the last push of each key reached, as it said (see the module's docstring).
+_audience: dict[str, int] = {}
 
 
 def turnout_window() -> float:
@@ -37,16 +45,34 @@ def turnout_window() -> float:
     return float(str(settings.COLLEGIA.get("TURNOUT_PUSH_SECONDS", 0)))
 
 
-def push_after_commit(key: str, push: Callable[[], None], *, window: float) -> None:
+def frames_per_second() -> int:
+    """The most frames a second one coalesced subject sends to its audience."""
+    return int(str(settings.COLLEGIA.get("LIVE_FRAMES_PER_SECOND", 1000)))
+
+
+def spaced_window(key: str, window: float) -> float:
+    """`window`, stretched for a key whose last push reached more people than
+    `frames_per_second()` allows a window."""
+    if window <= 0:
+        return window
+    return max(window, _audience.get(key, 0) / max(frames_per_second(), 1))
+
+
+Push = Callable[[], int | None]
+
+
+def push_after_commit(key: str, push: Push, *, window: float) -> None:
     """Run `push` after the current transaction commits, at most once per `window`
-    seconds for `key` across every process sharing the cache."""
+    seconds for `key` across every process sharing the cache (stretched for a large
+    audience: `spaced_window`). `push` may return the number of people it reached."""
     transaction.on_commit(lambda: _schedule(key, push, window))
 
 
-def _schedule(key: str, push: Callable[[], None], window: float) -> None:
+def _schedule(key: str, push: Push, window: float) -> None:
     if window <= 0:
         _run_logged(key, push)
         return
+    window = spaced_window(key, window)
     with _pending_lock:
         if _pending.get(key, 0.0) > time.monotonic():
             # This change committed before the pending push leaves the set, hence before
@@ -70,7 +96,7 @@ def _schedule(key: str, push: Callable[[], None], window: float) -> None:
     timer.start()
 
 
-def _run_later(claim: str, key: str, push: Callable[[], None]) -> None:
+def _run_later(claim: str, key: str, push: Push) -> None:
     try:
         # Released before reading: a change committing from now on asks for a push of
         # its own, which will see it.
@@ -85,9 +111,11 @@ def _run_later(claim: str, key: str, push: Callable[[], None]) -> None:
         connection.close()
 
 
-def _run_logged(key: str, push: Callable[[], None]) -> None:
+def _run_logged(key: str, push: Push) -> None:
     try:
-        push()
+        audience = push()
+        if audience is not None:
+            _audience[key] = audience
     except Exception:
         # The figures are still served by the API and the next push carries them.
         logger.exception("Push %s failed", key)

@@ -174,3 +174,26 @@ def test_ballots_in_quick_succession_share_one_push_that_counts_them_all() -> No
     services.ballot_cast(actor=coop.person("Suppliers"), vote=vote, choice="against")
     _wait_for(lambda: len(turnouts()) > opened + 1)
     assert turnouts()[opened:] == [3, 4]
+
+
+@pytest.mark.django_db(transaction=True)
+@override_settings(
+    COLLEGIA={**settings_collegia(), "TURNOUT_PUSH_SECONDS": 0.2, "LIVE_FRAMES_PER_SECOND": 2}
+)
+def test_a_large_roll_is_pushed_its_turnout_further_apart() -> None:
+    """A push says how many people it reached (the roll); the next window of that vote is
+    stretched so that the room gets at most LIVE_FRAMES_PER_SECOND frames a second."""
+    from core.live import coalesce
+
+    coop = make_coop(SMALL)
+    proposal = make_proposal(coop)
+    vote = make_vote(coop, proposal=proposal)
+    key = f"voting:turnout-push:{vote.pk}"
+    assert coalesce.spaced_window(key, 0.2) == 0.2
+    services.ballot_cast(actor=coop.person("Workers"), vote=vote, choice="for")
+    _wait_for(lambda: key in coalesce._audience)
+    # Five voters on the roll, two frames a second: one push every 2.5 s, not every 0.2 s.
+    assert coalesce._audience[key] == 5
+    assert coalesce.spaced_window(key, 0.2) == 2.5
+    # Pushing at once (a window of 0) is never delayed.
+    assert coalesce.spaced_window(key, 0) == 0
