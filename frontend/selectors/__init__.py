@@ -12,6 +12,7 @@ from frontend.selectors.cooperatives import (
 from frontend.selectors.proposals import (
     comment_permissions,
     comment_skeleton,
+    live_skeletons,
     comment_threads,
     proposal_page,
     proposal_vote,
@@ -30,6 +31,7 @@ __all__ = [
     "frozen_rules",
     "open_to",
     "comment_skeleton",
+    "live_skeletons",
     "comment_threads",
     "proposal_page",
     "proposal_vote",
