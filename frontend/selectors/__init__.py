@@ -12,8 +12,8 @@ from frontend.selectors.cooperatives import (
 from frontend.selectors.proposals import (
     comment_permissions,
     comment_skeleton,
-    live_skeletons,
     comment_threads,
+    live_skeletons,
     proposal_page,
     proposal_vote,
     vote_methods_for,

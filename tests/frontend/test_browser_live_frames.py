@@ -66,7 +66,8 @@ def test_amendments_a_new_version_and_the_vote_arrive_without_a_request(
         )
         item.locator("summary").click()
         assert _text(item.locator(".amendment-title-change")) == (
-            "Titre : « Tarif des livraisons en 2027 » devient « Tarif des livraisons en 2027 : 5 € »."
+            "Titre : « Tarif des livraisons en 2027 » devient "
+            "« Tarif des livraisons en 2027 : 5 € »."
         )
         # The changes come as the server escaped and marked them: insertions, deletions.
         assert item.locator(".diff ins").count() >= 1 and item.locator(".diff del").count() >= 1
@@ -108,9 +109,7 @@ def test_amendments_a_new_version_and_the_vote_arrive_without_a_request(
         assert rejected.locator("form").count() == 0
 
     # The board accepts Léa's: a new text version, drawn from the frame's sanitized text.
-    site.call(
-        "decide_amendment", module=LIVE, amendment=first, username=data["chair"], accept=True
-    )
+    site.call("decide_amendment", module=LIVE, amendment=first, username=data["chair"], accept=True)
     for page, _requests in everyone:
         page.locator("#proposal-header[data-version='2']").wait_for()
         accepted = page.locator(f"#amendment-{first}")
@@ -131,7 +130,11 @@ def test_amendments_a_new_version_and_the_vote_arrive_without_a_request(
 
     # The board opens the vote: the panel is drawn from the frame's figures.
     vote = site.call(
-        "open_vote", module=LIVE, proposal=data["proposal"], username=data["chair"], title="Le tarif"
+        "open_vote",
+        module=LIVE,
+        proposal=data["proposal"],
+        username=data["chair"],
+        title="Le tarif",
     )
     for page, _requests in everyone:
         page.locator(f"#turnout[data-vote='{vote}']").wait_for()
