@@ -263,11 +263,11 @@ VERSION_SENTINEL = 987654321
 
 def live_skeletons(person: Person, page: dict[str, Any]) -> dict[str, Any]:
     """The parts the live page draws from room frames, rendered once for this viewer with
-    the page's own templates: an amendment (with the forms the viewer's rights give on
-    any amendment; the page keeps the withdraw form only on the viewer's own) and, while a
-    vote may still open, the open vote's panel (the close form for the board, a line for
-    each member the viewer votes for). Frames go to everyone; what differs per person is
-    decided here, on the server, when the page is read."""
+    the page's own templates, while amendments may still come and a vote may still open:
+    an amendment (with the forms the viewer's rights give on any amendment; the page keeps
+    the withdraw form only on the viewer's own) and the open vote's panel (the close form
+    for the board, a line for each member the viewer votes for). Frames go to everyone;
+    what differs per person is decided here, on the server, when the page is read."""
     from types import SimpleNamespace
 
     from django.utils import timezone
@@ -280,7 +280,8 @@ def live_skeletons(person: Person, page: dict[str, Any]) -> dict[str, Any]:
         "version_sentinel": VERSION_SENTINEL,
         "amendment_status_labels": dict(AmendmentStatus.choices),
     }
-    if proposal.status == ProposalStatus.IN_DELIBERATION:
+    debating = (ProposalStatus.DRAFT, ProposalStatus.IN_DELIBERATION)
+    if proposal.status in debating:
         decides = can_decide_amendment(person, SimpleNamespace(proposal=proposal), role)  # type: ignore[arg-type]
         context["amendment_skeleton"] = SimpleNamespace(
             pk=SKELETON_COMMENT_ID,
@@ -298,8 +299,7 @@ def live_skeletons(person: Person, page: dict[str, Any]) -> dict[str, Any]:
             can_withdraw=True,
         )
     vote = page.get("vote")
-    may_open = proposal.status in (ProposalStatus.DRAFT, ProposalStatus.IN_DELIBERATION)
-    if may_open and (vote is None or vote.status == VoteStatus.DRAFT):
+    if proposal.status in debating and (vote is None or vote.status == VoteStatus.DRAFT):
         acting = [m.name for m in members_acting_person(proposal.cooperative, person, active=True)]
         context["vote_skeleton"] = {
             "vote": SimpleNamespace(
