@@ -7,6 +7,7 @@ from typing import Any
 from django.conf import settings
 
 from deliberation.models import Amendment, Comment, Proposal
+from deliberation.sanitize import html_to_text
 from governance.events import cooperative_ref
 from governance.models import Person
 
@@ -63,10 +64,15 @@ def person_ref(person: Person) -> dict[str, Any]:
     return {"id": person.pk, "name": str(person)}
 
 
-def proposal_state(proposal: Proposal, *, previous_status: str | None = None) -> dict[str, Any]:
-    """Room data of `proposal.updated`: what everyone in the room may read."""
+def proposal_state(
+    proposal: Proposal, *, previous_status: str | None = None, text_changed: bool = False
+) -> dict[str, Any]:
+    """Room data of `proposal.updated`: what everyone in the room may read. With
+    `text_changed`, the live frame also carries the text (proposal_text_content) and a
+    replay reads it again from the version the event names."""
     return {
         "proposal_id": proposal.pk,
+        "text_changed": text_changed,
         "title": proposal.title,
         "status": proposal.status,
         "previous_status": previous_status,
@@ -97,6 +103,13 @@ def comment_content(comment: Comment) -> dict[str, Any]:
     return {"body": comment.body}
 
 
+def proposal_text_content(title: str, body: str) -> dict[str, Any]:
+    """Live content of a `proposal.updated` that changed the text: its sanitized HTML (as
+    stored, cleaned with the PROPOSAL profile by the write service) and its plain text,
+    which the amendment form offers to edit."""
+    return {"body": body, "plain": html_to_text(body, with_link_targets=False), "title": title}
+
+
 def amendment_state(amendment: Amendment, *, version: int | None = None) -> dict[str, Any]:
     return {
         "amendment_id": amendment.pk,
@@ -104,5 +117,6 @@ def amendment_state(amendment: Amendment, *, version: int | None = None) -> dict
         "title": amendment.title,
         "base_version": amendment.base_version,
         "status": amendment.status,
+        "decision_note": amendment.decision_note,
         "version": version,
     }

@@ -137,6 +137,25 @@ def amendment_difference(amendment: Amendment) -> TextDifference:
     )
 
 
+def amendment_content(amendment: Amendment) -> dict[str, Any]:
+    """Live content of `amendment.proposed`: what the proposal page shows of an amendment
+    besides its state, so that every open page draws it from the frame. Its place in the
+    list, its reason, and the changes to the text as escaped HTML (textdiff.diff_to_html).
+    Everyone who reads the proposal reads its amendments: nothing here is per person."""
+    difference = amendment_difference(amendment)
+    number = Amendment.objects.filter(
+        proposal_id=amendment.proposal_id, pk__lte=amendment.pk
+    ).count()
+    return {
+        "number": number,
+        "reason": amendment.reason,
+        "title_changed": difference.title_changed,
+        "old_title": difference.old_title,
+        "new_title": difference.new_title,
+        "diff": difference.html,
+    }
+
+
 def amendment_list(proposal: Proposal, *, status: str | None = None) -> QuerySet[Amendment]:
     queryset = Amendment.objects.filter(proposal=proposal).select_related(
         "author", "decided_by", "version"
@@ -332,10 +351,40 @@ def room_events_since(
                 pk__in=comment_ids, deleted_at__isnull=True, hidden_at__isnull=True
             ).values_list("pk", "body")
         )
+    amendments = _replayed_amendments(rows)
+    texts = _replayed_texts(proposal_id, rows)
     frames = []
     for row in rows:
         content = None
         if row.type in _CONTENT_EVENTS:
             content = {"body": bodies.get(row.data.get("comment_id"))}
+        elif row.type == events.AMENDMENT_PROPOSED:
+            content = amendments.get(row.data.get("amendment_id"))
+        elif row.type == events.PROPOSAL_UPDATED and row.data.get("text_changed"):
+            content = texts.get(row.data.get("current_version"))
         frames.append(LOG.frame(row, content=content))
     return frames
+
+
+def _replayed_amendments(rows: list[RoomEvent]) -> dict[int, dict[str, Any]]:
+    """The live content of the replayed `amendment.proposed` events, read again."""
+    ids = {r.data.get("amendment_id") for r in rows if r.type == events.AMENDMENT_PROPOSED}
+    if not ids:
+        return {}
+    return {
+        amendment.pk: amendment_content(amendment)
+        for amendment in Amendment.objects.filter(pk__in=ids).select_related("author")
+    }
+
+
+def _replayed_texts(proposal_id: int, rows: list[RoomEvent]) -> dict[int, dict[str, Any]]:
+    """The text each replayed `proposal.updated` changed to, read from its version."""
+    numbers = {
+        r.data.get("current_version")
+        for r in rows
+        if r.type == events.PROPOSAL_UPDATED and r.data.get("text_changed")
+    }
+    if not numbers:
+        return {}
+    versions = ProposalVersion.objects.filter(proposal_id=proposal_id, number__in=numbers)
+    return {v.number: events.proposal_text_content(v.title, v.body) for v in versions}

@@ -119,7 +119,12 @@ def decision_event_type(decision: Decision) -> str:
 
 
 def room_opened_data(vote: Vote, turnout: dict[str, Any]) -> dict[str, Any]:
-    return {"vote": vote_ref(vote), "turnout": turnout}
+    """What the proposal page draws its vote panel from: the vote, whether its results show
+    while it runs, and the turnout per college (figures everyone who sees the vote reads)."""
+    return {
+        "vote": {**vote_ref(vote), "status": vote.status, "results_live": vote.results_live},
+        "turnout": turnout,
+    }
 
 
 def room_closed_data(vote: Vote, decision: Decision) -> dict[str, Any]:

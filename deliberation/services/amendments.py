@@ -64,7 +64,10 @@ def amendment_propose(
     *, actor: Person, proposal: Proposal, body: str, title: str | None = None, reason: str = ""
 ) -> Amendment:
     """Propose a whole new text for the current version. Members and the board may, while
-    the debate is open and before its closing time. Counts against the posting limit."""
+    the debate is open and before its closing time. Counts against the posting limit.
+    Emits `amendment.proposed` with what the page shows of it as live content."""
+    from deliberation.selectors import amendment_content
+
     proposal, role = access_proposal_with_role(actor, proposal.pk, lock=True)
     if not can_propose_amendment(actor, proposal, role):
         raise Forbidden(
@@ -100,7 +103,10 @@ def amendment_propose(
     )
     audit(actor, "amendment.proposed", proposal, amendment, base_version=proposal.current_version)
     room_emit(
-        proposal=proposal, type=events.AMENDMENT_PROPOSED, data=events.amendment_state(amendment)
+        proposal=proposal,
+        type=events.AMENDMENT_PROPOSED,
+        data=events.amendment_state(amendment),
+        content=amendment_content(amendment),
     )
     if proposal.author_id != actor.pk:
         notify(
@@ -190,7 +196,12 @@ def amendment_accept(*, actor: Person, amendment: Amendment, note: str = "") -> 
         type=events.AMENDMENT_DECIDED,
         data=events.amendment_state(amendment, version=number),
     )
-    room_emit(proposal=proposal, type=events.PROPOSAL_UPDATED, data=events.proposal_state(proposal))
+    room_emit(
+        proposal=proposal,
+        type=events.PROPOSAL_UPDATED,
+        data=events.proposal_state(proposal, text_changed=True),
+        content=events.proposal_text_content(proposal.title, proposal.body),
+    )
     return amendment
 
 

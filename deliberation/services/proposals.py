@@ -241,7 +241,15 @@ def proposal_update(
             title=proposal.title, body=proposal.body
         )
     audit(actor, "proposal.updated", proposal, proposal, fields=sorted(changed))
-    room_emit(proposal=proposal, type=events.PROPOSAL_UPDATED, data=events.proposal_state(proposal))
+    text_changed = bool({"title", "body"} & changed.keys())
+    room_emit(
+        proposal=proposal,
+        type=events.PROPOSAL_UPDATED,
+        data=events.proposal_state(proposal, text_changed=text_changed),
+        content=(
+            events.proposal_text_content(proposal.title, proposal.body) if text_changed else None
+        ),
+    )
     if "visibility" in changed:
         room_recheck_access(proposal=proposal)
     return proposal

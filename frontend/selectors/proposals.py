@@ -256,6 +256,74 @@ def comment_skeleton(page: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+# The number of text versions the versions link is rendered with on the live page,
+# replaced there by the real count: no proposal has that many.
+VERSION_SENTINEL = 987654321
+
+
+def live_skeletons(person: Person, page: dict[str, Any]) -> dict[str, Any]:
+    """The parts the live page draws from room frames, rendered once for this viewer with
+    the page's own templates, while amendments may still come and a vote may still open:
+    an amendment (with the forms the viewer's rights give on any amendment; the page keeps
+    the withdraw form only on the viewer's own) and the open vote's panel (the close form
+    for the board, a line for each member the viewer votes for). Frames go to everyone;
+    what differs per person is decided here, on the server, when the page is read."""
+    from types import SimpleNamespace
+
+    from django.utils import timezone
+
+    from governance.selectors import members_acting_person
+
+    proposal: Proposal = page["proposal"]
+    role: CooperativeRole = page["role"]
+    context: dict[str, Any] = {
+        "version_sentinel": VERSION_SENTINEL,
+        "amendment_status_labels": dict(AmendmentStatus.choices),
+    }
+    debating = (ProposalStatus.DRAFT, ProposalStatus.IN_DELIBERATION)
+    if proposal.status in debating:
+        decides = can_decide_amendment(person, SimpleNamespace(proposal=proposal), role)  # type: ignore[arg-type]
+        context["amendment_skeleton"] = SimpleNamespace(
+            pk=SKELETON_COMMENT_ID,
+            author_id="",
+            author="%(author)s",
+            status=AmendmentStatus.PROPOSED,
+            get_status_display=AmendmentStatus.PROPOSED.label,
+            base_version="%(number)s",
+            reason="%(reason)s",
+            difference=SimpleNamespace(
+                title_changed=True, old_title="%(old)s", new_title="%(new)s", html=""
+            ),
+            decision_note="%(note)s",
+            can_decide=decides,
+            can_withdraw=True,
+        )
+    vote = page.get("vote")
+    if proposal.status in debating and (vote is None or vote.status == VoteStatus.DRAFT):
+        acting = [m.name for m in members_acting_person(proposal.cooperative, person, active=True)]
+        context["vote_skeleton"] = {
+            "vote": SimpleNamespace(
+                pk=SKELETON_COMMENT_ID,
+                title="",
+                status=VoteStatus.OPEN,
+                get_status_display=VoteStatus.OPEN.label,
+                is_secret=True,
+                get_method_display="",
+                closes_at=timezone.now(),
+            ),
+            "turnout": {
+                "voted": 0,
+                "eligible": 0,
+                "colleges": [{"key": "", "name": "", "eligible": 0, "voted": 0}],
+            },
+            "my_entries": [
+                SimpleNamespace(member=SimpleNamespace(name="%(name)s"), has_voted=False)
+            ],
+            "labels": {"methods": dict(VoteMethod.choices), "acting": acting},
+        }
+    return context
+
+
 def proposal_page(
     person: Person,
     proposal: Proposal,

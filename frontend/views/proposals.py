@@ -145,6 +145,7 @@ def proposal_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
     context["last_seq"] = room_last_seq(proposal.pk)
     context.update(page_selectors.comment_skeleton(context))
+    context.update(page_selectors.live_skeletons(signed_in(request), context))
     proposal_mark_read(person=signed_in(request), proposal=proposal)
     return render_coop(
         request,
@@ -194,6 +195,9 @@ def proposal_live_part(request: HttpRequest, pk: int, part: str) -> HttpResponse
     if part not in templates:
         raise Http404()
     context = page_selectors.proposal_page(signed_in(request), proposal, only_comment=0)
+    if part == "amendments":
+        # The section holds the template new amendments are drawn from.
+        context.update(page_selectors.live_skeletons(signed_in(request), context))
     return render(request, templates[part], context)
 
 

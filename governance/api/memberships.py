@@ -52,7 +52,10 @@ class MembershipListApplyApi(APIView):
         responses={200: page_of(MembershipOut)},
         parameters=[OpenApiParameter("status", enum=MembershipStatus.values)],
         operation_id="memberships_list",
-        description="Members see active memberships; the board sees all.",
+        description=(
+            "Members see active memberships; the board sees all. Ordered by status, then "
+            "in the order the memberships were filed."
+        ),
     )
     def get(self, request: Request, slug: str) -> Response:
         cooperative, role = access_cooperative(request.user, slug)
@@ -60,7 +63,8 @@ class MembershipListApplyApi(APIView):
         if wanted is not None and wanted not in MembershipStatus.values:
             raise UnknownMembershipStatus()
         shown = membership_statuses_visible(role, wanted)
-        return paginate(self, selectors.membership_list(cooperative, status=shown), MembershipOut)
+        memberships = selectors.membership_list_by_status(cooperative, status=shown)
+        return paginate(self, memberships, MembershipOut)
 
     @extend_schema(
         tags=TAG,

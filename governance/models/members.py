@@ -114,7 +114,11 @@ class Membership(models.Model):
                 name="membership_ended_has_end",
             ),
         ]
-        indexes = [models.Index(fields=["cooperative", "status"])]
+        # The membership list API pages in (status, id) order from this index alone; a
+        # filter on the status alone is served by its first two columns.
+        indexes = [
+            models.Index(fields=["cooperative", "status", "id"], name="membership_by_status")
+        ]
 
     def __str__(self) -> str:
         return f"{self.member} ({self.status})"

@@ -1,7 +1,13 @@
 /* The live proposal page: the room's WebSocket brings comments, reactions, amendments,
-   votes and presence without a reload. Comments and turnout are drawn from the event's
-   frame (no request per event); the rarer changes of a section (amendments, the vote's
-   opening) read that section again from the server, which decides what each person sees. */
+   votes and presence without a reload. Every event is drawn from its frame, without a
+   request: comments, edits, deletions, reactions, amendments proposed and decided, a new
+   text version, the vote's opening, its turnout, running results and close. New pieces are
+   copies of <template> elements the server rendered once for this viewer (the forms their
+   rights give; frames go to everyone and carry nothing per person), filled with text
+   (textContent) or with HTML the server sanitized. A section is read again from the server
+   (refreshPart) only when the page lacks the markup an event needs: a state this page
+   cannot draw, never the normal course of a debate. The views of a moderated comment that
+   differ per reader (its author's, the moderators') are the one fetch by design. */
 (function () {
   "use strict";
 
@@ -28,6 +34,39 @@
   function setStatus(kind) {
     statusNode.setAttribute("data-state", kind);
     statusNode.textContent = statusNode.getAttribute("data-" + kind) || "";
+  }
+
+  function parseJson(id) {
+    var node = document.getElementById(id);
+    if (!node) {
+      return null;
+    }
+    try {
+      return JSON.parse(node.textContent);
+    } catch (error) {
+      return null;
+    }
+  }
+
+  // A copy of a piece the server rendered once for this viewer in a <template>, with the
+  // template's sentinel id replaced by the real one in every attribute (ids, form actions).
+  function cloneSkeleton(template, id) {
+    var sentinel = template.getAttribute("data-sentinel");
+    var node = template.content.firstElementChild.cloneNode(true);
+    [node].concat(Array.prototype.slice.call(node.querySelectorAll("*"))).forEach(function (el) {
+      Array.prototype.forEach.call(el.attributes, function (attribute) {
+        if (attribute.value.indexOf(sentinel) >= 0) {
+          el.setAttribute(attribute.name, attribute.value.split(sentinel).join(String(id)));
+        }
+      });
+    });
+    return node;
+  }
+
+  function localTime(value) {
+    return new Date(value).toLocaleString(document.documentElement.lang, {
+      dateStyle: "short", timeStyle: "short"
+    });
   }
 
   function fragment(html) {
@@ -94,13 +133,7 @@
   // (deliberation/sanitize.py cleaned it before it was stored), and a skeleton of the
   // comment rendered once for this viewer gives the forms their rights allow.
   var skeleton = document.getElementById("comment-template");
-  var stanceLabels = {};
-  var labelsNode = document.getElementById("stance-labels");
-  if (labelsNode) {
-    try {
-      stanceLabels = JSON.parse(labelsNode.textContent);
-    } catch (error) { /* Badges then show the stance's code. */ }
-  }
+  var stanceLabels = parseJson("stance-labels") || {};
 
   function article(id) {
     var item = document.getElementById("comment-" + id);
@@ -125,9 +158,7 @@
     meta.querySelector("strong").textContent = data.author ? data.author.name : "";
     var time = meta.querySelector("time");
     time.setAttribute("datetime", data.created_at);
-    time.textContent = new Date(data.created_at).toLocaleString(document.documentElement.lang, {
-      dateStyle: "short", timeStyle: "short"
-    });
+    time.textContent = localTime(data.created_at);
     setStance(body, data.stance);
     setEdited(body, data.edited_at);
   }
@@ -170,15 +201,7 @@
   }
 
   function newComment(data) {
-    var sentinel = skeleton.getAttribute("data-sentinel");
-    var item = skeleton.content.firstElementChild.cloneNode(true);
-    [item].concat(Array.prototype.slice.call(item.querySelectorAll("*"))).forEach(function (node) {
-      Array.prototype.forEach.call(node.attributes, function (attribute) {
-        if (attribute.value.indexOf(sentinel) >= 0) {
-          node.setAttribute(attribute.name, attribute.value.split(sentinel).join(String(data.comment_id)));
-        }
-      });
-    });
+    var item = cloneSkeleton(skeleton, data.comment_id);
     item.setAttribute("data-parent", data.parent_id ? String(data.parent_id) : "");
     item.setAttribute("data-author", data.author ? String(data.author.id) : "");
     var body = item.querySelector(":scope > article");
@@ -323,6 +346,139 @@
     });
   }
 
+  // Amendments arrive with what the page shows of them: the changes to the text as HTML the
+  // server escaped (deliberation/textdiff.py), the rest as text.
+  var amendmentSkeleton = document.getElementById("amendment-template");
+  var amendmentLabels = parseJson("amendment-status-labels") || {};
+
+  function setAmendmentStatus(item, status) {
+    var badge = item.querySelector(".amendment-status");
+    badge.textContent = amendmentLabels[status] || status;
+    badge.classList.toggle("badge-ok", status === "accepted");
+    badge.classList.toggle("badge-error", status === "rejected");
+    if (status !== "proposed") {
+      Array.prototype.forEach.call(item.querySelectorAll("form"), function (form) { form.remove(); });
+    }
+  }
+
+  function amendmentProposed(data) {
+    var list = document.getElementById("amendment-list");
+    if (document.getElementById("amendment-" + data.amendment_id)) {
+      return;
+    }
+    if (!amendmentSkeleton || !list || typeof data.diff !== "string") {
+      return refreshPart("amendments");
+    }
+    var item = cloneSkeleton(amendmentSkeleton, data.amendment_id);
+    item.setAttribute("data-author", data.author ? String(data.author.id) : "");
+    var heading = item.querySelector(".amendment-heading");
+    heading.textContent = fmt(heading.textContent, {
+      number: data.number, author: data.author ? data.author.name : ""
+    });
+    var base = item.querySelector(".amendment-base");
+    base.textContent = fmt(base.textContent, { number: data.base_version });
+    var reason = item.querySelector(".amendment-reason");
+    if (data.reason) {
+      reason.querySelector("span").textContent = data.reason;
+    } else {
+      reason.remove();
+    }
+    var change = item.querySelector(".amendment-title-change");
+    if (data.title_changed) {
+      change.textContent = fmt(change.textContent, { old: data.old_title, new: data.new_title });
+    } else {
+      change.remove();
+    }
+    item.querySelector(".diff").innerHTML = data.diff;
+    item.querySelector(".amendment-note").remove();
+    if (!me || !data.author || data.author.id !== me.id) {
+      removeForm(item, "withdraw");
+    }
+    setAmendmentStatus(item, data.status);
+    list.appendChild(item);
+    list.hidden = false;
+    var empty = document.getElementById("no-amendments");
+    if (empty) {
+      empty.remove();
+    }
+  }
+
+  function amendmentDecided(data) {
+    var item = document.getElementById("amendment-" + data.amendment_id);
+    if (!item || !item.querySelector(".amendment-status") || !amendmentLabels[data.status]) {
+      return refreshPart("amendments");
+    }
+    setAmendmentStatus(item, data.status);
+    var model = amendmentSkeleton && amendmentSkeleton.content.querySelector(".amendment-note");
+    if (data.decision_note && model && !item.querySelector(".amendment-note")) {
+      var note = model.cloneNode(true);
+      note.querySelector("span").textContent = data.decision_note;
+      item.querySelector("details").after(note);
+    }
+  }
+
+  // The vote's opening carries its figures: the panel is a copy of the open vote's panel
+  // the server rendered for this viewer (the close form for the board; a line for each
+  // member they vote for, known when the page was read).
+  var voteSkeleton = document.getElementById("vote-template");
+  var voteLabels = parseJson("vote-labels") || {};
+
+  function voteOpened(data) {
+    var vote = data.vote || {};
+    var current = document.getElementById("vote");
+    if (!voteSkeleton || !current || !data.turnout || typeof vote.id !== "number") {
+      return refreshPart("vote");
+    }
+    var panel = cloneSkeleton(voteSkeleton, vote.id);
+    panel.querySelector(".vote-title").textContent = vote.title || "";
+    if (!vote.is_secret) {
+      panel.querySelector(".vote-secret").remove();
+    }
+    panel.querySelector(".vote-method").textContent = (voteLabels.methods || {})[vote.method] || vote.method;
+    var closes = panel.querySelector(".vote-closes");
+    if (vote.closes_at) {
+      closes.textContent = " · " + fmt(voteSkeleton.getAttribute("data-closes"), { date: localTime(vote.closes_at) });
+    } else {
+      closes.remove();
+    }
+    var entries = panel.querySelector("#my-entries");
+    var acting = voteLabels.acting || [];
+    if (entries) {
+      var line = entries.querySelector("li");
+      acting.forEach(function (name) {
+        var copy = line.cloneNode(false);
+        copy.textContent = fmt(line.textContent, { name: name });
+        entries.appendChild(copy);
+      });
+      line.remove();
+      if (!acting.length) {
+        entries.remove();
+      }
+    }
+    var row = panel.querySelector("#turnout tbody tr");
+    (data.turnout.colleges || []).forEach(function (college) {
+      var copy = row.cloneNode(true);
+      copy.setAttribute("data-college", college.key);
+      copy.querySelector("th").textContent = college.name;
+      var cells = copy.querySelectorAll("td");
+      cells[0].textContent = String(college.eligible);
+      cells[1].textContent = String(college.voted);
+      row.parentNode.appendChild(copy);
+    });
+    row.remove();
+    var caption = panel.querySelector("#turnout-caption");
+    caption.textContent = fmt(caption.getAttribute("data-template"), {
+      voted: data.turnout.voted, eligible: data.turnout.eligible
+    });
+    var results = panel.querySelector("#results-link");
+    if (results && !vote.results_live) {
+      results.remove();
+    }
+    swap(current, panel);
+  }
+
+  // The state of last resort: a section this page cannot draw from a frame is read again
+  // from the server, which decides what this reader sees.
   function refreshPart(name) {
     return get("/proposals/" + proposalId + "/live/" + name + "/").then(function (html) {
       var current = document.querySelector("[data-live-part='" + name + "']");
@@ -393,21 +549,67 @@
     panel.setAttribute("data-result", JSON.stringify(data.result || {}));
   }
 
-  // The proposal's state arrives in the frame: title and status are shown from it; a new
-  // text version, or the board's vote controls, are read again from the server.
-  var statusLabels = {};
-  var statusLabelsNode = document.getElementById("proposal-status-labels");
-  if (statusLabelsNode) {
-    try {
-      statusLabels = JSON.parse(statusLabelsNode.textContent);
-    } catch (error) { /* The header is then read again. */ }
+  // The proposal's state arrives in the frame, and a new text with it: its HTML sanitized
+  // by the server when it was written (deliberation/sanitize.py) and its plain text.
+  var statusLabels = parseJson("proposal-status-labels") || {};
+
+  function showText(header, data) {
+    var body = document.getElementById("proposal-body");
+    var line = document.getElementById("proposal-version-line");
+    if (typeof data.body !== "string" || !body || !line) {
+      return false;
+    }
+    body.innerHTML = data.body;
+    header.setAttribute("data-version", String(data.current_version));
+    line.textContent = fmt(line.getAttribute("data-template"), { number: data.current_version });
+    var versions = document.getElementById("proposal-versions");
+    if (versions) {
+      var sentinel = versions.getAttribute("data-sentinel");
+      var link = versions.querySelector("a");
+      link.href = versions.getAttribute("data-href").split(sentinel).join(String(data.current_version));
+      link.textContent = versions.getAttribute("data-template").split(sentinel).join(String(data.current_version));
+      versions.hidden = data.current_version < 2;
+    }
+    // The amendment form offers the text in force, unless its reader already changed it.
+    [["amend-title", data.title], ["amend-body", data.plain]].forEach(function (pair) {
+      var field = document.getElementById(pair[0]);
+      if (field && typeof pair[1] === "string" && field.value === field.defaultValue) {
+        field.defaultValue = pair[1];
+        field.value = pair[1];
+      }
+    });
+    return true;
+  }
+
+  // The board's controls when no vote is shown: the form to prepare one while the debate
+  // is open, "no vote yet" otherwise.
+  function showVoteControls(data) {
+    var panel = document.getElementById("vote");
+    if (!panel || panel.getAttribute("data-can-manage") !== "true" || document.getElementById("vote-status")) {
+      return null;
+    }
+    var prepare = document.getElementById("vote-prepare");
+    var none = document.getElementById("no-vote");
+    var debating = data.status === "in_deliberation";
+    if (debating && (!prepare || panel.getAttribute("data-decision-kind") !== data.decision_kind)) {
+      // A draft whose kind of decision changed since the page was read: its form differs.
+      return refreshPart("vote");
+    }
+    if (prepare) {
+      prepare.hidden = !debating;
+    }
+    if (none) {
+      none.hidden = debating;
+    }
+    return null;
   }
 
   function proposalUpdated(data) {
     var header = document.getElementById("proposal-header");
     var waits = [];
-    if (!header || !statusLabels[data.status] ||
-        header.getAttribute("data-version") !== String(data.current_version)) {
+    var newText = header && (header.getAttribute("data-version") !== String(data.current_version) ||
+      typeof data.body === "string");
+    if (!header || !statusLabels[data.status] || (newText && !showText(header, data))) {
       waits.push(refreshPart("header"));
     } else {
       header.querySelector("h1").textContent = data.title;
@@ -416,9 +618,9 @@
       badge.classList.toggle("badge-ok", data.status === "adopted");
       badge.classList.toggle("badge-error", data.status === "rejected");
     }
-    var panel = document.getElementById("vote");
-    if (panel && panel.getAttribute("data-can-manage") === "true") {
-      waits.push(refreshPart("vote"));
+    var controls = showVoteControls(data);
+    if (controls) {
+      waits.push(controls);
     }
     return Promise.all(waits);
   }
@@ -430,12 +632,10 @@
     "comment.unhidden": function (data) { return moderated(data, false); },
     "comment.deleted": commentDeleted,
     "reaction.changed": reactionChanged,
-    "amendment.proposed": function () { return refreshPart("amendments"); },
-    "amendment.decided": function () {
-      return Promise.all([refreshPart("amendments"), refreshPart("header")]);
-    },
+    "amendment.proposed": amendmentProposed,
+    "amendment.decided": amendmentDecided,
     "proposal.updated": proposalUpdated,
-    "vote.opened": function () { return refreshPart("vote"); },
+    "vote.opened": voteOpened,
     "vote.turnout": showTurnout,
     "vote.partial_results": partialResults,
     "vote.closed": voteClosed
