@@ -81,7 +81,9 @@ def electoral_board_list(cooperative: Any) -> QuerySet[ElectoralBoard]:
     return (
         ElectoralBoard.objects.filter(cooperative=cooperative)
         .prefetch_related(
-            Prefetch("trustees", queryset=Trustee.objects.select_related("person").order_by("index"))
+            Prefetch(
+                "trustees", queryset=Trustee.objects.select_related("person").order_by("index")
+            )
         )
         .order_by("-year", "id")
     )

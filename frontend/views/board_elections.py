@@ -247,9 +247,7 @@ def vote_e2e_act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
             mode = CredentialMode.AUTHORITY
         return perform(
             request,
-            lambda: services.e2e_setup(
-                actor=actor, vote=vote, board=board, credential_mode=mode
-            ),
+            lambda: services.e2e_setup(actor=actor, vote=vote, board=board, credential_mode=mode),
             success=_("The vote is now counted end to end: one election per college."),
             redirect_to=back,
         )

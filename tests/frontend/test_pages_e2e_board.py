@@ -135,9 +135,13 @@ def test_the_vote_page_sets_a_vote_up_with_one_election_per_college(coop) -> Non
     vote = make_vote(coop, is_secret=True)
     page = _client(coop.chair).get(f"/votes/{vote.pk}/").content.decode()
     assert 'id="e2e-setup-form"' in page
-    assert _client(coop.person("Workers")).get(f"/votes/{vote.pk}/").content.decode().count(
-        "e2e-setup-form"
-    ) == 0
+    assert (
+        _client(coop.person("Workers"))
+        .get(f"/votes/{vote.pk}/")
+        .content.decode()
+        .count("e2e-setup-form")
+        == 0
+    )
 
     response = _client(coop.chair).post(
         f"/votes/{vote.pk}/e2e/setup/",
