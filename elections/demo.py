@@ -101,7 +101,7 @@ def _keyed_board(cooperative: Cooperative) -> ElectoralBoard:
         actor=chair,
         cooperative=cooperative,
         year=year,
-        name=f"Bureau électoral {year}",
+        name=f"Bureau de vote {year}",
         members=[(people[u], role) for u, role in TRUSTEES],
         bulletin_public=False,
     )
@@ -121,7 +121,7 @@ def _keyed_board(cooperative: Cooperative) -> ElectoralBoard:
         )
     posted = list(Trustee.objects.filter(board=board).order_by("index"))
     for t, key in zip(trustees, keys, strict=True):
-        shares: list[Any] = [p.shares[t.index - 1] for p in posted]  # type: ignore[index]
+        shares: list[Any] = [p.shares[t.index - 1] for p in posted]
         vk = trustee_tool.verification_key(key, certificates, [p.coefexps for p in posted], shares)
         services.trustee_post_verification_key(actor=t.person, board=board, verification_key=vk)
     for t, key in zip(trustees, keys, strict=True):
@@ -200,10 +200,13 @@ def _cast_early(vote: Vote, elections: list[Election], private: dict[int, str]) 
     ).select_related("member__person")
     answers = [ResolutionChoice.FOR, ResolutionChoice.AGAINST, ResolutionChoice.ABSTAIN]
     for i, entry in enumerate(sorted(entries, key=lambda e: EARLY_VOTERS.index(_username(e)))):
+        person = entry.member.person
+        if person is None:
+            continue
         election = by_college[entry.vote_college_id]
         choice = [[1 if a == answers[min(i % 4, 2)] else 0 for a in answers]]
         ballot = _ballot(election, private[entry.pk], choice)
-        services.e2e_ballot_cast(actor=entry.member.person, election=election, ballot=ballot)
+        services.e2e_ballot_cast(actor=person, election=election, ballot=ballot)
 
 
 def _username(entry: RollEntry) -> str:
