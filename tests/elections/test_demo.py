@@ -99,3 +99,35 @@ def test_loading_the_demo_twice_keeps_one_board_and_one_vote(secrets) -> None:
     assert ElectoralBoard.objects.count() == 1
     assert Vote.objects.filter(title=E2E_VOTE_TITLE).count() == 1
     assert (secrets / "credentials.csv").read_text() == before
+
+
+def test_the_key_files_decrypt_and_the_board_closes_the_demo_vote(secrets) -> None:
+    """What a newcomer does by hand: end the ballots, decrypt with three trustees' files
+    from the folder (the tool's own function), close."""
+    from elections.services.closing import encrypted_tally
+    from tests.elections.helpers import tool
+    from verifiable.formats import ciphertext_json
+    from verifiable.group import sha256_b64
+
+    call_command("load_demo", stdout=None)
+    vote = Vote.objects.get(title=E2E_VOTE_TITLE)
+    claire = Person.objects.get(username="claire")
+    services.e2e_end_ballots(actor=claire, vote=vote)
+    board = ElectoralBoard.objects.get()
+    for election in Election.objects.filter(vote=vote):
+        tally, _n = encrypted_tally(election)
+        rows = [[ciphertext_json(c.alpha, c.beta) for c in row] for row in tally]
+        for trustee in board.trustees.select_related("person").order_by("index")[:3]:
+            path = secrets / f"trustee-{trustee.index}-{trustee.person.username}.json"
+            pd = tool.partial_decryption(
+                json.loads(path.read_text()), sha256_b64(election.election_text), rows
+            )
+            services.e2e_partial_decryption_post(
+                actor=trustee.person, election=election, partial_decryption=pd
+            )
+
+    decision = services.e2e_vote_close(actor=claire, vote=vote)
+
+    assert decision.result["verifiable"]["bundle_sha256"]
+    counted = sum(sum(e.result[0]) for e in Election.objects.filter(vote=vote))
+    assert counted == sum(e.ballots.filter(is_current=True).count() for e in vote.e2e.all())
