@@ -116,9 +116,12 @@ def ceremony_progress(board: ElectoralBoard) -> dict[str, Any]:
     }
 
 
-def trustee_candidates(cooperative: Any, query: str = "", *, limit: int = 100) -> list[Any]:
+def trustee_candidates(
+    cooperative: Any, query: str = "", *, limit: int = 100, pks: list[int] | None = None
+) -> list[Any]:
     """People of the cooperative who may sit on its electoral board (active members,
-    representatives of legal members, board members), by name, at most `limit`."""
+    representatives of legal members, board members), by name, at most `limit`; with
+    `pks`, only those of them."""
     people = Person.objects.filter(is_active=True).filter(
         Q(
             memberships_as_person__cooperative=cooperative,
@@ -130,6 +133,9 @@ def trustee_candidates(cooperative: Any, query: str = "", *, limit: int = 100) -
         )
         | Q(pk__in=BoardRole.objects.sitting().filter(cooperative=cooperative).values("person"))
     )
+    if pks is not None:
+        people = people.filter(pk__in=pks)
+        limit = len(pks)
     if query:
         people = people.filter(
             Q(display_name__icontains=query)

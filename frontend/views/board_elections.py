@@ -24,6 +24,7 @@ from elections.weighting import VERIFIABLE_METHODS
 from frontend.views.common import (
     cooperative_for,
     page_view,
+    paginate,
     perform,
     refusal,
     render_coop,
@@ -100,7 +101,8 @@ def electoral_boards(request: HttpRequest, slug: str) -> HttpResponse:
         initial={"year": timezone.localdate().year, "threshold": DEFAULT_THRESHOLD},
     )
     if request.method == "POST":
-        count = min(max(int(request.POST.get("seats", "0") or 0), 2), SEATS_MAX)
+        posted = request.POST.get("seats", "")
+        count = min(max(int(posted), 2), SEATS_MAX) if posted.isdigit() else len(DEFAULT_SEATS)
     seats = (
         _seats_posted(request.POST, count)
         if request.method == "POST"
@@ -113,8 +115,8 @@ def electoral_boards(request: HttpRequest, slug: str) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         values = form.cleaned_data
         chosen = [int(s["person"]) for s in seats if s["person"].isdigit()]
-        allowed = {p.pk: p for p in selectors.trustee_candidates(cooperative, limit=10**6)}
-        people = {pk: allowed[pk] for pk in chosen if pk in allowed}
+        # Only people of the cooperative may be seated: any other id is left out.
+        people = {p.pk: p for p in selectors.trustee_candidates(cooperative, pks=chosen)}
         try:
             members = _members(seats, people)
         except DomainError as exc:
@@ -152,7 +154,7 @@ def electoral_boards(request: HttpRequest, slug: str) -> HttpResponse:
     shown = {p.pk for p in candidates}
     candidates += list(Person.objects.filter(pk__in=selected - shown))
     context = {
-        "boards": selectors.electoral_board_list(cooperative),
+        "page": paginate(request, selectors.electoral_board_list(cooperative)),
         "form": form,
         "error": error,
         "query": query,
