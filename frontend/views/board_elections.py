@@ -200,7 +200,8 @@ def electoral_board(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 def e2e_manage(request: HttpRequest, vote: Vote) -> dict[str, Any]:
     """The board's panel of a secret vote counted end to end, on the vote's page: the setup
     form while the vote has no elections, then each college's progress and the acts."""
-    if vote.method not in VERIFIABLE_METHODS or vote.status == VoteStatus.DRAFT:
+    # An assembly's resolution is set up, ended and closed with its point, at the call.
+    if vote.method not in VERIFIABLE_METHODS or vote.status == VoteStatus.DRAFT or vote.booth:
         return {}
     progress = selectors.e2e_progress(vote)
     statuses = {p["status"] for p in progress}
