@@ -388,6 +388,10 @@ COLLEGIA = {
 AUDIT_KEY = os.environ.get("AUDIT_KEY", "")
 AUDIT_KEY_FILE = os.environ.get("AUDIT_KEY_FILE", "")
 
+# The demo's vote counted end to end (elections.demo): its trustees' key files and its
+# voters' private credentials, written there at load time, readable by their owner only.
+DEMO_SECRETS_DIR = Path(os.environ.get("DEMO_SECRETS_DIR", "") or BASE_DIR / ".demo-election")
+
 # API tokens (governance.tokens): django-rest-knox, stored as digests, living
 # API_TOKEN_TTL days; sign-in limits per account and per address (governance.login_throttle).
 API_TOKEN_TTL_DAYS = float(os.environ.get("API_TOKEN_TTL", "90"))

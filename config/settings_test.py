@@ -1,6 +1,8 @@
 """Settings for the test suite: the real database from DATABASE_URL, fast hashing."""
 
 import os
+import tempfile
+from pathlib import Path
 
 os.environ.setdefault("SECRET_KEY", "test-only-secret-key-" + "x" * 40)
 os.environ.setdefault("BALLOT_SEAL_KEY", "test-only-ballot-seal-key-" + "y" * 40)
@@ -9,6 +11,9 @@ os.environ["DEBUG"] = "false"
 from config.settings import *  # noqa: E402,F403
 from config.settings import COLLEGIA  # noqa: E402
 
+# The demo never writes its election secrets into the source tree during tests: each test
+# process has its own folder (tests that read the files set one of their own).
+DEMO_SECRETS_DIR = Path(tempfile.gettempdir()) / f"collegia-demo-election-{os.getpid()}"
 # The audit chain is signed with this key in tests; tests of rotation override it.
 AUDIT_KEY = "test-1:" + "t" * 43
 AUDIT_KEY_FILE = ""

@@ -4,10 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 
-from elections.models import ArchiveEntry, Election, ElectoralBoard, EncryptedBallot
+from elections.models import (
+    ArchiveEntry,
+    BoardStatus,
+    Election,
+    ElectoralBoard,
+    EncryptedBallot,
+    Trustee,
+)
 from elections.services.boards import ceremony_step
+from governance.models import BoardRole, MembershipStatus, Person
 
 
 def ceremony_state(board: ElectoralBoard, trustee: Any) -> dict[str, Any]:
@@ -66,3 +74,100 @@ def bulletin_summary(election: Election) -> dict[str, Any]:
         "counted_trackers": counted_trackers(election),
         "result": election.result,
     }
+
+
+def electoral_board_list(cooperative: Any) -> QuerySet[ElectoralBoard]:
+    """The cooperative's electoral boards, newest year first, with their trustees."""
+    return (
+        ElectoralBoard.objects.filter(cooperative=cooperative)
+        .prefetch_related(
+            Prefetch(
+                "trustees", queryset=Trustee.objects.select_related("person").order_by("index")
+            )
+        )
+        .order_by("-year", "id")
+    )
+
+
+def ready_boards(cooperative: Any) -> QuerySet[ElectoralBoard]:
+    """The boards whose key ceremony is complete: the ones a vote may be counted under."""
+    return ElectoralBoard.objects.filter(
+        cooperative=cooperative, status=BoardStatus.READY
+    ).order_by("-year", "id")
+
+
+def ceremony_progress(board: ElectoralBoard) -> dict[str, Any]:
+    """Who posted which step of the key ceremony and which step it waits for: public facts
+    only (what was posted, never the posts themselves)."""
+    trustees = list(board.trustees.select_related("person").order_by("index"))
+    return {
+        "step": ceremony_step(board, trustees),
+        "trustees": [
+            {
+                "index": t.index,
+                "person": t.person,
+                "role": t.get_role_display(),
+                "certificate": t.certificate is not None,
+                "commitments": t.coefexps is not None,
+                "verification_key": t.verification_key is not None,
+            }
+            for t in trustees
+        ],
+    }
+
+
+def trustee_candidates(
+    cooperative: Any, query: str = "", *, limit: int = 100, pks: list[int] | None = None
+) -> list[Any]:
+    """People of the cooperative who may sit on its electoral board (active members,
+    representatives of legal members, board members), by name, at most `limit`; with
+    `pks`, only those of them."""
+    people = Person.objects.filter(is_active=True).filter(
+        Q(
+            memberships_as_person__cooperative=cooperative,
+            memberships_as_person__memberships__status=MembershipStatus.ACTIVE,
+        )
+        | Q(
+            representations__member__cooperative=cooperative,
+            representations__revoked_at__isnull=True,
+        )
+        | Q(pk__in=BoardRole.objects.sitting().filter(cooperative=cooperative).values("person"))
+    )
+    if pks is not None:
+        people = people.filter(pk__in=pks)
+        limit = len(pks)
+    if query:
+        people = people.filter(
+            Q(display_name__icontains=query)
+            | Q(username__icontains=query)
+            | Q(first_name__icontains=query)
+            | Q(last_name__icontains=query)
+        )
+    return list(people.distinct().order_by("display_name", "username")[:limit])
+
+
+def e2e_progress(vote: Any) -> list[dict[str, Any]]:
+    """Per college of a vote counted end to end: its election's status, the ballots it
+    counts and which trustees decrypted its totals, against the board's threshold."""
+    elections = (
+        Election.objects.filter(vote=vote)
+        .select_related("vote_college", "board")
+        .annotate(
+            counted=Count("ballots", filter=Q(ballots__is_current=True), distinct=True),
+            decrypted=Count("partial_decryptions", distinct=True),
+        )
+        .order_by("vote_college__position", "id")
+    )
+    return [
+        {
+            "election": e,
+            "college": e.vote_college.name,
+            "status": e.status,
+            "status_label": e.get_status_display(),
+            "counted": e.counted,
+            "decrypted": e.decrypted,
+            "threshold": e.board.threshold,
+            "enough": e.decrypted >= e.board.threshold,
+        }
+        for e in elections
+    ]

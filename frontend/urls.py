@@ -9,6 +9,7 @@ from frontend.views import (
     accounts,
     assemblies,
     assembly_board,
+    board_elections,
     board_people,
     board_statutes,
     e2e,
@@ -92,6 +93,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path(vote + "proxies/<int:proxy_id>/revoke/", voting.proxy_revoke, name="proxy_revoke"),
     path(vote + "objections/", voting.objection_raise, name="objection_raise"),
     path(vote + "objections/<int:objection_id>/", voting.objection_decide, name="objection_decide"),
+    path(vote + "e2e/<str:action>/", board_elections.vote_e2e_act, name="vote_e2e_act"),
     path(vote + "<str:action>/", voting.vote_act, name="vote_act"),
     # General assemblies.
     path(coop + "assemblies/", assemblies.assembly_list, name="assemblies"),
@@ -197,6 +199,16 @@ urlpatterns: list[URLPattern | URLResolver] = [
         name="observer_revoke",
     ),
     path(coop + "board/audit/", board_people.audit, name="board_audit"),
+    path(
+        coop + "board/electoral-boards/",
+        board_elections.electoral_boards,
+        name="electoral_boards",
+    ),
+    path(
+        coop + "board/electoral-boards/<int:pk>/",
+        board_elections.electoral_board,
+        name="electoral_board",
+    ),
     path(coop + "board/webhooks/", webhooks.endpoints, name="board_webhooks"),
     path(coop + "board/webhooks/<int:pk>/", webhooks.endpoint_detail, name="board_webhook"),
     path(

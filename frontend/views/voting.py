@@ -18,6 +18,7 @@ from deliberation.permissions import access_proposal
 from frontend import selectors as page_selectors
 from frontend.selectors import e2e as e2e_selectors
 from frontend.selectors.agenda import mark_votes
+from frontend.views import board_elections
 from frontend.views.common import (
     cooperative_for,
     form_refusal,
@@ -258,6 +259,8 @@ def booth(request: HttpRequest, pk: int) -> HttpResponse:
     )
     if vote.is_secret:
         context.update(e2e_selectors.e2e_booth(vote, context["entries"]))
+        if context.get("can_manage"):
+            context.update(board_elections.e2e_manage(request, vote))
     return render_coop(
         request, "frontend/votes/booth.html", vote.cooperative, role, "votes", context
     )

@@ -50,6 +50,12 @@ def run_ceremony(made: Board) -> ElectoralBoard:
     made.keys = [tool.new_key(index=i, size=n, threshold=board.threshold) for i in range(1, n + 1)]
     for person, key in zip(made.people, made.keys, strict=True):
         services.trustee_post_certificate(actor=person, board=board, certificate=key["certificate"])
+    return run_ceremony_from(made)
+
+
+def run_ceremony_from(made: Board) -> ElectoralBoard:
+    """The ceremony's last two steps, once every trustee posted its certificate."""
+    board = made.board
     certs = [t.certificate for t in board.trustees.order_by("index")]
     for person, key in zip(made.people, made.keys, strict=True):
         step = tool.commitments(key, certs)

@@ -550,6 +550,8 @@ def demo_everything() -> dict[str, Any]:
         Candidate,
     )
     from deliberation.models import Amendment, Comment, Proposal, ProposalVersion
+    from elections.demo import E2E_VOTE_TITLE, load_demo_election
+    from elections.models import Election, ElectoralBoard
     from governance.demo import DEMO_PASSWORD, load_demo
     from governance.models import Category, College, Cooperative, Member, Observer, Person
     from voting.demo import load_demo_activity
@@ -558,6 +560,7 @@ def demo_everything() -> dict[str, Any]:
     cooperative, _created = load_demo()
     load_demo_activity(cooperative)
     load_demo_assembly(cooperative)
+    load_demo_election(cooperative)
 
     def plain(markup: str) -> list[str]:
         text = html.unescape(re.sub(r"<[^>]+>", "\n", markup or ""))
@@ -575,6 +578,8 @@ def demo_everything() -> dict[str, Any]:
         written |= set(vote.options) | set(vote.grades)
     for model, fields in (
         (Proposal, ("title", "body")),
+        (Vote, ("description",)),
+        (ElectoralBoard, ("name",)),
         (ProposalVersion, ("title", "body")),
         (Amendment, ("title", "body", "reason")),
         (Comment, ("body",)),
@@ -587,9 +592,16 @@ def demo_everything() -> dict[str, Any]:
         for row in model.objects.values_list(*fields):
             for value in row:
                 written |= set(plain(str(value or "")))
+    e2e_vote = Vote.objects.get(cooperative=cooperative, title=E2E_VOTE_TITLE)
     return {
         "password": DEMO_PASSWORD,
         "written": sorted((w for w in written if w), key=len, reverse=True),
+        # The pages of the demo's vote counted end to end, which the walks must read.
+        "e2e_booth": f"/votes/{e2e_vote.pk}/",
+        "e2e_bulletins": [
+            f"/votes/{e2e_vote.pk}/bulletin/{uuid}/"
+            for uuid in Election.objects.filter(vote=e2e_vote).values_list("uuid", flat=True)
+        ],
     }
 
 

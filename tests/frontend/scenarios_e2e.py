@@ -87,3 +87,48 @@ def assembly_e2e_booth() -> dict[str, Any]:
         "uuid": workers.uuid,
         "credential": credentials[workers.pk][entry.pk],
     }
+
+
+# The board's pages: the trustees' keys stay in the server process between two calls, as
+# they stay on each trustee's computer between two steps.
+_BOARD_KEYS: dict[int, list[dict[str, Any]]] = {}
+
+
+def e2e_board_coop() -> dict[str, Any]:
+    """A cooperative whose chair names an electoral board in the browser, with five
+    people to seat and an open secret vote to count end to end."""
+    coop = make_coop({"Workers": 3, "Users": 2, "Suppliers": 1, "Authorities": 1})
+    people = coop.people("Workers") + coop.people("Users")
+    vote = make_vote(coop, is_secret=True, title="Renouveler la flotte de vélos")
+    return {
+        "chair": coop.chair.username,
+        "slug": coop.cooperative.slug,
+        "people": [p.pk for p in people],
+        "names": [str(p) for p in people],
+        "vote": vote.pk,
+    }
+
+
+def e2e_board_certificates(*, board: int) -> None:
+    """Every trustee takes the ceremony's first step with the trustee tool's code."""
+    from elections.models import ElectoralBoard
+    from tests.elections.helpers import tool
+
+    made = ElectoralBoard.objects.get(pk=board)
+    trustees = list(made.trustees.select_related("person").order_by("index"))
+    keys = [tool.new_key(index=t.index, size=made.size, threshold=made.threshold) for t in trustees]
+    _BOARD_KEYS[board] = keys
+    for t, key in zip(trustees, keys, strict=True):
+        services.trustee_post_certificate(
+            actor=t.person, board=made, certificate=key["certificate"]
+        )
+
+
+def e2e_board_finish(*, board: int) -> str:
+    """The commitments and verification keys of every trustee; the board's election key."""
+    from elections.models import ElectoralBoard
+    from tests.elections.helpers import Board, run_ceremony_from
+
+    made = ElectoralBoard.objects.get(pk=board)
+    people = [t.person for t in made.trustees.select_related("person").order_by("index")]
+    return run_ceremony_from(Board(made, people, _BOARD_KEYS[board])).public_key
