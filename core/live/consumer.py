@@ -32,6 +32,7 @@ from channels.db import database_sync_to_async
 from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncWebsocketConsumer
 from channels.layers import get_channel_layer
+from django.db import connection
 from django.utils.translation import gettext as _
 
 from core.errors import DomainError, InvalidInput, RateLimited
@@ -57,6 +58,23 @@ CLOSE_FORBIDDEN = 4403
 
 # How long the layer's receive pauses after a transient failure, at most.
 RECEIVE_BACKOFF_MAX_SECONDS = 5.0
+
+
+def _in_any_thread(read: Callable[..., Any]) -> Callable[..., Awaitable[Any]]:
+    """A read of the handshake run in any thread of the pool, each with its own pooled
+    connection. Channels runs database calls in one shared thread (`thread_sensitive`),
+    which made a burst of handshakes queue one database round trip after another: a
+    thousand people entering a room at once waited for each other's admission."""
+
+    def read_and_give_back(*args: Any) -> Any:
+        try:
+            return read(*args)
+        finally:
+            # The pool's threads outlive the handshake: the connection goes back to the
+            # pool now rather than staying with an idle thread.
+            connection.close()
+
+    return database_sync_to_async(read_and_give_back, thread_sensitive=False)  # type: ignore[no-any-return]
 
 
 class RoomConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]
@@ -207,9 +225,9 @@ class RoomConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]
                 functools.partial(self.channel_layer.group_add, group, self.channel_name),
             )
         if token is None:
-            current = await database_sync_to_async(self.admit)(person)
+            current = await _in_any_thread(self.admit)(person)
         else:
-            person, current = await database_sync_to_async(self._admit_token)(token)
+            person, current = await _in_any_thread(self._admit_token)(token)
         if current is None:
             await self._leave_groups()
             self.person_id = None

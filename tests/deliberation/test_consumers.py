@@ -528,3 +528,38 @@ def test_full_stack_accepts_the_browser_session(live_room: Room) -> None:
         await comm.disconnect()
 
     run(scenario)
+
+
+def test_admissions_of_people_entering_at_once_run_side_by_side(
+    live_room: Room, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two handshakes' database reads are in flight together: each waits at a barrier
+    the other must reach, which one shared database thread would never let happen."""
+    import threading
+
+    from deliberation.consumers import ProposalConsumer
+
+    room = live_room
+    barrier = threading.Barrier(2, timeout=5)
+    real_admit = ProposalConsumer.admit
+    met: list[bool] = []
+
+    def admit_together(self: Any, person: Any) -> int | None:
+        try:
+            barrier.wait()
+            met.append(True)
+        except threading.BrokenBarrierError:
+            met.append(False)
+        return real_admit(self, person)
+
+    monkeypatch.setattr(ProposalConsumer, "admit", admit_together)
+
+    async def scenario() -> None:
+        (first, _w1), (second, _w2) = await asyncio.gather(
+            _connect(room.member, room.proposal.pk), _connect(room.observer, room.proposal.pk)
+        )
+        await first.disconnect()
+        await second.disconnect()
+
+    run(scenario)
+    assert met == [True, True]
