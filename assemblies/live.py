@@ -18,7 +18,7 @@ from assemblies import events
 from assemblies.models import Assembly, AssemblyStatus, ItemStatus, Resolution
 from assemblies.room import room_emit
 from assemblies.selectors import call_attendance, current_call
-from core.live.coalesce import push_after_commit, turnout_window
+from core.live.coalesce import delivery_spread, push_after_commit, turnout_window
 from voting import selectors as voting_selectors
 from voting.models import VoteStatus
 
@@ -26,7 +26,7 @@ from voting.models import VoteStatus
 def resolution_turnout_changed(resolution_id: int) -> None:
     """Ask for a push of the resolution's turnout once the current transaction commits."""
     _coalesced(
-        f"assemblies:turnout-push:{resolution_id}",
+        _turnout_key(resolution_id),
         lambda: resolution_turnout_push(resolution_id=resolution_id),
     )
 
@@ -34,7 +34,7 @@ def resolution_turnout_changed(resolution_id: int) -> None:
 def attendance_changed(assembly_id: int) -> None:
     """Ask for a push of the current call's attendance once the transaction commits."""
     _coalesced(
-        f"assemblies:attendance-push:{assembly_id}",
+        _attendance_key(assembly_id),
         lambda: attendance_push(assembly_id=assembly_id),
     )
 
@@ -69,10 +69,12 @@ def resolution_turnout_push(*, resolution_id: int) -> int | None:
         if resolution.item.status != ItemStatus.OPEN:
             return None
         turnout = voting_selectors.vote_turnout(vote)
+        spread = delivery_spread(_turnout_key(resolution_id))
         room_emit(
             assembly=assembly,
             type=events.ROOM_TURNOUT,
             data={"resolution_id": resolution.pk, "turnout": turnout},
+            spread=spread,
         )
         if vote.results_live and not vote.is_secret:
             room_emit(
@@ -82,6 +84,7 @@ def resolution_turnout_push(*, resolution_id: int) -> int | None:
                     "resolution_id": resolution.pk,
                     "result": voting_selectors.vote_tally(vote).result,
                 },
+                spread=spread,
             )
     return int(turnout["eligible"])
 
@@ -97,8 +100,21 @@ def attendance_push(*, assembly_id: int) -> int | None:
             return None
         call = current_call(assembly)
         counts = call_attendance(assembly, call).as_dict()
-        room_emit(assembly=assembly, type=events.ROOM_ATTENDANCE, data=counts)
+        room_emit(
+            assembly=assembly,
+            type=events.ROOM_ATTENDANCE,
+            data=counts,
+            spread=delivery_spread(_attendance_key(assembly_id)),
+        )
     return int(counts["eligible"])
+
+
+def _turnout_key(resolution_id: int) -> str:
+    return f"assemblies:turnout-push:{resolution_id}"
+
+
+def _attendance_key(assembly_id: int) -> str:
+    return f"assemblies:attendance-push:{assembly_id}"
 
 
 def _coalesced(key: str, push: Callable[[], int | None]) -> None:

@@ -45,13 +45,15 @@ def event_frame(event: AssemblyEvent) -> dict[str, Any]:
     return LOG.frame(event)
 
 
-def room_emit(*, assembly: Assembly, type: str, data: dict[str, Any]) -> AssemblyEvent:
+def room_emit(
+    *, assembly: Assembly, type: str, data: dict[str, Any], spread: float = 0.0
+) -> AssemblyEvent:
     """Store one event with the next sequence number and broadcast it after commit.
 
     `data` holds only what every attendee may read (ids, counts, results), never a
-    secret ballot's author.
+    secret ballot's author. `spread`: see core.live.log.RoomLog.emit.
     """
-    event: AssemblyEvent = LOG.emit(assembly.pk, type=type, data=data)
+    event: AssemblyEvent = LOG.emit(assembly.pk, type=type, data=data, spread=spread)
     return event
 
 

@@ -75,14 +75,16 @@ def room_emit(
     type: str,
     data: dict[str, Any] | Callable[[], dict[str, Any]],
     content: dict[str, Any] | None = None,
+    spread: float = 0.0,
 ) -> RoomEvent:
     """Store one room event with the next sequence number and broadcast it after commit.
 
     `content` (the sanitized text of a new or edited comment) rides along in the live
     broadcast only; a replay rebuilds it from the current state (see
     selectors.room_events_since), so text hidden or deleted later is never replayed.
+    `spread`: see core.live.log.RoomLog.emit.
     """
-    event: RoomEvent = LOG.emit(proposal.pk, type=type, data=data, content=content)
+    event: RoomEvent = LOG.emit(proposal.pk, type=type, data=data, content=content, spread=spread)
     return event
 
 

@@ -15,7 +15,7 @@ from typing import Any
 from django.db import transaction
 
 from core.errors import NotFound
-from core.live.coalesce import push_after_commit, turnout_window
+from core.live.coalesce import delivery_spread, push_after_commit, turnout_window
 from voting import events, selectors
 from voting.models import Vote, VoteStatus
 from voting.services._common import emit_room, lock_vote_shared
@@ -27,10 +27,14 @@ def turnout_changed(vote: Vote) -> None:
         return
     vote_id = vote.pk
     push_after_commit(
-        f"voting:turnout-push:{vote_id}",
+        _push_key(vote_id),
         lambda: turnout_push(vote_id=vote_id),
         window=turnout_window(),
     )
+
+
+def _push_key(vote_id: int) -> str:
+    return f"voting:turnout-push:{vote_id}"
 
 
 def turnout_push(*, vote_id: int) -> int | None:
@@ -54,11 +58,13 @@ def turnout_push(*, vote_id: int) -> int | None:
             audience = int(figures["eligible"])
             return figures
 
-        emit_room(vote, events.ROOM_VOTE_TURNOUT, turnout)
+        spread = delivery_spread(_push_key(vote_id))
+        emit_room(vote, events.ROOM_VOTE_TURNOUT, turnout, spread=spread)
         if vote.results_live and not vote.is_secret:
             emit_room(
                 vote,
                 events.ROOM_VOTE_PARTIAL_RESULTS,
                 lambda: {"vote_id": vote.pk, "result": selectors.vote_tally(vote).result},
+                spread=spread,
             )
     return audience

@@ -24,6 +24,7 @@ import contextlib
 import functools
 import json
 import logging
+import random
 from collections.abc import Awaitable, Callable
 from typing import Any, ClassVar
 
@@ -331,6 +332,12 @@ class RoomConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]
             await self._replay(until=seq - 1)
             if seq <= self.last_sent:
                 return
+        spread = message.get("spread")
+        if spread:
+            # Figures a large room need not see at once (core.live.coalesce): the room's
+            # connections send them over `spread` seconds, not all in one turn of the
+            # loop. Later messages wait behind this one, so the order holds.
+            await asyncio.sleep(random.uniform(0, float(spread)))  # noqa: S311
         await self.send(text_data=message["text"])
         self.last_sent = seq
 

@@ -65,6 +65,7 @@ class RoomLog:
         type: str,
         data: dict[str, Any] | Callable[[], dict[str, Any]],
         content: dict[str, Any] | None = None,
+        spread: float = 0.0,
     ) -> Any:
         """Store one event with the room's next number and broadcast it after commit.
 
@@ -72,7 +73,9 @@ class RoomLog:
         Given as a function, it is read once the number is taken (the counter stays
         locked until commit, so a later event never carries older state). `content`
         rides along in the live broadcast only: a replay rebuilds it from the current
-        state, so text hidden or deleted later is never replayed.
+        state, so text hidden or deleted later is never replayed. With `spread`, each
+        connection sends it after a random pause of up to that many seconds
+        (core.live.coalesce.delivery_spread: figures a large room need not see at once).
         """
         # No savepoint: the event belongs to the caller's change and fails with it.
         with transaction.atomic(savepoint=False):
@@ -83,7 +86,10 @@ class RoomLog:
                 **{self.room_field: room_id}, seq=seq, type=type, data=json_safe(data)
             )
             frame = self.frame(event, content=json_safe(content) if content else None)
-            publish(self.message(seq, encode(frame)), groups=[self.group(room_id)])
+            message = self.message(seq, encode(frame))
+            if spread > 0:
+                message["spread"] = spread
+            publish(message, groups=[self.group(room_id)])
         return event
 
     def message(self, seq: int, text: str) -> dict[str, Any]:

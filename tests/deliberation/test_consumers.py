@@ -563,3 +563,23 @@ def test_admissions_of_people_entering_at_once_run_side_by_side(
 
     run(scenario)
     assert met == [True, True]
+
+
+def test_a_spread_event_arrives_within_its_spread_and_keeps_its_place(live_room: Room) -> None:
+    """Figures a large room need not see at once are sent after a random pause of up to
+    `spread` seconds; an event right behind them still comes after them."""
+    room = live_room
+
+    async def scenario() -> None:
+        comm, _welcome = await _connect(room.member, room.proposal.pk)
+        await db(room_emit)(
+            proposal=room.proposal, type="vote.turnout", data={"voted": 1}, spread=0.3
+        )
+        await db(room_emit)(proposal=room.proposal, type="vote.turnout", data={"voted": 2})
+        first = await next_frame(comm, "vote.turnout", timeout=3)
+        second = await next_frame(comm, "vote.turnout", timeout=3)
+        assert (first["data"]["voted"], second["data"]["voted"]) == (1, 2)
+        assert second["seq"] == first["seq"] + 1
+        await comm.disconnect()
+
+    run(scenario)

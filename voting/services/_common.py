@@ -162,9 +162,15 @@ def audit(
     )
 
 
-def emit_room(vote: Vote, type: str, data: dict[str, Any] | Callable[[], dict[str, Any]]) -> None:
+def emit_room(
+    vote: Vote,
+    type: str,
+    data: dict[str, Any] | Callable[[], dict[str, Any]],
+    *,
+    spread: float = 0.0,
+) -> None:
     """Live events go to the proposal's room; a standalone poll has no room."""
     if vote.proposal_id is None:
         return
     assert vote.proposal is not None
-    room_emit(proposal=vote.proposal, type=type, data=data)
+    room_emit(proposal=vote.proposal, type=type, data=data, spread=spread)
