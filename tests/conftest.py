@@ -55,11 +55,12 @@ def _browser_loop_only_for_browser_tests(item: pytest.Item) -> None:
         asyncio._set_running_loop(None)
 
 
-def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> None:
-    """The session's browser closes after the last test: give its loop back for that."""
+def give_back_browser_loop() -> None:
+    """For the session's browser to close after the last test (its fixture calls this).
+    Given back then, not in the last test's teardown: that test's own fixtures (a
+    database flush) tear down first, and would be taken for async code."""
     loop = _browser_loop
-    last = nextitem is None and loop is not None and not loop.is_closed()
-    if last and asyncio._get_running_loop() is None:
+    if loop is not None and not loop.is_closed() and asyncio._get_running_loop() is None:
         asyncio._set_running_loop(loop)
 
 

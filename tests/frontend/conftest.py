@@ -182,9 +182,13 @@ def chromium_browser() -> Iterator[Any]:
     so every browser test, whatever site it serves, opens its pages in this browser."""
     from playwright.sync_api import sync_playwright
 
+    from tests.conftest import give_back_browser_loop
+
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield chromium
+        # The last test may have had no browser: its loop was set aside (tests/conftest.py).
+        give_back_browser_loop()
         chromium.close()
 
 
