@@ -18,8 +18,8 @@ from elections import services
 from elections.models import CredentialMode, Election, ElectoralBoard, Trustee, TrusteeRole
 from governance.models import Cooperative, DecisionKind, Person
 from verifiable.election import Election as BeleniosElection
-from verifiable.election import Question, create_ballot
-from verifiable.group import Point, SystemRandomness, sha256_b64
+from verifiable.election import create_ballot
+from verifiable.group import SystemRandomness
 from voting import services as voting
 from voting.models import ResolutionChoice, RollEntry, Vote
 
@@ -215,12 +215,5 @@ def _username(entry: RollEntry) -> str:
 
 
 def _ballot(election: Election, credential: str, choices: list[list[int]]) -> str:
-    data = json.loads(election.election_text)
-    belenios = BeleniosElection.__new__(BeleniosElection)
-    belenios.uuid = data["uuid"]
-    belenios.questions = [
-        Question(q["question"], q["answers"], q["min"], q["max"]) for q in data["questions"]
-    ]
-    belenios.public_key = Point.parse(data["public_key"])
-    belenios.fingerprint = sha256_b64(election.election_text)
+    belenios = BeleniosElection.from_election_file(election.election_text)
     return create_ballot(belenios, credential, choices, SystemRandomness())

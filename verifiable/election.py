@@ -118,6 +118,21 @@ class Election:
     def total_weight_bound(self) -> int:
         return sum(self.credentials.values())
 
+    @classmethod
+    def from_election_file(cls, election_text: str) -> Election:
+        """What a voter's device knows of an election: its published election file alone
+        (uuid, questions, public key, fingerprint), enough to make a ballot."""
+        data = json.loads(election_text)
+        election = cls.__new__(cls)
+        election.uuid = data["uuid"]
+        election.questions = [
+            Question(q["question"], q["answers"], q["min"], q["max"]) for q in data["questions"]
+        ]
+        election.public_key = Point.parse(data["public_key"])
+        election.election_text = election_text
+        election.fingerprint = sha256_b64(election_text)
+        return election
+
 
 # Ballots -------------------------------------------------------------------------------
 

@@ -3,7 +3,6 @@ the trustee tool's own code (trustee/collegia_trustee), and votes counted end to
 
 from __future__ import annotations
 
-import json
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,8 +13,8 @@ from elections.models import ElectoralBoard, Trustee
 from tests.governance.factories import PersonFactory
 from tests.voting.factories import Coop
 from verifiable.election import Election as BeleniosElection
-from verifiable.election import Question, create_ballot
-from verifiable.group import Point, SeededRandomness, sha256_b64
+from verifiable.election import create_ballot
+from verifiable.group import SeededRandomness, sha256_b64
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "trustee"))
 
@@ -92,14 +91,7 @@ def authority_credentials(election: Any) -> dict[int, str]:
 
 def booth_ballot(election: Any, credential: str, choices: list[list[int]], seed: str = "b") -> str:
     """What the browser's booth sends: a Belenios ballot made from the election file."""
-    data = json.loads(election.election_text)
-    belenios = BeleniosElection.__new__(BeleniosElection)
-    belenios.uuid = data["uuid"]
-    belenios.questions = [
-        Question(q["question"], q["answers"], q["min"], q["max"]) for q in data["questions"]
-    ]
-    belenios.public_key = Point.parse(data["public_key"])
-    belenios.fingerprint = sha256_b64(election.election_text)
+    belenios = BeleniosElection.from_election_file(election.election_text)
     return create_ballot(belenios, credential, choices, SeededRandomness(seed + credential))
 
 
