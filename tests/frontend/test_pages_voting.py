@@ -128,6 +128,16 @@ def test_the_booth_tells_members_of_a_small_college_before_they_vote(
     client.force_login(coop.person("Workers"))
     page = client.get(f"/votes/{vote.pk}/").content.decode()
     assert 'id="small-college-notice"' in page and "Workers" in page
+    # A member is told of their own college; the board, of every small one, in the plural.
+    notice = page[page.index('id="small-college-notice"') :][:600]
+    assert "Le collège Workers compte moins de 100 membres" in notice, notice
+    client.force_login(coop.chair)
+    board = client.get(f"/votes/{vote.pk}/").content.decode()
+    notice = board[board.index('id="small-college-notice"') :][:600]
+    assert "Les collèges " in notice and "comptent chacun moins de 100 membres" in notice, notice
+    english = client.get(f"/votes/{vote.pk}/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "each have fewer than 100 members" in english
+    client.force_login(coop.person("Workers"))
     open_ballot = make_vote(coop, is_secret=False)
     page = client.get(f"/votes/{open_ballot.pk}/").content.decode()
     assert 'id="small-college-notice"' not in page
