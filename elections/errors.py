@@ -12,6 +12,11 @@ class CeremonyStepRefused(InvalidInput):
     default_message = _("This step of the key ceremony was refused: it does not check.")
 
 
+class ElectoralBoardYearTaken(InvalidInput):
+    code = "electoral_board_year_taken"
+    default_message = _("This cooperative already has an electoral board for that year.")
+
+
 class CeremonyOutOfOrder(DomainError):
     code = "ceremony_out_of_order"
     default_message = _("The key ceremony is not at this step.")

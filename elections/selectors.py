@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from django.db.models import Count, Prefetch, Q, QuerySet
@@ -14,8 +15,21 @@ from elections.models import (
     EncryptedBallot,
     Trustee,
 )
-from elections.services.boards import ceremony_step
 from governance.models import BoardRole, MembershipStatus, Person
+
+
+def ceremony_step(board: ElectoralBoard, trustees: Sequence[Trustee]) -> str:
+    """The step the ceremony waits for: every trustee posts each step before the next."""
+    if board.status == BoardStatus.READY:
+        return "done"
+    for step, field in (
+        ("certificates", "certificate"),
+        ("commitments", "coefexps"),
+        ("verification_keys", "verification_key"),
+    ):
+        if any(getattr(t, field) is None for t in trustees):
+            return step
+    return "done"
 
 
 def ceremony_state(board: ElectoralBoard, trustee: Any) -> dict[str, Any]:

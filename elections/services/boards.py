@@ -11,9 +11,14 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from core.audit import audit_append
-from elections.errors import CeremonyOutOfOrder, CeremonyStepRefused
+from elections.errors import (
+    CeremonyOutOfOrder,
+    CeremonyStepRefused,
+    ElectoralBoardYearTaken,
+)
 from elections.models import BoardStatus, ElectoralBoard, Trustee, TrusteeRole
 from elections.permissions import access_trustee
+from elections.selectors import ceremony_step
 from governance.models import Cooperative, Person
 from governance.permissions import require_board
 from verifiable.crypto import Proof
@@ -60,6 +65,9 @@ def electoral_board_create(
         )
     if [r for _p, r in members].count(TrusteeRole.CHAIR) != 1:
         raise CeremonyStepRefused(_("The electoral board has exactly one chair."))
+    if ElectoralBoard.objects.filter(cooperative=cooperative, year=year).exists():
+        # The constraint eboard_one_per_year still holds against two boards named at once.
+        raise ElectoralBoardYearTaken(details={"year": year})
     board = ElectoralBoard.objects.create(
         cooperative=cooperative,
         year=year,
@@ -74,20 +82,6 @@ def electoral_board_create(
     )
     _audit(actor, "e2e.board_named", board, size=board.size, threshold=threshold)
     return board
-
-
-def ceremony_step(board: ElectoralBoard, trustees: Sequence[Trustee]) -> str:
-    """The step the ceremony waits for: every trustee posts each step before the next."""
-    if board.status == BoardStatus.READY:
-        return "done"
-    for step, field in (
-        ("certificates", "certificate"),
-        ("commitments", "coefexps"),
-        ("verification_keys", "verification_key"),
-    ):
-        if any(getattr(t, field) is None for t in trustees):
-            return step
-    return "done"
 
 
 def _locked(board: ElectoralBoard) -> tuple[ElectoralBoard, list[Trustee]]:

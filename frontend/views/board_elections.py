@@ -7,7 +7,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import messages
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
@@ -62,10 +62,10 @@ class ElectoralBoardForm(forms.Form):
     )
 
 
-def _seat_count(request: HttpRequest) -> int:
-    value = request.GET.get("seats", "")
-    if value.isdigit() and 2 <= int(value) <= SEATS_MAX:
-        return int(value)
+def _seat_count(value: str) -> int:
+    """The number of seats the form shows: as asked (2 to SEATS_MAX), else the default."""
+    if value.isdigit():
+        return min(max(int(value), 2), SEATS_MAX)
     return len(DEFAULT_SEATS)
 
 
@@ -95,14 +95,13 @@ def electoral_boards(request: HttpRequest, slug: str) -> HttpResponse:
     """The cooperative's electoral boards, and the form that names one (board only)."""
     cooperative, role = cooperative_for(request, slug, manage=True)
     query = " ".join(request.GET.get("q", "").split())[:100]
-    count = _seat_count(request)
+    count = _seat_count(
+        (request.POST if request.method == "POST" else request.GET).get("seats", "")
+    )
     form = ElectoralBoardForm(
         request.POST or None,
         initial={"year": timezone.localdate().year, "threshold": DEFAULT_THRESHOLD},
     )
-    if request.method == "POST":
-        posted = request.POST.get("seats", "")
-        count = min(max(int(posted), 2), SEATS_MAX) if posted.isdigit() else len(DEFAULT_SEATS)
     seats = (
         _seats_posted(request.POST, count)
         if request.method == "POST"
@@ -135,10 +134,6 @@ def electoral_boards(request: HttpRequest, slug: str) -> HttpResponse:
                     )
             except (NotFound, Forbidden):
                 raise
-            except IntegrityError:
-                error = _("This cooperative already has an electoral board for %(year)s.") % {
-                    "year": values["year"]
-                }
             except DomainError as exc:
                 error = exc.message
             else:

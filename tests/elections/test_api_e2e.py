@@ -51,6 +51,17 @@ def test_the_tool_runs_the_ceremony_and_the_close_through_the_api(tmp_path) -> N
         },
     )
     assert made["threshold"] == 3 and made["size"] == 5
+    # A second board for the same year is refused with its code, not a server error.
+    again = chair.client.post(
+        f"/api/v1/cooperatives/{coop.cooperative.slug}/electoral-boards/",
+        {
+            "year": 2027,
+            "members": [{"person_id": p.pk, "role": r} for p, r in zip(people, ROLES, strict=True)],
+        },
+        format="json",
+    )
+    assert again.status_code == 400
+    assert again.json()["code"] == "electoral_board_year_taken"
     tools = [ToolApi(p) for p in people]
     keys = [tmp_path / f"trustee{i}.json" for i in range(1, 6)]
     for expected in ("certificate", "commitments", "verification_key"):
