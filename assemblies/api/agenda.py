@@ -20,7 +20,7 @@ from assemblies.api.serializers import (
     CandidateOut,
 )
 from assemblies.inputs import MAX_ID, BoothCastInput
-from assemblies.models import AgendaItem, ItemKind, Resolution
+from assemblies.models import AgendaItem, Assembly, ItemKind, Resolution
 from assemblies.permissions import access_assembly
 from core.api import ErrorSerializer, person_of
 from core.errors import InvalidInput, NotFound
@@ -275,6 +275,20 @@ class AssemblyDocumentAddApi(APIView):
         return response
 
 
+def _booth_resolution(request: Request, pk: int, resolution_id: int) -> tuple[Assembly, Resolution]:
+    """The assembly the person may see and its resolution, with its item and vote (the
+    same 404 for a resolution of another assembly): what both booths read first."""
+    assembly, _role = access_assembly(request.user, pk)
+    resolution = (
+        Resolution.objects.select_related("item", "vote")
+        .filter(pk=resolution_id, item__assembly=assembly)
+        .first()
+    )
+    if resolution is None:
+        raise NotFound()
+    return assembly, resolution
+
+
 class BoothCastApi(APIView):
     InputSerializer = BoothCastInput
 
@@ -306,14 +320,7 @@ class BoothCastApi(APIView):
         data.is_valid(raise_exception=True)
         values = data.validated_data
         with transaction.atomic(durable=True):
-            assembly, _role = access_assembly(request.user, pk)
-            resolution = (
-                Resolution.objects.select_related("item", "vote")
-                .filter(pk=resolution_id, item__assembly=assembly)
-                .first()
-            )
-            if resolution is None:
-                raise NotFound()
+            assembly, resolution = _booth_resolution(request, pk, resolution_id)
             cast = services.assembly_ballot_cast(
                 actor=person_of(request),
                 resolution=resolution,
@@ -388,12 +395,7 @@ class BoothE2ECastApi(APIView):
         data.is_valid(raise_exception=True)
         values = data.validated_data
         with transaction.atomic(durable=True):
-            assembly, _role = access_assembly(request.user, pk)
-            resolution = Resolution.objects.filter(
-                pk=resolution_id, item__assembly=assembly
-            ).first()
-            if resolution is None:
-                raise NotFound()
+            _assembly, resolution = _booth_resolution(request, pk, resolution_id)
             cast = services.assembly_e2e_ballot_cast(
                 actor=person_of(request),
                 resolution=resolution,
