@@ -112,14 +112,16 @@ class RoomConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]
             self.log.events_since(self.room_id, after, until=until, limit=self.max_replay)
         )
 
-    def _admit_token(self, token: str) -> tuple[Any, int | None]:
-        """The person an API token authenticates and the room's last number when they may
-        enter; (None, None) for a token that is unknown, expired or revoked."""
-        from governance.tokens import person_for_token
+    def _admit_as(self, person: Any, token: str | None) -> tuple[Any, int | None]:
+        """The person (the one an API token authenticates, when given) and the room's last
+        number when they may enter; no number for a token that is unknown, expired or
+        revoked."""
+        if token is not None:
+            from governance.tokens import person_for_token
 
-        person = person_for_token(token)
-        if person is None:
-            return None, None
+            person = person_for_token(token)
+            if person is None:
+                return None, None
         return person, self.admit(person)
 
     def welcome(self) -> dict[str, Any]:
@@ -209,14 +211,12 @@ class RoomConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]
         # An API token (core.ws_auth) is resolved in the same trip to the database thread
         # as the admission: one trip per handshake.
         token = self.scope.pop("auth_token_key", None)
-        signed_in = token is not None or getattr(person, "is_authenticated", False)
-        if not signed_in or not 0 < self.room_id < 2**63:
+        if token is None and getattr(person, "is_authenticated", False):
+            self.person_id = person.pk
+        if (token is None and self.person_id is None) or not 0 < self.room_id < 2**63:
             # Closing before accepting refuses the handshake (HTTP 403).
             await self.close(code=CLOSE_FORBIDDEN)
             return
-        if token is None:
-            assert person is not None
-            self.person_id = person.pk
         # Join before the one database read below: an event committed after it arrives
         # live, any earlier one is in the log up to the number it returns. A person known
         # only once the token is read joins their own group right after it.
@@ -225,16 +225,14 @@ class RoomConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]
                 "Joining a group",
                 functools.partial(self.channel_layer.group_add, group, self.channel_name),
             )
-        if token is None:
-            current = await _in_any_thread(self.admit)(person)
-        else:
-            person, current = await _in_any_thread(self._admit_token)(token)
+        person, current = await _in_any_thread(self._admit_as)(person, token)
         if current is None:
             await self._leave_groups()
             self.person_id = None
             await self.close(code=CLOSE_FORBIDDEN)
             return
-        if token is not None:
+        if self.person_id is None:
+            # Known from the token only now.
             self.scope["user"] = person
             self.person_id = person.pk
             if not self.keeps_presence:
