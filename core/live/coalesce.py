@@ -10,7 +10,7 @@ A push may say how many people it reached (its return value). The next window of
 key is then stretched so that the subject sends at most `COLLEGIA["LIVE_FRAMES_PER_SECOND"]`
 frames a second: one push a second to a room of 2,000 sockets was 2,000 frames a second,
 about half a core of the server's single event loop, and the ballots behind them queued.
-A room of a few hundred keeps the one-second window.
+A room no larger than that budget keeps the one-second window.
 """
 
 from __future__ import annotations
@@ -50,12 +50,17 @@ def frames_per_second() -> int:
     return int(str(settings.COLLEGIA.get("LIVE_FRAMES_PER_SECOND", 1000)))
 
 
+def _audience_seconds(key: str) -> float:
+    """How long the last audience of `key` takes to reach at `frames_per_second()`."""
+    return _audience.get(key, 0) / max(frames_per_second(), 1)
+
+
 def spaced_window(key: str, window: float) -> float:
     """`window`, stretched for a key whose last push reached more people than
     `frames_per_second()` allows a window."""
     if window <= 0:
         return window
-    return max(window, _audience.get(key, 0) / max(frames_per_second(), 1))
+    return max(window, _audience_seconds(key))
 
 
 def delivery_spread(key: str) -> float:
@@ -65,7 +70,7 @@ def delivery_spread(key: str) -> float:
     them; spread, they are sent between requests. 0 when pushes are not coalesced."""
     if turnout_window() <= 0:
         return 0.0
-    return _audience.get(key, 0) / max(frames_per_second(), 1)
+    return _audience_seconds(key)
 
 
 Push = Callable[[], int | None]
