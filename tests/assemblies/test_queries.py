@@ -84,5 +84,7 @@ def test_a_booth_cast_takes_a_fixed_number_of_statements_whatever_the_roll(
     # members the person acts for with their attendance; the vote share-locked; the roll
     # entry locked; the ballot with the roll's mark; the audit head locked; the audit entry
     # with the head moved. Inside a test the view's transaction is a savepoint (two
-    # statements); the cast itself takes none.
-    assert large <= 10
+    # statements); the cast itself takes none. SQLite cannot join the ballot's insert,
+    # the roll's mark and the head's lock in one statement, nor the audit entry and the
+    # head's move: three and two statements there.
+    assert large <= (10 if connection.vendor == "postgresql" else 12)
