@@ -73,6 +73,20 @@ def run_ceremony_from(made: Board) -> ElectoralBoard:
     return board
 
 
+def counted_vote(coop: Coop, **vote: Any) -> tuple[Board, Any, dict[str, Any], dict[int, Any]]:
+    """A keyed electoral board and an open secret vote counted end to end under it: the
+    board, the vote, its elections by college name, and each election's private
+    credentials (by election id, then roll entry id)."""
+    from tests.voting.factories import make_vote
+
+    made = name_board(coop)
+    run_ceremony(made)
+    opened = make_vote(coop, is_secret=True, **vote)
+    elections = services.e2e_setup(actor=coop.chair, vote=opened, board=made.board)
+    creds = {e.pk: authority_credentials(e) for e in elections}
+    return made, opened, {e.vote_college.name: e for e in elections}, creds
+
+
 def authority_credentials(election: Any) -> dict[int, str]:
     """As the credential authority with the tool: roll entry id -> private credential."""
     private = {

@@ -10,12 +10,12 @@ from django.utils import timezone
 
 from core.models import AuditEntry
 from elections import services
-from tests.voting.factories import cast, make_coop, make_vote
+from tests.voting.factories import cast, make_coop
 from voting import scheduler
 from voting.errors import BallotAlreadyCast, EncryptedBallotCast, EndToEndBallotsEnded, VoteClosed
 from voting.models import RollEntry, Vote, VoteStatus
 
-from .helpers import authority_credentials, booth_ballot, name_board, run_ceremony
+from .helpers import booth_ballot, counted_vote
 from .test_services_e2e import AGAINST, FOR, SIZES
 
 pytestmark = pytest.mark.django_db
@@ -28,12 +28,8 @@ def coop():
 
 @pytest.fixture
 def counted(coop):
-    made = name_board(coop)
-    run_ceremony(made)
-    vote = make_vote(coop, is_secret=True)
-    elections = services.e2e_setup(actor=coop.chair, vote=vote, board=made.board)
-    creds = {e.pk: authority_credentials(e) for e in elections}
-    return vote, {e.vote_college.name: e for e in elections}, creds
+    _made, vote, elections, creds = counted_vote(coop)
+    return vote, elections, creds
 
 
 def _encrypted(coop, elections, creds, choice, name="Workers", seed="b"):
@@ -68,14 +64,7 @@ def test_an_encrypted_ballot_supersedes_a_sealed_one(coop, counted) -> None:
 
 
 def test_without_changes_allowed_the_first_ballot_encrypted_or_sealed_is_final(coop) -> None:
-    made = name_board(coop)
-    run_ceremony(made)
-    vote = make_vote(coop, is_secret=True, allow_change=False)
-    elections = {
-        e.vote_college.name: e
-        for e in services.e2e_setup(actor=coop.chair, vote=vote, board=made.board)
-    }
-    creds = {e.pk: authority_credentials(e) for e in elections.values()}
+    _made, vote, elections, creds = counted_vote(coop, allow_change=False)
     first, entry = _encrypted(coop, elections, creds, FOR)
     with pytest.raises(BallotAlreadyCast) as refused:
         _encrypted(coop, elections, creds, AGAINST, seed="c")

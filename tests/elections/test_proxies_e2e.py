@@ -17,12 +17,16 @@ from django.core.management import call_command
 from elections import services
 from elections.errors import NotYourCredential
 from elections.models import Election, ProofBundle
-from tests.voting.factories import cast, make_coop, make_vote
+from tests.voting.factories import cast, make_coop
 from voting import services as voting
 from voting.errors import EncryptedBallotCast
 from voting.models import RollEntry
 
-from .helpers import authority_credentials, booth_ballot, decrypt_with, name_board, run_ceremony
+from .helpers import (
+    booth_ballot,
+    counted_vote,
+    decrypt_with,
+)
 from .test_services_e2e import FOR, SIZES
 
 pytestmark = pytest.mark.django_db
@@ -35,12 +39,7 @@ def coop():
 
 @pytest.fixture
 def counted(coop):
-    made = name_board(coop)
-    run_ceremony(made)
-    vote = make_vote(coop, is_secret=True)
-    elections = services.e2e_setup(actor=coop.chair, vote=vote, board=made.board)
-    creds = {e.pk: authority_credentials(e) for e in elections}
-    return made, vote, {e.vote_college.name: e for e in elections}, creds
+    return counted_vote(coop)
 
 
 def _giver_and_holder(coop, vote):  # type: ignore[no-untyped-def]
