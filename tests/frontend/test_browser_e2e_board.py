@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.frontend.conftest import Pages, Site, screenshot
+from tests.frontend.conftest import PHONE, Pages, Site, screenshot
 
 pytestmark = pytest.mark.browser
 
@@ -70,3 +70,14 @@ def test_the_chair_names_a_board_follows_its_ceremony_and_sets_a_vote_up(
     assert {rows.nth(i).get_attribute("data-status") for i in range(4)} == {"credentials"}
     assert not page.locator("#close-vote").count()
     screenshot(page, f"e2e-vote-setup-{lang}")
+
+    # On a phone, the board's page and the vote's panel fit the screen's width.
+    phone = pages.open(data["chair"], locale=locale, phone=True)
+    for path, name in (
+        (f"/c/{data['slug']}/board/electoral-boards/{board}/", f"e2e-board-ready-{lang}-phone"),
+        (f"/votes/{data['vote']}/", f"e2e-vote-setup-{lang}-phone"),
+    ):
+        phone.goto(path)
+        width = phone.evaluate("document.documentElement.scrollWidth")
+        assert width <= PHONE["width"], (name, width)
+        screenshot(phone, name)
