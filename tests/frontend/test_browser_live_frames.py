@@ -170,6 +170,8 @@ def test_amendments_a_new_version_and_the_vote_arrive_without_a_request(
         assert page.locator("#booth-link").count() == 0
         assert page.locator("#close-vote").count() == 0
         page.locator("#proposal-status.badge-ok").wait_for()
+        # "Not voted yet" is gone with the open vote.
+        assert page.locator("#my-entries").count() == 0
     screenshot(bob, "proposal-live-frames-desktop")
 
     # Not one request from any of the three pages: no section was read again, nothing

@@ -547,6 +547,15 @@
     }
     link.textContent = panel.getAttribute("data-result-label");
     panel.setAttribute("data-result", JSON.stringify(data.result || {}));
+    // "Not voted yet" no longer holds once the vote is closed, and whether a ballot came
+    // since the page was read is not in the frame (it goes to everyone): the line goes.
+    panel.querySelectorAll("#my-entries li[data-voted='false']").forEach(function (line) {
+      line.remove();
+    });
+    var entries = panel.querySelector("#my-entries");
+    if (entries && !entries.querySelector("li")) {
+      entries.remove();
+    }
   }
 
   // The proposal's state arrives in the frame, and a new text with it: its HTML sanitized
