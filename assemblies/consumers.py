@@ -11,10 +11,9 @@ from django.utils.translation import gettext as _
 
 from assemblies import services
 from assemblies.inputs import BoothCastInput
-from assemblies.models import Resolution
-from assemblies.permissions import access_assembly, room_last_seq
+from assemblies.permissions import access_booth_resolution, room_last_seq
 from assemblies.room import LOG
-from core.errors import InvalidInput, NotFound
+from core.errors import InvalidInput
 from core.live.consumer import CLOSE_FORBIDDEN, CLOSE_UNAUTHENTICATED, RoomConsumer
 from governance.models import Person
 
@@ -34,14 +33,9 @@ def _cast(person: Person, assembly_id: int, frame: dict[str, Any]) -> dict[str, 
         raise InvalidInput(details=dict(serializer.errors))
     values = serializer.validated_data
     with transaction.atomic(durable=True):
-        assembly, _role = access_assembly(person, assembly_id)
-        resolution = (
-            Resolution.objects.select_related("item", "vote")
-            .filter(pk=resolution_id, item__assembly=assembly)
-            .first()
+        assembly, resolution, _role = access_booth_resolution(
+            person, assembly_id, resolution_id, lock=True
         )
-        if resolution is None:
-            raise NotFound()
         cast = services.assembly_ballot_cast(
             actor=person,
             resolution=resolution,

@@ -6,7 +6,14 @@ from django.db import connection
 from django.db.models import QuerySet
 from django.db.models.expressions import RawSQL
 
-from assemblies.models import Assembly, AssemblyProxy, AssemblyStatus, Attendance
+from assemblies.models import (
+    AgendaItem,
+    Assembly,
+    AssemblyProxy,
+    AssemblyStatus,
+    Attendance,
+    Resolution,
+)
 from core.errors import NotFound
 from governance.errors import BoardOnly
 from governance.models import Cooperative
@@ -18,6 +25,8 @@ from governance.permissions import (
     role_from_mask,
     role_sql,
 )
+from voting.models import Vote
+from voting.rows import fetch_instances, pop_related, related_columns
 
 
 def can_view_assembly(assembly: Assembly, role: CooperativeRole) -> bool:
@@ -109,6 +118,93 @@ def access_assembly(
     if manage and not can_manage_assembly(role):
         raise BoardOnly()
     return assembly, role
+
+
+def access_booth_resolution(
+    person: Viewer, assembly_id: int, resolution_id: int, *, lock: bool = False
+) -> tuple[Assembly, Resolution, CooperativeRole]:
+    """What both booths read first, in one statement: a resolution of an assembly the
+    person may see (the same 404 for a resolution of another assembly), with its item, its
+    vote and the assembly, and the person's role (governance's `role_sql`, as
+    `access_vote_for_casting` embeds it). With `lock`, inside a transaction, the vote row
+    is read locked in share mode, as a cast locks it (pass `locked=True` to the service).
+
+    A resolution without a vote (its item not opened yet) is read by a second statement,
+    the vote then being None: locking the nullable side of an outer join is not allowed.
+    """
+    for _attempt in range(3):
+        rows = _booth_rows(person, assembly_id, resolution_id, locked=lock)
+        if rows or not lock:
+            break
+        rows = _booth_rows(person, assembly_id, resolution_id, locked=False)
+        if not rows or rows[0].vote_id is None:
+            break
+        # The item opened between the two statements: read its vote locked.
+    else:
+        raise NotFound()
+    if not rows:
+        raise NotFound()
+    resolution = rows[0]
+    values = resolution.__dict__
+    mask = values.pop("role__mask")
+    cooperative = Cooperative(pk=values.pop("role__cooperative"))
+    cooperative.board_requires_mfa = bool(values.pop("role__mfa"))
+    vote = pop_related(resolution, Vote, "v", _BOOTH_VOTE_FIELDS)
+    item = pop_related(resolution, AgendaItem, "i", _BOOTH_ITEM_FIELDS)
+    assembly = pop_related(resolution, Assembly, "a", _BOOTH_ASSEMBLY_FIELDS)
+    Assembly._meta.get_field("cooperative").set_cached_value(assembly, cooperative)
+    AgendaItem._meta.get_field("assembly").set_cached_value(item, assembly)
+    Resolution._meta.get_field("item").set_cached_value(resolution, item)
+    Resolution._meta.get_field("vote").set_cached_value(resolution, vote)
+    role = role_from_mask(person, cooperative, mask)
+    if not can_view_assembly(assembly, role):
+        raise NotFound()
+    return assembly, resolution, role
+
+
+def _booth_rows(
+    person: Viewer, assembly_id: int, resolution_id: int, *, locked: bool
+) -> list[Resolution]:
+    if not (0 < resolution_id < 2**63 and 0 < assembly_id < 2**63):
+        return []
+    from_grants = reads_role_from_grants(person)
+    role_column, params = role_sql(person, "a.cooperative_id") if from_grants else ("NULL", [])
+    table = {m: m._meta.db_table for m in (Resolution, AgendaItem, Assembly, Cooperative, Vote)}
+    join = "JOIN" if locked else "LEFT JOIN"
+    share = " FOR SHARE OF v" if locked and connection.vendor == "postgresql" else ""
+    sql = (
+        f"SELECT r.*, {related_columns(Vote, 'v', _BOOTH_VOTE_FIELDS)},"
+        f" {related_columns(AgendaItem, 'i', _BOOTH_ITEM_FIELDS)},"
+        f" {related_columns(Assembly, 'a', _BOOTH_ASSEMBLY_FIELDS)},"
+        f" {role_column} AS role__mask, c.id AS role__cooperative,"
+        f" c.board_requires_mfa AS role__mfa"
+        f" FROM {table[Resolution]} r"
+        f" JOIN {table[AgendaItem]} i ON i.id = r.item_id"
+        f" JOIN {table[Assembly]} a ON a.id = i.assembly_id"
+        f" JOIN {table[Cooperative]} c ON c.id = a.cooperative_id"
+        f" {join} {table[Vote]} v ON v.id = r.vote_id"
+        f" WHERE r.id = %s AND a.id = %s{share}"
+    )
+    return fetch_instances(Resolution, sql, [*params, resolution_id, assembly_id])
+
+
+# Every column of the vote (the cast reads it fresh under its lock), and of the item and
+# the assembly what the booth and the room need; the rest loads on access.
+_BOOTH_VOTE_FIELDS = tuple(field.name for field in Vote._meta.concrete_fields)
+_BOOTH_ITEM_FIELDS = ("id", "assembly", "position", "kind", "title", "is_secret", "status")
+_BOOTH_ASSEMBLY_FIELDS = (
+    "id",
+    "cooperative",
+    "kind",
+    "title",
+    "status",
+    "remote_allowed",
+    "results_live",
+    "postal_allowed",
+    "current_call",
+    "rules_version",
+    "last_seq",
+)
 
 
 def access_assembly_proxy(person: Viewer, assembly_id: int, proxy_id: int) -> AssemblyProxy:

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
 
+from django.db import connection
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils.translation import gettext as _
 
@@ -22,6 +23,7 @@ from assemblies.models import (
     Resolution,
 )
 from core.percent import percent_str
+from governance.acting import active_acting_members_params, active_acting_members_sql
 from governance.models import Cooperative, Membership, MembershipStatus
 from governance.permissions import CooperativeRole, Viewer
 from governance.selectors import (
@@ -412,3 +414,24 @@ def attendance_list(call: AssemblyCall) -> QuerySet[Attendance]:
         .select_related("call", "member", "person", "checked_in_by")
         .order_by("member__name", "id")
     )
+
+
+def acting_members_attending(assembly: Assembly, person: Viewer) -> list[tuple[int, bool]]:
+    """The active members the person acts for in the assembly's cooperative
+    (governance.acting), each with whether they are signed in to the current call, in one
+    statement written out by hand: every ballot of the booth runs it."""
+    attendances, calls = Attendance._meta.db_table, AssemblyCall._meta.db_table
+    sql = (
+        f"SELECT ac.id, EXISTS (SELECT 1 FROM {attendances} t"
+        f" JOIN {calls} k ON k.id = t.call_id WHERE k.assembly_id = %s AND k.number = %s"
+        f" AND t.member_id = ac.id AND t.checked_out_at IS NULL)"
+        f" FROM ({active_acting_members_sql()}) ac"
+    )
+    params = [
+        assembly.pk,
+        assembly.current_call,
+        *active_acting_members_params(assembly.cooperative_id, person),
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return [(member_id, bool(attending)) for member_id, attending in cursor.fetchall()]

@@ -394,6 +394,8 @@ async def _phase(
             for status, n in cast.statuses.items():
                 statuses[status] = statuses.get(status, 0) + n
         accepted = statuses.get(201, 0)
+        if not accepted:
+            raise RuntimeError(f"{label}: no cast was accepted (statuses {statuses}); see {LOG}")
         await _settle(
             f"every socket to be shown the last turnout ({accepted} voted)",
             lambda: room.shown(resolution_id, accepted) == len(room.sockets),

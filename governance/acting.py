@@ -9,7 +9,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.db.models import Q
 from django.db.models.expressions import RawSQL
 
-from governance.models import Member, Person, Representative
+from governance.models import Member, Membership, MembershipStatus, Person, Representative
 
 
 @cache
@@ -36,6 +36,22 @@ def acting_members_sql() -> str:
 def acting_members_params(cooperative_id: int, person: Person | AnonymousUser) -> list[Any]:
     person_id = getattr(person, "pk", None)
     return [cooperative_id, person_id, person_id, cooperative_id]
+
+
+@cache
+def active_acting_members_sql() -> str:
+    """`acting_members_sql` narrowed to the members whose membership is active, as one
+    SELECT of their ids. Parameters: `active_acting_members_params`."""
+    memberships = Membership._meta.db_table
+    return (
+        f"SELECT ac.id FROM ({acting_members_sql()}) ac WHERE EXISTS (SELECT 1 FROM"
+        f" {memberships} ms WHERE ms.member_id = ac.id AND ms.cooperative_id = %s"
+        " AND ms.status = %s)"
+    )
+
+
+def active_acting_members_params(cooperative_id: int, person: Person | AnonymousUser) -> list[Any]:
+    return [*acting_members_params(cooperative_id, person), cooperative_id, MembershipStatus.ACTIVE]
 
 
 def acting_members_filter(

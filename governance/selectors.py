@@ -6,9 +6,14 @@ from fractions import Fraction
 
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import Prefetch, QuerySet
+from django.db.models.expressions import RawSQL
 
 from core.models import AuditEntry
-from governance.acting import acting_members_filter
+from governance.acting import (
+    acting_members_filter,
+    active_acting_members_params,
+    active_acting_members_sql,
+)
 from governance.models import (
     BoardRole,
     Category,
@@ -143,14 +148,12 @@ def members_acting_queryset(
 ) -> QuerySet[Member]:
     """members_acting_person as a queryset, for a caller that reads more in the same
     statement (the booth reads who of them signed in)."""
-    members = Member.objects.filter(acting_members_filter(cooperative.pk, person, "pk"))
     if active:
-        members = members.filter(
-            pk__in=Membership.objects.filter(
-                cooperative=cooperative, status=MembershipStatus.ACTIVE
-            ).values("member_id")
+        ids = RawSQL(
+            active_acting_members_sql(), active_acting_members_params(cooperative.pk, person)
         )
-    return members
+        return Member.objects.filter(pk__in=ids)
+    return Member.objects.filter(acting_members_filter(cooperative.pk, person, "pk"))
 
 
 def board_role_list(cooperative: Cooperative, *, include_past: bool = False) -> QuerySet[BoardRole]:

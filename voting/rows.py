@@ -49,17 +49,12 @@ def _plan(model: type[models.Model], columns: tuple[str, ...], alias: str) -> _P
     db = connections[alias]
     position = {name: index for index, name in enumerate(columns)}
     fields: list[Any] = [f for f in model._meta.concrete_fields if f.column in position]
-    converters = []
-    for index, field in enumerate(fields):
-        expression = field.get_col(model._meta.db_table)
-        found = db.ops.get_db_converters(expression) + expression.get_db_converters(db)
-        if found:
-            converters.append((index, tuple(found), expression))
+    converters = _converters(model, fields, db)
     known = {field.column for field in fields}
     return _Plan(
         attnames=tuple(field.attname for field in fields),
         positions=tuple(position[field.column] for field in fields),
-        converters=tuple(converters),
+        converters=converters,
         extras=tuple((i, name) for i, name in enumerate(columns) if name not in known),
     )
 
@@ -84,12 +79,49 @@ def attach_related(
     """Build the related object from the columns `related_columns` selected (the fields not
     selected load on access, as with QuerySet.only), cache it on `instance` as `field_name`
     and drop the columns from the instance. A null key caches None."""
-    values = instance.__dict__
-    row = [values.pop(f"{alias}__{name}") for name in names]
-    related: Any = None
-    if row[0] is not None:
-        fields: list[Any] = [model._meta.get_field(name) for name in names]
-        related = model.from_db(connection.alias, [field.attname for field in fields], row)
+    related = pop_related(instance, model, alias, names)
     field: Any = instance._meta.get_field(field_name)
     field.set_cached_value(instance, related)
     return related
+
+
+def pop_related(
+    instance: models.Model, model: type[models.Model], alias: str, names: Sequence[str]
+) -> Any:
+    """The `model` instance whose columns `related_columns` selected, built as
+    `fetch_instances` builds its rows (through the fields' database converters), the
+    columns dropped from `instance`; None when its first column (its key) is null."""
+    values = instance.__dict__
+    row = [values.pop(f"{alias}__{name}") for name in names]
+    if row[0] is None:
+        return None
+    plan = _related_plan(model, tuple(names), connection.alias)
+    for index, converters, expression in plan.converters:
+        for convert in converters:
+            row[index] = convert(row[index], expression, connection)
+    return model.from_db(connection.alias, plan.attnames, row)
+
+
+@lru_cache(maxsize=64)
+def _related_plan(model: type[models.Model], names: tuple[str, ...], alias: str) -> _Plan:
+    db = connections[alias]
+    fields: list[Any] = [model._meta.get_field(name) for name in names]
+    return _Plan(
+        attnames=tuple(field.attname for field in fields),
+        positions=tuple(range(len(fields))),
+        converters=_converters(model, fields, db),
+        extras=(),
+    )
+
+
+def _converters(
+    model: type[models.Model], fields: list[Any], db: Any
+) -> tuple[tuple[int, tuple[Callable[..., Any], ...], Any], ...]:
+    """The database converters of each field that has some, by its position in `fields`."""
+    converters = []
+    for index, field in enumerate(fields):
+        expression = field.get_col(model._meta.db_table)
+        found = db.ops.get_db_converters(expression) + expression.get_db_converters(db)
+        if found:
+            converters.append((index, tuple(found), expression))
+    return tuple(converters)

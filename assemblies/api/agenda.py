@@ -20,8 +20,8 @@ from assemblies.api.serializers import (
     CandidateOut,
 )
 from assemblies.inputs import MAX_ID, BoothCastInput
-from assemblies.models import AgendaItem, Assembly, ItemKind, Resolution
-from assemblies.permissions import access_assembly
+from assemblies.models import AgendaItem, ItemKind
+from assemblies.permissions import access_assembly, access_booth_resolution
 from core.api import ErrorSerializer, person_of
 from core.errors import InvalidInput, NotFound
 from deliberation.models import Proposal
@@ -275,20 +275,6 @@ class AssemblyDocumentAddApi(APIView):
         return response
 
 
-def _booth_resolution(request: Request, pk: int, resolution_id: int) -> tuple[Assembly, Resolution]:
-    """The assembly the person may see and its resolution, with its item and vote (the
-    same 404 for a resolution of another assembly): what both booths read first."""
-    assembly, _role = access_assembly(request.user, pk)
-    resolution = (
-        Resolution.objects.select_related("item", "vote")
-        .filter(pk=resolution_id, item__assembly=assembly)
-        .first()
-    )
-    if resolution is None:
-        raise NotFound()
-    return assembly, resolution
-
-
 class BoothCastApi(APIView):
     InputSerializer = BoothCastInput
 
@@ -320,7 +306,9 @@ class BoothCastApi(APIView):
         data.is_valid(raise_exception=True)
         values = data.validated_data
         with transaction.atomic(durable=True):
-            assembly, resolution = _booth_resolution(request, pk, resolution_id)
+            assembly, resolution, _role = access_booth_resolution(
+                request.user, pk, resolution_id, lock=True
+            )
             cast = services.assembly_ballot_cast(
                 actor=person_of(request),
                 resolution=resolution,
@@ -395,7 +383,7 @@ class BoothE2ECastApi(APIView):
         data.is_valid(raise_exception=True)
         values = data.validated_data
         with transaction.atomic(durable=True):
-            _assembly, resolution = _booth_resolution(request, pk, resolution_id)
+            _assembly, resolution, _role = access_booth_resolution(request.user, pk, resolution_id)
             cast = services.assembly_e2e_ballot_cast(
                 actor=person_of(request),
                 resolution=resolution,

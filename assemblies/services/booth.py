@@ -8,19 +8,18 @@ import json
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Exists, OuterRef
 from django.utils.translation import gettext as _
 
 from assemblies.errors import ItemStateError, NotAttending
 from assemblies.live import resolution_turnout_changed
-from assemblies.models import Assembly, AssemblyStatus, Attendance, ItemStatus, Resolution
+from assemblies.models import Assembly, AssemblyStatus, ItemStatus, Resolution
+from assemblies.selectors import acting_members_attending
 from assemblies.services._common import current
 from core.errors import InvalidInput
 from elections.errors import BallotRefused, ElectionStateError, NotYourCredential
 from elections.models import Election, EncryptedBallot
 from elections.services import e2e_ballot_cast
 from governance.models import Person
-from governance.selectors import members_acting_queryset
 from voting import services as voting
 
 
@@ -49,16 +48,7 @@ def _open_resolution(
 
 def _attending_voter(assembly: Assembly, actor: Person, member_id: int | None) -> int:
     """The member the actor votes for, who must be signed in to the current call."""
-    # The members the actor acts for and, in the same statement, which of them are signed
-    # in to the current call (read through the call's number).
-    signed_in = Attendance.objects.filter(
-        call__assembly=assembly,
-        call__number=assembly.current_call,
-        member_id=OuterRef("pk"),
-        checked_out_at__isnull=True,
-    )
-    acting = members_acting_queryset(assembly.cooperative, actor, active=True)
-    rows = list(acting.annotate(attending=Exists(signed_in)).values_list("pk", "attending"))
+    rows = acting_members_attending(assembly, actor)
     own = {pk for pk, _attending in rows}
     attending = {pk for pk, is_attending in rows if is_attending}
     if member_id is not None:
@@ -100,9 +90,10 @@ def assembly_ballot_cast(
 
     A caller that read the resolution (with its item and vote) and the `assembly` in this
     same transaction, as the booth's endpoint does, passes them as read: they are not
-    read again. With `locked`, the caller lets any error end its transaction (as the
-    booth's endpoint and frame do): the vote is read under the cast's share lock here and
-    the cast joins that transaction without a savepoint (voting.ballot_cast's `locked`).
+    read again. With `locked`, the caller read the vote locked in share mode in this
+    transaction (`access_booth_resolution` with `lock`, as the booth's endpoint and frame
+    do) and lets any error end it: the cast joins that transaction without a savepoint
+    (voting.ballot_cast's `locked`).
     """
     with transaction.atomic(savepoint=not locked):
         resolution, assembly = _open_resolution(resolution, assembly)
@@ -110,8 +101,6 @@ def assembly_ballot_cast(
         voter = _attending_voter(assembly, actor, member_id)
         vote = resolution.vote
         assert vote is not None
-        if locked:
-            vote = voting.lock_vote_shared(vote.pk, known=vote)
         result = voting.ballot_cast(
             actor=actor,
             vote=vote,

@@ -16,9 +16,8 @@ from assemblies.models import (
     Attendance,
     ItemKind,
     Minutes,
-    Resolution,
 )
-from assemblies.permissions import access_assembly
+from assemblies.permissions import access_assembly, access_booth_resolution
 from assemblies.room import room_last_seq
 from assemblies.selectors import resolutions_of
 from core.errors import NotFound
@@ -239,14 +238,7 @@ def assembly_leave(request: HttpRequest, pk: int, attendance_id: int) -> HttpRes
 @require_POST
 def assembly_ballot(request: HttpRequest, pk: int, resolution_id: int) -> HttpResponse:
     """Cast in the assembly's booth, in person or as a proxy holder."""
-    assembly, role = access_assembly(request.user, pk)
-    resolution = (
-        Resolution.objects.select_related("item", "vote")
-        .filter(pk=resolution_id, item__assembly=assembly)
-        .first()
-    )
-    if resolution is None:
-        raise NotFound()
+    assembly, resolution, role = access_booth_resolution(request.user, pk, resolution_id)
     back = assembly_url(pk) + "#booth"
     choice = request.POST.get("choice", "")
     if not choice:
@@ -261,6 +253,7 @@ def assembly_ballot(request: HttpRequest, pk: int, resolution_id: int) -> HttpRe
                 choice=choice,
                 member_id=optional_id(request.POST, "member_id"),
                 on_behalf_of=optional_id(request.POST, "on_behalf_of"),
+                assembly=assembly,
             )
         ),
         success=_("Your ballot is recorded."),

@@ -1,6 +1,5 @@
 """Every write of the voting app: votes, ballots, proxies and objections."""
 
-from voting.services._common import lock_vote_shared
 from voting.services.ballots import CastResult, ballot_cast
 from voting.services.closing import result_digest, vote_close
 from voting.services.objections import objection_decide, objection_raise
@@ -16,7 +15,6 @@ from voting.services.votes import (
 __all__ = [
     "CastResult",
     "ballot_cast",
-    "lock_vote_shared",
     "objection_decide",
     "objection_raise",
     "proxy_give",
