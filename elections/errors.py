@@ -17,6 +17,14 @@ class ElectoralBoardYearTaken(InvalidInput):
     default_message = _("This cooperative already has an electoral board for that year.")
 
 
+class TrusteeNotEligible(InvalidInput):
+    code = "trustee_not_eligible"
+    default_message = _(
+        "Only the cooperative's active members, representatives of its members and board "
+        "members may sit on its electoral board."
+    )
+
+
 class CeremonyOutOfOrder(DomainError):
     code = "ceremony_out_of_order"
     default_message = _("The key ceremony is not at this step.")

@@ -14,6 +14,7 @@ from rest_framework.views import APIView
 
 from core.api import ErrorSerializer, page_of, paginate, person_of
 from elections import selectors, services
+from elections.errors import TrusteeNotEligible
 from elections.models import ElectoralBoard, TrusteeRole
 from elections.permissions import access_electoral_board, access_trustee
 from governance.models import Person
@@ -72,7 +73,10 @@ class ElectoralBoardListCreateApi(APIView):
         responses={201: ElectoralBoardOut, 400: REFUSED},
         operation_id="electoral_boards_create",
         description="Name the electoral board of a year (board only): a chair, "
-        "scrutineers and substitutes, any `threshold` of whom decrypt.",
+        "scrutineers and substitutes, any `threshold` of whom decrypt. Errors: "
+        "`trustee_not_eligible` (a person who is not an active member, a member's "
+        "representative or a board member; `details.person_ids`), "
+        "`electoral_board_year_taken`, `ceremony_step_refused`.",
     )
     def post(self, request: Request, slug: str) -> Response:
         data = self.InputSerializer(data=request.data)
@@ -81,11 +85,9 @@ class ElectoralBoardListCreateApi(APIView):
         with transaction.atomic(durable=True):
             cooperative, _role = access_cooperative(request.user, slug)
             people = Person.objects.in_bulk([m["person_id"] for m in v["members"]])
-            members = [
-                (people[m["person_id"]], m["role"])
-                for m in v["members"]
-                if m["person_id"] in people
-            ]
+            if unknown := [m["person_id"] for m in v["members"] if m["person_id"] not in people]:
+                raise TrusteeNotEligible(details={"person_ids": unknown})
+            members = [(people[m["person_id"]], m["role"]) for m in v["members"]]
             board = services.electoral_board_create(
                 actor=person_of(request),
                 cooperative=cooperative,

@@ -15,10 +15,11 @@ from elections.errors import (
     CeremonyOutOfOrder,
     CeremonyStepRefused,
     ElectoralBoardYearTaken,
+    TrusteeNotEligible,
 )
 from elections.models import BoardStatus, ElectoralBoard, Trustee, TrusteeRole
 from elections.permissions import access_trustee
-from elections.selectors import ceremony_step
+from elections.selectors import ceremony_step, trustee_candidates
 from governance.models import Cooperative, Person
 from governance.permissions import require_board
 from verifiable.crypto import Proof
@@ -53,11 +54,15 @@ def electoral_board_create(
     bulletin_public: bool = False,
 ) -> ElectoralBoard:
     """Name the electoral board of a year: (person, role) pairs, a chair first by custom,
-    numbered in the order given; any `threshold` of them will decrypt. Board only."""
+    numbered in the order given; any `threshold` of them will decrypt. Board only; the
+    trustees are people of the cooperative (`trustee_candidates`)."""
     require_board(actor, cooperative)
     people = [p.pk for p, _role in members]
     if len(set(people)) != len(people):
         raise CeremonyStepRefused(_("A person sits only once on the electoral board."))
+    eligible = {p.pk for p in trustee_candidates(cooperative, pks=people)}
+    if outsiders := [pk for pk in people if pk not in eligible]:
+        raise TrusteeNotEligible(details={"person_ids": outsiders})
     if not 2 <= threshold <= len(members):
         raise CeremonyStepRefused(
             _("The threshold must be between 2 and the number of trustees (%(n)s).")

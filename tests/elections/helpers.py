@@ -31,8 +31,21 @@ class Board:
     keys: list[dict[str, Any]] = field(default_factory=list)
 
 
+def trustee_people(coop: Coop, count: int = len(ROLES)) -> list[Any]:
+    """People who may sit on the electoral board without being on a vote's roll: directors
+    of the cooperative's board (the service seats only the cooperative's people)."""
+    from governance.services import board_role_grant
+
+    people = [PersonFactory() for _ in range(count)]
+    for person in people:
+        board_role_grant(
+            actor=coop.chair, cooperative=coop.cooperative, person=person, role="director"
+        )
+    return people
+
+
 def name_board(coop: Coop, *, threshold: int = 3) -> Board:
-    people = [PersonFactory() for _ in ROLES]
+    people = trustee_people(coop)
     board = services.electoral_board_create(
         actor=coop.chair,
         cooperative=coop.cooperative,

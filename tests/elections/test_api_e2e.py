@@ -13,7 +13,7 @@ from elections.models import BoardStatus, Election, ElectoralBoard
 from governance.tokens import api_token_create
 from tests.voting.factories import make_coop, make_vote
 
-from .helpers import ROLES, booth_ballot
+from .helpers import ROLES, booth_ballot, trustee_people
 from .test_services_e2e import FOR, SIZES
 
 pytestmark = pytest.mark.django_db
@@ -37,10 +37,8 @@ class ToolApi:
 
 
 def test_the_tool_runs_the_ceremony_and_the_close_through_the_api(tmp_path) -> None:
-    from tests.governance.factories import PersonFactory
-
     coop = make_coop(SIZES)
-    people = [PersonFactory() for _ in ROLES]
+    people = trustee_people(coop)
     chair = ToolApi(coop.chair)
     made = chair.call(
         "POST",
