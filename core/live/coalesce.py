@@ -19,6 +19,7 @@ import logging
 import math
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable
 
 from django.conf import settings
@@ -35,8 +36,10 @@ CLAIM_GRACE_SECONDS = 5
 # Each entry lapses with the claim it mirrors, should its timer never run.
 _pending: dict[str, float] = {}
 _pending_lock = threading.Lock()
-# The audience the last push of each key reached, as it said (see the module's docstring).
-_audience: dict[str, int] = {}
+# The audience the last push of each key reached, as it said (see the module's docstring),
+# for the keys pushed most recently: a long-running process pushes for ever more subjects.
+_audience: OrderedDict[str, int] = OrderedDict()
+AUDIENCES_KEPT = 10_000
 
 
 def turnout_window() -> float:
@@ -130,7 +133,16 @@ def _run_logged(key: str, push: Push) -> None:
     try:
         audience = push()
         if audience is not None:
-            _audience[key] = audience
+            _remember_audience(key, audience)
     except Exception:
         # The figures are still served by the API and the next push carries them.
         logger.exception("Push %s failed", key)
+
+
+def _remember_audience(key: str, audience: int) -> None:
+    with _pending_lock:
+        _audience.pop(key, None)
+        if audience > 0:
+            _audience[key] = audience
+        while len(_audience) > AUDIENCES_KEPT:
+            _audience.popitem(last=False)

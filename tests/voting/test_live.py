@@ -199,3 +199,25 @@ def test_a_large_roll_is_pushed_its_turnout_further_apart() -> None:
     assert coalesce.delivery_spread(key) == 2.5
     # Pushing at once (a window of 0) is never delayed.
     assert coalesce.spaced_window(key, 0) == 0
+
+
+def test_the_audiences_remembered_are_the_most_recent_ones(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A process pushing for ever more subjects keeps a bounded memory of their audiences;
+    a push that reached nobody leaves nothing to stretch."""
+    from collections import OrderedDict
+
+    from core.live import coalesce
+
+    monkeypatch.setattr(coalesce, "_audience", OrderedDict())
+    monkeypatch.setattr(coalesce, "AUDIENCES_KEPT", 3)
+    for number in range(5):
+        coalesce._run_logged(f"subject:{number}", lambda n=number: 2000 + n)
+    assert dict(coalesce._audience) == {"subject:2": 2002, "subject:3": 2003, "subject:4": 2004}
+    coalesce._run_logged("subject:2", lambda: 10)
+    coalesce._run_logged("subject:5", lambda: 5)
+    assert list(coalesce._audience) == ["subject:4", "subject:2", "subject:5"]
+    coalesce._run_logged("subject:4", lambda: 0)
+    assert list(coalesce._audience) == ["subject:2", "subject:5"]
+    assert coalesce.spaced_window("subject:4", 1.0) == 1.0
