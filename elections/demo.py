@@ -105,15 +105,32 @@ def _keyed_board(cooperative: Cooperative) -> ElectoralBoard:
         members=[(people[u], role) for u, role in TRUSTEES],
         bulletin_public=False,
     )
+    keys = play_ceremony(board)
     trustees = list(board.trustees.select_related("person").order_by("index"))
-    keys = [
-        trustee_tool.new_key(index=t.index, size=board.size, threshold=board.threshold)
-        for t in trustees
-    ]
     for t, key in zip(trustees, keys, strict=True):
-        services.trustee_post_certificate(
-            actor=t.person, board=board, certificate=key["certificate"]
-        )
+        # The very file `collegia-trustee decrypt --key` reads.
+        _write_private(trustee_key_path(t.index, t.person.username), json.dumps(key, indent=1))
+    return board
+
+
+def play_ceremony(
+    board: ElectoralBoard, keys: list[dict[str, Any]] | None = None
+) -> list[dict[str, Any]]:
+    """Play every trustee's steps of the key ceremony with the trustee tool's own
+    functions, each step posted through the service that checks it, and return each
+    trustee's private key (by index). With `keys`, the trustees' keys already made, and
+    the certificates already posted are not posted again."""
+    trustees = list(board.trustees.select_related("person").order_by("index"))
+    if keys is None:
+        keys = [
+            trustee_tool.new_key(index=t.index, size=board.size, threshold=board.threshold)
+            for t in trustees
+        ]
+    for t, key in zip(trustees, keys, strict=True):
+        if t.certificate is None:
+            services.trustee_post_certificate(
+                actor=t.person, board=board, certificate=key["certificate"]
+            )
     certificates = [t.certificate for t in Trustee.objects.filter(board=board).order_by("index")]
     for t, key in zip(trustees, keys, strict=True):
         services.trustee_post_commitments(
@@ -124,11 +141,8 @@ def _keyed_board(cooperative: Cooperative) -> ElectoralBoard:
         shares: list[Any] = [p.shares[t.index - 1] for p in posted]
         vk = trustee_tool.verification_key(key, certificates, [p.coefexps for p in posted], shares)
         services.trustee_post_verification_key(actor=t.person, board=board, verification_key=vk)
-    for t, key in zip(trustees, keys, strict=True):
-        # The very file `collegia-trustee decrypt --key` reads.
-        _write_private(trustee_key_path(t.index, t.person.username), json.dumps(key, indent=1))
     board.refresh_from_db()
-    return board
+    return keys
 
 
 def _e2e_vote(cooperative: Cooperative, board: ElectoralBoard) -> Vote:

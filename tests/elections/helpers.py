@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from elections import services
+from elections.demo import play_ceremony
 from elections.models import ElectoralBoard, Trustee
 from tests.governance.factories import PersonFactory
 from tests.voting.factories import Coop
@@ -57,33 +58,15 @@ def name_board(coop: Coop, *, threshold: int = 3) -> Board:
 
 
 def run_ceremony(made: Board) -> ElectoralBoard:
-    board = made.board
-    n = board.size
-    made.keys = [tool.new_key(index=i, size=n, threshold=board.threshold) for i in range(1, n + 1)]
-    for person, key in zip(made.people, made.keys, strict=True):
-        services.trustee_post_certificate(actor=person, board=board, certificate=key["certificate"])
-    return run_ceremony_from(made)
+    """The whole ceremony, each trustee's steps played with the trustee tool's code."""
+    made.keys = play_ceremony(made.board)
+    return made.board
 
 
 def run_ceremony_from(made: Board) -> ElectoralBoard:
     """The ceremony's last two steps, once every trustee posted its certificate."""
-    board = made.board
-    certs = [t.certificate for t in board.trustees.order_by("index")]
-    for person, key in zip(made.people, made.keys, strict=True):
-        step = tool.commitments(key, certs)
-        services.trustee_post_commitments(actor=person, board=board, **step)
-    trustees = list(board.trustees.order_by("index"))
-    for person, key in zip(made.people, made.keys, strict=True):
-        j = key["index"]
-        vk = tool.verification_key(
-            key,
-            certs,
-            [t.coefexps for t in trustees],
-            [t.shares[j - 1] for t in trustees],  # type: ignore[index]
-        )
-        services.trustee_post_verification_key(actor=person, board=board, verification_key=vk)
-    board.refresh_from_db()
-    return board
+    play_ceremony(made.board, made.keys)
+    return made.board
 
 
 def counted_vote(coop: Coop, **vote: Any) -> tuple[Board, Any, dict[str, Any], dict[int, Any]]:
