@@ -374,8 +374,10 @@ async def _phase(
         last_cast = 0.0
         share = -(-members // ROUNDS)
         bare_tokens = tokens[:share]
+        bare_cpu = cast_cpu = 0.0
         for number in range(ROUNDS):
             batch = tokens[number * share : (number + 1) * share]
+            before = sum(cpu_seconds(pid) for pid in pids)
             bare = await _paced(
                 clients,
                 "/bench/bare/",
@@ -383,9 +385,12 @@ async def _phase(
                 {"choice": "for"},
                 f"{label}, bare round {number + 1}",
             )
+            between = sum(cpu_seconds(pid) for pid in pids)
             cast = await _paced(
                 clients, booth, batch, {"choice": "for"}, f"{label}, cast round {number + 1}"
             )
+            bare_cpu += between - before
+            cast_cpu += sum(cpu_seconds(pid) for pid in pids) - between
             latencies.add(
                 percentile(bare.latencies, 0.99) * 1000, percentile(cast.latencies, 0.99) * 1000
             )
@@ -438,6 +443,8 @@ async def _phase(
         "turnout_seconds": turnout_seconds,
         "close_seconds": close_seconds,
         "cpu_seconds": cpu_cast,
+        "bare_cpu_seconds": bare_cpu,
+        "cast_cpu_seconds": cast_cpu,
         "client_cpu_seconds": client_cpu,
         "frames": frames_cast,
         "decision": {k: result.get(k) for k in ("outcome", "adopted", "decision_id")},
@@ -604,6 +611,18 @@ def report(
         record(
             f"assembly_server_cpu_per_ballot ({label}; the casting window, bare rounds in it)",
             round(phase["cpu_seconds"] / members * 1000, 2),
+            "CPU ms",
+        )
+        # The same split by round: a bare round's requests alone, and a cast round's
+        # ballots with the frames they set off (pushed during the round).
+        record(
+            f"assembly_server_cpu_per_bare_post ({label}; the bare rounds)",
+            round(phase["bare_cpu_seconds"] / members * 1000, 2),
+            "CPU ms",
+        )
+        record(
+            f"assembly_server_cpu_per_cast ({label}; the cast rounds, their frames in them)",
+            round(phase["cast_cpu_seconds"] / members * 1000, 2),
             "CPU ms",
         )
         # The benchmark shares the machine: its own process reads every socket's frames
