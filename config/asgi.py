@@ -20,3 +20,11 @@ if settings.DEBUG:
     http_application = ASGIStaticFilesHandler(django_asgi)
 
 application = ProtocolTypeRouter({"http": http_application, "websocket": websocket_application})
+
+# Everything loaded now lives as long as the server: out of the collector's way (core.heap).
+from django.urls import get_resolver  # noqa: E402
+
+from core import heap  # noqa: E402
+
+get_resolver().url_patterns  # noqa: B018  (the URLconf loads lazily: load it before freezing)
+heap.install(float(str(settings.COLLEGIA.get("GC_FULL_COLLECT_SECONDS", 600))))

@@ -365,6 +365,9 @@ COLLEGIA = {
     # ...and further apart for a large room: one coalesced subject sends at most this
     # many frames a second (core.live.coalesce); 2,000 voters get a push every 2 s.
     "LIVE_FRAMES_PER_SECOND": int(os.environ.get("LIVE_FRAMES_PER_SECOND", "1000")),
+    # The ASGI server collects the garbage of its long-lived objects this often (core.heap);
+    # 0 leaves Python's collector as it is.
+    "GC_FULL_COLLECT_SECONDS": float(os.environ.get("GC_FULL_COLLECT_SECONDS", "600")),
     # Background loops `manage.py serve` runs beside Daphne: dotted paths to functions
     # taking a `stop` threading.Event. Production runs each as its own command instead.
     "WORKER_LOOPS": [

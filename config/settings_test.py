@@ -33,4 +33,10 @@ CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 # Turnout is pushed right after each ballot commits, so tests read it without waiting;
 # tests/voting/test_live.py sets a delay to check the coalescing.
-COLLEGIA = {**COLLEGIA, "WEBHOOK_ALLOW_PRIVATE_DESTINATIONS": True, "TURNOUT_PUSH_SECONDS": 0}
+COLLEGIA = {
+    **COLLEGIA,
+    "WEBHOOK_ALLOW_PRIVATE_DESTINATIONS": True,
+    "TURNOUT_PUSH_SECONDS": 0,
+    # Tests import the ASGI application: the test process keeps Python's own collector.
+    "GC_FULL_COLLECT_SECONDS": 0,
+}
