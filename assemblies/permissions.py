@@ -147,8 +147,8 @@ def access_booth_resolution(
     resolution = rows[0]
     values = resolution.__dict__
     mask = values.pop("role__mask")
-    cooperative = Cooperative(pk=values.pop("role__cooperative"))
-    cooperative.board_requires_mfa = bool(values.pop("role__mfa"))
+    # What the role needs of the cooperative; its other fields load on access.
+    cooperative = pop_related(resolution, Cooperative, "c", ("id", "board_requires_mfa"))
     vote = pop_related(resolution, Vote, "v", _BOOTH_VOTE_FIELDS)
     item = pop_related(resolution, AgendaItem, "i", _BOOTH_ITEM_FIELDS)
     assembly = pop_related(resolution, Assembly, "a", _BOOTH_ASSEMBLY_FIELDS)
@@ -176,8 +176,8 @@ def _booth_rows(
         f"SELECT r.*, {related_columns(Vote, 'v', _BOOTH_VOTE_FIELDS)},"
         f" {related_columns(AgendaItem, 'i', _BOOTH_ITEM_FIELDS)},"
         f" {related_columns(Assembly, 'a', _BOOTH_ASSEMBLY_FIELDS)},"
-        f" {role_column} AS role__mask, c.id AS role__cooperative,"
-        f" c.board_requires_mfa AS role__mfa"
+        f" {related_columns(Cooperative, 'c', ('id', 'board_requires_mfa'))},"
+        f" {role_column} AS role__mask"
         f" FROM {table[Resolution]} r"
         f" JOIN {table[AgendaItem]} i ON i.id = r.item_id"
         f" JOIN {table[Assembly]} a ON a.id = i.assembly_id"

@@ -118,6 +118,9 @@ def test_the_read_carries_what_the_cast_needs_with_the_fields_converted(clock: N
     assert read.vote.is_secret is vote.is_secret and read.vote.allow_change is vote.allow_change
     assert read.vote.opened_at == vote.opened_at and read.vote.options == vote.options
     assert read_assembly.results_live is False and read.item.is_secret == motion.item.is_secret
+    # Fields not read load on access, never as blank defaults.
+    assert read_assembly.cooperative.name == coop.cooperative.name
+    assert read.item.text == motion.item.text and read_assembly.title == assembly.title
 
 
 @pytest.mark.postgres
