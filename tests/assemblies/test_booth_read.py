@@ -27,6 +27,13 @@ def _in_session(coop: Any, *, titles: tuple[str, ...] = ("Accounts", "Budget")) 
     return assembly
 
 
+def _opened(coop: Any) -> tuple[Any, Any]:
+    """An assembly in session whose first resolution is open for voting."""
+    assembly, motion = _opened(coop)
+    motion.refresh_from_db()
+    return assembly, motion
+
+
 def _post(person: Any, assembly_id: int, resolution_id: int) -> Any:
     client = APIClient()
     client.force_authenticate(person)
@@ -53,9 +60,7 @@ def test_a_resolution_whose_item_is_not_open_is_refused_as_not_open(clock: None)
 
 def test_a_closed_item_is_refused_as_not_open(clock: None) -> None:
     coop = small_coop({"Workers": 2, "Users": 1})
-    assembly = _in_session(coop)
-    motion = resolution_of(assembly)
-    services.item_open(actor=coop.chair, item=motion.item, now=FIRST_CALL)
+    assembly, motion = _opened(coop)
     services.item_close(actor=coop.chair, item=motion.item, now=FIRST_CALL)
     answer = _post(coop.people["Workers"][0], assembly.pk, motion.pk)
     assert answer.status_code == 409 and answer.json()["code"] == "resolution_not_open"
@@ -92,9 +97,7 @@ def test_a_draft_assembly_is_hidden_from_members_and_read_by_the_board(clock: No
 
 def test_another_cooperatives_member_is_not_shown_the_resolution(clock: None) -> None:
     coop = small_coop({"Workers": 2, "Users": 1})
-    assembly = _in_session(coop)
-    motion = resolution_of(assembly)
-    services.item_open(actor=coop.chair, item=motion.item, now=FIRST_CALL)
+    assembly, motion = _opened(coop)
     stranger = small_coop({"Workers": 1, "Users": 1}).people["Workers"][0]
     answer = _post(stranger, assembly.pk, motion.pk)
     assert answer.status_code == 404 and answer.json()["code"] == "not_found"
@@ -102,9 +105,7 @@ def test_another_cooperatives_member_is_not_shown_the_resolution(clock: None) ->
 
 def test_the_read_carries_what_the_cast_needs_with_the_fields_converted(clock: None) -> None:
     coop = small_coop({"Workers": 2, "Users": 1})
-    assembly = _in_session(coop)
-    motion = resolution_of(assembly)
-    services.item_open(actor=coop.chair, item=motion.item, now=FIRST_CALL)
+    assembly, motion = _opened(coop)
     voter = coop.people["Workers"][0]
     read_assembly, read, role = access_booth_resolution(voter, assembly.pk, motion.pk)
     motion.refresh_from_db()
@@ -132,9 +133,7 @@ def test_the_locked_read_holds_the_vote_until_the_cast_commits(clock: None) -> N
     from psycopg.errors import LockNotAvailable
 
     coop = small_coop({"Workers": 2, "Users": 1})
-    assembly = _in_session(coop)
-    motion = resolution_of(assembly)
-    services.item_open(actor=coop.chair, item=motion.item, now=FIRST_CALL)
+    assembly, motion = _opened(coop)
     motion.refresh_from_db()
     settings = connection.settings_dict
     other = psycopg.connect(
