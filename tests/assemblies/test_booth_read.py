@@ -29,7 +29,9 @@ def _in_session(coop: Any, *, titles: tuple[str, ...] = ("Accounts", "Budget")) 
 
 def _opened(coop: Any) -> tuple[Any, Any]:
     """An assembly in session whose first resolution is open for voting."""
-    assembly, motion = _opened(coop)
+    assembly = _in_session(coop)
+    motion = resolution_of(assembly)
+    services.item_open(actor=coop.chair, item=motion.item, now=FIRST_CALL)
     motion.refresh_from_db()
     return assembly, motion
 
