@@ -1,22 +1,16 @@
 """Every endpoint of the OpenAPI schema, fed generated and malformed input by schemathesis.
 
 No answer may be a server error or fall outside the schema. New endpoints are covered
-as soon as they appear in the schema.
-
-Each operation is a test of its own. Schemathesis' own `schema.parametrize()` runs them
-as subtests of one test, and under pytest-xdist (as `make test` runs) only the first
-operation ran, 1 of 174, while the run reported a pass.
+as soon as they appear in the schema, each as a test of its own (tests.api_fuzz).
 """
 
 from __future__ import annotations
 
 import pytest
 import schemathesis
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
-from schemathesis import GenerationMode
 
 from config.wsgi import application
+from tests.api_fuzz import EXCLUDED_CHECKS, each_operation, operations_of, run_cases
 from tests.governance.factories import (
     PersonFactory,
     add_legal_member,
@@ -42,41 +36,19 @@ def board_token(db: None, keep_test_connection: None) -> str:
     return api_token(chair_of(coop))
 
 
-OPERATIONS = [result.ok() for result in schema.get_all_operations()]
+OPERATIONS = operations_of(schema)
 
 
-@pytest.mark.parametrize("operation", OPERATIONS, ids=[op.label for op in OPERATIONS])
+@each_operation(OPERATIONS)
 def test_no_server_error_and_no_answer_outside_the_schema(operation, board_token):
-    cases = st.one_of(
-        operation.as_strategy(GenerationMode.POSITIVE),
-        operation.as_strategy(GenerationMode.NEGATIVE),
-    )
-
-    @given(case=cases)
-    @settings(
-        max_examples=12,
-        deadline=None,
-        derandomize=True,
-        database=None,
-        suppress_health_check=list(HealthCheck),
-    )
-    def answers_within_the_schema(case):
+    def check(case):
         if "slug" in (case.path_parameters or {}):
             case.path_parameters["slug"] = SLUG
-        # Two checks are left out by design: a request can match the schema and still
-        # break a rule of the domain (weights that do not sum to 100 %), which is a 400;
-        # and DRF reads the number 0 as the text "0" where a string is expected, which is
-        # harmless. Every other check runs: no server error, documented status codes,
-        # content types, headers and response bodies.
         case.call_and_validate(
-            headers={"Authorization": f"Token {board_token}"},
-            excluded_checks=[
-                schemathesis.checks.positive_data_acceptance,
-                schemathesis.checks.negative_data_rejection,
-            ],
+            headers={"Authorization": f"Token {board_token}"}, excluded_checks=EXCLUDED_CHECKS
         )
 
-    answers_within_the_schema()
+    run_cases(operation, check, examples=12)
 
 
 def test_every_operation_of_the_schema_is_a_test_of_its_own():

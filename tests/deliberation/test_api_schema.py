@@ -6,10 +6,10 @@ from typing import Any
 
 import pytest
 import schemathesis
-from hypothesis import HealthCheck, settings
 
 from config.wsgi import application
 from deliberation import services
+from tests.api_fuzz import EXCLUDED_CHECKS, each_operation, operations_of, run_cases
 from tests.deliberation.factories import make_room
 from tests.governance.factories import api_token
 
@@ -37,12 +37,18 @@ def debate(db: None, keep_test_connection: None) -> dict[str, Any]:
     }
 
 
-@deliberation_schema.parametrize()
-@settings(max_examples=6, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
+OPERATIONS = operations_of(deliberation_schema)
+
+
+@each_operation(OPERATIONS)
 def test_deliberation_endpoints_on_a_real_debate(
-    case: Any, debate: dict[str, Any], settings: Any
+    operation: Any, debate: dict[str, Any], settings: Any
 ) -> None:
     settings.COLLEGIA = {**settings.COLLEGIA, "COMMENT_RATE_LIMIT": "100000/60"}
+    run_cases(operation, lambda case: _call(case, debate), examples=6)
+
+
+def _call(case: Any, debate: dict[str, Any]) -> None:
     params = case.path_parameters or {}
     path = case.path
     if "slug" in params:
@@ -58,9 +64,5 @@ def test_deliberation_endpoints_on_a_real_debate(
         params["person_id"] = debate["person"]
     for token in debate["tokens"]:
         case.call_and_validate(
-            headers={"Authorization": f"Token {token}"},
-            excluded_checks=[
-                schemathesis.checks.positive_data_acceptance,
-                schemathesis.checks.negative_data_rejection,
-            ],
+            headers={"Authorization": f"Token {token}"}, excluded_checks=EXCLUDED_CHECKS
         )
