@@ -1,6 +1,7 @@
 """ASGI entry point: HTTP through Django, WebSockets through Channels routing."""
 
 import os
+from typing import Any
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
@@ -13,7 +14,7 @@ from django.conf import settings  # noqa: E402
 
 from config.routing import websocket_application  # noqa: E402
 
-http_application = django_asgi
+http_application: Any = django_asgi
 if settings.DEBUG:
     from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler
 

@@ -28,7 +28,7 @@ class SyncChainASGIHandler(ASGIHandler):
         self.load_middleware(is_async=False)
 
     async def run_get_response(self, request: HttpRequest) -> Any:
-        response = await sync_to_async(self.get_response, thread_sensitive=True)(request)
+        response: Any = await sync_to_async(self.get_response, thread_sensitive=True)(request)
         response._handler_class = self.__class__
         if isinstance(response, FileResponse):
             response.block_size = self.chunk_size
