@@ -132,16 +132,13 @@ def access_booth_resolution(
     A resolution without a vote (its item not opened yet) is read by a second statement,
     the vote then being None: locking the nullable side of an outer join is not allowed.
     """
-    for _attempt in range(3):
-        rows = _booth_rows(person, assembly_id, resolution_id, locked=lock)
-        if rows or not lock:
-            break
+    rows = _booth_rows(person, assembly_id, resolution_id, locked=lock)
+    if not rows and lock:
+        # No such resolution, or no vote to lock yet: read it without the vote's lock.
         rows = _booth_rows(person, assembly_id, resolution_id, locked=False)
-        if not rows or rows[0].vote_id is None:
-            break
-        # The item opened between the two statements: read its vote locked.
-    else:
-        raise NotFound()
+        if rows and rows[0].vote_id is not None:
+            # The item opened between the two statements: read its vote locked.
+            rows = _booth_rows(person, assembly_id, resolution_id, locked=True)
     if not rows:
         raise NotFound()
     resolution = rows[0]

@@ -607,31 +607,21 @@ def report(
             round(phase["close_seconds"], 2),
             "s after the close was asked",
         )
-        # The casting window holds the bare rounds too: their requests' CPU is in it.
-        record(
-            f"assembly_server_cpu_per_ballot ({label}; the casting window, bare rounds in it)",
-            round(phase["cpu_seconds"] / members * 1000, 2),
-            "CPU ms",
-        )
-        # The same split by round: a bare round's requests alone, and a cast round's
-        # ballots with the frames they set off (pushed during the round).
-        record(
-            f"assembly_server_cpu_per_bare_post ({label}; the bare rounds)",
-            round(phase["bare_cpu_seconds"] / members * 1000, 2),
-            "CPU ms",
-        )
-        record(
-            f"assembly_server_cpu_per_cast ({label}; the cast rounds, their frames in them)",
-            round(phase["cast_cpu_seconds"] / members * 1000, 2),
-            "CPU ms",
-        )
-        # The benchmark shares the machine: its own process reads every socket's frames
-        # and sends the casts, and takes its share of the cores from the servers.
-        record(
-            f"assembly_client_cpu_per_ballot ({label}; the benchmark's own process)",
-            round(phase["client_cpu_seconds"] / members * 1000, 2),
-            "CPU ms",
-        )
+        # CPU milliseconds per ballot: the casting window (it holds the bare rounds too),
+        # the same split by round (a bare round's requests alone; a cast round's ballots
+        # with the frames they set off), and the benchmark's own process, which shares the
+        # machine: it reads every socket's frames and sends the casts.
+        for name, key, what in (
+            ("server_cpu_per_ballot", "cpu_seconds", "the casting window, bare rounds in it"),
+            ("server_cpu_per_bare_post", "bare_cpu_seconds", "the bare rounds"),
+            ("server_cpu_per_cast", "cast_cpu_seconds", "the cast rounds, their frames in them"),
+            ("client_cpu_per_ballot", "client_cpu_seconds", "the benchmark's own process"),
+        ):
+            record(
+                f"assembly_{name} ({label}; {what})",
+                round(phase[key] / members * 1000, 2),
+                "CPU ms",
+            )
         record(
             f"assembly_server_cpu_per_frame ({label}; {phase['frames']} frames delivered)",
             round(phase["cpu_seconds"] / max(1, phase["frames"]) * 1000, 3),

@@ -253,7 +253,6 @@ def assembly_ballot(request: HttpRequest, pk: int, resolution_id: int) -> HttpRe
                 choice=choice,
                 member_id=optional_id(request.POST, "member_id"),
                 on_behalf_of=optional_id(request.POST, "on_behalf_of"),
-                assembly=assembly,
             )
         ),
         success=_("Your ballot is recorded."),
@@ -261,6 +260,9 @@ def assembly_ballot(request: HttpRequest, pk: int, resolution_id: int) -> HttpRe
     )
     if cast and cast[0].receipt:
         # The tracker of the sealed ballot, shown in this answer only, as in the voting booth.
+        # The booth's read holds only what the role needs of the cooperative: the page
+        # reads the rest in one query.
+        assembly.cooperative.refresh_from_db()
         context = {
             "vote": cast[0].vote,
             "receipt": cast[0].receipt,
