@@ -67,10 +67,11 @@ def spaced_window(key: str, window: float) -> float:
 
 
 def delivery_spread(key: str) -> float:
-    """Over how many seconds the connections of a large room send a push of `key`: its
-    last audience at `frames_per_second()`. Sent at once, 2,000 frames held the server's
-    event loop for about half a second, and every request arriving then waited behind
-    them; spread, they are sent between requests. 0 when pushes are not coalesced."""
+    """Over how many seconds a large room's relays (core.live.relay) hand a push of
+    `key` to its connections: its last audience at `frames_per_second()`. Sent at once,
+    2,000 frames held the server's event loop for about half a second, and every request
+    arriving then waited behind them; spread, they are sent between requests. 0 when
+    pushes are not coalesced."""
     if turnout_window() <= 0:
         return 0.0
     return _audience_seconds(key)

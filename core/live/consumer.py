@@ -14,6 +14,11 @@ for one event in a full room. Here, every database read goes through
 reads, so dispatch calls handlers directly. The dispatch loop also drops each message as
 soon as it is handled, so an idle connection keeps no copy of the last one.
 
+The room's messages come through the process's relay of the room (core.live.relay), not
+through the connection's own channel: one receipt per process instead of one per
+connection. A frame the relay brings in order to an idle connection is written at once;
+any other message waits in the connection's inbox, one more source of its dispatch loop.
+
 Retries and the presence tasks that outlive one connection live in core.live.background.
 """
 
@@ -24,7 +29,6 @@ import contextlib
 import functools
 import json
 import logging
-import random
 from collections.abc import Awaitable, Callable
 from typing import Any, ClassVar
 
@@ -38,7 +42,7 @@ from django.utils.translation import gettext as _
 
 from core.errors import DomainError, InvalidInput, RateLimited
 from core.events import person_group
-from core.live import presence
+from core.live import presence, relay
 from core.live.background import (
     RETRY_PAUSE_SECONDS,
     TRANSIENT_ERRORS,
@@ -96,6 +100,11 @@ class RoomConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]
     last_sent: int = 0
     # Whether the connection joined its person's group (always, unless presence lists it).
     joined_person_group: bool = False
+    # Whether the dispatch loop is handling a message, and how many messages of the relay
+    # wait in the inbox or are being handled: the relay writes a frame itself only when
+    # the connection is idle with none waiting, so that frames keep their order.
+    busy: bool = False
+    held: int = 0
 
     # What a subclass says (the sync methods run in the database thread).
 
@@ -133,18 +142,23 @@ class RoomConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         self.scope = scope
         self.channel_layer = get_channel_layer(self.channel_layer_alias)
-        sources: list[Callable[[], Awaitable[Any]]] = [receive]
+        self.inbox: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+        sources: list[Callable[[], Awaitable[Any]]] = [self.inbox.get, receive]
         if self.channel_layer is not None:
             self.channel_name = await self.channel_layer.new_channel()
             self.channel_receive = functools.partial(self.channel_layer.receive, self.channel_name)
             sources.append(self._layer_receive)
         self.base_send = send
-        with contextlib.suppress(StopConsumer):
-            await self._dispatch_loop(sources)
+        try:
+            with contextlib.suppress(StopConsumer):
+                await self._dispatch_loop(sources)
+        finally:
+            self._leave_relay()
 
     async def _dispatch_loop(self, sources: list[Callable[[], Awaitable[Any]]]) -> None:
         """Channels' loop, except that no reference to a handled message survives it
-        (theirs keeps the last one alive while the connection idles)."""
+        (theirs keeps the last one alive while the connection idles). The first source is
+        the inbox of the room's relay."""
         tasks = [asyncio.ensure_future(source()) for source in sources]
         try:
             while True:
@@ -156,10 +170,14 @@ class RoomConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]
                     tasks[index] = asyncio.ensure_future(sources[index]())
                     message = done.result()
                     del done
+                    self.busy = True
                     try:
                         await self.dispatch(message)
                     finally:
                         del message
+                        self.busy = False
+                        if index == 0:
+                            self.held -= 1
         finally:
             for task in tasks:
                 task.cancel()
@@ -198,12 +216,35 @@ class RoomConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]
     # Connection.
 
     def _groups(self) -> list[str]:
-        """The room's group, and the person's unless presence makes the connection
-        reachable as the person's (core.live.presence: one Redis round trip fewer)."""
-        groups = [self.log.group(self.room_id)]
+        """The person's group, unless presence makes the connection reachable as the
+        person's (core.live.presence: one Redis round trip fewer). The room's group is
+        heard through the process's relay."""
         if self.person_id is not None and (not self.keeps_presence or self.joined_person_group):
-            groups.append(person_group(self.person_id))
-        return groups
+            return [person_group(self.person_id)]
+        return []
+
+    async def take(self, message: dict[str, Any]) -> None:
+        """One message of the room, from its relay (core.live.relay): a frame that comes
+        in order while the connection is idle is written now, anything else waits in the
+        inbox for the dispatch loop."""
+        if not self.busy and not self.held and self.person_id is not None:
+            if message["type"] == self.log.message_type:
+                seq = message["seq"]
+                if seq <= self.last_sent:
+                    return
+                if seq == self.last_sent + 1:
+                    await self.send(text_data=message["text"])
+                    self.last_sent = seq
+                    return
+            elif message["type"] == "presence.changed":
+                await self.send(text_data=message["text"])
+                return
+        self.held += 1
+        self.inbox.put_nowait(message)
+
+    def _leave_relay(self) -> None:
+        if getattr(self, "room_id", None) is not None and self.channel_layer is not None:
+            relay.leave(self.channel_layer, self.log.group(self.room_id), self)
 
     async def connect(self) -> None:
         self.room_id = int(self.scope["url_route"]["kwargs"][self.room_kwarg])
@@ -220,6 +261,7 @@ class RoomConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]
         # Join before the one database read below: an event committed after it arrives
         # live, any earlier one is in the log up to the number it returns. A person known
         # only once the token is read joins their own group right after it.
+        await relay.join(self.channel_layer, self.log.group(self.room_id), self)
         for group in self._groups():
             await retried(
                 "Joining a group",
@@ -264,6 +306,7 @@ class RoomConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]
                 self._announce_later(presence.BROADCAST_DELAY_SECONDS)
 
     async def _leave_groups(self) -> None:
+        self._leave_relay()
         for group in self._groups():
             try:
                 await retried(
@@ -330,12 +373,6 @@ class RoomConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]
             await self._replay(until=seq - 1)
             if seq <= self.last_sent:
                 return
-        spread = message.get("spread")
-        if spread:
-            # Figures a large room need not see at once (core.live.coalesce): the room's
-            # connections send them over `spread` seconds, not all in one turn of the
-            # loop. Later messages wait behind this one, so the order holds.
-            await asyncio.sleep(random.uniform(0, float(spread)))  # noqa: S311
         await self.send(text_data=message["text"])
         self.last_sent = seq
 

@@ -73,9 +73,10 @@ class RoomLog:
         Given as a function, it is read once the number is taken (the counter stays
         locked until commit, so a later event never carries older state). `content`
         rides along in the live broadcast only: a replay rebuilds it from the current
-        state, so text hidden or deleted later is never replayed. With `spread`, each
-        connection sends it after a random pause of up to that many seconds
-        (core.live.coalesce.delivery_spread: figures a large room need not see at once).
+        state, so text hidden or deleted later is never replayed. With `spread`, the
+        room's relays hand it to their connections over that many seconds
+        (core.live.relay; core.live.coalesce.delivery_spread: figures a large room need
+        not see at once).
         """
         # No savepoint: the event belongs to the caller's change and fails with it.
         with transaction.atomic(savepoint=False):

@@ -566,8 +566,8 @@ def test_admissions_of_people_entering_at_once_run_side_by_side(
 
 
 def test_a_spread_event_arrives_within_its_spread_and_keeps_its_place(live_room: Room) -> None:
-    """Figures a large room need not see at once are sent after a random pause of up to
-    `spread` seconds; an event right behind them still comes after them."""
+    """Figures a large room need not see at once are handed out over `spread` seconds
+    (core.live.relay); an event right behind them still comes after them."""
     room = live_room
 
     async def scenario() -> None:

@@ -195,7 +195,7 @@ def test_a_large_roll_is_pushed_its_turnout_further_apart() -> None:
     # Five voters on the roll, two frames a second: one push every 2.5 s, not every 0.2 s.
     assert coalesce._audience[key] == 5
     assert coalesce.spaced_window(key, 0.2) == 2.5
-    # ...and each connection sends it within that time, not all in one turn.
+    # ...and the room's relays hand it out over that time, not all in one turn.
     assert coalesce.delivery_spread(key) == 2.5
     # Pushing at once (a window of 0) is never delayed.
     assert coalesce.spaced_window(key, 0) == 0
