@@ -32,6 +32,9 @@ logger = logging.getLogger(__name__)
 SLICE = 50
 # How long the layer's receive pauses after a transient failure, at most.
 RECEIVE_BACKOFF_MAX_SECONDS = 5.0
+# How often a relay joins its group again: layers end a membership after a day
+# (`group_expiry`), and a room may stay open longer.
+REJOIN_SECONDS = 3600.0
 
 
 class Member(Protocol):
@@ -56,9 +59,7 @@ class Relay:
     async def _run(self) -> None:
         try:
             self.channel = await self.layer.new_channel()
-            await retried(
-                "Joining a group", functools.partial(self.layer.group_add, self.group, self.channel)
-            )
+            await self._join_group()
         except asyncio.CancelledError:
             _forget(self)
             self.ready.cancel()
@@ -73,7 +74,14 @@ class Relay:
         arrival: asyncio.Future[Any] = asyncio.ensure_future(self._receive())
         try:
             while True:
-                message = await arrival
+                await asyncio.wait([arrival], timeout=REJOIN_SECONDS)
+                if not arrival.done():
+                    try:
+                        await self._join_group()
+                    except Exception:
+                        logger.exception("Could not join group %s again", self.group)
+                    continue
+                message = arrival.result()
                 arrival = asyncio.ensure_future(self._receive())
                 await self._hand_out(message, arrival)
                 del message
@@ -81,6 +89,11 @@ class Relay:
             arrival.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await arrival
+
+    async def _join_group(self) -> None:
+        await retried(
+            "Joining a group", functools.partial(self.layer.group_add, self.group, self.channel)
+        )
 
     async def _receive(self) -> Any:
         """The group's next message; a passing Redis fault pauses and tries again."""

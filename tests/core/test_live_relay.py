@@ -208,3 +208,22 @@ def test_a_connection_writes_at_once_only_what_comes_in_order_while_it_is_idle()
         return sent, held
 
     assert async_to_sync(scenario)() == ([6], [8, 9, 10])
+
+
+def test_a_relay_joins_its_group_again_before_the_layer_forgets_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(relay, "REJOIN_SECONDS", 0.05)
+
+    async def scenario() -> list[int]:
+        layer = InMemoryChannelLayer(group_expiry=1)
+        ticker, log = [0], []
+        member = Recorder(ticker, log, 0)
+        await relay.join(layer, "room.5", member)
+        await asyncio.sleep(1.5)
+        await layer.group_send("room.5", {"type": "room.event", "seq": 1})
+        await asyncio.sleep(0.1)
+        relay.leave(layer, "room.5", member)
+        return [seq for _number, seq, _turn in log]
+
+    assert async_to_sync(scenario)() == [1]
