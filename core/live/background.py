@@ -28,6 +28,8 @@ except ImportError:  # pragma: no cover - redis is a dependency
     pass
 RETRIES = 3
 RETRY_PAUSE_SECONDS = 0.2
+# How long a receive from the channel layer pauses after a transient failure, at most.
+RECEIVE_BACKOFF_MAX_SECONDS = 5.0
 
 # Presence announcements outlive the connection that scheduled them.
 _background: set[asyncio.Task[Any]] = set()
@@ -48,6 +50,20 @@ async def retried(what: str, call: Callable[[], Awaitable[Any]]) -> Any:
             logger.warning("%s failed (%s); trying again", what, exc)
             await asyncio.sleep(RETRY_PAUSE_SECONDS * attempt)
     raise AssertionError("unreachable")
+
+
+async def received(receive: Callable[[], Awaitable[Any]], where: str) -> Any:
+    """The channel layer's next message for `receive`; a passing Redis fault (a read
+    timing out) pauses and tries again, for as long as it lasts, rather than ending the
+    connection or the room's relay that waits on it."""
+    pause = RETRY_PAUSE_SECONDS
+    while True:
+        try:
+            return await receive()
+        except TRANSIENT_ERRORS as exc:
+            logger.warning("Channel layer receive failed for %s (%s); retrying", where, exc)
+            await asyncio.sleep(pause)
+            pause = min(pause * 2, RECEIVE_BACKOFF_MAX_SECONDS)
 
 
 async def _announce_presence_later(layer: Any, log: RoomLog, room_id: int, delay: float) -> None:

@@ -43,14 +43,7 @@ from django.utils.translation import gettext as _
 from core.errors import DomainError, InvalidInput, RateLimited
 from core.events import person_group
 from core.live import presence, relay
-from core.live.background import (
-    RETRY_PAUSE_SECONDS,
-    TRANSIENT_ERRORS,
-    _announce,
-    _refresher,
-    encode,
-    retried,
-)
+from core.live.background import _announce, _refresher, encode, received, retried
 from core.live.log import RoomLog
 from core.ws import logout_closes, requested_last_seq
 
@@ -60,9 +53,6 @@ logger = logging.getLogger(__name__)
 # no longer enter the room.
 CLOSE_UNAUTHENTICATED = 4401
 CLOSE_FORBIDDEN = 4403
-
-# How long the layer's receive pauses after a transient failure, at most.
-RECEIVE_BACKOFF_MAX_SECONDS = 5.0
 
 
 def _in_any_thread(read: Callable[..., Any]) -> Callable[..., Awaitable[Any]]:
@@ -185,20 +175,8 @@ class RoomConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]
                     await task
 
     async def _layer_receive(self) -> Any:
-        """The channel layer's next message for this connection; a passing Redis fault
-        (a read timing out) pauses and tries again instead of ending the connection."""
-        pause = RETRY_PAUSE_SECONDS
-        while True:
-            try:
-                return await self.channel_receive()
-            except TRANSIENT_ERRORS as exc:
-                logger.warning(
-                    "Channel layer receive failed for room %s (%s); retrying",
-                    getattr(self, "room_id", "?"),
-                    exc,
-                )
-                await asyncio.sleep(pause)
-                pause = min(pause * 2, RECEIVE_BACKOFF_MAX_SECONDS)
+        """The channel layer's next message for this connection (core.live.background)."""
+        return await received(self.channel_receive, f"room {getattr(self, 'room_id', '?')}")
 
     async def dispatch(self, message: dict[str, Any]) -> None:
         """Run the message's handler; ignore messages the room has no handler for (the

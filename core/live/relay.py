@@ -24,14 +24,12 @@ import math
 import weakref
 from typing import Any, Protocol
 
-from core.live.background import RETRY_PAUSE_SECONDS, TRANSIENT_ERRORS, retried
+from core.live.background import received, retried
 
 logger = logging.getLogger(__name__)
 
 # How many connections receive a message in one turn of the event loop.
 SLICE = 50
-# How long the layer's receive pauses after a transient failure, at most.
-RECEIVE_BACKOFF_MAX_SECONDS = 5.0
 # How often a relay joins its group again: layers end a membership after a day
 # (`group_expiry`), and a room may stay open longer.
 REJOIN_SECONDS = 3600.0
@@ -96,17 +94,7 @@ class Relay:
         )
 
     async def _receive(self) -> Any:
-        """The group's next message; a passing Redis fault pauses and tries again."""
-        pause = RETRY_PAUSE_SECONDS
-        while True:
-            try:
-                return await self.layer.receive(self.channel)
-            except TRANSIENT_ERRORS as exc:
-                logger.warning(
-                    "Channel layer receive failed for %s (%s); retrying", self.group, exc
-                )
-                await asyncio.sleep(pause)
-                pause = min(pause * 2, RECEIVE_BACKOFF_MAX_SECONDS)
+        return await received(functools.partial(self.layer.receive, self.channel), self.group)
 
     async def _hand_out(self, message: dict[str, Any], arrival: asyncio.Future[Any]) -> None:
         """Give `message` to every member, `SLICE` at a time, over its `spread` seconds

@@ -173,7 +173,6 @@ def test_a_room_outlives_a_redis_timeout(redis_layer: Any, monkeypatch: pytest.M
 
     monkeypatch.setattr(RedisPubSubLoopLayer, "receive", flaky_receive)
     monkeypatch.setattr(presence.RedisPresence, "enter", flaky_enter)
-    monkeypatch.setattr("core.live.consumer.RETRY_PAUSE_SECONDS", 0.01)
     monkeypatch.setattr("core.live.background.RETRY_PAUSE_SECONDS", 0.01)
 
     async def scenario() -> None:

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import asyncio
 import json
+import threading
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from asgiref.sync import async_to_sync
-from channels.db import database_sync_to_async
+from asgiref.sync import async_to_sync, sync_to_async
 from channels.layers import InMemoryChannelLayer, get_channel_layer
 
 from core.live import relay
@@ -145,10 +145,25 @@ def _clean_layer() -> Iterator[None]:
 
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.usefixtures("_clean_layer")
-def test_a_busy_connection_gets_the_room_s_events_in_order_after_its_work() -> None:
-    """While a connection replays what it missed (its dispatch loop busy), the relay
-    leaves newer events in its inbox: the socket shows every event once, in order."""
+def test_a_busy_connection_gets_the_room_s_events_in_order_after_its_work(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """While a connection reads the log to replay what it missed (its dispatch loop busy,
+    held here until three more events are out), the relay leaves them in its inbox: the
+    socket shows each of them once, in order, after the replay."""
+    from deliberation.consumers import ProposalConsumer
+
     room: Room = make_room()
+    gate = threading.Event()
+    replay = ProposalConsumer.replay_frames
+
+    def held_replay(self: Any, after: int, until: int | None) -> list[dict[str, Any]]:
+        if until is None:  # the resume's replay
+            assert gate.wait(10)
+        return replay(self, after, until)
+
+    monkeypatch.setattr(ProposalConsumer, "replay_frames", held_replay)
+    emit = sync_to_async(room_emit, thread_sensitive=False)
 
     async def scenario() -> list[int]:
         socket = communicator(room.member, room.proposal.pk)
@@ -156,12 +171,16 @@ def test_a_busy_connection_gets_the_room_s_events_in_order_after_its_work() -> N
         welcome = await next_frame(socket, "room.welcome")
         layer = get_channel_layer()
         assert len(layer.groups[room_group(room.proposal.pk)]) == 1
-        # Replay from the start while three more events arrive.
-        await socket.send_json_to({"type": "resume", "last_seq": 0})
+        # Nothing missed, but the resume reads the log all the same (held).
+        await socket.send_json_to({"type": "resume", "last_seq": welcome["last_seq"]})
         for n in range(3):
-            await database_sync_to_async(room_emit)(
-                proposal=room.proposal, type="vote.turnout", data={"voted": n}
-            )
+            await emit(proposal=room.proposal, type="vote.turnout", data={"voted": n})
+        await asyncio.sleep(0.2)
+        early = []
+        while not socket.output_queue.empty():
+            early.append(json.loads(socket.output_queue.get_nowait()["text"]))
+        assert [frame for frame in early if "seq" in frame] == []
+        gate.set()
         seqs: list[int] = []
         last = welcome["last_seq"] + 3
         while not seqs or seqs[-1] < last:
@@ -172,8 +191,7 @@ def test_a_busy_connection_gets_the_room_s_events_in_order_after_its_work() -> N
         return seqs
 
     seqs = async_to_sync(scenario)()
-    # The whole log once, in order: what was replayed, then the three new events.
-    assert seqs == list(range(1, seqs[-1] + 1))
+    assert seqs == [seqs[0], seqs[0] + 1, seqs[0] + 2]
 
 
 def test_a_connection_writes_at_once_only_what_comes_in_order_while_it_is_idle() -> None:
