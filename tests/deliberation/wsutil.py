@@ -11,6 +11,10 @@ from channels.testing import WebsocketCommunicator
 
 from deliberation.routing import urlpatterns
 
+# How long a test waits for a frame it expects: a bound on a failing test's time, not a
+# measure of speed (two test workers on a loaded machine took over 2 s at times).
+WAIT_SECONDS = 10.0
+
 
 class AsPerson:
     """Stand-in for the authentication middleware: puts a person (and session) in scope."""
@@ -80,7 +84,7 @@ async def frames(
 
 
 async def next_frame(
-    comm: WebsocketCommunicator, type_: str, *, timeout: float = 2.0
+    comm: WebsocketCommunicator, type_: str, *, timeout: float = WAIT_SECONDS
 ) -> dict[str, Any]:
     """The next frame of a type, dropping others on the way."""
     loop = asyncio.get_running_loop()
@@ -94,7 +98,7 @@ async def next_frame(
             return frame
 
 
-async def closed_with(comm: WebsocketCommunicator, *, timeout: float = 2.0) -> int | None:
+async def closed_with(comm: WebsocketCommunicator, *, timeout: float = WAIT_SECONDS) -> int | None:
     """Read until the server closes the socket; return its close code."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout
