@@ -148,25 +148,28 @@ def _registry() -> dict[tuple[int, str], Relay]:
     return registry
 
 
+def _key(layer: Any, group: str) -> tuple[int, str]:
+    return (id(layer), group)
+
+
 def _forget(relay: Relay) -> None:
     registry = _registry()
-    key = (id(relay.layer), relay.group)
+    key = _key(relay.layer, relay.group)
     if registry.get(key) is relay:
         del registry[key]
 
 
 def relay_of(layer: Any, group: str) -> Relay | None:
     """The running relay of `group` in this event loop, if any."""
-    return _registry().get((id(layer), group))
+    return _registry().get(_key(layer, group))
 
 
 async def join(layer: Any, group: str, member: Member) -> None:
     """Make `member` one of the group's connections in this process: once this returns,
     every message sent to the group reaches it. Raises when the group cannot be joined."""
-    registry = _registry()
-    relay = registry.get((id(layer), group))
+    relay = relay_of(layer, group)
     if relay is None:
-        relay = registry[(id(layer), group)] = Relay(layer, group)
+        relay = _registry()[_key(layer, group)] = Relay(layer, group)
     relay.members[member] = None
     try:
         # Shielded: a connection given up during its handshake does not stop the relay.
@@ -179,14 +182,13 @@ async def join(layer: Any, group: str, member: Member) -> None:
 def leave(layer: Any, group: str, member: Member) -> None:
     """`member` receives nothing more of the group; the last one to leave closes the
     relay. Safe to call more than once."""
-    registry = _registry()
-    relay = registry.get((id(layer), group))
+    relay = relay_of(layer, group)
     if relay is None or member not in relay.members:
         return
     del relay.members[member]
     if relay.members:
         return
-    del registry[(id(layer), group)]
+    _forget(relay)
     task = asyncio.ensure_future(relay._close())
     _closing.add(task)
     task.add_done_callback(_closing.discard)
