@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from assemblies import services
 from assemblies.inputs import BoothCastInput
-from assemblies.permissions import access_booth_resolution, room_last_seq
+from assemblies.permissions import access_booth_for_cast, room_last_seq
 from assemblies.room import LOG
 from core.errors import InvalidInput
 from core.live.consumer import CLOSE_FORBIDDEN, CLOSE_UNAUTHENTICATED, RoomConsumer
@@ -33,20 +33,19 @@ def _cast(person: Person, assembly_id: int, frame: dict[str, Any]) -> dict[str, 
         raise InvalidInput(details=dict(serializer.errors))
     values = serializer.validated_data
     with transaction.atomic(durable=True):
-        assembly, resolution, _role = access_booth_resolution(
-            person, assembly_id, resolution_id, lock=True
-        )
+        booth = access_booth_for_cast(person, assembly_id, resolution_id)
         cast = services.assembly_ballot_cast(
             actor=person,
-            resolution=resolution,
+            resolution=booth.resolution,
             choice=values["choice"],
             member_id=values.get("member_id"),
             on_behalf_of=values.get("on_behalf_of"),
-            assembly=assembly,
+            assembly=booth.assembly,
             locked=True,
+            acting=booth.acting,
         )
     return {
-        "resolution_id": resolution.pk,
+        "resolution_id": booth.resolution.pk,
         "vote_id": cast.vote.pk,
         "member_id": cast.roll_entry.member_id,
         "choice": cast.choice,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.db import connection
 from django.db.models import QuerySet
 from django.db.models.expressions import RawSQL
@@ -13,6 +15,11 @@ from assemblies.models import (
     AssemblyStatus,
     Attendance,
     Resolution,
+)
+from assemblies.selectors import (
+    acting_members_attending_column,
+    acting_members_attending_params,
+    acting_members_attending_rows,
 )
 from core.errors import NotFound
 from governance.errors import BoardOnly
@@ -26,7 +33,7 @@ from governance.permissions import (
     role_sql,
 )
 from voting.models import Vote
-from voting.rows import fetch_instances, pop_related, related_columns
+from voting.rows import fetch_instances, own_columns, pop_related, related_columns
 
 
 def can_view_assembly(assembly: Assembly, role: CooperativeRole) -> bool:
@@ -132,18 +139,49 @@ def access_booth_resolution(
     A resolution without a vote (its item not opened yet) is read by a second statement,
     the vote then being None: locking the nullable side of an outer join is not allowed.
     """
-    rows = _booth_rows(person, assembly_id, resolution_id, locked=lock)
+    booth = _access_booth(person, assembly_id, resolution_id, lock=lock, acting=False)
+    return booth.assembly, booth.resolution, booth.role
+
+
+@dataclass(frozen=True)
+class BoothCast:
+    """What a ballot in the booth starts from (`access_booth_for_cast`)."""
+
+    assembly: Assembly
+    resolution: Resolution
+    role: CooperativeRole
+    # The members the person acts for, each with whether they are signed in to the
+    # current call (assemblies.selectors.acting_members_attending).
+    acting: list[tuple[int, bool]]
+
+
+def access_booth_for_cast(person: Viewer, assembly_id: int, resolution_id: int) -> BoothCast:
+    """`access_booth_resolution` with `lock`, for a ballot: the same statement also reads
+    the members the person acts for with their attendance, which the cast needs next
+    (pass them on as the service's `acting`), so that a ballot takes one round trip to
+    the database fewer. Runs inside a transaction."""
+    return _access_booth(person, assembly_id, resolution_id, lock=True, acting=True)
+
+
+def _access_booth(
+    person: Viewer, assembly_id: int, resolution_id: int, *, lock: bool, acting: bool
+) -> BoothCast:
+    def read(locked: bool) -> list[Resolution]:
+        return _booth_rows(person, assembly_id, resolution_id, locked=locked, acting=acting)
+
+    rows = read(lock)
     if not rows and lock:
         # No such resolution, or no vote to lock yet: read it without the vote's lock.
-        rows = _booth_rows(person, assembly_id, resolution_id, locked=False)
+        rows = read(False)
         if rows and rows[0].vote_id is not None:
             # The item opened between the two statements: read its vote locked.
-            rows = _booth_rows(person, assembly_id, resolution_id, locked=True)
+            rows = read(True)
     if not rows:
         raise NotFound()
     resolution = rows[0]
     values = resolution.__dict__
     mask = values.pop("role__mask")
+    attending = acting_members_attending_rows(values.pop("acting__rows", None))
     # What the role needs of the cooperative; its other fields load on access.
     cooperative = pop_related(resolution, Cooperative, "c", ("id", "board_requires_mfa"))
     vote = pop_related(resolution, Vote, "v", _BOOTH_VOTE_FIELDS)
@@ -156,25 +194,29 @@ def access_booth_resolution(
     role = role_from_mask(person, cooperative, mask)
     if not can_view_assembly(assembly, role):
         raise NotFound()
-    return assembly, resolution, role
+    return BoothCast(assembly=assembly, resolution=resolution, role=role, acting=attending)
 
 
 def _booth_rows(
-    person: Viewer, assembly_id: int, resolution_id: int, *, locked: bool
+    person: Viewer, assembly_id: int, resolution_id: int, *, locked: bool, acting: bool
 ) -> list[Resolution]:
     if not (0 < resolution_id < 2**63 and 0 < assembly_id < 2**63):
         return []
     from_grants = reads_role_from_grants(person)
     role_column, params = role_sql(person, "a.cooperative_id") if from_grants else ("NULL", [])
+    acting_column = ""
+    if acting:
+        acting_column = f", {acting_members_attending_column('a')} AS acting__rows"
+        params = [*params, *acting_members_attending_params(person)]
     table = {m: m._meta.db_table for m in (Resolution, AgendaItem, Assembly, Cooperative, Vote)}
     join = "JOIN" if locked else "LEFT JOIN"
     share = " FOR SHARE OF v" if locked and connection.vendor == "postgresql" else ""
     sql = (
-        f"SELECT r.*, {related_columns(Vote, 'v', _BOOTH_VOTE_FIELDS)},"
+        f"SELECT {own_columns(Resolution, 'r')}, {related_columns(Vote, 'v', _BOOTH_VOTE_FIELDS)},"
         f" {related_columns(AgendaItem, 'i', _BOOTH_ITEM_FIELDS)},"
         f" {related_columns(Assembly, 'a', _BOOTH_ASSEMBLY_FIELDS)},"
         f" {related_columns(Cooperative, 'c', ('id', 'board_requires_mfa'))},"
-        f" {role_column} AS role__mask"
+        f" {role_column} AS role__mask{acting_column}"
         f" FROM {table[Resolution]} r"
         f" JOIN {table[AgendaItem]} i ON i.id = r.item_id"
         f" JOIN {table[Assembly]} a ON a.id = i.assembly_id"

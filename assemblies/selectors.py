@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from fractions import Fraction
+from functools import cache
 from typing import Any
 
 from django.db import connection
@@ -23,7 +25,11 @@ from assemblies.models import (
     Resolution,
 )
 from core.percent import percent_str
-from governance.acting import active_acting_members_params, active_acting_members_sql
+from governance.acting import (
+    active_acting_members_params,
+    active_acting_members_sql,
+    active_acting_person_params,
+)
 from governance.models import Cooperative, Membership, MembershipStatus
 from governance.permissions import CooperativeRole, Viewer
 from governance.selectors import (
@@ -419,14 +425,9 @@ def attendance_list(call: AssemblyCall) -> QuerySet[Attendance]:
 def acting_members_attending(assembly: Assembly, person: Viewer) -> list[tuple[int, bool]]:
     """The active members the person acts for in the assembly's cooperative
     (governance.acting), each with whether they are signed in to the current call, in one
-    statement written out by hand: every ballot of the booth runs it."""
-    attendances, calls = Attendance._meta.db_table, AssemblyCall._meta.db_table
-    sql = (
-        f"SELECT ac.id, EXISTS (SELECT 1 FROM {attendances} t"
-        f" JOIN {calls} k ON k.id = t.call_id WHERE k.assembly_id = %s AND k.number = %s"
-        f" AND t.member_id = ac.id AND t.checked_out_at IS NULL)"
-        f" FROM ({active_acting_members_sql()}) ac"
-    )
+    statement written out by hand. The booth's cast reads the same with its resolution
+    (`acting_members_attending_column`)."""
+    sql = f"SELECT ac.id, {_signed_in('%s', '%s')} FROM ({active_acting_members_sql()}) ac"
     params = [
         assembly.pk,
         assembly.current_call,
@@ -435,3 +436,44 @@ def acting_members_attending(assembly: Assembly, person: Viewer) -> list[tuple[i
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return [(member_id, bool(attending)) for member_id, attending in cursor.fetchall()]
+
+
+@cache
+def acting_members_attending_column(assembly: str) -> str:
+    """`acting_members_attending` as one column of a statement that reads the assembly
+    (aliased `assembly`): a JSON array of [member id, signed in] pairs, null when the
+    person acts for nobody there. Parameters: `acting_members_attending_params`; read
+    back with `acting_members_attending_rows`."""
+    pairs = f"{_json_array()}(ac.id, {_signed_in(f'{assembly}.id', f'{assembly}.current_call')})"
+    acting = active_acting_members_sql(f"{assembly}.cooperative_id")
+    return f"(SELECT {_json_agg()}({pairs}) FROM ({acting}) ac)"
+
+
+def acting_members_attending_params(person: Viewer) -> list[Any]:
+    return active_acting_person_params(person)
+
+
+def acting_members_attending_rows(value: Any) -> list[tuple[int, bool]]:
+    """The pairs of `acting_members_attending_column` as `acting_members_attending` gives
+    them (PostgreSQL hands JSON over decoded, SQLite as text)."""
+    pairs = json.loads(value) if isinstance(value, str) else value or []
+    return [(int(member_id), bool(attending)) for member_id, attending in pairs]
+
+
+def _signed_in(assembly_id: str, call_number: str) -> str:
+    """Whether member `ac.id` is signed in to the call numbered `call_number` of the
+    assembly `assembly_id` (SQL expressions or placeholders, in that order)."""
+    attendances, calls = Attendance._meta.db_table, AssemblyCall._meta.db_table
+    return (
+        f"EXISTS (SELECT 1 FROM {attendances} t JOIN {calls} k ON k.id = t.call_id"
+        f" WHERE k.assembly_id = {assembly_id} AND k.number = {call_number}"
+        " AND t.member_id = ac.id AND t.checked_out_at IS NULL)"
+    )
+
+
+def _json_array() -> str:
+    return "json_build_array" if connection.vendor == "postgresql" else "json_array"
+
+
+def _json_agg() -> str:
+    return "json_agg" if connection.vendor == "postgresql" else "json_group_array"

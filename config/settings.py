@@ -140,6 +140,14 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
     _options = DATABASES["default"].setdefault("OPTIONS", {})
     _options.setdefault("connect_timeout", int(os.environ.get("DATABASE_CONNECT_TIMEOUT", "2")))
+    # Parameters are sent apart from the statement (server-side binding), so that a
+    # statement run DATABASE_PREPARE_THRESHOLD times on a connection is prepared there and
+    # then neither parsed nor planned again: a ballot cast on an idle machine took a
+    # quarter less time. Empty turns preparing off (behind a
+    # pooler in transaction mode that does not track prepared statements).
+    _options.setdefault("server_side_binding", True)
+    _prepare = os.environ.get("DATABASE_PREPARE_THRESHOLD", "5").strip()
+    _options.setdefault("prepare_threshold", int(_prepare) if _prepare else None)
     _pool_size = int(os.environ.get("DATABASE_POOL_SIZE", "20"))
     if _pool_size > 0:
         _options["pool"] = {

@@ -13,12 +13,14 @@ from governance.models import Member, Membership, MembershipStatus, Person, Repr
 
 
 @cache
-def acting_members_sql() -> str:
+def acting_members_sql(cooperative: str = "%s") -> str:
     """The ids of the members a person acts for in one cooperative, as one SELECT: the
     member that is the person (a natural person), and the legal persons whose designation
     of the person as representative is not revoked. The one statement of the rule: the
-    ORM filters below and the hand-written statement of the casting path both embed it.
-    Parameters: `acting_members_params`.
+    ORM filters below and the hand-written statements of the casting path embed it.
+    Parameters: `acting_members_params`. A statement that reads the cooperative in a
+    column of its own passes that column as `cooperative` (an SQL expression, never a
+    value), and `acting_person_params` then.
 
     Two branches, each read through an index on the person, rather than a join of every
     member of the cooperative to its representatives: a cast looks up one voter, whatever
@@ -26,10 +28,11 @@ def acting_members_sql() -> str:
     members = Member._meta.db_table
     representatives = Representative._meta.db_table
     return (
-        f"SELECT am.id FROM {members} am WHERE am.cooperative_id = %s AND am.person_id = %s"
+        f"SELECT am.id FROM {members} am WHERE am.cooperative_id = {cooperative}"
+        " AND am.person_id = %s"
         f" UNION ALL SELECT ad.member_id FROM {representatives} ad"
         f" JOIN {members} adm ON adm.id = ad.member_id"
-        " WHERE ad.person_id = %s AND ad.revoked_at IS NULL AND adm.cooperative_id = %s"
+        f" WHERE ad.person_id = %s AND ad.revoked_at IS NULL AND adm.cooperative_id = {cooperative}"
     )
 
 
@@ -38,20 +41,31 @@ def acting_members_params(cooperative_id: int, person: Person | AnonymousUser) -
     return [cooperative_id, person_id, person_id, cooperative_id]
 
 
+def acting_person_params(person: Person | AnonymousUser) -> list[Any]:
+    """The parameters of `acting_members_sql` given the cooperative as a column."""
+    person_id = getattr(person, "pk", None)
+    return [person_id, person_id]
+
+
 @cache
-def active_acting_members_sql() -> str:
+def active_acting_members_sql(cooperative: str = "%s") -> str:
     """`acting_members_sql` narrowed to the members whose membership is active, as one
-    SELECT of their ids. Parameters: `active_acting_members_params`."""
+    SELECT of their ids. Parameters: `active_acting_members_params`, or with the
+    cooperative as a column (`cooperative`), `active_acting_person_params`."""
     memberships = Membership._meta.db_table
     return (
-        f"SELECT ac.id FROM ({acting_members_sql()}) ac WHERE EXISTS (SELECT 1 FROM"
-        f" {memberships} ms WHERE ms.member_id = ac.id AND ms.cooperative_id = %s"
+        f"SELECT ac.id FROM ({acting_members_sql(cooperative)}) ac WHERE EXISTS (SELECT 1 FROM"
+        f" {memberships} ms WHERE ms.member_id = ac.id AND ms.cooperative_id = {cooperative}"
         " AND ms.status = %s)"
     )
 
 
 def active_acting_members_params(cooperative_id: int, person: Person | AnonymousUser) -> list[Any]:
     return [*acting_members_params(cooperative_id, person), cooperative_id, MembershipStatus.ACTIVE]
+
+
+def active_acting_person_params(person: Person | AnonymousUser) -> list[Any]:
+    return [*acting_person_params(person), MembershipStatus.ACTIVE]
 
 
 def acting_members_filter(

@@ -20,7 +20,7 @@ from governance.permissions import (
     role_sql,
 )
 from voting.models import Decision, Vote, VoteStatus
-from voting.rows import attach_related, fetch_instances, related_columns
+from voting.rows import attach_related, fetch_instances, own_columns, related_columns
 
 
 def can_view_vote(person: Viewer, vote: Vote, role: CooperativeRole) -> bool:
@@ -115,7 +115,7 @@ def access_vote_for_casting(person: Viewer, vote_id: int) -> tuple[Vote, Coopera
     role_column, params = role_sql(person, "v.cooperative_id") if from_grants else ("NULL", [])
     share = " FOR SHARE OF v" if connection.vendor == "postgresql" else ""
     sql = (
-        f"SELECT v.*, {related_columns(Proposal, 'p', _PROPOSAL_FIELDS)},"
+        f"SELECT {own_columns(Vote, 'v')}, {related_columns(Proposal, 'p', _PROPOSAL_FIELDS)},"
         f" {role_column} AS role__mask, c.board_requires_mfa AS role__mfa"
         f" FROM {Vote._meta.db_table} v"
         f" JOIN {Cooperative._meta.db_table} c ON c.id = v.cooperative_id"

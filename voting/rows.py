@@ -59,6 +59,15 @@ def _plan(model: type[models.Model], columns: tuple[str, ...], alias: str) -> _P
     )
 
 
+def own_columns(model: type[models.Model], alias: str) -> str:
+    """SELECT items for every column of `model`'s table aliased `alias`, named as
+    `SELECT alias.*` would name them but listed: a statement prepared on a connection
+    (config.settings, DATABASE_PREPARE_THRESHOLD) then keeps its shape when a later
+    migration adds a column."""
+    quote = connection.ops.quote_name
+    return ", ".join(f"{alias}.{quote(str(field.column))}" for field in model._meta.concrete_fields)
+
+
 def related_columns(model: type[models.Model], alias: str, names: Sequence[str]) -> str:
     """SELECT items for some fields of a joined table, named `<alias>__<field>`."""
     quote = connection.ops.quote_name

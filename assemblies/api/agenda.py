@@ -21,7 +21,7 @@ from assemblies.api.serializers import (
 )
 from assemblies.inputs import MAX_ID, BoothCastInput
 from assemblies.models import AgendaItem, ItemKind
-from assemblies.permissions import access_assembly, access_booth_resolution
+from assemblies.permissions import access_assembly, access_booth_for_cast, access_booth_resolution
 from core.api import ErrorSerializer, person_of
 from core.errors import InvalidInput, NotFound
 from deliberation.models import Proposal
@@ -306,20 +306,19 @@ class BoothCastApi(APIView):
         data.is_valid(raise_exception=True)
         values = data.validated_data
         with transaction.atomic(durable=True):
-            assembly, resolution, _role = access_booth_resolution(
-                request.user, pk, resolution_id, lock=True
-            )
+            booth = access_booth_for_cast(request.user, pk, resolution_id)
             cast = services.assembly_ballot_cast(
                 actor=person_of(request),
-                resolution=resolution,
+                resolution=booth.resolution,
                 choice=values["choice"],
                 member_id=values.get("member_id"),
                 on_behalf_of=values.get("on_behalf_of"),
-                assembly=assembly,
+                assembly=booth.assembly,
                 locked=True,
+                acting=booth.acting,
             )
         body = {
-            "resolution_id": resolution.pk,
+            "resolution_id": booth.resolution.pk,
             "vote_id": cast.vote.pk,
             "member_id": cast.roll_entry.member_id,
             "choice": cast.choice,

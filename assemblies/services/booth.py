@@ -46,9 +46,15 @@ def _open_resolution(
     return resolution, assembly
 
 
-def _attending_voter(assembly: Assembly, actor: Person, member_id: int | None) -> int:
-    """The member the actor votes for, who must be signed in to the current call."""
-    rows = acting_members_attending(assembly, actor)
+def _attending_voter(
+    assembly: Assembly,
+    actor: Person,
+    member_id: int | None,
+    acting: list[tuple[int, bool]] | None = None,
+) -> int:
+    """The member the actor votes for, who must be signed in to the current call; `acting`,
+    when the caller read them, are the members the actor acts for with their attendance."""
+    rows = acting_members_attending(assembly, actor) if acting is None else acting
     own = {pk for pk, _attending in rows}
     attending = {pk for pk, is_attending in rows if is_attending}
     if member_id is not None:
@@ -79,6 +85,7 @@ def assembly_ballot_cast(
     now: dt.datetime | None = None,
     assembly: Assembly | None = None,
     locked: bool = False,
+    acting: list[tuple[int, bool]] | None = None,
 ) -> voting.CastResult:
     """Cast in the assembly's booth, the same for members in the room and remotely.
 
@@ -91,14 +98,15 @@ def assembly_ballot_cast(
     A caller that read the resolution (with its item and vote) and the `assembly` in this
     same transaction, as the booth's endpoint does, passes them as read: they are not
     read again. With `locked`, the caller read the vote locked in share mode in this
-    transaction (`access_booth_resolution` with `lock`, as the booth's endpoint and frame
+    transaction (`access_booth_for_cast`, as the booth's endpoint and frame
     do) and lets any error end it: the cast joins that transaction without a savepoint
-    (voting.ballot_cast's `locked`).
+    (voting.ballot_cast's `locked`). The members the actor acts for, with their
+    attendance, read in that same statement (`access_booth_for_cast`), come as `acting`.
     """
     with transaction.atomic(savepoint=not locked):
         resolution, assembly = _open_resolution(resolution, assembly)
         now = current(now)
-        voter = _attending_voter(assembly, actor, member_id)
+        voter = _attending_voter(assembly, actor, member_id, acting)
         vote = resolution.vote
         assert vote is not None
         result = voting.ballot_cast(

@@ -7,14 +7,19 @@ from typing import Any
 
 import pytest
 from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
 from assemblies import services
-from assemblies.models import AssemblyStatus
-from assemblies.permissions import access_booth_resolution
+from assemblies.models import AssemblyStatus, Attendance
+from assemblies.permissions import access_booth_for_cast, access_booth_resolution
+from assemblies.selectors import acting_members_attending
 from core.errors import NotFound
+from governance import services as governance
+from governance.models import Member
 from tests.assemblies.factories import FIRST_CALL, T0, check_in, make_assembly, small_coop
 from tests.assemblies.factories import resolution as resolution_of
+from tests.governance.factories import add_legal_member
 
 pytestmark = pytest.mark.django_db
 
@@ -124,6 +129,45 @@ def test_the_read_carries_what_the_cast_needs_with_the_fields_converted(clock: N
     # Fields not read load on access, never as blank defaults.
     assert read_assembly.cooperative.name == coop.cooperative.name
     assert read.item.text == motion.item.text and read_assembly.title == assembly.title
+
+
+def test_the_cast_read_carries_who_the_person_acts_for_and_who_is_signed_in(
+    clock: None,
+) -> None:
+    """The ballot's first statement also answers the booth's next question, the same way
+    as the statement of its own it replaced (acting_members_attending)."""
+    coop = small_coop({"Workers": 2, "Users": 1})
+    assembly, motion = _opened(coop)
+    worker = coop.people["Workers"][0]
+    own = Member.objects.get(cooperative=coop.cooperative, person=worker).pk
+    commune = add_legal_member(coop.cooperative, "Users", representatives=0).member
+    governance.representative_designate(actor=coop.chair, member=commune, person=worker)
+    assembly.refresh_from_db()
+
+    def read() -> list[tuple[int, bool]]:
+        with transaction.atomic(), CaptureQueriesContext(connection) as captured:
+            booth = access_booth_for_cast(worker, assembly.pk, motion.pk)
+        assert len([q for q in captured if "SAVEPOINT" not in q["sql"]]) == 1
+        assert booth.resolution.pk == motion.pk and booth.role.is_member
+        assert sorted(booth.acting) == sorted(acting_members_attending(assembly, worker))
+        return sorted(booth.acting)
+
+    # The worker was signed in with everyone; the commune they represent was not.
+    assert read() == sorted([(own, True), (commune.pk, False)])
+    services.attendance_check_in(
+        actor=coop.chair, assembly=assembly, mode="present", member_id=commune.pk, now=FIRST_CALL
+    )
+    assert read() == sorted([(own, True), (commune.pk, True)])
+    services.attendance_check_out(
+        actor=coop.chair,
+        attendance=Attendance.objects.get(call__assembly=assembly, member_id=own),
+        now=FIRST_CALL,
+    )
+    assert read() == sorted([(own, False), (commune.pk, True)])
+    # Someone of another cooperative is not shown the booth at all.
+    outsider = small_coop({"Workers": 1, "Users": 1}).people["Workers"][0]
+    with pytest.raises(NotFound), transaction.atomic():
+        access_booth_for_cast(outsider, assembly.pk, motion.pk)
 
 
 @pytest.mark.postgres

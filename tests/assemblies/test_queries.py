@@ -80,11 +80,54 @@ def test_a_booth_cast_takes_a_fixed_number_of_statements_whatever_the_roll(
     large = _booth_cast_statements({"Workers": 12, "Users": 12, "Suppliers": 6}, monkeypatch)
     # The turnout is not counted in the cast: it is pushed after commit, coalesced.
     assert small == large
-    # The resolution with its item, its assembly, the person's role and its vote
-    # share-locked; the members the person acts for with their attendance; the roll entry
-    # locked; the ballot with the roll's mark and the audit head locked; the audit entry
-    # with the head moved. Inside a test the view's transaction is a savepoint (two
+    # The resolution with its item, its assembly, the person's role, its vote
+    # share-locked and the members the person acts for with their attendance; the roll
+    # entry locked; the ballot with the roll's mark and the audit head locked; the audit
+    # entry with the head moved. Inside a test the view's transaction is a savepoint (two
     # statements); the cast itself takes none. SQLite cannot join the ballot's insert,
     # the roll's mark and the head's lock in one statement, nor the audit entry and the
     # head's move: three and two statements there.
-    assert large == (7 if connection.vendor == "postgresql" else 10)
+    assert large == (6 if connection.vendor == "postgresql" else 9)
+
+
+@pytest.mark.postgres
+def test_the_statements_of_a_cast_are_prepared_on_the_connection(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Run often enough on one connection (DATABASE_PREPARE_THRESHOLD), a cast's statements
+    are prepared there: parsed and planned once, then only executed."""
+    from assemblies.services import _common as clock_module
+    from tests.assemblies.factories import resolution
+
+    threshold = connection.settings_dict["OPTIONS"]["prepare_threshold"]
+    assert threshold is not None and connection.settings_dict["OPTIONS"]["server_side_binding"]
+    coop = small_coop({"Workers": threshold + 1, "Users": 1})
+    assembly = make_assembly(coop.cooperative, chair=coop.chair)
+    services.assembly_convene(actor=coop.chair, assembly=assembly, now=T0)
+    check_in(assembly, coop.everyone, at=FIRST_CALL, by=coop.chair)
+    services.assembly_open(actor=coop.chair, assembly=assembly, now=FIRST_CALL)
+    motion = resolution(assembly)
+    services.item_open(actor=coop.chair, item=motion.item, now=FIRST_CALL)
+    monkeypatch.setattr(clock_module, "clock", lambda: FIRST_CALL)
+    booth = f"/api/v1/assemblies/{assembly.pk}/resolutions/{motion.pk}/ballots/"
+
+    def prepared() -> list[str]:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT statement FROM pg_prepared_statements")
+            return [row[0] for row in cursor.fetchall()]
+
+    for person in coop.people["Workers"]:
+        client = APIClient()
+        client.force_authenticate(person)
+        assert client.post(booth, {"choice": "for"}, format="json").status_code == 201
+        if person is coop.people["Workers"][0]:
+            assert not any("acting__rows" in statement for statement in prepared())
+    statements = prepared()
+    # The booth's read, the roll entry's lock, the ballot with the head, the audit entry.
+    for mark in (
+        "acting__rows",
+        "FOR UPDATE OF r",
+        'INSERT INTO "voting_ballot"',
+        'INSERT INTO "core_auditentry"',
+    ):
+        assert any(mark in statement for statement in statements), mark

@@ -17,7 +17,7 @@ from governance.models import Member, Person
 from governance.permissions import Actor
 from voting.errors import MemberRequired, NotOnRoll, UseAssemblyBooth, VoteClosed, VoteNotOpen
 from voting.models import RollEntry, Vote, VoteCollege, VoteStatus
-from voting.rows import attach_related, fetch_instances, related_columns
+from voting.rows import attach_related, fetch_instances, own_columns, related_columns
 
 _VOTE_RELATED = ("cooperative", "proposal", "rules_version", "college_config_version")
 
@@ -48,9 +48,8 @@ def lock_vote_shared(vote_id: int, *, known: Vote | None = None) -> Vote:
     """
     share = " FOR SHARE" if connection.vendor == "postgresql" else ""
     table = Vote._meta.db_table
-    fresh = next(
-        iter(fetch_instances(Vote, f"SELECT * FROM {table} WHERE id = %s{share}", [vote_id])), None
-    )
+    sql = f"SELECT {own_columns(Vote, table)} FROM {table} WHERE id = %s{share}"
+    fresh = next(iter(fetch_instances(Vote, sql, [vote_id])), None)
     if fresh is None:
         raise NotFound()
     if known is not None:
@@ -99,7 +98,7 @@ def _acting_entries(
     runs it, and building it through the query compiler cost more than running it."""
     roll, members, colleges = (model._meta.db_table for model in (RollEntry, Member, VoteCollege))
     sql = (
-        f"SELECT r.*, {related_columns(Member, 'm', _MEMBER_FIELDS)},"
+        f"SELECT {own_columns(RollEntry, 'r')}, {related_columns(Member, 'm', _MEMBER_FIELDS)},"
         f" {related_columns(VoteCollege, 'c', _COLLEGE_FIELDS)} FROM {roll} r"
         f" JOIN {members} m ON m.id = r.member_id"
         f" JOIN {colleges} c ON c.id = r.vote_college_id"
