@@ -96,41 +96,73 @@ def audit_append(
     of its own write (`head_lock`), and passes the chain's end it read.
     """
     with transaction.atomic(savepoint=False):
-        last_hash, last_id = head if head is not None else _lock_head()
-        target_type, target_id = _target_of(target)
-        if isinstance(actor, SystemActor):
-            data = {"system": actor.name, **(data or {})}
-        entry = AuditEntry(
-            id=(last_id or 0) + 1,
-            created_at=timezone.now(),
-            # The system acts as no person: its entries have no actor (see core.actors).
-            actor_id=None if isinstance(actor, SystemActor) else getattr(actor, "pk", None),
-            cooperative_id=cooperative_id,
+        entry = audit_entry(
+            actor=actor,
             verb=verb,
-            target_type=target_type,
-            target_id=target_id,
-            data=json.loads(json.dumps(data or {}, default=str)),
-            prev_hash=last_hash,
+            target=target,
+            cooperative_id=cooperative_id,
+            data=data,
+            head=head if head is not None else _lock_head(),
         )
-        _sign(entry, keyring().signing)
         # Every governance write appends: the head moves in the insert's statement.
-        insert_with(
-            entry,
-            update=AuditHead.objects.filter(pk=HEAD_ID),
-            last_hash=entry.hash,
-            last_entry_id=entry.pk,
-        )
+        queryset, values = head_move(entry)
+        insert_with(entry, update=queryset, **values)
     return entry
 
 
-def head_lock() -> tuple[str, list[Any]] | None:
+def audit_entry(
+    *,
+    actor: AbstractBaseUser | SystemActor | None,
+    verb: str,
+    target: models.Model | None = None,
+    cooperative_id: int | None = None,
+    data: dict[str, Any] | None = None,
+    head: tuple[str, int | None],
+) -> AuditEntry:
+    """The entry `audit_append` writes after the chain's end `head` (locked in this
+    transaction), built and signed but not written. A writer that locked the head in a
+    statement of its own (`head_lock`) writes it, with `head_move`, in the statement of
+    its own write (core.sql.write_together): the ballot does."""
+    last_hash, last_id = head
+    target_type, target_id = _target_of(target)
+    if isinstance(actor, SystemActor):
+        data = {"system": actor.name, **(data or {})}
+    entry = AuditEntry(
+        id=(last_id or 0) + 1,
+        created_at=timezone.now(),
+        # The system acts as no person: its entries have no actor (see core.actors).
+        actor_id=None if isinstance(actor, SystemActor) else getattr(actor, "pk", None),
+        cooperative_id=cooperative_id,
+        verb=verb,
+        target_type=target_type,
+        target_id=target_id,
+        data=json.loads(json.dumps(data or {}, default=str)),
+        prev_hash=last_hash,
+    )
+    _sign(entry, keyring().signing)
+    return entry
+
+
+def head_move(entry: AuditEntry) -> tuple[models.QuerySet[AuditHead], dict[str, Any]]:
+    """The update that moves the chain's head to `entry`, as (rows, values)."""
+    return AuditHead.objects.filter(pk=HEAD_ID), {
+        "last_hash": entry.hash,
+        "last_entry_id": entry.pk,
+    }
+
+
+def head_lock(condition: str = "") -> tuple[str, list[Any]] | None:
     """The locking read of the chain's end that audit_append starts with, for a writer
-    to run inside its own statement (core.sql.insert_with's `lock_first`) and pass on as
-    `head`: one round trip fewer on the path every ballot takes. None off PostgreSQL."""
+    to run inside its own statement (core.sql.insert_with's `lock_first`, or a read of
+    its own) and pass on as `head`: one round trip fewer on the path every ballot takes.
+    `condition`, an SQL condition without parameters, says when to lock at all. None off
+    PostgreSQL."""
     if connection.vendor != "postgresql":
         return None
+    also = f" AND {condition}" if condition else ""
     return (
-        f"SELECT last_hash, last_entry_id FROM {AuditHead._meta.db_table} WHERE id = %s FOR UPDATE",
+        f"SELECT last_hash, last_entry_id FROM {AuditHead._meta.db_table}"
+        f" WHERE id = %s{also} FOR UPDATE",
         [HEAD_ID],
     )
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from functools import lru_cache
 from typing import Any
 
@@ -33,12 +34,7 @@ def insert_with(
         instance.save(force_insert=True)
         update.update(**values)
         return None
-    change: Any = update.query.chain(UpdateQuery)
-    change.add_update_values(values)
-    updating = change.get_compiler(connection=connection)
-    updating.pre_sql_setup()
-    write, write_params = updating.as_sql()
-
+    write, write_params = _update_sql(update, values)
     insert, insert_params, returning = _insert_sql(instance)
     locked: tuple[Any, ...] | None = None
     with connection.cursor() as cursor:
@@ -66,6 +62,55 @@ def insert_with(
     instance._state.adding = False
     instance._state.db = connection.alias
     return locked
+
+
+def write_together(
+    *,
+    updates: Sequence[tuple[models.QuerySet[Any], dict[str, Any]]],
+    inserts: Sequence[models.Model],
+) -> None:
+    """Run `queryset.update(**values)` for each of `updates` and insert each of `inserts`
+    (rows whose primary key is set: nothing comes back), in one statement on PostgreSQL.
+
+    There every write but the last insert rides in front of it as a data-modifying WITH
+    item; they all run, on the statement's one snapshot, and succeed or fail together. So
+    no write may depend on another's effect: each touches rows of its own. Elsewhere they
+    are one statement each, the updates first. No save signals are sent (see
+    `insert_with`)."""
+    assert inserts and all(row.pk is not None for row in inserts), "rows with their keys"
+    if connection.vendor != "postgresql":
+        for queryset, values in updates:
+            queryset.update(**values)
+        for row in inserts:
+            row.save(force_insert=True)
+        return
+    parts: list[str] = []
+    params: list[Any] = []
+    for queryset, values in updates:
+        sql, update_params = _update_sql(queryset, values)
+        parts.append(f"u{len(parts)} AS ({sql})")
+        params.extend(update_params)
+    for row in inserts[:-1]:
+        sql, insert_params, _returning = _insert_sql(row)
+        parts.append(f"u{len(parts)} AS ({sql})")
+        params.extend(insert_params)
+    last, last_params, _returning = _insert_sql(inserts[-1])
+    sql = f"WITH {', '.join(parts)} {last}" if parts else last
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, *last_params])
+    for row in inserts:
+        row._state.adding = False
+        row._state.db = connection.alias
+
+
+def _update_sql(queryset: models.QuerySet[Any], values: dict[str, Any]) -> tuple[str, list[Any]]:
+    """The UPDATE `queryset.update(**values)` runs, and its parameters."""
+    change: Any = queryset.query.chain(UpdateQuery)
+    change.add_update_values(values)
+    updating = change.get_compiler(connection=connection)
+    updating.pre_sql_setup()
+    sql, params = updating.as_sql()
+    return sql, list(params)
 
 
 def _insert_sql(instance: models.Model) -> tuple[str, list[Any], list[Any]]:

@@ -1,4 +1,5 @@
-"""insert_with: one insert and one update that succeed or fail together."""
+"""insert_with and write_together: writes that succeed or fail together, in one statement
+on PostgreSQL."""
 
 from __future__ import annotations
 
@@ -112,3 +113,50 @@ def test_a_locking_read_that_finds_nothing_returns_none() -> None:
     )
     assert got is None
     assert AuditEntry.objects.filter(pk=10_002).exists()
+
+
+def _head(last_hash: str = "0" * 64, last_id: int | None = None) -> None:
+    AuditHead.objects.update_or_create(
+        pk=1, defaults={"last_hash": last_hash, "last_entry_id": last_id}
+    )
+
+
+def test_write_together_runs_every_write_in_one_statement_on_postgresql() -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from core.sql import write_together
+
+    _head()
+    first, second = entry(2001, "e" * 64), entry(2002, "f" * 64)
+    with CaptureQueriesContext(connection) as captured, transaction.atomic(savepoint=False):
+        write_together(
+            updates=[
+                (AuditHead.objects.filter(pk=1), {"last_hash": "f" * 64, "last_entry_id": 2002})
+            ],
+            inserts=[first, second],
+        )
+    written = [q for q in captured if "SAVEPOINT" not in q["sql"]]
+    assert len(written) == (1 if connection.vendor == "postgresql" else 3)
+    assert set(AuditEntry.objects.filter(pk__in=(2001, 2002)).values_list("hash", flat=True)) == {
+        "e" * 64,
+        "f" * 64,
+    }
+    assert AuditHead.objects.values_list("last_hash", "last_entry_id").get(pk=1) == ("f" * 64, 2002)
+    assert first._state.adding is False and second._state.adding is False
+
+
+def test_write_together_fails_whole_when_one_write_fails() -> None:
+    from core.sql import write_together
+
+    _head()
+    entry(2001, "e" * 64).save(force_insert=True)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        write_together(
+            updates=[
+                (AuditHead.objects.filter(pk=1), {"last_hash": "g" * 64, "last_entry_id": 2003})
+            ],
+            inserts=[entry(2002, "h" * 64), entry(2003, "e" * 64)],  # the hash is unique
+        )
+    assert AuditHead.objects.values_list("last_entry_id", flat=True).get(pk=1) is None
+    assert not AuditEntry.objects.filter(pk__in=(2002, 2003)).exists()

@@ -153,3 +153,57 @@ def test_a_close_waits_for_casts_that_took_the_lock_in_the_loader() -> None:
     totals = decision.result["tally"]["totals"]
     assert totals["voted"] == totals["yes"] == len(accepted)
     assert Ballot.objects.filter(vote=vote, is_current=True).count() == len(accepted)
+
+
+def test_a_cast_waiting_for_its_roll_entry_does_not_hold_the_audit_chain() -> None:
+    """The roll entry and the audit chain's head are locked in one statement, the entry
+    first: a ballot queued behind another for the same member must not stop every other
+    write of the installation, which all append to the chain."""
+    import time
+
+    import psycopg
+    from psycopg.errors import LockNotAvailable
+
+    from core.audit import audit_verify
+    from core.models import AuditHead
+
+    coop = make_coop({"Workers": 2, "Users": 1, "Suppliers": 1, "Authorities": 1})
+    vote = make_vote(coop)
+    voter = coop.person("Workers", 0)
+    entry = RollEntry.objects.get(vote=vote, member__person=voter)
+    settings = connection.settings_dict
+
+    def connect(autocommit: bool) -> Any:
+        return psycopg.connect(
+            dbname=settings["NAME"],
+            user=settings["USER"],
+            host=settings["HOST"],
+            port=settings["PORT"] or 5432,
+            autocommit=autocommit,
+        )
+
+    holder, probe = connect(False), connect(True)
+    head = f"SELECT id FROM {AuditHead._meta.db_table} WHERE id = 1 FOR UPDATE NOWAIT"
+    outcome: list[Any] = []
+    try:
+        holder.execute("SELECT id FROM voting_rollentry WHERE id = %s FOR UPDATE", [entry.pk])
+        thread = threading.Thread(
+            target=lambda: outcome.extend(run_threads([cast_job(voter, vote.pk, "for")]))
+        )
+        thread.start()
+        deadline = time.monotonic() + 30
+        while not probe.execute("SELECT count(*) FROM pg_locks WHERE NOT granted").fetchone()[0]:
+            assert time.monotonic() < deadline, "the cast never waited for the roll entry"
+            time.sleep(0.02)
+        try:
+            assert probe.execute(head).fetchone() == (1,)
+        except LockNotAvailable:  # pragma: no cover - the failure this test is about
+            pytest.fail("a cast waiting for its roll entry holds the audit chain's head")
+        holder.rollback()
+        thread.join(timeout=60)
+        assert not thread.is_alive()
+    finally:
+        holder.close()
+        probe.close()
+    assert isinstance(outcome[0], services.CastResult), outcome
+    assert audit_verify().ok

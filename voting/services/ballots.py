@@ -12,8 +12,8 @@ from django.db.transaction import TransactionManagementError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from core.audit import head_lock
-from core.sql import insert_with
+from core.audit import head_lock, head_move
+from core.sql import insert_with, write_together
 from governance.acting import acting_members_filter
 from governance.models import Person
 from voting.choices import canonical_choice
@@ -29,8 +29,10 @@ from voting.live import turnout_changed
 from voting.models import Ballot, Proxy, RollEntry, Vote
 from voting.sealing import padded_size, public_key_of, seal, tracker_of
 from voting.services._common import (
+    LockedEntry,
     audit,
-    lock_roll_entry,
+    audit_entry,
+    lock_roll_entry_and_head,
     lock_vote_shared,
     require_booth,
     require_open,
@@ -114,6 +116,9 @@ def _cast(
         method=vote.method, options=vote.options, grades=vote.grades, choice=choice
     )
     proxy: Proxy | None = None
+    # The audit chain's head when it was locked with the roll entry: the writes then go
+    # in one statement.
+    locked: LockedEntry | None = None
     if on_behalf_of is not None:
         proxy = _live_proxy(vote, actor, principal_id=on_behalf_of, holder_id=member_id)
         entry = (
@@ -125,7 +130,10 @@ def _cast(
         if entry is None:
             raise NotOnRoll()
     else:
-        entry = lock_roll_entry(vote, actor, member_id)
+        locked = lock_roll_entry_and_head(vote, actor, member_id)
+        entry = locked.entry
+        if locked.head is None:
+            locked = None
     if counted_end_to_end and _has_encrypted_ballot(vote, entry):
         raise EncryptedBallotCast()
     changed = entry.has_voted
@@ -138,7 +146,12 @@ def _cast(
     ballot = None
     code = None
     head = None
-    marks = {"has_voted": True, "voted_at": now, "voted_via_proxy": proxy is not None}
+    marks: dict[str, Any] = {
+        "has_voted": True,
+        "voted_at": now,
+        "voted_via_proxy": proxy is not None,
+    }
+    roll = RollEntry.objects.filter(pk=entry.pk)
     if vote.is_secret:
         if changed and not entry.tracker:
             # Cast before ballots were sealed on the roll: its box entry names nobody, so
@@ -148,14 +161,16 @@ def _cast(
             )
         sealed = _seal(vote, stored)
         code = tracker_of(sealed)
-        RollEntry.objects.filter(pk=entry.pk).update(sealed_ballot=sealed, tracker=code, **marks)
-        entry.sealed_ballot, entry.tracker = sealed, code
+        marks.update(sealed_ballot=sealed, tracker=code)
+        if locked is None:
+            roll.update(**marks)
     else:
         if changed:
             Ballot.objects.filter(roll_entry=entry, is_current=True).update(
                 is_current=False, superseded_at=now
             )
         ballot = Ballot(
+            id=locked.ballot_id if locked else None,
             vote=vote,
             roll_entry=entry,
             vote_college=entry.vote_college,
@@ -164,11 +179,10 @@ def _cast(
             proxy=proxy,
             created_at=now,
         )
-        # The ballot and the mark on the roll go in one statement, which also locks the
-        # audit chain's head for the entry below: every cast runs it.
-        head = insert_with(
-            ballot, update=RollEntry.objects.filter(pk=entry.pk), lock_first=head_lock(), **marks
-        )
+        if locked is None:
+            # The ballot and the mark on the roll go in one statement, which also locks
+            # the audit chain's head for the entry below.
+            head = insert_with(ballot, update=roll, lock_first=head_lock(), **marks)
     for name, value in marks.items():
         setattr(entry, name, value)
     if proxy is not None and proxy.used_at is None:
@@ -181,7 +195,17 @@ def _cast(
     }
     if ballot is not None:
         details.update(ballot_id=ballot.pk, choice=stored)
-    audit(actor, "ballot.cast", vote, entry, head=head, **details)
+    if locked is None:
+        audit(actor, "ballot.cast", vote, entry, head=head, **details)
+    else:
+        # Every ballot but a proxy's: its row, its mark on the roll (or the sealed ballot
+        # there), its audit entry and the head's move, in one statement.
+        assert locked.head is not None
+        entry_audit = audit_entry(actor, "ballot.cast", vote, entry, head=locked.head, **details)
+        write_together(
+            updates=[(roll, marks), head_move(entry_audit)],
+            inserts=[entry_audit] if ballot is None else [ballot, entry_audit],
+        )
     if not changed or vote.results_live:
         turnout_changed(vote)
     return CastResult(
