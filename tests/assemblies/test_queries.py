@@ -50,11 +50,11 @@ def test_detail_and_lists_do_not_grow_with_rows():
     assert _queries(client, listing) <= 12
 
 
-def _booth_cast_statements(sizes: dict[str, int], monkeypatch: pytest.MonkeyPatch) -> int:
+def _booth(coop: Any, monkeypatch: pytest.MonkeyPatch) -> str:
+    """The booth's path of a resolution open for voting, everyone signed in."""
     from assemblies.services import _common as clock_module
     from tests.assemblies.factories import resolution
 
-    coop = small_coop(sizes)
     assembly = make_assembly(coop.cooperative, chair=coop.chair)
     services.assembly_convene(actor=coop.chair, assembly=assembly, now=T0)
     check_in(assembly, coop.everyone, at=FIRST_CALL, by=coop.chair)
@@ -62,7 +62,12 @@ def _booth_cast_statements(sizes: dict[str, int], monkeypatch: pytest.MonkeyPatc
     motion = resolution(assembly)
     services.item_open(actor=coop.chair, item=motion.item, now=FIRST_CALL)
     monkeypatch.setattr(clock_module, "clock", lambda: FIRST_CALL)
-    booth = f"/api/v1/assemblies/{assembly.pk}/resolutions/{motion.pk}/ballots/"
+    return f"/api/v1/assemblies/{assembly.pk}/resolutions/{motion.pk}/ballots/"
+
+
+def _booth_cast_statements(sizes: dict[str, int], monkeypatch: pytest.MonkeyPatch) -> int:
+    coop = small_coop(sizes)
+    booth = _booth(coop, monkeypatch)
     counts = []
     for person in coop.people["Workers"][:2]:
         client = APIClient()
@@ -95,20 +100,10 @@ def test_the_statements_of_a_cast_are_prepared_on_the_connection(
 ) -> None:
     """Run often enough on one connection (DATABASE_PREPARE_THRESHOLD), a cast's statements
     are prepared there: parsed and planned once, then only executed."""
-    from assemblies.services import _common as clock_module
-    from tests.assemblies.factories import resolution
-
     threshold = connection.settings_dict["OPTIONS"]["prepare_threshold"]
     assert threshold is not None and connection.settings_dict["OPTIONS"]["server_side_binding"]
     coop = small_coop({"Workers": threshold + 1, "Users": 1})
-    assembly = make_assembly(coop.cooperative, chair=coop.chair)
-    services.assembly_convene(actor=coop.chair, assembly=assembly, now=T0)
-    check_in(assembly, coop.everyone, at=FIRST_CALL, by=coop.chair)
-    services.assembly_open(actor=coop.chair, assembly=assembly, now=FIRST_CALL)
-    motion = resolution(assembly)
-    services.item_open(actor=coop.chair, item=motion.item, now=FIRST_CALL)
-    monkeypatch.setattr(clock_module, "clock", lambda: FIRST_CALL)
-    booth = f"/api/v1/assemblies/{assembly.pk}/resolutions/{motion.pk}/ballots/"
+    booth = _booth(coop, monkeypatch)
 
     def prepared() -> list[str]:
         with connection.cursor() as cursor:

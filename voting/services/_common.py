@@ -204,14 +204,7 @@ def audit(
     head: tuple[str, int | None] | None = None,
     **data: Any,
 ) -> AuditEntry:
-    return audit_append(
-        actor=actor,
-        verb=verb,
-        target=target,
-        cooperative_id=vote.cooperative_id,
-        data={"vote_id": vote.pk, **data},
-        head=head,
-    )
+    return audit_append(**_audited(actor, verb, vote, target, data), head=head)
 
 
 def audit_entry(
@@ -225,14 +218,18 @@ def audit_entry(
 ) -> AuditEntry:
     """The entry `audit` appends, built and signed after the locked `head` but not written
     (core.audit.audit_entry)."""
-    return build_audit_entry(
-        actor=actor,
-        verb=verb,
-        target=target,
-        cooperative_id=vote.cooperative_id,
-        data={"vote_id": vote.pk, **data},
-        head=head,
-    )
+    return build_audit_entry(**_audited(actor, verb, vote, target, data), head=head)
+
+
+def _audited(actor: Actor, verb: str, vote: Vote, target: Any, data: dict[str, Any]) -> Any:
+    """What a voting act's audit entry says: the vote's cooperative and id, and `data`."""
+    return {
+        "actor": actor,
+        "verb": verb,
+        "target": target,
+        "cooperative_id": vote.cooperative_id,
+        "data": {"vote_id": vote.pk, **data},
+    }
 
 
 def emit_room(
