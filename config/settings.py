@@ -143,8 +143,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # Parameters are sent apart from the statement (server-side binding), so that a
     # statement run DATABASE_PREPARE_THRESHOLD times on a connection is prepared there and
     # then neither parsed nor planned again: a ballot cast on an idle machine took a
-    # quarter less time. Empty turns preparing off (behind a
-    # pooler in transaction mode that does not track prepared statements).
+    # quarter less time. Empty turns preparing off, for a pooler in transaction mode that
+    # does not keep prepared statements.
     _options.setdefault("server_side_binding", True)
     _prepare = os.environ.get("DATABASE_PREPARE_THRESHOLD", "5").strip()
     _options.setdefault("prepare_threshold", int(_prepare) if _prepare else None)
