@@ -17,12 +17,19 @@ def fetch_instances[M: models.Model](model: type[M], sql: str, params: Sequence[
     not selected load on access.
 
     `raw()` works out which column is which for every query it runs; this works it out
-    once per statement shape, which matters on the path every ballot takes."""
+    once per statement, which matters on the path every ballot takes: a statement's text
+    fixes its columns, so even the cursor's description (a Python object per column) is
+    read only the first time."""
+    key = (model, sql, connection.alias)
     with connection.cursor() as cursor:
         cursor.execute(sql, list(params))
-        columns = tuple(column[0] for column in cursor.description)
         rows = cursor.fetchall()
-    plan = _plan(model, columns, connection.alias)
+        plan = _statement_plans.get(key)
+        if plan is None:
+            plan = _plan(model, tuple(column[0] for column in cursor.description), key[2])
+            if len(_statement_plans) >= STATEMENT_PLANS_KEPT:
+                _statement_plans.clear()
+            _statement_plans[key] = plan
     instances = []
     for row in rows:
         values = [row[position] for position in plan.positions]
@@ -36,6 +43,10 @@ def fetch_instances[M: models.Model](model: type[M], sql: str, params: Sequence[
     return instances
 
 
+# The plan of each statement `fetch_instances` ran, by model, text and database alias.
+STATEMENT_PLANS_KEPT = 256
+
+
 @dataclass(frozen=True)
 class _Plan:
     attnames: tuple[str, ...]  # the selected fields, in the model's field order
@@ -44,7 +55,6 @@ class _Plan:
     extras: tuple[tuple[int, str], ...]  # columns that are not fields of the model
 
 
-@lru_cache(maxsize=64)
 def _plan(model: type[models.Model], columns: tuple[str, ...], alias: str) -> _Plan:
     db = connections[alias]
     position = {name: index for index, name in enumerate(columns)}
@@ -57,6 +67,9 @@ def _plan(model: type[models.Model], columns: tuple[str, ...], alias: str) -> _P
         converters=converters,
         extras=tuple((i, name) for i, name in enumerate(columns) if name not in known),
     )
+
+
+_statement_plans: dict[tuple[type[models.Model], str, str], _Plan] = {}
 
 
 def own_columns(model: type[models.Model], alias: str) -> str:

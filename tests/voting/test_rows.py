@@ -46,3 +46,36 @@ def test_other_columns_become_attributes_and_unselected_fields_load_on_access() 
     assert first.get_deferred_fields() >= {"has_voted", "vote_id"}
     assert first.has_voted is False
     assert first.vote_id == vote.pk
+
+
+def test_a_statement_reads_its_columns_once_and_each_text_keeps_its_own(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from django.db import connection
+
+    coop = make_coop(SMALL)
+    vote = make_vote(coop)
+    table = RollEntry._meta.db_table
+    in_order = f"SELECT r.id, r.member_id, 1 AS mark FROM {table} r WHERE r.vote_id = %s"
+    swapped = f"SELECT r.member_id, r.id, 2 AS mark FROM {table} r WHERE r.vote_id = %s"
+    fetch_instances(RollEntry, in_order, [vote.pk])
+    with connection.cursor() as probe:
+        cursor_class = type(probe.cursor)
+    reads: list[int] = []
+    description = cursor_class.description
+
+    def counted(self: object) -> object:
+        reads.append(1)
+        return description.__get__(self)
+
+    monkeypatch.setattr(cursor_class, "description", property(counted))
+    again = fetch_instances(RollEntry, in_order, [vote.pk])
+    assert reads == []
+    # Another text, the same columns in another order: read afresh, and read right.
+    other = fetch_instances(RollEntry, swapped, [vote.pk])
+    assert len(reads) == 1
+    by_id = {entry.pk: entry for entry in again}
+    assert {entry.pk: entry.member_id for entry in other} == {
+        pk: entry.member_id for pk, entry in by_id.items()
+    }
+    assert {entry.mark for entry in other} == {2}  # type: ignore[attr-defined]
