@@ -69,7 +69,7 @@ def resolution_turnout_push(*, resolution_id: int) -> int | None:
         if resolution.item.status != ItemStatus.OPEN:
             return None
         turnout = voting_selectors.vote_turnout(vote)
-        spread = delivery_spread(_turnout_key(resolution_id))
+        spread = delivery_spread(int(turnout["eligible"]))
         room_emit(
             assembly=assembly,
             type=events.ROOM_TURNOUT,
@@ -104,7 +104,7 @@ def attendance_push(*, assembly_id: int) -> int | None:
             assembly=assembly,
             type=events.ROOM_ATTENDANCE,
             data=counts,
-            spread=delivery_spread(_attendance_key(assembly_id)),
+            spread=delivery_spread(int(counts["eligible"])),
         )
     return int(counts["eligible"])
 

@@ -9,7 +9,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.utils.translation import ngettext
 
@@ -131,6 +131,12 @@ def vote_turnout(vote: Vote) -> dict[str, Any]:
         "voted": sum(c["voted"] for c in colleges),
         "colleges": colleges,
     }
+
+
+def roll_size(vote: Vote) -> int:
+    """How many members are on the vote's roll (fixed when the vote opened)."""
+    total = VoteCollege.objects.filter(vote=vote).aggregate(total=Sum("eligible"))["total"]
+    return int(total or 0)
 
 
 def roll_list(vote: Vote) -> QuerySet[RollEntry]:

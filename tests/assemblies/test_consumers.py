@@ -260,7 +260,21 @@ def test_turnout_is_pushed_once_per_window_per_resolution(
             timers.append(self)
 
     monkeypatch.setattr(coalesce.threading, "Timer", HeldTimer)
-    settings.COLLEGIA = {**settings.COLLEGIA, "TURNOUT_PUSH_SECONDS": 1}
+    settings.COLLEGIA = {
+        **settings.COLLEGIA,
+        "TURNOUT_PUSH_SECONDS": 1,
+        "LIVE_FRAMES_PER_SECOND": 4,
+    }
+    from assemblies import live
+
+    spreads: list[float] = []
+    room_emit = live.room_emit
+
+    def emitted(**kwargs: Any) -> Any:
+        spreads.append(kwargs["spread"])
+        return room_emit(**kwargs)
+
+    monkeypatch.setattr(live, "room_emit", emitted)
     coop = small_coop()
     assembly = _convened(coop)
     workers = coop.people["Workers"]
@@ -279,6 +293,9 @@ def test_turnout_is_pushed_once_per_window_per_resolution(
     assert not pushed.exists(), "the push waits for its window"
     turnout_timers[0].function(*turnout_timers[0].args)
     assert [e.data["turnout"]["voted"] for e in pushed] == [len(workers)]
+    # The very first push is handed out over the time its audience takes at four frames
+    # a second, as later ones are: no room gets a first burst.
+    assert spreads == [pushed.get().data["turnout"]["eligible"] / 4]
     # The window is over: the next ballot asks for a push of its own.
     services.assembly_ballot_cast(
         actor=workers[0], resolution=motion, choice="against", now=FIRST_CALL

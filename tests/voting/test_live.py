@@ -23,6 +23,7 @@ from deliberation.room import room_group
 from tests.voting.factories import make_coop, make_proposal, make_vote
 from voting import services
 from voting.live import turnout_push
+from voting.services import _common as voting_common
 
 pytestmark = pytest.mark.django_db
 
@@ -180,7 +181,9 @@ def test_ballots_in_quick_succession_share_one_push_that_counts_them_all() -> No
 @override_settings(
     COLLEGIA={**settings_collegia(), "TURNOUT_PUSH_SECONDS": 0.2, "LIVE_FRAMES_PER_SECOND": 2}
 )
-def test_a_large_roll_is_pushed_its_turnout_further_apart() -> None:
+def test_a_large_roll_is_pushed_its_turnout_further_apart(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     """A push says how many people it reached (the roll); the next window of that vote is
     stretched so that the room gets at most LIVE_FRAMES_PER_SECOND frames a second."""
     from core.live import coalesce
@@ -190,13 +193,23 @@ def test_a_large_roll_is_pushed_its_turnout_further_apart() -> None:
     vote = make_vote(coop, proposal=proposal)
     key = f"voting:turnout-push:{vote.pk}"
     assert coalesce.spaced_window(key, 0.2) == 0.2
+    spreads: list[float] = []
+    room_emit = voting_common.room_emit
+
+    def emitted(**kwargs: Any) -> Any:
+        spreads.append(kwargs["spread"])
+        return room_emit(**kwargs)
+
+    monkeypatch.setattr(voting_common, "room_emit", emitted)
     services.ballot_cast(actor=coop.person("Workers"), vote=vote, choice="for")
     _wait_for(lambda: key in coalesce._audience)
     # Five voters on the roll, two frames a second: one push every 2.5 s, not every 0.2 s.
     assert coalesce._audience[key] == 5
     assert coalesce.spaced_window(key, 0.2) == 2.5
-    # ...and the room's relays hand it out over that time, not all in one turn.
-    assert coalesce.delivery_spread(key) == 2.5
+    # ...and the room's relays hand each push out over that time, not all in one turn:
+    # the first push too, before any audience was remembered.
+    assert spreads == [2.5]
+    assert coalesce.delivery_spread(5) == 2.5
     # Pushing at once (a window of 0) is never delayed.
     assert coalesce.spaced_window(key, 0) == 0
 
