@@ -55,6 +55,8 @@ MAX_CONNECTIONS = 64
 BATCH_CHECK_IN = 1000
 SINGLE_CHECK_INS_FULL = 50
 SINGLE_CHECK_INS_QUICK = 10
+# The warm-up's casts: this share of the members, one in ten.
+WARM_UP_SHARE = 10
 # Longer than the production TURNOUT_PUSH_SECONDS (1) plus a fan-out to every socket.
 SETTLE_DEADLINE = 120.0
 LOG = ROOT / "bench" / "results" / "assembly_servers.log"
@@ -104,7 +106,8 @@ def setup(members: int) -> dict[str, Any]:
         remote_url="https://visio.example.org/bench",
         now=first_call - dt.timedelta(days=40),
     )
-    for title in ("Accounts", "Budget"):
+    # Each phase warms its server on a resolution of its own, then measures the next one.
+    for title in ("Warm-up, one process", "Accounts", "Warm-up, two processes", "Budget"):
         services.agenda_item_add(
             actor=chair,
             assembly=assembly,
@@ -125,9 +128,14 @@ def setup(members: int) -> dict[str, Any]:
         {"item_id": item.pk, "resolution_id": item.resolutions.get().pk}
         for item in assembly.items.order_by("position")
     ]
+    # By phase: the warm-up's resolution and the measured one.
+    phases = [
+        {"warm_up": items[0], "measured": items[1]},
+        {"warm_up": items[2], "measured": items[3]},
+    ]
     return {
         "assembly_id": assembly.pk,
-        "items": items,
+        "phases": phases,
         "tokens": tokens,
         "member_ids": [m.pk for m in rows],
         "chair_token": chair_token,
@@ -447,6 +455,30 @@ async def _post(client: Any, path: str, token: str, body: Any = None) -> Any:
     return response.json()
 
 
+async def _warm_up(
+    data: dict[str, Any], clients: list[Any], room: RoomProcess, item: dict[str, Any], label: str
+) -> None:
+    """The measured rounds start on a warm server (bench convention): its pool's
+    connections open and their statements prepared, every code path run once. A tenth
+    of the members vote on a resolution of its own at the measured rate, beside as many
+    bare POSTs, and the resolution is closed before the measured one opens."""
+    assembly_id, chair = data["assembly_id"], data["chair_token"]
+    tokens: list[str] = data["tokens"][: max(1, len(data["tokens"]) // WARM_UP_SHARE)]
+    item_path = f"/api/v1/assemblies/{assembly_id}/items/{item['item_id']}"
+    await _post(clients[0], f"{item_path}/open/", chair)
+    booth = f"/api/v1/assemblies/{assembly_id}/resolutions/{item['resolution_id']}/ballots/"
+    bare = await _paced(clients, "/bench/bare/", tokens, {"choice": "for"}, f"{label}, warm-up")
+    cast = await _paced(clients, booth, tokens, {"choice": "for"}, f"{label}, warm-up")
+    if set(bare.statuses) != {201} or set(cast.statuses) != {201}:
+        raise RuntimeError(f"{label}, warm-up: statuses {bare.statuses} and {cast.statuses}")
+    await _post(clients[0], f"{item_path}/close/", chair)
+    await room.settle(
+        "every socket to be shown the warm-up's result",
+        item["resolution_id"],
+        lambda status: status["closed"] == status["sockets"],
+    )
+
+
 class LoopLag:
     """How late the benchmark's own event loop wakes, by kind of round: a late loop times
     the server late. Reported beside the latencies, so that a figure the benchmark
@@ -485,17 +517,19 @@ async def _phase(
     data: dict[str, Any],
     ports: list[int],
     pids: list[int],
-    item: dict[str, Any],
+    items: dict[str, dict[str, Any]],
     label: str,
 ) -> dict[str, Any]:
     tokens: list[str] = data["tokens"]
-    assembly_id, resolution_id = data["assembly_id"], item["resolution_id"]
+    assembly_id = data["assembly_id"]
+    item, resolution_id = items["measured"], items["measured"]["resolution_id"]
     members = len(tokens)
     clients = _clients(ports)
     room = RoomProcess(ports, assembly_id, tokens)
     lag = LoopLag()
     try:
         connected = await room.ask("connect", what=f"{members} sockets to join the room")
+        await _warm_up(data, clients, room, items["warm_up"], label)
         await _post(
             clients[0],
             f"/api/v1/assemblies/{assembly_id}/items/{item['item_id']}/open/",
@@ -656,7 +690,7 @@ def run(quick: bool) -> None:
                     data=data,
                     ports=[port],
                     pids=[process.pid],
-                    item=data["items"][0],
+                    items=data["phases"][0],
                     label="one Daphne process",
                 )
             )
@@ -669,14 +703,14 @@ def run(quick: bool) -> None:
                     data=data,
                     ports=[first_port, second_port],
                     pids=[first.pid, second.pid],
-                    item=data["items"][1],
+                    items=data["phases"][1],
                     label="two Daphne processes sharing the room through Redis",
                 )
             )
         stored = run_child(
             "bench.assembly",
             "count",
-            *(str(i["resolution_id"]) for i in data["items"]),
+            *(str(p["measured"]["resolution_id"]) for p in data["phases"]),
             env=env,
             timeout=PHASE_DEADLINE,
             what="the count of stored ballots",
