@@ -5,14 +5,13 @@ per event loop that keeps every connection's presence entry alive."""
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import weakref
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 from core.live import presence
-from core.live.log import RoomLog
+from core.live.log import RoomLog, encode
 
 logger = logging.getLogger("core.live.consumer")  # the name it had when this lived there
 
@@ -33,10 +32,6 @@ RECEIVE_BACKOFF_MAX_SECONDS = 5.0
 
 # Presence announcements outlive the connection that scheduled them.
 _background: set[asyncio.Task[Any]] = set()
-
-
-def encode(frame: dict[str, Any]) -> str:
-    return json.dumps(frame, separators=(",", ":"))
 
 
 async def retried(what: str, call: Callable[[], Awaitable[Any]]) -> Any:

@@ -43,8 +43,8 @@ from django.utils.translation import gettext as _
 from core.errors import DomainError, InvalidInput, RateLimited
 from core.events import person_group
 from core.live import presence, relay
-from core.live.background import _announce, _refresher, encode, received, retried
-from core.live.log import RoomLog
+from core.live.background import _announce, _refresher, received, retried
+from core.live.log import RoomLog, encode
 from core.ws import logout_closes, requested_last_seq
 
 logger = logging.getLogger(__name__)
