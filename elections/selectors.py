@@ -15,7 +15,8 @@ from elections.models import (
     EncryptedBallot,
     Trustee,
 )
-from governance.models import BoardRole, MembershipStatus, Person
+from governance.acting import people_acting_for_active_members
+from governance.models import BoardRole, Person
 
 
 def ceremony_step(board: ElectoralBoard, trustees: Sequence[Trustee]) -> str:
@@ -133,18 +134,11 @@ def ceremony_progress(board: ElectoralBoard) -> dict[str, Any]:
 def trustee_candidates(
     cooperative: Any, query: str = "", *, limit: int = 100, pks: list[int] | None = None
 ) -> list[Any]:
-    """People of the cooperative who may sit on its electoral board (active members,
-    representatives of legal members, board members), by name, at most `limit`; with
-    `pks`, only those of them."""
+    """People of the cooperative who may sit on its electoral board (those acting for one of
+    its active members: governance.acting, and its board members), by name, at most
+    `limit`; with `pks`, only those of them."""
     people = Person.objects.filter(is_active=True).filter(
-        Q(
-            memberships_as_person__cooperative=cooperative,
-            memberships_as_person__memberships__status=MembershipStatus.ACTIVE,
-        )
-        | Q(
-            representations__member__cooperative=cooperative,
-            representations__revoked_at__isnull=True,
-        )
+        people_acting_for_active_members(cooperative.pk)
         | Q(pk__in=BoardRole.objects.sitting().filter(cooperative=cooperative).values("person"))
     )
     if pks is not None:
@@ -157,7 +151,7 @@ def trustee_candidates(
             | Q(first_name__icontains=query)
             | Q(last_name__icontains=query)
         )
-    return list(people.distinct().order_by("display_name", "username")[:limit])
+    return list(people.order_by("display_name", "username")[:limit])
 
 
 def e2e_progress(vote: Any) -> list[dict[str, Any]]:

@@ -93,6 +93,20 @@ def person_acting_for(member: Member, preferred: Any = None) -> Any:
     return people[0] if people else None
 
 
+def people_acting_for_active_members(cooperative_id: int) -> Q:
+    """The same rule from the cooperative's side: a filter on people for those who act for
+    at least one of its members whose membership is active (the member that is the
+    person, or a legal member whose designation of the person stands)."""
+    active = Membership.objects.filter(
+        cooperative_id=cooperative_id, status=MembershipStatus.ACTIVE
+    ).values("member_id")
+    own = Member.objects.filter(cooperative_id=cooperative_id, pk__in=active).values("person_id")
+    represented = Representative.objects.filter(
+        member__cooperative_id=cooperative_id, member_id__in=active, revoked_at__isnull=True
+    ).values("person_id")
+    return Q(pk__in=own) | Q(pk__in=represented)
+
+
 def acting_members_anywhere(person: Person) -> Any:
     """The same rule across every cooperative: the members a person acts for, wherever
     they are (a person's to-do list and calendar span their cooperatives)."""

@@ -10,7 +10,7 @@ from rest_framework.test import APIClient
 from elections import services
 from elections.errors import TrusteeNotEligible
 from elections.models import ElectoralBoard
-from governance.models import MembershipStatus
+from governance.models import MembershipStatus, OrganisationType
 from governance.services import membership_resign
 from tests.governance.factories import PersonFactory, add_legal_member, add_member, chair_of
 from tests.voting.factories import make_coop
@@ -77,3 +77,41 @@ def test_a_former_member_and_another_cooperatives_director_are_refused() -> None
             members=list(zip([*seated, former.member.person, elsewhere], ROLES, strict=True)),
         )
     assert refused.value.details == {"person_ids": [former.member.person.pk, elsewhere.pk]}
+
+
+def test_the_representative_of_a_legal_member_that_left_is_refused_as_the_acting_rule_says() -> (
+    None
+):
+    """Eligibility follows governance.acting: a representative acts for the legal member
+    while its membership is active, and no longer once it resigned."""
+    from governance.acting import people_acting_for_active_members
+
+    coop = make_coop({"Workers": 2, "Users": 1})
+    cooperative = coop.cooperative
+    staying = add_legal_member(
+        cooperative,
+        "Users",
+        name="Vélos solidaires",
+        organisation_type=OrganisationType.ASSOCIATION,
+    )
+    leaving = add_legal_member(
+        cooperative, "Users", name="Covoit' Rhône", organisation_type=OrganisationType.COMPANY
+    )
+    kept = staying.member.representatives.get().person
+    gone = leaving.member.representatives.get().person
+    membership_resign(actor=gone, membership=leaving)
+    acting = set(
+        type(kept)
+        .objects.filter(people_acting_for_active_members(cooperative.pk))
+        .values_list("pk", flat=True)
+    )
+    assert kept.pk in acting and gone.pk not in acting
+    seated = trustee_people(coop, 3)
+    with pytest.raises(TrusteeNotEligible) as refused:
+        services.electoral_board_create(
+            actor=coop.chair,
+            cooperative=cooperative,
+            year=2027,
+            members=list(zip([*seated, kept, gone], ROLES, strict=True)),
+        )
+    assert refused.value.details == {"person_ids": [gone.pk]}
