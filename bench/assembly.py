@@ -346,7 +346,6 @@ class RoomProcess:
         )
         self._process.start()
         theirs.close()
-        self.members = len(tokens)
 
     async def ask(self, *command: Any, seconds: float = PHASE_DEADLINE, what: str) -> Any:
         self._connection.send(command)
