@@ -102,7 +102,7 @@ def people_acting_for_active_members(cooperative_id: int) -> Q:
     ).values("member_id")
     own = Member.objects.filter(cooperative_id=cooperative_id, pk__in=active).values("person_id")
     represented = Representative.objects.filter(
-        member__cooperative_id=cooperative_id, member_id__in=active, revoked_at__isnull=True
+        member_id__in=active, revoked_at__isnull=True
     ).values("person_id")
     return Q(pk__in=own) | Q(pk__in=represented)
 

@@ -58,7 +58,7 @@ def turnout_push(*, vote_id: int) -> int | None:
             audience = int(figures["eligible"])
             return figures
 
-        spread = delivery_spread(selectors.roll_size(vote))
+        spread = delivery_spread(lambda: selectors.roll_size(vote))
         emit_room(vote, events.ROOM_VOTE_TURNOUT, turnout, spread=spread)
         if vote.results_live and not vote.is_secret:
             emit_room(

@@ -9,6 +9,10 @@ from typing import Any
 
 from django.db import connection, connections, models
 
+# The plan of each statement `fetch_instances` ran, by model, text and database alias.
+STATEMENT_PLANS_KEPT = 256
+_statement_plans: dict[tuple[type[models.Model], str, str], _Plan] = {}
+
 
 def fetch_instances[M: models.Model](model: type[M], sql: str, params: Sequence[Any]) -> list[M]:
     """Run a hand-written SELECT and build `model` instances from its rows, as
@@ -43,10 +47,6 @@ def fetch_instances[M: models.Model](model: type[M], sql: str, params: Sequence[
     return instances
 
 
-# The plan of each statement `fetch_instances` ran, by model, text and database alias.
-STATEMENT_PLANS_KEPT = 256
-
-
 @dataclass(frozen=True)
 class _Plan:
     attnames: tuple[str, ...]  # the selected fields, in the model's field order
@@ -67,9 +67,6 @@ def _plan(model: type[models.Model], columns: tuple[str, ...], alias: str) -> _P
         converters=converters,
         extras=tuple((i, name) for i, name in enumerate(columns) if name not in known),
     )
-
-
-_statement_plans: dict[tuple[type[models.Model], str, str], _Plan] = {}
 
 
 def own_columns(model: type[models.Model], alias: str) -> str:

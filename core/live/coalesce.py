@@ -66,16 +66,18 @@ def spaced_window(key: str, window: float) -> float:
     return max(window, _audience_seconds(key))
 
 
-def delivery_spread(audience: int) -> float:
+def delivery_spread(audience: int | Callable[[], int]) -> float:
     """Over how many seconds a large room's relays (core.live.relay) hand a push reaching
     `audience` people to its connections: that audience at `frames_per_second()`. Sent at
     once, 2,000 frames held the server's event loop for about half a second, and every
     request arriving then waited behind them; spread, they are sent between requests.
     The push's own audience counts, so the first push of a subject is spread as well as
-    the next. 0 when pushes are not coalesced."""
+    the next. 0 when pushes are not coalesced; an audience given as a callable (a count
+    to read) is then not read."""
     if turnout_window() <= 0:
         return 0.0
-    return max(audience, 0) / max(frames_per_second(), 1)
+    size = audience() if callable(audience) else audience
+    return max(size, 0) / max(frames_per_second(), 1)
 
 
 Push = Callable[[], int | None]

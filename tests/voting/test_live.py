@@ -214,6 +214,28 @@ def test_a_large_roll_is_pushed_its_turnout_further_apart(
     assert coalesce.spaced_window(key, 0) == 0
 
 
+@override_settings(
+    COLLEGIA={**settings_collegia(), "TURNOUT_PUSH_SECONDS": 0, "LIVE_FRAMES_PER_SECOND": 2}
+)
+def test_an_audience_to_count_is_not_counted_when_pushes_go_at_once() -> None:
+    """A push sent at once is not spread: the count of its audience, given as a callable
+    (a statement to run), is then not read; coalesced, it is read once."""
+    from core.live import coalesce
+
+    counted: list[int] = []
+
+    def audience() -> int:
+        counted.append(1)
+        return 5
+
+    assert coalesce.delivery_spread(audience) == 0
+    assert counted == []
+    coalesced = {**settings_collegia(), "TURNOUT_PUSH_SECONDS": 0.2, "LIVE_FRAMES_PER_SECOND": 2}
+    with override_settings(COLLEGIA=coalesced):
+        assert coalesce.delivery_spread(audience) == 2.5
+    assert counted == [1]
+
+
 def test_the_audiences_remembered_are_the_most_recent_ones(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
