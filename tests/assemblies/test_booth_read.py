@@ -198,3 +198,107 @@ def test_the_locked_read_holds_the_vote_until_the_cast_commits(clock: None) -> N
         assert other.execute(exclusive, [motion.vote_id]).fetchone() == (motion.vote_id,)
     finally:
         other.close()
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_the_cast_read_locks_the_voters_roll_entry_and_the_audit_head_after_the_vote(
+    clock: None,
+) -> None:
+    """The ballot's first statement takes every lock the cast needs, in the order every
+    cast takes them: the vote (shared), the voter's roll entry, the audit chain's head;
+    the commit lets them all go."""
+    import psycopg
+    from psycopg.errors import LockNotAvailable
+
+    from core.models import AuditHead
+    from voting.models import RollEntry
+
+    coop = small_coop({"Workers": 2, "Users": 1})
+    assembly, motion = _opened(coop)
+    voter, neighbour = coop.people["Workers"][:2]
+    entry = RollEntry.objects.get(vote_id=motion.vote_id, member__person=voter)
+    theirs = RollEntry.objects.get(vote_id=motion.vote_id, member__person=neighbour)
+    settings = connection.settings_dict
+    other = psycopg.connect(
+        dbname=settings["NAME"],
+        user=settings["USER"],
+        host=settings["HOST"],
+        port=settings["PORT"] or 5432,
+        autocommit=True,
+    )
+    locks = {
+        "vote": ("voting_vote", motion.vote_id),
+        "entry": (RollEntry._meta.db_table, entry.pk),
+        "head": (AuditHead._meta.db_table, AuditHead.objects.get().pk),
+    }
+
+    def free(name: str) -> bool:
+        table, key = locks[name]
+        try:
+            other.execute(f"SELECT id FROM {table} WHERE id = %s FOR UPDATE NOWAIT", [key])
+        except LockNotAvailable:
+            return False
+        return True
+
+    try:
+        with transaction.atomic(), CaptureQueriesContext(connection) as captured:
+            booth = access_booth_for_cast(voter, assembly.pk, motion.pk)
+            assert len(captured) == 1
+            assert booth.entry is not None and booth.entry.entry.pk == entry.pk
+            assert booth.entry.entry.member.person_id == voter.pk
+            assert booth.entry.head is not None and booth.entry.ballot_id is not None
+            assert [free(name) for name in locks] == [False, False, False]
+            # Another voter's entry is not held.
+            other.execute(
+                f"SELECT id FROM {RollEntry._meta.db_table} WHERE id = %s FOR UPDATE NOWAIT",
+                [theirs.pk],
+            )
+        assert [free(name) for name in locks] == [True, True, True]
+    finally:
+        other.close()
+
+
+@pytest.mark.postgres
+def test_the_cast_read_locks_an_entry_only_for_a_voter_it_can_name(clock: None) -> None:
+    """A representative who also votes in their own name names the member they vote as:
+    the read then locks that member's entry. Without a name, or with the name of a member
+    they do not act for, it locks no head and the cast answers as it always did."""
+    from voting.models import Ballot
+
+    coop = small_coop({"Workers": 2, "Users": 1})
+    worker = coop.people["Workers"][0]
+    commune = add_legal_member(coop.cooperative, "Users", representatives=0).member
+    governance.representative_designate(actor=coop.chair, member=commune, person=worker)
+    assembly = _in_session(coop)
+    services.attendance_check_in(
+        actor=coop.chair, assembly=assembly, mode="present", member_id=commune.pk, now=FIRST_CALL
+    )
+    motion = resolution_of(assembly)
+    services.item_open(actor=coop.chair, item=motion.item, now=FIRST_CALL)
+    motion.refresh_from_db()
+    own = Member.objects.get(cooperative=coop.cooperative, person=worker).pk
+    stranger = Member.objects.get(person=coop.people["Workers"][1]).pk
+
+    def entry_for(member_id: int | None) -> int | None:
+        with transaction.atomic():
+            booth = access_booth_for_cast(worker, assembly.pk, motion.pk, member_id=member_id)
+        return None if booth.entry is None else booth.entry.entry.member_id
+
+    assert entry_for(None) is None
+    assert entry_for(stranger) is None
+    assert (entry_for(commune.pk), entry_for(own)) == (commune.pk, own)
+    client = APIClient()
+    client.force_authenticate(worker)
+    path = f"/api/v1/assemblies/{assembly.pk}/resolutions/{motion.pk}/ballots/"
+    answer = client.post(path, {"choice": "for"}, format="json")
+    assert answer.status_code == 400 and answer.json()["code"] == "member_required"
+    answer = client.post(path, {"choice": "for", "member_id": stranger}, format="json")
+    assert answer.status_code == 403 and answer.json()["code"] == "not_attending"
+    for member_id, choice in ((commune.pk, "against"), (own, "for")):
+        answer = client.post(path, {"choice": choice, "member_id": member_id}, format="json")
+        assert answer.status_code == 201 and answer.json()["member"] == member_id
+    current = Ballot.objects.filter(vote_id=motion.vote_id, is_current=True)
+    assert sorted(current.values_list("roll_entry__member_id", "choice")) == sorted(
+        [(commune.pk, "against"), (own, "for")]
+    )

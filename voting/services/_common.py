@@ -14,12 +14,18 @@ from core.audit import audit_entry as build_audit_entry
 from core.errors import NotFound
 from core.models import AuditEntry
 from deliberation.room import room_emit
-from governance.acting import acting_members_params, acting_members_sql
+from governance.acting import acting_members_params, acting_members_sql, acting_person_params
 from governance.models import Member, Person
 from governance.permissions import Actor
 from voting.errors import MemberRequired, NotOnRoll, UseAssemblyBooth, VoteClosed, VoteNotOpen
 from voting.models import Ballot, RollEntry, Vote, VoteCollege, VoteStatus
-from voting.rows import attach_related, fetch_instances, own_columns, related_columns
+from voting.rows import (
+    attach_related,
+    fetch_instances,
+    own_columns,
+    pop_related,
+    related_columns,
+)
 
 _VOTE_RELATED = ("cooperative", "proposal", "rules_version", "college_config_version")
 
@@ -153,6 +159,83 @@ def _acting_entries(
         attach_related(entry, "member", Member, "m", _MEMBER_FIELDS)
         attach_related(entry, "vote_college", VoteCollege, "c", _COLLEGE_FIELDS)
     return entries
+
+
+def with_entry_lock(
+    sql: str,
+    params: list[Any],
+    *,
+    vote: str,
+    cooperative: str,
+    person: Person,
+    member_id: int | None,
+) -> tuple[str, list[Any]] | None:
+    """`sql`, a locking read of at most one row that names the vote and its cooperative in
+    its columns `vote` and `cooperative` (the booth's read of a resolution, its vote locked
+    in share mode), extended to do in the same round trip what `lock_roll_entry_and_head`
+    does next: lock the roll entries of the members `person` acts for (the one named, with
+    `member_id`), then the audit chain's head when there is exactly one entry. The vote is
+    locked first (the entries' statement needs it), as every cast locks it. The row comes
+    once per entry, with the entry's columns and `_HEAD_COLUMNS` beside the read's, for
+    `locked_entry`; once, those columns null, when there is none. None off PostgreSQL."""
+    locking = head_lock("(SELECT count(*) FROM e) = 1")
+    if locking is None:
+        return None
+    lock_sql, lock_params = locking
+    roll, members, colleges = (model._meta.db_table for model in (RollEntry, Member, VoteCollege))
+    entries = (
+        f"SELECT {related_columns(RollEntry, _ENTRY, _ENTRY_FIELDS)},"
+        f" {related_columns(Member, _ENTRY_MEMBER, _MEMBER_FIELDS)},"
+        f" {related_columns(VoteCollege, _ENTRY_COLLEGE, _COLLEGE_FIELDS)}"
+        f" FROM {roll} {_ENTRY} JOIN {members} {_ENTRY_MEMBER}"
+        f" ON {_ENTRY_MEMBER}.id = {_ENTRY}.member_id"
+        f" JOIN {colleges} {_ENTRY_COLLEGE} ON {_ENTRY_COLLEGE}.id = {_ENTRY}.vote_college_id"
+        f" WHERE {_ENTRY}.vote_id = (SELECT {vote} FROM b)"
+        f" AND {_ENTRY}.member_id IN ({acting_members_sql(f'(SELECT {cooperative} FROM b)')})"
+    )
+    entry_params: list[Any] = acting_person_params(person)
+    if member_id is not None:
+        entries += f" AND {_ENTRY}.member_id = %s"
+        entry_params.append(member_id)
+    head_hash, head_entry, ballot = _HEAD_COLUMNS
+    return (
+        f"WITH b AS MATERIALIZED ({sql}), e AS MATERIALIZED ({entries} FOR UPDATE OF {_ENTRY})"
+        f" SELECT b.*, e.*, h.last_hash AS {head_hash}, h.last_entry_id AS {head_entry},"
+        f" nextval(pg_get_serial_sequence(%s, 'id')) AS {ballot}"
+        f" FROM b LEFT JOIN e ON true LEFT JOIN LATERAL ({lock_sql}) h ON true"
+        f" ORDER BY e.{_ENTRY_MEMBER}__name, e.{_ENTRY}__id",
+        [*params, *entry_params, Ballot._meta.db_table, *lock_params],
+    )
+
+
+def locked_entry(rows: list[Any]) -> LockedEntry | None:
+    """The roll entry `with_entry_lock` locked with the head, taken off its statement's
+    rows (the entries' columns dropped from every row): None unless exactly one entry was
+    found, the head then locked with it, and None for rows of a read it did not extend."""
+    if not rows or _HEAD_COLUMNS[0] not in rows[0].__dict__:
+        return None
+    entries = []
+    head = None
+    for row in rows:
+        values = row.__dict__
+        last_hash, last_id, ballot_id = (values.pop(name) for name in _HEAD_COLUMNS)
+        member = pop_related(row, Member, _ENTRY_MEMBER, _MEMBER_FIELDS)
+        college = pop_related(row, VoteCollege, _ENTRY_COLLEGE, _COLLEGE_FIELDS)
+        entry = pop_related(row, RollEntry, _ENTRY, _ENTRY_FIELDS)
+        if entry is None:
+            continue
+        RollEntry._meta.get_field("member").set_cached_value(entry, member)
+        RollEntry._meta.get_field("vote_college").set_cached_value(entry, college)
+        entries.append(entry)
+        head = None if last_hash is None else (last_hash, last_id, ballot_id)
+    if len(entries) != 1 or head is None:
+        return None
+    return LockedEntry(entry=entries[0], head=head[:2], ballot_id=head[2])
+
+
+# The aliases of `with_entry_lock`'s tables, which prefix their columns there.
+_ENTRY, _ENTRY_MEMBER, _ENTRY_COLLEGE = "re", "rm", "rc"
+_ENTRY_FIELDS = tuple(field.name for field in RollEntry._meta.concrete_fields)
 
 
 def _with_head(sql: str, params: list[Any]) -> tuple[str, list[Any]]:
