@@ -129,8 +129,10 @@ def api_cast_job(person: Any, vote_id: int, choice: str) -> Callable[[], Any]:
 
     def job() -> Any:
         with transaction.atomic(durable=True):
-            vote, _role = access_vote_for_casting(person, vote_id)
-            return services.ballot_cast(actor=person, vote=vote, choice=choice, locked=True)
+            read = access_vote_for_casting(person, vote_id)
+            return services.ballot_cast(
+                actor=person, vote=read.vote, choice=choice, locked=True, entry=read.entry
+            )
 
     return job
 
@@ -155,10 +157,12 @@ def test_a_close_waits_for_casts_that_took_the_lock_in_the_loader() -> None:
     assert Ballot.objects.filter(vote=vote, is_current=True).count() == len(accepted)
 
 
-def test_a_cast_waiting_for_its_roll_entry_does_not_hold_the_audit_chain() -> None:
+@pytest.mark.parametrize("path", ["service", "api"])
+def test_a_cast_waiting_for_its_roll_entry_does_not_hold_the_audit_chain(path: str) -> None:
     """The roll entry and the audit chain's head are locked in one statement, the entry
     first: a ballot queued behind another for the same member must not stop every other
-    write of the installation, which all append to the chain."""
+    write of the installation, which all append to the chain. The same on the API's path,
+    where the read of the vote takes both locks."""
     import time
 
     import psycopg
@@ -182,13 +186,14 @@ def test_a_cast_waiting_for_its_roll_entry_does_not_hold_the_audit_chain() -> No
             autocommit=autocommit,
         )
 
+    job = cast_job if path == "service" else api_cast_job
     holder, probe = connect(False), connect(True)
     head = f"SELECT id FROM {AuditHead._meta.db_table} WHERE id = 1 FOR UPDATE NOWAIT"
     outcome: list[Any] = []
     try:
         holder.execute("SELECT id FROM voting_rollentry WHERE id = %s FOR UPDATE", [entry.pk])
         thread = threading.Thread(
-            target=lambda: outcome.extend(run_threads([cast_job(voter, vote.pk, "for")]))
+            target=lambda: outcome.extend(run_threads([job(voter, vote.pk, "for")]))
         )
         thread.start()
         deadline = time.monotonic() + 30
