@@ -19,6 +19,7 @@ from governance import services as governance
 from governance.models import Member
 from tests.assemblies.factories import FIRST_CALL, T0, check_in, make_assembly, small_coop
 from tests.assemblies.factories import resolution as resolution_of
+from tests.db import second_connection
 from tests.governance.factories import add_legal_member
 
 pytestmark = pytest.mark.django_db
@@ -175,20 +176,12 @@ def test_the_cast_read_carries_who_the_person_acts_for_and_who_is_signed_in(
 def test_the_locked_read_holds_the_vote_until_the_cast_commits(clock: None) -> None:
     """A close locks the vote exclusively: it must wait for a cast that has read it.
     (SQLite locks the whole database for a write transaction.)"""
-    import psycopg
     from psycopg.errors import LockNotAvailable
 
     coop = small_coop({"Workers": 2, "Users": 1})
     assembly, motion = _opened(coop)
     motion.refresh_from_db()
-    settings = connection.settings_dict
-    other = psycopg.connect(
-        dbname=settings["NAME"],
-        user=settings["USER"],
-        host=settings["HOST"],
-        port=settings["PORT"] or 5432,
-        autocommit=True,
-    )
+    other = second_connection()
     exclusive = "SELECT id FROM voting_vote WHERE id = %s FOR UPDATE NOWAIT"
     try:
         with transaction.atomic():
@@ -208,7 +201,6 @@ def test_the_cast_read_locks_the_voters_roll_entry_and_the_audit_head_after_the_
     """The ballot's first statement takes every lock the cast needs, in the order every
     cast takes them: the vote (shared), the voter's roll entry, the audit chain's head;
     the commit lets them all go."""
-    import psycopg
     from psycopg.errors import LockNotAvailable
 
     from core.models import AuditHead
@@ -219,14 +211,7 @@ def test_the_cast_read_locks_the_voters_roll_entry_and_the_audit_head_after_the_
     voter, neighbour = coop.people["Workers"][:2]
     entry = RollEntry.objects.get(vote_id=motion.vote_id, member__person=voter)
     theirs = RollEntry.objects.get(vote_id=motion.vote_id, member__person=neighbour)
-    settings = connection.settings_dict
-    other = psycopg.connect(
-        dbname=settings["NAME"],
-        user=settings["USER"],
-        host=settings["HOST"],
-        port=settings["PORT"] or 5432,
-        autocommit=True,
-    )
+    other = second_connection()
     locks = {
         "vote": ("voting_vote", motion.vote_id),
         "entry": (RollEntry._meta.db_table, entry.pk),

@@ -13,6 +13,7 @@ from django.db import close_old_connections, connection, transaction
 from django.db.models import Count
 
 from core.errors import DomainError
+from tests.db import second_connection
 from tests.voting.factories import make_coop, make_vote
 from voting import services
 from voting.models import Ballot, Decision, RollEntry, Vote
@@ -165,7 +166,6 @@ def test_a_cast_waiting_for_its_roll_entry_does_not_hold_the_audit_chain(path: s
     where the read of the vote takes both locks."""
     import time
 
-    import psycopg
     from psycopg.errors import LockNotAvailable
 
     from core.audit import audit_verify
@@ -175,19 +175,8 @@ def test_a_cast_waiting_for_its_roll_entry_does_not_hold_the_audit_chain(path: s
     vote = make_vote(coop)
     voter = coop.person("Workers", 0)
     entry = RollEntry.objects.get(vote=vote, member__person=voter)
-    settings = connection.settings_dict
-
-    def connect(autocommit: bool) -> Any:
-        return psycopg.connect(
-            dbname=settings["NAME"],
-            user=settings["USER"],
-            host=settings["HOST"],
-            port=settings["PORT"] or 5432,
-            autocommit=autocommit,
-        )
-
     job = cast_job if path == "service" else api_cast_job
-    holder, probe = connect(False), connect(True)
+    holder, probe = second_connection(autocommit=False), second_connection()
     head = f"SELECT id FROM {AuditHead._meta.db_table} WHERE id = 1 FOR UPDATE NOWAIT"
     outcome: list[Any] = []
     try:

@@ -137,14 +137,7 @@ def _acting_entries(
     locked once every entry is (the count that conditions it reads them all first), when
     exactly one entry is found, and a key drawn for a ballot (`_HEAD_COLUMNS`); elsewhere
     the rows have no such columns."""
-    roll, members, colleges = (model._meta.db_table for model in (RollEntry, Member, VoteCollege))
-    sql = (
-        f"SELECT {own_columns(RollEntry, 'r')}, {related_columns(Member, 'm', _MEMBER_FIELDS)},"
-        f" {related_columns(VoteCollege, 'c', _COLLEGE_FIELDS)} FROM {roll} r"
-        f" JOIN {members} m ON m.id = r.member_id"
-        f" JOIN {colleges} c ON c.id = r.vote_college_id"
-        f" WHERE r.vote_id = %s AND r.member_id IN ({acting_members_sql()})"
-    )
+    sql = _entries_sql(("r", "m", "c"), vote="%s", cooperative="%s")
     params: list[Any] = [vote.pk, *acting_members_params(vote.cooperative_id, actor)]
     if member_id is not None:
         sql += " AND r.member_id = %s"
@@ -159,6 +152,31 @@ def _acting_entries(
         attach_related(entry, "member", Member, "m", _MEMBER_FIELDS)
         attach_related(entry, "vote_college", VoteCollege, "c", _COLLEGE_FIELDS)
     return entries
+
+
+def _entries_sql(
+    aliases: tuple[str, str, str], *, vote: str, cooperative: str, prefixed: bool = False
+) -> str:
+    """The SELECT of the roll entries on the vote `vote` (an SQL expression or placeholder)
+    of the members a person acts for in the cooperative `cooperative` (likewise; see
+    governance.acting's `acting_members_sql` for their parameters), with their member and
+    college, the three tables aliased `aliases`. The entry's columns are named as its own
+    (`fetch_instances` builds it), or `prefixed` with its alias as the related ones are."""
+    entry, member, college = aliases
+    roll, members, colleges = (model._meta.db_table for model in (RollEntry, Member, VoteCollege))
+    own = (
+        related_columns(RollEntry, entry, _ENTRY_FIELDS)
+        if prefixed
+        else own_columns(RollEntry, entry)
+    )
+    return (
+        f"SELECT {own}, {related_columns(Member, member, _MEMBER_FIELDS)},"
+        f" {related_columns(VoteCollege, college, _COLLEGE_FIELDS)} FROM {roll} {entry}"
+        f" JOIN {members} {member} ON {member}.id = {entry}.member_id"
+        f" JOIN {colleges} {college} ON {college}.id = {entry}.vote_college_id"
+        f" WHERE {entry}.vote_id = {vote}"
+        f" AND {entry}.member_id IN ({acting_members_sql(cooperative)})"
+    )
 
 
 def with_entry_lock(
@@ -182,16 +200,11 @@ def with_entry_lock(
     if locking is None:
         return None
     lock_sql, lock_params = locking
-    roll, members, colleges = (model._meta.db_table for model in (RollEntry, Member, VoteCollege))
-    entries = (
-        f"SELECT {related_columns(RollEntry, _ENTRY, _ENTRY_FIELDS)},"
-        f" {related_columns(Member, _ENTRY_MEMBER, _MEMBER_FIELDS)},"
-        f" {related_columns(VoteCollege, _ENTRY_COLLEGE, _COLLEGE_FIELDS)}"
-        f" FROM {roll} {_ENTRY} JOIN {members} {_ENTRY_MEMBER}"
-        f" ON {_ENTRY_MEMBER}.id = {_ENTRY}.member_id"
-        f" JOIN {colleges} {_ENTRY_COLLEGE} ON {_ENTRY_COLLEGE}.id = {_ENTRY}.vote_college_id"
-        f" WHERE {_ENTRY}.vote_id = (SELECT {vote} FROM b)"
-        f" AND {_ENTRY}.member_id IN ({acting_members_sql(f'(SELECT {cooperative} FROM b)')})"
+    entries = _entries_sql(
+        (_ENTRY, _ENTRY_MEMBER, _ENTRY_COLLEGE),
+        vote=f"(SELECT {vote} FROM b)",
+        cooperative=f"(SELECT {cooperative} FROM b)",
+        prefixed=True,
     )
     entry_params: list[Any] = acting_person_params(person)
     if member_id is not None:
