@@ -284,11 +284,23 @@ async def _room_commands(
 ) -> None:
     room = Sockets(len(tokens))
     commands: asyncio.Queue[tuple[Any, ...]] = asyncio.Queue()
-    asyncio.get_running_loop().add_reader(
-        connection.fileno(), lambda: commands.put_nowait(connection.recv())
-    )
+    loop = asyncio.get_running_loop()
+
+    def receive() -> None:
+        try:
+            commands.put_nowait(connection.recv())
+        except (EOFError, OSError):
+            # The benchmark is gone (killed, or failed before `stop`): a dead pipe stays
+            # readable, so stop reading it and end, rather than spin with the sockets open.
+            loop.remove_reader(connection.fileno())
+            commands.put_nowait(_ORPHANED)
+
+    loop.add_reader(connection.fileno(), receive)
     while True:
         command = await commands.get()
+        if command == _ORPHANED:
+            await _disconnect(room)
+            return
         try:
             reply = await _room_command(room, command, ports, assembly_id, tokens)
         except PhaseTimeout as exc:
@@ -298,6 +310,10 @@ async def _room_commands(
         connection.send(reply)
         if command[0] == "stop":
             return
+
+
+# What the sockets' process tells itself when the benchmark's end of the pipe is closed.
+_ORPHANED = ("orphaned",)
 
 
 async def _room_command(
