@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from django.db import connection
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
@@ -12,7 +10,7 @@ from core.errors import Forbidden, NotFound
 from deliberation.models import Proposal
 from deliberation.permissions import can_view_proposal_as, proposal_visible_queryset
 from governance.errors import BoardOnly
-from governance.models import Cooperative, Person
+from governance.models import Cooperative
 from governance.permissions import (
     CooperativeRole,
     Viewer,
@@ -23,7 +21,6 @@ from governance.permissions import (
 )
 from voting.models import Decision, Vote, VoteStatus
 from voting.rows import attach_related, fetch_instances, own_columns, related_columns
-from voting.services._common import LockedEntry, locked_entry, with_entry_lock
 
 
 def can_view_vote(person: Viewer, vote: Vote, role: CooperativeRole) -> bool:
@@ -105,25 +102,7 @@ def access_vote(
     return vote, role
 
 
-@dataclass(frozen=True)
-class CastingRead:
-    """What a ballot starts from (`access_vote_for_casting`)."""
-
-    vote: Vote
-    role: CooperativeRole
-    # The roll entry of the member the person votes as, locked with the audit chain's head
-    # in the same statement (`voting.services._common.with_entry_lock`); None when that
-    # could not be done there: the cast then locks them itself.
-    entry: LockedEntry | None
-
-
-def access_vote_for_casting(
-    person: Viewer,
-    vote_id: int,
-    *,
-    member_id: int | None = None,
-    on_behalf_of: int | None = None,
-) -> CastingRead:
+def access_vote_for_casting(person: Viewer, vote_id: int) -> tuple[Vote, CooperativeRole]:
     """access_vote for the path every ballot takes, in one statement: the vote row with its
     proposal, locked in share mode as ballot_cast locks it (pass it on with `locked=True`),
     and the person's role in its cooperative, embedded as governance states it
@@ -131,11 +110,6 @@ def access_vote_for_casting(
     of their groups, with the board's term), read back with the board's two-factor rule
     by `role_from_mask`, as `cooperative_role` reads it. The same 404 for missing and not
     visible. Runs inside a transaction.
-
-    On PostgreSQL the statement then locks the roll entry of the member the person votes
-    as (the one named by `member_id`, or the only one they act for) and the audit chain's
-    head, as the cast would next (pass it on as ballot_cast's `entry`): one round trip
-    fewer. A ballot by proxy (`on_behalf_of`) locks the giver's entry in the cast.
     """
     from_grants = reads_role_from_grants(person)
     role_column, params = role_sql(person, "v.cooperative_id") if from_grants else ("NULL", [])
@@ -148,17 +122,9 @@ def access_vote_for_casting(
         f" LEFT JOIN {Proposal._meta.db_table} p ON p.id = v.proposal_id"
         f" WHERE v.id = %s{share}"
     )
-    params = [*params, vote_id]
-    if on_behalf_of is None and isinstance(person, Person):
-        with_entry = with_entry_lock(
-            sql, params, vote="id", cooperative="cooperative_id", person=person, member_id=member_id
-        )
-        if with_entry is not None:
-            sql, params = with_entry
-    rows = fetch_instances(Vote, sql, params)
+    rows = fetch_instances(Vote, sql, [*params, vote_id])
     if not rows:
         raise NotFound()
-    entry = locked_entry(rows)
     vote = rows[0]
     mask = vote.__dict__.pop("role__mask")
     # What the role needs of the cooperative, read in the same statement.
@@ -169,7 +135,7 @@ def access_vote_for_casting(
     role = role_from_mask(person, cooperative, mask)
     if not can_view_vote(person, vote, role):
         raise NotFound()
-    return CastingRead(vote=vote, role=role, entry=entry)
+    return vote, role
 
 
 # What the visibility check and the proposal's room need; the rest loads on access.

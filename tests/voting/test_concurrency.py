@@ -130,10 +130,8 @@ def api_cast_job(person: Any, vote_id: int, choice: str) -> Callable[[], Any]:
 
     def job() -> Any:
         with transaction.atomic(durable=True):
-            read = access_vote_for_casting(person, vote_id)
-            return services.ballot_cast(
-                actor=person, vote=read.vote, choice=choice, locked=True, entry=read.entry
-            )
+            vote, _role = access_vote_for_casting(person, vote_id)
+            return services.ballot_cast(actor=person, vote=vote, choice=choice, locked=True)
 
     return job
 
@@ -163,7 +161,7 @@ def test_a_cast_waiting_for_its_roll_entry_does_not_hold_the_audit_chain(path: s
     """The roll entry and the audit chain's head are locked in one statement, the entry
     first: a ballot queued behind another for the same member must not stop every other
     write of the installation, which all append to the chain. The same on the API's path,
-    where the read of the vote takes both locks."""
+    which reads the vote locked first."""
     import time
 
     from psycopg.errors import LockNotAvailable

@@ -147,20 +147,14 @@ class BallotListCastApi(APIView):
         data.is_valid(raise_exception=True)
         values = data.validated_data
         with transaction.atomic(durable=True):
-            read = access_vote_for_casting(
-                request.user,
-                vote_id,
-                member_id=values.get("member_id"),
-                on_behalf_of=values.get("on_behalf_of"),
-            )
+            vote, _role = access_vote_for_casting(request.user, vote_id)
             cast = services.ballot_cast(
                 actor=person_of(request),
-                vote=read.vote,
+                vote=vote,
                 choice=values["choice"],
                 member_id=values.get("member_id"),
                 on_behalf_of=values.get("on_behalf_of"),
                 locked=True,
-                entry=read.entry,
             )
         return Response(cast_body(cast), status=status.HTTP_201_CREATED)
 

@@ -195,7 +195,13 @@ def with_entry_lock(
     `member_id`), then the audit chain's head when there is exactly one entry. The vote is
     locked first (the entries' statement needs it), as every cast locks it. The row comes
     once per entry, with the entry's columns and `_HEAD_COLUMNS` beside the read's, for
-    `locked_entry`; once, those columns null, when there is none. None off PostgreSQL."""
+    `locked_entry`; once, those columns null, when there is none. None off PostgreSQL.
+
+    The price: the head, which every audited write of the installation waits for, is then
+    held from the read to the commit, across the caller's checks, not only from the lock's
+    own statement. The assembly's booth, where a ballot's latency counts, pays it; the API
+    on a proposal's vote, whose bursts of ballots that hold bounds (bench/voting_cast.py
+    measured fewer casts a second with it), keeps the lock's own statement."""
     locking = head_lock("(SELECT count(*) FROM e) = 1")
     if locking is None:
         return None
