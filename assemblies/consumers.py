@@ -33,13 +33,7 @@ def _cast(person: Person, assembly_id: int, frame: dict[str, Any]) -> dict[str, 
         raise InvalidInput(details=dict(serializer.errors))
     values = serializer.validated_data
     with transaction.atomic(durable=True):
-        booth = access_booth_for_cast(
-            person,
-            assembly_id,
-            resolution_id,
-            member_id=values.get("member_id"),
-            on_behalf_of=values.get("on_behalf_of"),
-        )
+        booth = access_booth_for_cast(person, assembly_id, resolution_id)
         cast = services.assembly_ballot_cast(
             actor=person,
             resolution=booth.resolution,
@@ -49,7 +43,6 @@ def _cast(person: Person, assembly_id: int, frame: dict[str, Any]) -> dict[str, 
             assembly=booth.assembly,
             locked=True,
             acting=booth.acting,
-            entry=booth.entry,
         )
     return {
         "resolution_id": booth.resolution.pk,

@@ -23,7 +23,7 @@ from assemblies.selectors import (
 )
 from core.errors import NotFound
 from governance.errors import BoardOnly
-from governance.models import Cooperative, Person
+from governance.models import Cooperative
 from governance.permissions import (
     CooperativeRole,
     Viewer,
@@ -34,7 +34,6 @@ from governance.permissions import (
 )
 from voting.models import Vote
 from voting.rows import fetch_instances, own_columns, pop_related, related_columns
-from voting.services._common import LockedEntry, locked_entry, with_entry_lock
 
 
 def can_view_assembly(assembly: Assembly, role: CooperativeRole) -> bool:
@@ -154,58 +153,21 @@ class BoothCast:
     # The members the person acts for, each with whether they are signed in to the
     # current call (assemblies.selectors.acting_members_attending).
     acting: list[tuple[int, bool]]
-    # The roll entry of the member the person votes as, locked with the audit chain's head
-    # in the same statement (voting's `with_entry_lock`); None when that could not be done
-    # there (see `access_booth_for_cast`): the cast then locks them itself.
-    entry: LockedEntry | None = None
 
 
-def access_booth_for_cast(
-    person: Viewer,
-    assembly_id: int,
-    resolution_id: int,
-    *,
-    member_id: int | None = None,
-    on_behalf_of: int | None = None,
-) -> BoothCast:
+def access_booth_for_cast(person: Viewer, assembly_id: int, resolution_id: int) -> BoothCast:
     """`access_booth_resolution` with `lock`, for a ballot: the same statement also reads
     the members the person acts for with their attendance, which the cast needs next
-    (pass them on as the service's `acting`), and, on PostgreSQL, locks the roll entry of
-    the member the person votes as (the one named by `member_id`, or the only one they act
-    for) and the audit chain's head, as the cast would next (pass it on as the service's
-    `entry`): each saves a ballot a round trip to the database. A ballot by proxy
-    (`on_behalf_of`) locks the giver's entry in the cast. Runs inside a transaction."""
-    return _access_booth(
-        person,
-        assembly_id,
-        resolution_id,
-        lock=True,
-        acting=True,
-        lock_entry=on_behalf_of is None,
-        member_id=member_id,
-    )
+    (pass them on as the service's `acting`), so that a ballot takes one round trip to
+    the database fewer. Runs inside a transaction."""
+    return _access_booth(person, assembly_id, resolution_id, lock=True, acting=True)
 
 
 def _access_booth(
-    person: Viewer,
-    assembly_id: int,
-    resolution_id: int,
-    *,
-    lock: bool,
-    acting: bool,
-    lock_entry: bool = False,
-    member_id: int | None = None,
+    person: Viewer, assembly_id: int, resolution_id: int, *, lock: bool, acting: bool
 ) -> BoothCast:
     def read(locked: bool) -> list[Resolution]:
-        return _booth_rows(
-            person,
-            assembly_id,
-            resolution_id,
-            locked=locked,
-            acting=acting,
-            lock_entry=lock_entry and locked,
-            member_id=member_id,
-        )
+        return _booth_rows(person, assembly_id, resolution_id, locked=locked, acting=acting)
 
     rows = read(lock)
     if not rows and lock:
@@ -217,7 +179,6 @@ def _access_booth(
     if not rows:
         raise NotFound()
     resolution = rows[0]
-    entry = locked_entry(rows)
     values = resolution.__dict__
     mask = values.pop("role__mask")
     attending = acting_members_attending_rows(values.pop("acting__rows", None))
@@ -233,20 +194,11 @@ def _access_booth(
     role = role_from_mask(person, cooperative, mask)
     if not can_view_assembly(assembly, role):
         raise NotFound()
-    return BoothCast(
-        assembly=assembly, resolution=resolution, role=role, acting=attending, entry=entry
-    )
+    return BoothCast(assembly=assembly, resolution=resolution, role=role, acting=attending)
 
 
 def _booth_rows(
-    person: Viewer,
-    assembly_id: int,
-    resolution_id: int,
-    *,
-    locked: bool,
-    acting: bool,
-    lock_entry: bool = False,
-    member_id: int | None = None,
+    person: Viewer, assembly_id: int, resolution_id: int, *, locked: bool, acting: bool
 ) -> list[Resolution]:
     if not (0 < resolution_id < 2**63 and 0 < assembly_id < 2**63):
         return []
@@ -272,14 +224,7 @@ def _booth_rows(
         f" {join} {table[Vote]} v ON v.id = r.vote_id"
         f" WHERE r.id = %s AND a.id = %s{share}"
     )
-    params = [*params, resolution_id, assembly_id]
-    if lock_entry and isinstance(person, Person):
-        with_entry = with_entry_lock(
-            sql, params, vote="v__id", cooperative="c__id", person=person, member_id=member_id
-        )
-        if with_entry is not None:
-            sql, params = with_entry
-    return fetch_instances(Resolution, sql, params)
+    return fetch_instances(Resolution, sql, [*params, resolution_id, assembly_id])
 
 
 # Every column of the vote (the cast reads it fresh under its lock), and of the item and

@@ -306,13 +306,7 @@ class BoothCastApi(APIView):
         data.is_valid(raise_exception=True)
         values = data.validated_data
         with transaction.atomic(durable=True):
-            booth = access_booth_for_cast(
-                request.user,
-                pk,
-                resolution_id,
-                member_id=values.get("member_id"),
-                on_behalf_of=values.get("on_behalf_of"),
-            )
+            booth = access_booth_for_cast(request.user, pk, resolution_id)
             cast = services.assembly_ballot_cast(
                 actor=person_of(request),
                 resolution=booth.resolution,
@@ -322,7 +316,6 @@ class BoothCastApi(APIView):
                 assembly=booth.assembly,
                 locked=True,
                 acting=booth.acting,
-                entry=booth.entry,
             )
         body = {
             "resolution_id": booth.resolution.pk,

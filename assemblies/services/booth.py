@@ -21,7 +21,6 @@ from elections.models import Election, EncryptedBallot
 from elections.services import e2e_ballot_cast
 from governance.models import Person
 from voting import services as voting
-from voting.services._common import LockedEntry
 
 
 def _open_resolution(
@@ -87,7 +86,6 @@ def assembly_ballot_cast(
     assembly: Assembly | None = None,
     locked: bool = False,
     acting: list[tuple[int, bool]] | None = None,
-    entry: LockedEntry | None = None,
 ) -> voting.CastResult:
     """Cast in the assembly's booth, the same for members in the room and remotely.
 
@@ -103,9 +101,7 @@ def assembly_ballot_cast(
     transaction (`access_booth_for_cast`, as the booth's endpoint and frame
     do) and lets any error end it: the cast joins that transaction without a savepoint
     (voting.ballot_cast's `locked`). The members the actor acts for, with their
-    attendance, read in that same statement (`access_booth_for_cast`), come as `acting`,
-    and the roll entry it locked there with the audit chain's head, if it could, as `entry`
-    (voting.ballot_cast's `entry`).
+    attendance, read in that same statement (`access_booth_for_cast`), come as `acting`.
     """
     with transaction.atomic(savepoint=not locked):
         resolution, assembly = _open_resolution(resolution, assembly)
@@ -122,7 +118,6 @@ def assembly_ballot_cast(
             now=now,
             via_booth=True,
             locked=locked,
-            entry=entry if locked and on_behalf_of is None else None,
         )
     # The room hears of it after commit, coalesced: the cast neither takes the room's
     # sequence number (held until commit, it would make every cast wait for the one

@@ -14,18 +14,12 @@ from core.audit import audit_entry as build_audit_entry
 from core.errors import NotFound
 from core.models import AuditEntry
 from deliberation.room import room_emit
-from governance.acting import acting_members_params, acting_members_sql, acting_person_params
+from governance.acting import acting_members_params, acting_members_sql
 from governance.models import Member, Person
 from governance.permissions import Actor
 from voting.errors import MemberRequired, NotOnRoll, UseAssemblyBooth, VoteClosed, VoteNotOpen
 from voting.models import Ballot, RollEntry, Vote, VoteCollege, VoteStatus
-from voting.rows import (
-    attach_related,
-    fetch_instances,
-    own_columns,
-    pop_related,
-    related_columns,
-)
+from voting.rows import attach_related, fetch_instances, own_columns, related_columns
 
 _VOTE_RELATED = ("cooperative", "proposal", "rules_version", "college_config_version")
 
@@ -137,7 +131,14 @@ def _acting_entries(
     locked once every entry is (the count that conditions it reads them all first), when
     exactly one entry is found, and a key drawn for a ballot (`_HEAD_COLUMNS`); elsewhere
     the rows have no such columns."""
-    sql = _entries_sql(("r", "m", "c"), vote="%s", cooperative="%s")
+    roll, members, colleges = (model._meta.db_table for model in (RollEntry, Member, VoteCollege))
+    sql = (
+        f"SELECT {own_columns(RollEntry, 'r')}, {related_columns(Member, 'm', _MEMBER_FIELDS)},"
+        f" {related_columns(VoteCollege, 'c', _COLLEGE_FIELDS)} FROM {roll} r"
+        f" JOIN {members} m ON m.id = r.member_id"
+        f" JOIN {colleges} c ON c.id = r.vote_college_id"
+        f" WHERE r.vote_id = %s AND r.member_id IN ({acting_members_sql()})"
+    )
     params: list[Any] = [vote.pk, *acting_members_params(vote.cooperative_id, actor)]
     if member_id is not None:
         sql += " AND r.member_id = %s"
@@ -152,109 +153,6 @@ def _acting_entries(
         attach_related(entry, "member", Member, "m", _MEMBER_FIELDS)
         attach_related(entry, "vote_college", VoteCollege, "c", _COLLEGE_FIELDS)
     return entries
-
-
-def _entries_sql(
-    aliases: tuple[str, str, str], *, vote: str, cooperative: str, prefixed: bool = False
-) -> str:
-    """The SELECT of the roll entries on the vote `vote` (an SQL expression or placeholder)
-    of the members a person acts for in the cooperative `cooperative` (likewise; see
-    governance.acting's `acting_members_sql` for their parameters), with their member and
-    college, the three tables aliased `aliases`. The entry's columns are named as its own
-    (`fetch_instances` builds it), or `prefixed` with its alias as the related ones are."""
-    entry, member, college = aliases
-    roll, members, colleges = (model._meta.db_table for model in (RollEntry, Member, VoteCollege))
-    own = (
-        related_columns(RollEntry, entry, _ENTRY_FIELDS)
-        if prefixed
-        else own_columns(RollEntry, entry)
-    )
-    return (
-        f"SELECT {own}, {related_columns(Member, member, _MEMBER_FIELDS)},"
-        f" {related_columns(VoteCollege, college, _COLLEGE_FIELDS)} FROM {roll} {entry}"
-        f" JOIN {members} {member} ON {member}.id = {entry}.member_id"
-        f" JOIN {colleges} {college} ON {college}.id = {entry}.vote_college_id"
-        f" WHERE {entry}.vote_id = {vote}"
-        f" AND {entry}.member_id IN ({acting_members_sql(cooperative)})"
-    )
-
-
-def with_entry_lock(
-    sql: str,
-    params: list[Any],
-    *,
-    vote: str,
-    cooperative: str,
-    person: Person,
-    member_id: int | None,
-) -> tuple[str, list[Any]] | None:
-    """`sql`, a locking read of at most one row that names the vote and its cooperative in
-    its columns `vote` and `cooperative` (the booth's read of a resolution, its vote locked
-    in share mode), extended to do in the same round trip what `lock_roll_entry_and_head`
-    does next: lock the roll entries of the members `person` acts for (the one named, with
-    `member_id`), then the audit chain's head when there is exactly one entry. The vote is
-    locked first (the entries' statement needs it), as every cast locks it. The row comes
-    once per entry, with the entry's columns and `_HEAD_COLUMNS` beside the read's, for
-    `locked_entry`; once, those columns null, when there is none. None off PostgreSQL.
-
-    The price: the head, which every audited write of the installation waits for, is then
-    held from the read to the commit, across the caller's checks, not only from the lock's
-    own statement. The assembly's booth, where a ballot's latency counts, pays it; the API
-    on a proposal's vote, whose bursts of ballots that hold bounds (bench/voting_cast.py
-    measured fewer casts a second with it), keeps the lock's own statement."""
-    locking = head_lock("(SELECT count(*) FROM e) = 1")
-    if locking is None:
-        return None
-    lock_sql, lock_params = locking
-    entries = _entries_sql(
-        (_ENTRY, _ENTRY_MEMBER, _ENTRY_COLLEGE),
-        vote=f"(SELECT {vote} FROM b)",
-        cooperative=f"(SELECT {cooperative} FROM b)",
-        prefixed=True,
-    )
-    entry_params: list[Any] = acting_person_params(person)
-    if member_id is not None:
-        entries += f" AND {_ENTRY}.member_id = %s"
-        entry_params.append(member_id)
-    head_hash, head_entry, ballot = _HEAD_COLUMNS
-    return (
-        f"WITH b AS MATERIALIZED ({sql}), e AS MATERIALIZED ({entries} FOR UPDATE OF {_ENTRY})"
-        f" SELECT b.*, e.*, h.last_hash AS {head_hash}, h.last_entry_id AS {head_entry},"
-        f" nextval(pg_get_serial_sequence(%s, 'id')) AS {ballot}"
-        f" FROM b LEFT JOIN e ON true LEFT JOIN LATERAL ({lock_sql}) h ON true"
-        f" ORDER BY e.{_ENTRY_MEMBER}__name, e.{_ENTRY}__id",
-        [*params, *entry_params, Ballot._meta.db_table, *lock_params],
-    )
-
-
-def locked_entry(rows: list[Any]) -> LockedEntry | None:
-    """The roll entry `with_entry_lock` locked with the head, taken off its statement's
-    rows (the entries' columns dropped from every row): None unless exactly one entry was
-    found, the head then locked with it, and None for rows of a read it did not extend."""
-    if not rows or _HEAD_COLUMNS[0] not in rows[0].__dict__:
-        return None
-    entries = []
-    head = None
-    for row in rows:
-        values = row.__dict__
-        last_hash, last_id, ballot_id = (values.pop(name) for name in _HEAD_COLUMNS)
-        member = pop_related(row, Member, _ENTRY_MEMBER, _MEMBER_FIELDS)
-        college = pop_related(row, VoteCollege, _ENTRY_COLLEGE, _COLLEGE_FIELDS)
-        entry = pop_related(row, RollEntry, _ENTRY, _ENTRY_FIELDS)
-        if entry is None:
-            continue
-        RollEntry._meta.get_field("member").set_cached_value(entry, member)
-        RollEntry._meta.get_field("vote_college").set_cached_value(entry, college)
-        entries.append(entry)
-        head = None if last_hash is None else (last_hash, last_id, ballot_id)
-    if len(entries) != 1 or head is None:
-        return None
-    return LockedEntry(entry=entries[0], head=head[:2], ballot_id=head[2])
-
-
-# The aliases of `with_entry_lock`'s tables, which prefix their columns there.
-_ENTRY, _ENTRY_MEMBER, _ENTRY_COLLEGE = "re", "rm", "rc"
-_ENTRY_FIELDS = tuple(field.name for field in RollEntry._meta.concrete_fields)
 
 
 def _with_head(sql: str, params: list[Any]) -> tuple[str, list[Any]]:

@@ -62,7 +62,6 @@ def ballot_cast(
     now: dt.datetime | None = None,
     via_booth: bool = False,
     locked: bool = False,
-    entry: LockedEntry | None = None,
 ) -> CastResult:
     """Cast or change the ballot of one roll entry; the last ballot counts.
 
@@ -87,18 +86,15 @@ def ballot_cast(
     With `locked`, the caller read `vote` under the same share lock in its own transaction
     (voting.permissions.access_vote_for_casting) and lets any error end that transaction,
     as an API request does: the cast then joins it as it is, without reading the vote again
-    or taking a savepoint. Every refusal is raised before the first write. Such a caller
-    may also have locked, in that read, the roll entry of the member the actor votes as
-    and the audit chain's head after it (`with_entry_lock`): it passes them as `entry`,
-    which stands for `member_id` unless that names another member.
+    or taking a savepoint. Every refusal is raised before the first write.
     """
     if locked:
         if not transaction.get_connection().in_atomic_block:
             raise TransactionManagementError("A locked cast runs inside its caller's transaction.")
-        return _cast(actor, vote, choice, member_id, on_behalf_of, now, via_booth, entry)
+        return _cast(actor, vote, choice, member_id, on_behalf_of, now, via_booth)
     with transaction.atomic():
         vote = lock_vote_shared(vote.pk, known=vote)
-        return _cast(actor, vote, choice, member_id, on_behalf_of, now, via_booth, None)
+        return _cast(actor, vote, choice, member_id, on_behalf_of, now, via_booth)
 
 
 def _cast(
@@ -109,7 +105,6 @@ def _cast(
     on_behalf_of: int | None,
     now: dt.datetime | None,
     via_booth: bool,
-    entry_locked: LockedEntry | None,
 ) -> CastResult:
     now = now or timezone.now()
     require_open(vote, now)
@@ -135,9 +130,7 @@ def _cast(
         if entry is None:
             raise NotOnRoll()
     else:
-        same = entry_locked is not None and member_id in (None, entry_locked.entry.member_id)
-        locked = entry_locked if same else lock_roll_entry_and_head(vote, actor, member_id)
-        assert locked is not None and locked.entry.vote_id == vote.pk
+        locked = lock_roll_entry_and_head(vote, actor, member_id)
         entry = locked.entry
         if locked.head is None:
             locked = None
