@@ -279,6 +279,10 @@ def _serve_room(connection: Any, ports: list[int], assembly_id: int, tokens: lis
     asyncio.run(_room_commands(connection, ports, assembly_id, tokens))
 
 
+# What the sockets' process tells itself when the benchmark's end of the pipe is closed.
+_ORPHANED = ("orphaned",)
+
+
 async def _room_commands(
     connection: Any, ports: list[int], assembly_id: int, tokens: list[str]
 ) -> None:
@@ -310,10 +314,6 @@ async def _room_commands(
         connection.send(reply)
         if command[0] == "stop":
             return
-
-
-# What the sockets' process tells itself when the benchmark's end of the pipe is closed.
-_ORPHANED = ("orphaned",)
 
 
 async def _room_command(
