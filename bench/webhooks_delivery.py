@@ -100,6 +100,9 @@ class Receiver:
         self._lock = threading.Lock()
         self._received: list[Received] = []
         self._server: _Server | None = None
+        # The index of first deliveries, and how many requests it has read so far.
+        self._indexed = 0
+        self._first: dict[tuple[int, int], dict[int, float]] = {}
 
     @property
     def url(self) -> str:
@@ -116,6 +119,26 @@ class Receiver:
     def clear(self) -> None:
         with self._lock:
             self._received.clear()
+            self._indexed = 0
+            self._first.clear()
+
+    def first_deliveries(self, phase: int, round_number: int = 0) -> dict[int, float]:
+        """Event seq -> wall time of its first answered delivery, for one phase and round.
+
+        Each request's body is read once, when a call first sees it: polling must not
+        re-read every request so far, which would take the receiver's threads' time in
+        the workers' rounds only (the bare senders' rounds are not polled)."""
+        with self._lock:
+            new = self._received[self._indexed :]
+            self._indexed = len(self._received)
+        for item in new:
+            if b'"phase"' not in item.body:
+                continue
+            data = json.loads(item.body)["data"]
+            first = self._first.setdefault((data["phase"], data.get("round", 0)), {})
+            seq = data["seq"]
+            first[seq] = min(first.get(seq, item.at), item.at)
+        return self._first.get((phase, round_number), {})
 
     def start(self) -> None:
         server = _Server(("127.0.0.1", self.port), self)
@@ -262,15 +285,7 @@ def child(events: int, outage: float, rounds: int) -> dict[str, Any]:
         if not process.stdout.readline():
             raise RuntimeError(f"A worker did not start; see {log_path}.")
 
-    def delivered(phase: int, round_number: int = 0) -> dict[int, float]:
-        """Event seq -> wall time of its first successful delivery, for one phase."""
-        first: dict[int, float] = {}
-        for item in receiver.received():
-            data = json.loads(item.body)["data"]
-            if data.get("phase") == phase and data.get("round", 0) == round_number:
-                seq = data["seq"]
-                first[seq] = min(first.get(seq, item.at), item.at)
-        return first
+    delivered = receiver.first_deliveries
 
     # Phase 1, throughput, in rounds alternating with the bare senders': each round a
     # backlog committed at once, the receiver up all along.
