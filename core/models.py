@@ -64,10 +64,19 @@ class OutboxEvent(models.Model):
     payload_version = models.PositiveSmallIntegerField(default=1)
     data = models.JSONField()
     created_at = models.DateTimeField(auto_now_add=True)
-    dispatched_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    dispatched_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["id"]
+        indexes = [
+            # The events still to fan out, in the order the dispatcher takes them
+            # (webhooks.claiming.dispatch_pending): its cost follows the batch, not history.
+            models.Index(
+                fields=["id"],
+                condition=models.Q(dispatched_at__isnull=True),
+                name="outbox_event_undispatched",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.type} #{self.pk}"

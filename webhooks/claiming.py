@@ -14,6 +14,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from core.models import OutboxEvent
+from core.sql import read_in_index_order
 from webhooks import catalog
 from webhooks.models import (
     CLAIMABLE_STATUSES,
@@ -121,6 +122,7 @@ def dispatch_pending(*, now: datetime | None = None, limit: int = DISPATCH_BATCH
         return 0
     now = _now(now)
     with transaction.atomic():
+        read_in_index_order()
         events = list(pending.select_for_update(skip_locked=True).order_by("id")[:limit])
         if not events:
             return 0
@@ -164,6 +166,8 @@ def claim_due(*, policy: DeliveryPolicy, limit: int, now: datetime | None = None
     if not due.filter(next_attempt_at__lte=now).exists():
         return []
     with transaction.atomic():
+        # The due index gives the claim's order: a claim reads `limit` rows, not the backlog.
+        read_in_index_order()
         messages = list(
             due.filter(next_attempt_at__lte=now)
             .select_for_update(skip_locked=True, of=("self",))

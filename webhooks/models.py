@@ -131,8 +131,9 @@ class Message(models.Model):
             ),
         ]
         indexes = [
+            # In the claim's order (webhooks.claiming.claim_due), so a claim walks it.
             models.Index(
-                fields=["next_attempt_at"],
+                fields=["next_attempt_at", "id"],
                 condition=Q(status__in=["pending", "delivering"]),
                 name="webhook_message_due",
             ),

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from typing import Any
+
 import pytest
-from django.db import transaction
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 
 from core.models import OutboxEvent
 from governance.models import MembershipStatus
 from tests.governance.factories import add_member, chair_of, make_cooperative
-from tests.webhooks.helpers import T0, emit, endpoint_for
+from tests.webhooks.helpers import POLICY, T0, emit, endpoint_for
 from webhooks import services, worker
 from webhooks.models import Message, MessageStatus
 
@@ -93,3 +97,65 @@ def test_a_test_message_goes_only_to_the_endpoint_tested() -> None:
     assert message.event.data["endpoint"] == {"id": tested.pk}
     assert list(Message.objects.filter(endpoint=tested)) == [message]
     assert not Message.objects.filter(endpoint=other).exists()
+
+
+def _plan_nodes(plan: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    yield plan
+    for child in plan.get("Plans", ()):
+        yield from _plan_nodes(child)
+
+
+def _plan_of_locking_read(captured: list[dict[str, str]], table: str) -> list[dict[str, Any]]:
+    """The executed plan of the claim's ``FOR UPDATE SKIP LOCKED`` read of ``table``, run
+    again in the transaction the claim ran in (and so under its settings)."""
+    reads = [q["sql"] for q in captured if "SKIP LOCKED" in q["sql"]]
+    [sql] = [read for read in reads if f'FROM "{table}"' in read]
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN (ANALYZE, FORMAT JSON) " + sql)
+        [[explained]] = cursor.fetchone()
+    return list(_plan_nodes(explained["Plan"]))
+
+
+@pytest.mark.postgres
+def test_a_claim_reads_the_messages_it_takes_not_the_whole_backlog() -> None:
+    # Never analyzed, the tables look empty to the planner, as a fresh backlog does: it
+    # would read and sort every due message for each claim of a few.
+    cooperative = make_cooperative()
+    endpoint_for("http://127.0.0.1:9009/hook", cooperative=cooperative)
+    OutboxEvent.objects.bulk_create(
+        OutboxEvent(cooperative_id=cooperative.pk, type="membership.admitted", data={"seq": n})
+        for n in range(600)
+    )
+    while worker.dispatch_pending(now=T0, limit=200):
+        pass
+
+    # The test's transaction stays open, so the claim's settings hold for the plan below.
+    with CaptureQueriesContext(connection) as queries:
+        claimed = worker.claim_due(policy=POLICY, limit=4, now=T0)
+
+    assert len(claimed) == 4
+    nodes = _plan_of_locking_read(queries.captured_queries, "webhooks_message")
+    assert not [node["Node Type"] for node in nodes if "Sort" in node["Node Type"]]
+    [scan] = [node for node in nodes if node.get("Relation Name") == "webhooks_message"]
+    assert scan["Index Name"] == "webhook_message_due"
+    assert scan["Actual Rows"] == 4
+
+
+@pytest.mark.postgres
+def test_dispatch_reads_the_batch_it_takes_not_the_events_already_sent() -> None:
+    cooperative = make_cooperative()
+    endpoint_for("http://127.0.0.1:9009/hook", cooperative=cooperative)
+    OutboxEvent.objects.bulk_create(
+        OutboxEvent(cooperative_id=cooperative.pk, type="membership.admitted", data={"seq": n})
+        for n in range(600)
+    )
+    assert worker.dispatch_pending(now=T0, limit=590) == 590
+
+    with CaptureQueriesContext(connection) as queries:
+        assert worker.dispatch_pending(now=T0, limit=5) == 5
+
+    nodes = _plan_of_locking_read(queries.captured_queries, "core_outboxevent")
+    assert not [node["Node Type"] for node in nodes if "Sort" in node["Node Type"]]
+    [scan] = [node for node in nodes if node.get("Relation Name") == "core_outboxevent"]
+    assert scan["Index Name"] == "outbox_event_undispatched"
+    assert scan["Actual Rows"] == 5
