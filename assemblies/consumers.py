@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import Any
 
 from channels.db import database_sync_to_async
-from django.db import transaction
 from django.utils.translation import gettext as _
 
 from assemblies import services
@@ -15,6 +14,7 @@ from assemblies.permissions import access_booth_for_cast, room_last_seq
 from assemblies.room import LOG
 from core.errors import InvalidInput
 from core.live.consumer import CLOSE_FORBIDDEN, CLOSE_UNAUTHENTICATED, RoomConsumer
+from core.sql import transaction_ending_with_write
 from governance.models import Person
 
 __all__ = ["CLOSE_FORBIDDEN", "CLOSE_UNAUTHENTICATED", "MAX_FRAME_CHARS", "AssemblyConsumer"]
@@ -32,7 +32,8 @@ def _cast(person: Person, assembly_id: int, frame: dict[str, Any]) -> dict[str, 
     if not serializer.is_valid():
         raise InvalidInput(details=dict(serializer.errors))
     values = serializer.validated_data
-    with transaction.atomic(durable=True):
+    # The ballot's write goes with the COMMIT: the audit head is released at once.
+    with transaction_ending_with_write():
         booth = access_booth_for_cast(person, assembly_id, resolution_id)
         cast = services.assembly_ballot_cast(
             actor=person,

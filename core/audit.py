@@ -17,7 +17,7 @@ from django.utils import timezone
 from core.actors import SystemActor
 from core.audit_keys import AuditKey, Keyring, keyring
 from core.models import AuditEntry, AuditHead
-from core.sql import insert_with
+from core.sql import RowUpdate, insert_with
 
 GENESIS_HASH = "0" * 64
 HEAD_ID = 1
@@ -105,8 +105,7 @@ def audit_append(
             head=head if head is not None else _lock_head(),
         )
         # Every governance write appends: the head moves in the insert's statement.
-        queryset, values = head_move(entry)
-        insert_with(entry, update=queryset, **values)
+        insert_with(entry, update=head_move(entry))
     return entry
 
 
@@ -143,12 +142,9 @@ def audit_entry(
     return entry
 
 
-def head_move(entry: AuditEntry) -> tuple[models.QuerySet[AuditHead], dict[str, Any]]:
-    """The update that moves the chain's head to `entry`, as (rows, values)."""
-    return AuditHead.objects.filter(pk=HEAD_ID), {
-        "last_hash": entry.hash,
-        "last_entry_id": entry.pk,
-    }
+def head_move(entry: AuditEntry) -> RowUpdate:
+    """The update that moves the chain's head to `entry`."""
+    return RowUpdate(AuditHead, HEAD_ID, {"last_hash": entry.hash, "last_entry_id": entry.pk})
 
 
 def head_lock(condition: str = "") -> tuple[str, list[Any]] | None:

@@ -24,6 +24,7 @@ from assemblies.models import AgendaItem, ItemKind
 from assemblies.permissions import access_assembly, access_booth_for_cast, access_booth_resolution
 from core.api import ErrorSerializer, person_of
 from core.errors import InvalidInput, NotFound
+from core.sql import transaction_ending_with_write
 from deliberation.models import Proposal
 from governance.models import BoardRoleKind, College, Person
 
@@ -305,7 +306,8 @@ class BoothCastApi(APIView):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
-        with transaction.atomic(durable=True):
+        # The ballot's write goes with the COMMIT: the audit head is released at once.
+        with transaction_ending_with_write():
             booth = access_booth_for_cast(request.user, pk, resolution_id)
             cast = services.assembly_ballot_cast(
                 actor=person_of(request),

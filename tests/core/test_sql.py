@@ -3,12 +3,15 @@ on PostgreSQL."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone
 
 from core.models import AuditEntry, AuditHead
-from core.sql import insert_with
+from core.sql import RowUpdate, insert_with
 
 pytestmark = pytest.mark.django_db
 
@@ -24,7 +27,7 @@ def test_the_row_is_inserted_and_the_other_updated() -> None:
         pk=1, defaults={"last_hash": "0" * 64, "last_entry_id": None}
     )
     row = entry(1001, "a" * 64)
-    insert_with(row, update=AuditHead.objects.filter(pk=1), last_hash="a" * 64, last_entry_id=1001)
+    insert_with(row, update=RowUpdate(AuditHead, 1, {"last_hash": "a" * 64, "last_entry_id": 1001}))
     assert AuditEntry.objects.get(pk=1001).hash == "a" * 64
     assert AuditHead.objects.values_list("last_hash", "last_entry_id").get(pk=1) == ("a" * 64, 1001)
     assert row._state.adding is False
@@ -38,9 +41,7 @@ def test_a_failed_insert_leaves_the_update_undone() -> None:
     with pytest.raises(IntegrityError), transaction.atomic():
         insert_with(
             entry(1002, "a" * 64),  # the hash is unique
-            update=AuditHead.objects.filter(pk=1),
-            last_hash="b" * 64,
-            last_entry_id=1002,
+            update=(AuditHead.objects.filter(pk=1), {"last_hash": "b" * 64, "last_entry_id": 1002}),
         )
     assert AuditHead.objects.values_list("last_entry_id", flat=True).get(pk=1) is None
 
@@ -90,7 +91,7 @@ def test_a_locking_read_rides_in_the_insert_and_its_row_is_returned() -> None:
     expected = AuditHead.objects.values_list("last_hash", "last_entry_id").get(pk=1)
     with transaction.atomic():
         got = insert_with(
-            row, update=AuditHead.objects.filter(pk=0), lock_first=lock, last_entry_id=None
+            row, update=RowUpdate(AuditHead, 0, {"last_entry_id": None}), lock_first=lock
         )
     assert got == expected
     assert AuditEntry.objects.filter(pk=10_001).exists()
@@ -107,9 +108,8 @@ def test_a_locking_read_that_finds_nothing_returns_none() -> None:
     AuditHead.objects.all().delete()
     got = insert_with(
         entry(10_002, "d" * 64),
-        update=AuditHead.objects.filter(pk=0),
+        update=(AuditHead.objects.filter(pk=0), {"last_entry_id": None}),
         lock_first=lock,
-        last_entry_id=None,
     )
     assert got is None
     assert AuditEntry.objects.filter(pk=10_002).exists()
@@ -160,3 +160,54 @@ def test_write_together_fails_whole_when_one_write_fails() -> None:
         )
     assert AuditHead.objects.values_list("last_entry_id", flat=True).get(pk=1) is None
     assert not AuditEntry.objects.filter(pk__in=(2002, 2003)).exists()
+
+
+def _orm_update(update: RowUpdate) -> tuple[str, list[Any]]:
+    from core.sql import _update_sql
+
+    return _update_sql((update.model.objects.filter(pk=update.pk), update.values))
+
+
+def _plain(param: Any) -> Any:
+    """A parameter as a value that compares: a database's binary wrapper unwrapped."""
+    return (
+        bytes(getattr(param, "obj", param))
+        if isinstance(getattr(param, "obj", None), (bytes, memoryview))
+        else param
+    )
+
+
+def test_a_row_update_is_the_one_the_orm_compiler_writes() -> None:
+    from core.sql import _row_update_sql
+    from tests.voting.factories import cast, make_coop, make_vote
+    from voting.models import RollEntry
+
+    coop = make_coop({"Workers": 1, "Users": 1, "Suppliers": 1, "Authorities": 1})
+    result = cast(coop.person("Workers"), make_vote(coop), "for")
+    marks = {"has_voted": True, "voted_at": timezone.now(), "voted_via_proxy": False}
+    for update in (
+        RowUpdate(RollEntry, result.roll_entry.pk, marks),
+        # Binary data and a text column, as a secret ballot's mark writes them.
+        RowUpdate(
+            RollEntry, result.roll_entry.pk, {"sealed_ballot": b"\x00sealed", "tracker": "T"}
+        ),
+        RowUpdate(AuditHead, 1, {"last_hash": "b" * 64, "last_entry_id": 7}),
+        RowUpdate(AuditHead, 1, {"last_entry_id": None}),
+    ):
+        keyed = _row_update_sql(update)
+        assert keyed is not None
+        sql, params = keyed
+        orm_sql, orm_params = _orm_update(update)
+        assert sql == orm_sql
+        assert [_plain(p) for p in params] == [_plain(p) for p in orm_params]
+
+
+def test_a_row_update_with_an_expression_goes_through_the_compiler() -> None:
+    from core.sql import _row_update_sql, _update_sql
+
+    _head(last_id=5)
+    update = RowUpdate(AuditHead, 1, {"last_entry_id": F("last_entry_id") + 1})
+    assert _row_update_sql(update) is None
+    assert _update_sql(update) == _orm_update(update)
+    update.run()
+    assert AuditHead.objects.get(pk=1).last_entry_id == 6

@@ -13,6 +13,7 @@ from django.db import close_old_connections, connection, transaction
 from django.db.models import Count
 
 from core.errors import DomainError
+from core.sql import transaction_ending_with_write
 from tests.db import second_connection
 from tests.voting.factories import make_coop, make_vote
 from voting import services
@@ -126,10 +127,10 @@ def test_close_in_the_middle_of_casts_counts_exactly_the_ballots_cast_before_it(
 
 def api_cast_job(person: Any, vote_id: int, choice: str) -> Callable[[], Any]:
     """The API's path: the vote read under the share lock by the loader, then cast in the
-    same transaction without a second read."""
+    same transaction without a second read, its write sent with the COMMIT."""
 
     def job() -> Any:
-        with transaction.atomic(durable=True):
+        with transaction_ending_with_write():
             vote, _role = access_vote_for_casting(person, vote_id)
             return services.ballot_cast(actor=person, vote=vote, choice=choice, locked=True)
 

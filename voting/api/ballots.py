@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db import transaction
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
@@ -14,6 +13,7 @@ from rest_framework.views import APIView
 
 from core.api import ErrorSerializer, page_of, paginate, person_of
 from core.errors import Forbidden
+from core.sql import transaction_ending_with_write
 from voting import selectors, services
 from voting.api.serializers import (
     BallotOut,
@@ -146,7 +146,8 @@ class BallotListCastApi(APIView):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
-        with transaction.atomic(durable=True):
+        # The ballot's write goes with the COMMIT: the audit head is released at once.
+        with transaction_ending_with_write():
             vote, _role = access_vote_for_casting(request.user, vote_id)
             cast = services.ballot_cast(
                 actor=person_of(request),

@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.audit import head_lock, head_move
-from core.sql import insert_with, write_together
+from core.sql import RowUpdate, insert_with, write_together
 from governance.acting import acting_members_filter
 from governance.models import Person
 from voting.choices import canonical_choice
@@ -151,7 +151,6 @@ def _cast(
         "voted_at": now,
         "voted_via_proxy": proxy is not None,
     }
-    roll = RollEntry.objects.filter(pk=entry.pk)
     if vote.is_secret:
         if changed and not entry.tracker:
             # Cast before ballots were sealed on the roll: its box entry names nobody, so
@@ -163,7 +162,7 @@ def _cast(
         code = tracker_of(sealed)
         marks.update(sealed_ballot=sealed, tracker=code)
         if locked is None:
-            roll.update(**marks)
+            RowUpdate(RollEntry, entry.pk, marks).run()
     else:
         if changed:
             Ballot.objects.filter(roll_entry=entry, is_current=True).update(
@@ -182,7 +181,9 @@ def _cast(
         if locked is None:
             # The ballot and the mark on the roll go in one statement, which also locks
             # the audit chain's head for the entry below.
-            head = insert_with(ballot, update=roll, lock_first=head_lock(), **marks)
+            head = insert_with(
+                ballot, update=RowUpdate(RollEntry, entry.pk, marks), lock_first=head_lock()
+            )
     for name, value in marks.items():
         setattr(entry, name, value)
     if proxy is not None and proxy.used_at is None:
@@ -203,7 +204,7 @@ def _cast(
         assert locked.head is not None
         entry_audit = audit_entry(actor, "ballot.cast", vote, entry, head=locked.head, **details)
         write_together(
-            updates=[(roll, marks), head_move(entry_audit)],
+            updates=[RowUpdate(RollEntry, entry.pk, marks), head_move(entry_audit)],
             inserts=[entry_audit] if ballot is None else [ballot, entry_audit],
         )
     if not changed or vote.results_live:
