@@ -154,8 +154,9 @@ class _ClosingWrite:
 
     def takes_write(self) -> bool:
         # Only the block's own transaction, never one it joined (a test's, say), and no
-        # savepoint: the COMMIT ends it all.
-        return connection.atomic_blocks[0] is self.block and not connection.savepoint_ids
+        # savepoint (an inner block without one leaves None there): the COMMIT ends it all.
+        outermost = connection.atomic_blocks[0] is self.block
+        return outermost and not any(connection.savepoint_ids)
 
     def hold(self, sql: str, params: list[Any]) -> None:
         if self.sql is not None:

@@ -50,7 +50,7 @@ class TestItsOwnTransaction:
             cast = _cast_in_block(coop.person("Workers"), vote.pk)
             transaction.on_commit(lambda: committed.append(True))
         sent = [q["sql"] for q in queries.captured_queries]
-        closing = [sql for sql in sent if sql.rstrip().endswith("; COMMIT")]
+        closing = _closing_writes(queries)
         assert len(closing) == 1
         assert 'INSERT INTO "voting_ballot"' in closing[0]
         assert 'UPDATE "core_audithead"' in closing[0]
@@ -125,6 +125,64 @@ def test_inside_a_transaction_it_joined_the_write_goes_alone() -> None:
     vote = make_vote(coop)
     with CaptureQueriesContext(connection) as queries, transaction_ending_with_write():
         _cast_in_block(coop.person("Workers"), vote.pk)
-    assert not [q for q in queries.captured_queries if q["sql"].rstrip().endswith("; COMMIT")]
+    assert _closing_writes(queries) == []
     assert Ballot.objects.filter(vote=vote).count() == 1
     assert connection.in_atomic_block
+
+
+def _closing_writes(queries: CaptureQueriesContext) -> list[str]:
+    return [q["sql"] for q in queries.captured_queries if q["sql"].rstrip().endswith("; COMMIT")]
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+class TestTheCastingEndpoints:
+    """Each endpoint that takes a ballot ends its transaction with the ballot's write, and
+    runs nothing after it inside (the guard would refuse it)."""
+
+    def test_the_ballots_api(self) -> None:
+        from rest_framework.test import APIClient
+
+        coop = make_coop(SIZES)
+        vote = make_vote(coop)
+        client = APIClient()
+        client.force_authenticate(coop.person("Workers"))
+        with CaptureQueriesContext(connection) as queries:
+            response = client.post(
+                f"/api/v1/votes/{vote.pk}/ballots/", {"choice": "for"}, format="json"
+            )
+        assert response.status_code == 201, response.content
+        assert len(_closing_writes(queries)) == 1
+        assert _ballots_seen_from_outside(vote.pk) == 1
+
+    def test_the_assembly_booth_api(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        from rest_framework.test import APIClient
+
+        from assemblies import services as assemblies
+        from assemblies.services import _common as clock_module
+        from tests.assemblies.factories import (
+            FIRST_CALL,
+            T0,
+            check_in,
+            make_assembly,
+            resolution,
+            small_coop,
+        )
+
+        monkeypatch.setattr(clock_module, "clock", lambda: FIRST_CALL)
+        coop = small_coop({"Workers": 2, "Users": 1})
+        assembly = make_assembly(coop.cooperative, chair=coop.chair, resolutions=("Accounts",))
+        assemblies.assembly_convene(actor=coop.chair, assembly=assembly, now=T0)
+        check_in(assembly, coop.everyone, at=FIRST_CALL, by=coop.chair)
+        assemblies.assembly_open(actor=coop.chair, assembly=assembly, now=FIRST_CALL)
+        motion = resolution(assembly)
+        assemblies.item_open(actor=coop.chair, item=motion.item, now=FIRST_CALL)
+        client = APIClient()
+        client.force_authenticate(coop.people["Workers"][0])
+        path = f"/api/v1/assemblies/{assembly.pk}/resolutions/{motion.pk}/ballots/"
+        with CaptureQueriesContext(connection) as queries:
+            response = client.post(path, {"choice": "for"}, format="json")
+        assert response.status_code == 201, response.content
+        assert len(_closing_writes(queries)) == 1
+        motion.refresh_from_db()
+        assert _ballots_seen_from_outside(motion.vote_id) == 1

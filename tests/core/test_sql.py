@@ -170,11 +170,8 @@ def _orm_update(update: RowUpdate) -> tuple[str, list[Any]]:
 
 def _plain(param: Any) -> Any:
     """A parameter as a value that compares: a database's binary wrapper unwrapped."""
-    return (
-        bytes(getattr(param, "obj", param))
-        if isinstance(getattr(param, "obj", None), (bytes, memoryview))
-        else param
-    )
+    wrapped = getattr(param, "obj", None)
+    return bytes(wrapped) if isinstance(wrapped, bytes | memoryview) else param
 
 
 def test_a_row_update_is_the_one_the_orm_compiler_writes() -> None:

@@ -105,57 +105,54 @@ def _plan_nodes(plan: dict[str, Any]) -> Iterator[dict[str, Any]]:
         yield from _plan_nodes(child)
 
 
-def _plan_of_locking_read(captured: list[dict[str, str]], table: str) -> list[dict[str, Any]]:
-    """The executed plan of the claim's ``FOR UPDATE SKIP LOCKED`` read of ``table``, run
-    again in the transaction the claim ran in (and so under its settings)."""
+def _walks_its_index(captured: list[dict[str, str]], table: str, index: str, rows: int) -> None:
+    """The claim's ``FOR UPDATE SKIP LOCKED`` read of ``table``, run again in the
+    transaction the claim ran in (and so under its settings), read ``rows`` rows of
+    ``index`` in order and sorted nothing."""
     reads = [q["sql"] for q in captured if "SKIP LOCKED" in q["sql"]]
     [sql] = [read for read in reads if f'FROM "{table}"' in read]
     with connection.cursor() as cursor:
         cursor.execute("EXPLAIN (ANALYZE, FORMAT JSON) " + sql)
         [[explained]] = cursor.fetchone()
-    return list(_plan_nodes(explained["Plan"]))
+    nodes = list(_plan_nodes(explained["Plan"]))
+    assert not [node["Node Type"] for node in nodes if "Sort" in node["Node Type"]]
+    [scan] = [node for node in nodes if node.get("Relation Name") == table]
+    assert (scan["Index Name"], scan["Actual Rows"]) == (index, rows)
+
+
+def _backlog(events: int) -> None:
+    """Events owed to one endpoint, in tables never analyzed: the planner takes them for
+    empty, as it does a fresh backlog, and would read and sort them all for each claim."""
+    cooperative = make_cooperative()
+    endpoint_for("http://127.0.0.1:9009/hook", cooperative=cooperative)
+    OutboxEvent.objects.bulk_create(
+        OutboxEvent(cooperative_id=cooperative.pk, type="membership.admitted", data={"seq": n})
+        for n in range(events)
+    )
+
+
+# The test's transaction stays open, so a claim's settings hold for the plan read after it.
 
 
 @pytest.mark.postgres
 def test_a_claim_reads_the_messages_it_takes_not_the_whole_backlog() -> None:
-    # Never analyzed, the tables look empty to the planner, as a fresh backlog does: it
-    # would read and sort every due message for each claim of a few.
-    cooperative = make_cooperative()
-    endpoint_for("http://127.0.0.1:9009/hook", cooperative=cooperative)
-    OutboxEvent.objects.bulk_create(
-        OutboxEvent(cooperative_id=cooperative.pk, type="membership.admitted", data={"seq": n})
-        for n in range(600)
-    )
+    _backlog(600)
     while worker.dispatch_pending(now=T0, limit=200):
         pass
 
-    # The test's transaction stays open, so the claim's settings hold for the plan below.
     with CaptureQueriesContext(connection) as queries:
         claimed = worker.claim_due(policy=POLICY, limit=4, now=T0)
 
     assert len(claimed) == 4
-    nodes = _plan_of_locking_read(queries.captured_queries, "webhooks_message")
-    assert not [node["Node Type"] for node in nodes if "Sort" in node["Node Type"]]
-    [scan] = [node for node in nodes if node.get("Relation Name") == "webhooks_message"]
-    assert scan["Index Name"] == "webhook_message_due"
-    assert scan["Actual Rows"] == 4
+    _walks_its_index(queries.captured_queries, "webhooks_message", "webhook_message_due", 4)
 
 
 @pytest.mark.postgres
 def test_dispatch_reads_the_batch_it_takes_not_the_events_already_sent() -> None:
-    cooperative = make_cooperative()
-    endpoint_for("http://127.0.0.1:9009/hook", cooperative=cooperative)
-    OutboxEvent.objects.bulk_create(
-        OutboxEvent(cooperative_id=cooperative.pk, type="membership.admitted", data={"seq": n})
-        for n in range(600)
-    )
+    _backlog(600)
     assert worker.dispatch_pending(now=T0, limit=590) == 590
 
     with CaptureQueriesContext(connection) as queries:
         assert worker.dispatch_pending(now=T0, limit=5) == 5
 
-    nodes = _plan_of_locking_read(queries.captured_queries, "core_outboxevent")
-    assert not [node["Node Type"] for node in nodes if "Sort" in node["Node Type"]]
-    [scan] = [node for node in nodes if node.get("Relation Name") == "core_outboxevent"]
-    assert scan["Index Name"] == "outbox_event_undispatched"
-    assert scan["Actual Rows"] == 5
+    _walks_its_index(queries.captured_queries, "core_outboxevent", "outbox_event_undispatched", 5)
