@@ -5,25 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from rest_framework import serializers
-from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 
+from core.pagination import Pagination
 
-class Pagination(PageNumberPagination):
-    page_size = 50
-    page_size_query_param = "page_size"
-    max_page_size = 200
-
-    def get_paginated_response(self, data: Any) -> Response:
-        assert self.page is not None
-        return Response(
-            {
-                "count": self.page.paginator.count,
-                "next": self.get_next_link(),
-                "previous": self.get_previous_link(),
-                "results": data,
-            }
-        )
+__all__ = ["ErrorSerializer", "Pagination", "page_of", "paginate", "person_of"]
 
 
 class ErrorSerializer(serializers.Serializer[Any]):
@@ -60,11 +46,15 @@ def page_of(item: type[serializers.Serializer[Any]] | serializers.Serializer[Any
             name,
             (serializers.Serializer,),
             {
-                "count": serializers.IntegerField(),
-                "next": serializers.URLField(allow_null=True),
-                "previous": serializers.URLField(allow_null=True),
+                "next": serializers.URLField(
+                    allow_null=True, help_text="The next page, or null on the last."
+                ),
+                "previous": serializers.URLField(
+                    allow_null=True, help_text="The page before, or null on the first."
+                ),
                 "results": item_class(many=True),
                 "__module__": __name__,
+                "is_page": True,
             },
         )
     return _PAGE_SERIALIZERS[name]

@@ -7,11 +7,12 @@ from typing import Any
 from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
 
 from core.api import ErrorSerializer
+from core.pagination import schema_parameters
 
 _ERRORS_ALWAYS = {
     "400": "The input is not valid (code `invalid`, field details in `details`), or the body "
     "is not JSON, is not in its declared character set or nests deeper than 64 levels (code "
-    "`parse_error`).",
+    "`parse_error`), or a list's `cursor` is not one its links gave (code `invalid_cursor`).",
     "401": "Not authenticated.",
     "403": "Authenticated but not allowed.",
     "404": "Missing, or not visible to you (the same answer for both).",
@@ -37,6 +38,19 @@ class AutoSchema(SpectacularAutoSchema):
         if outer != cls.__name__:
             return outer.removesuffix("Api") + cls.__name__.removesuffix("Serializer")
         return cls.__name__
+
+    def _get_pagination_parameters(self) -> list[dict[str, Any]]:
+        """A list answers pages whichever way its view is written: `cursor` and `page_size`
+        are documented wherever the answer is a page."""
+        if self.method == "GET" and getattr(self._answer_of_200(), "is_page", False):
+            return schema_parameters()
+        inherited: list[dict[str, Any]] = super()._get_pagination_parameters()  # type: ignore[no-untyped-call]
+        return inherited
+
+    def _answer_of_200(self) -> Any:
+        responses = self.get_response_serializers()
+        answer = responses.get(200) if isinstance(responses, dict) else responses
+        return answer if isinstance(answer, type) else type(answer)
 
     def _get_response_bodies(self, direction: Any = "response") -> dict[str, Any]:
         responses: dict[str, Any] = super()._get_response_bodies(direction)

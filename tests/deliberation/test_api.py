@@ -267,10 +267,10 @@ def test_proposal_and_amendment_lists_queries_do_not_grow(
             services.amendment_reject(actor=room.author, amendment=amendment)
     with django_assert_max_num_queries(few_proposals):
         listed = client.get(proposals_url).json()
-    assert listed["count"] == 11
+    assert len(listed["results"]) == 11
     assert {p["comment_count"] for p in listed["results"]} == {0, 1}
     with django_assert_max_num_queries(few_amendments):
-        assert client.get(amendments_url).json()["count"] == 11
+        assert len(client.get(amendments_url).json()["results"]) == 11
 
 
 def test_withdraw_endpoint(api_client: Any, room: Room) -> None:

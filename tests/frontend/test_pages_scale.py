@@ -13,6 +13,7 @@ from rest_framework.test import APIClient
 from deliberation.models import Comment
 from frontend.selectors.proposals import THREADS_PER_PAGE
 from frontend.selectors.votes import HOLDERS_SHOWN
+from tests.api_pages import every_row
 from tests.voting.factories import Coop, make_coop, make_proposal, make_vote, quick_member
 from voting.models import Proxy
 
@@ -26,7 +27,7 @@ pytestmark = pytest.mark.django_db
 # vote's panel from its opening frame).
 BOOTH_QUERIES = 13
 PROPOSAL_QUERIES = 21
-MEMBERS_API_QUERIES = 5
+MEMBERS_API_QUERIES = 4
 
 
 def _coop(extra: int) -> Coop:
@@ -85,7 +86,8 @@ def test_the_roll_endpoint_searches_by_name_and_pages() -> None:
     assert found.status_code == 200
     assert [e["member"]["id"] for e in found.json()["results"]] == [wanted.pk]
     paged = client.get(f"/api/v1/votes/{vote.pk}/roll/", {"page_size": 3}).json()
-    assert paged["count"] == 11 and len(paged["results"]) == 3 and paged["next"]
+    assert len(paged["results"]) == 3 and paged["next"]
+    assert len(every_row(client, f"/api/v1/votes/{vote.pk}/roll/", {"page_size": 3})) == 11
 
 
 def _debate(coop: Coop, threads: int) -> Any:
@@ -158,7 +160,7 @@ def test_members_api_page_one_costs_the_same_at_any_size(
     with django_assert_max_num_queries(MEMBERS_API_QUERIES):
         answer = client.get(url, {"page_size": 20})
     body = answer.json()
-    assert body["count"] == 5 + extra
     assert len(body["results"]) == min(20, 5 + extra)
+    assert (body["next"] is None) == (5 + extra <= 20)
     names = [m["name"] for m in body["results"]]
     assert names == sorted(names)

@@ -96,7 +96,7 @@ def test_the_owner_lists_and_revokes_their_tokens_and_no_one_elses() -> None:
     ana, ben = PersonFactory(), PersonFactory()
     first, second, bens = api_token(ana), api_token(ana), api_token(ben)
     listing = _client(first).get("/api/v1/auth/tokens/").json()
-    assert listing["count"] == 2
+    assert len(listing["results"]) == 2 and listing["next"] is None
     ids = {item["id"]: item for item in listing["results"]}
     assert set(ids) == {first[:15], second[:15]}
     assert ids[first[:15]]["current"] is True and ids[second[:15]]["current"] is False
@@ -110,7 +110,7 @@ def test_the_owner_lists_and_revokes_their_tokens_and_no_one_elses() -> None:
 
     assert _client(first).post(f"/api/v1/auth/tokens/{second[:15]}/revoke/").status_code == 204
     assert _client(second).get("/api/v1/me/").status_code == 401
-    assert _client(first).get("/api/v1/auth/tokens/").json()["count"] == 1
+    assert len(_client(first).get("/api/v1/auth/tokens/").json()["results"]) == 1
 
 
 def test_signing_out_everywhere_revokes_every_token_and_ends_every_session() -> None:

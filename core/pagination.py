@@ -1,0 +1,306 @@
+"""Keyset pagination: a page of any list costs the same, however long the list grows.
+
+A page is the `page_size` rows that follow (or precede) a position in the list's own
+order. The position is the values of that order in the row at the edge of the page the
+client comes from, with the primary key as the last tiebreak, so every row has exactly
+one place. The database reads the page from where the position is, through the order's
+index when it has one: no COUNT of the whole list and no OFFSET that reads and skips the
+rows before the page. The position travels as the `cursor` query parameter of the
+`next` and `previous` links, signed, so that a client can follow it but not forge one.
+
+A list whose rows change between two pages neither repeats nor skips a row that stayed:
+the next page starts after the last row shown, wherever the rows before it went.
+"""
+
+from __future__ import annotations
+
+import datetime
+import decimal
+import hashlib
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from django.core import signing
+from django.core.exceptions import FieldDoesNotExist, ValidationError
+from django.db import models
+from django.db.models import F, Q
+from django.db.models.constants import LOOKUP_SEP
+from django.db.models.expressions import OrderBy
+from django.utils.translation import gettext_lazy as _
+from rest_framework.pagination import BasePagination
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.utils.urls import replace_query_param
+
+from core.errors import InvalidInput, refusal
+
+InvalidCursor = refusal(
+    "InvalidCursor",
+    InvalidInput,
+    "invalid_cursor",
+    _("This page link is not valid for this list; start again from its first page."),
+)
+
+CURSOR_PARAM = "cursor"
+PAGE_SIZE_PARAM = "page_size"
+_SALT = "core.pagination.cursor"
+
+
+@dataclass(frozen=True, slots=True)
+class Key:
+    """One column of a list's order: the value the page's rows are compared on."""
+
+    alias: str
+    expression: Any
+    descending: bool
+    nullable: bool
+
+    def order(self, backwards: bool) -> OrderBy:
+        """This key's order; NULLs sit where PostgreSQL puts them by default (after the
+        values ascending, before them descending) on every database."""
+        descending = self.descending != backwards
+        if not self.nullable:
+            return OrderBy(F(self.alias), descending=descending)
+        if descending:
+            return OrderBy(F(self.alias), descending=True, nulls_first=True)
+        return OrderBy(F(self.alias), nulls_last=True)
+
+    def equal(self, value: Any) -> Q:
+        if value is None:
+            return Q(**{f"{self.alias}__isnull": True})
+        return Q(**{self.alias: value})
+
+    def after(self, value: Any, backwards: bool) -> Q:
+        """The rows that come strictly after `value` in this key's order."""
+        if self.descending != backwards:  # Descending, NULLs first.
+            if value is None:
+                return Q(**{f"{self.alias}__isnull": False})
+            return Q(**{f"{self.alias}__lt": value})
+        if value is None:  # Ascending, NULLs last: nothing comes after a NULL.
+            return Q(pk__in=[])
+        later = Q(**{f"{self.alias}__gt": value})
+        return later | Q(**{f"{self.alias}__isnull": True}) if self.nullable else later
+
+
+def _nullable(model: type[models.Model], path: str) -> bool:
+    """Whether the column `path` names can read as NULL from `model`'s rows: a nullable
+    field, or a relation on the way that may be missing or many."""
+    for part in path.split(LOOKUP_SEP):
+        try:
+            field: Any = model._meta.pk if part == "pk" else model._meta.get_field(part)
+        except FieldDoesNotExist:
+            return True  # An annotation or a transform: assume the worst.
+        if field.null or not field.concrete or field.many_to_many:
+            return True
+        if field.is_relation:
+            model = field.related_model
+    return False
+
+
+def keys_of(queryset: models.QuerySet[Any]) -> list[Key]:
+    """The keys of the queryset's own order (its model's default order when it has
+    none), ended by the primary key so that every row has one place."""
+    query = queryset.query
+    ordering = list(query.order_by) or (
+        list(queryset.model._meta.ordering) if query.default_ordering else []
+    )
+    keys: list[Key] = []
+    for position, item in enumerate(ordering):
+        alias = f"cursor_key_{position}"
+        if isinstance(item, OrderBy):
+            expression, descending = item.expression, item.descending
+            path = getattr(expression, "name", None) if isinstance(expression, F) else None
+        elif isinstance(item, str):
+            if item == "?":
+                raise ValueError("A randomly ordered list cannot be paged by position.")
+            descending, path = item.startswith("-"), item.lstrip("-+")
+            expression = F(path)
+        else:
+            raise ValueError(f"Cannot page by the order {item!r}.")
+        nullable = True if path is None else _nullable(queryset.model, path)
+        keys.append(Key(alias, expression, descending, nullable))
+        if path in ("pk", queryset.model._meta.pk.name):
+            return keys  # Unique already: nothing after it would ever break a tie.
+    keys.append(Key(f"cursor_key_{len(keys)}", F("pk"), False, False))
+    return keys
+
+
+def _signature(keys: list[Key]) -> str:
+    """What a cursor was made for: one list's order, not another's."""
+    described = ",".join(f"{'-' if k.descending else ''}{k.expression!r}" for k in keys)
+    return hashlib.sha256(described.encode()).hexdigest()[:12]
+
+
+def _encode(value: Any) -> Any:
+    """A key's value as JSON, keeping its type exactly (microseconds included)."""
+    if value is None or isinstance(value, (bool, int, str, float)):
+        return value
+    if isinstance(value, datetime.datetime):
+        return {"dt": value.isoformat()}
+    if isinstance(value, datetime.date):
+        return {"d": value.isoformat()}
+    if isinstance(value, decimal.Decimal):
+        return {"n": str(value)}
+    if isinstance(value, uuid.UUID):
+        return {"u": str(value)}
+    raise TypeError(f"Cannot page by a value of type {type(value).__name__}.")
+
+
+_DECODERS: dict[str, Callable[[str], Any]] = {
+    "dt": datetime.datetime.fromisoformat,
+    "d": datetime.date.fromisoformat,
+    "n": decimal.Decimal,
+    "u": uuid.UUID,
+}
+
+
+def _decode(value: Any) -> Any:
+    if isinstance(value, dict):
+        ((tag, text),) = value.items()
+        return _DECODERS[tag](text)
+    return value
+
+
+@dataclass(frozen=True, slots=True)
+class Position:
+    """Where a page starts: after (or, going back, before) the row with these values;
+    `inclusive` takes that row too (the way back from past the end of a list)."""
+
+    values: tuple[Any, ...]
+    backwards: bool = False
+    inclusive: bool = False
+
+    def sign(self, keys: list[Key]) -> str:
+        payload = {
+            "o": _signature(keys),
+            "v": [_encode(v) for v in self.values],
+            "b": self.backwards,
+            "i": self.inclusive,
+        }
+        return signing.dumps(payload, salt=_SALT, compress=True)
+
+    @classmethod
+    def read(cls, cursor: str, keys: list[Key]) -> Position:
+        try:
+            payload = signing.loads(cursor, salt=_SALT)
+            if payload["o"] != _signature(keys) or len(payload["v"]) != len(keys):
+                raise InvalidCursor()
+            values = tuple(_decode(v) for v in payload["v"])
+            return cls(values, bool(payload["b"]), bool(payload["i"]))
+        except (signing.BadSignature, KeyError, TypeError, ValueError, decimal.InvalidOperation):
+            raise InvalidCursor() from None
+
+    def rows(self, keys: list[Key]) -> Q:
+        """The rows past this position in the keys' order (read backwards when going
+        back): those after it on the first key, then equal on it and after on the next."""
+        found = Q(pk__in=[])
+        tied = Q()
+        for key, value in zip(keys, self.values, strict=True):
+            found |= tied & key.after(value, self.backwards)
+            tied &= key.equal(value)
+        return found | tied if self.inclusive else found
+
+
+class Pagination(BasePagination):
+    """Pages of `page_size` rows (50 unless asked, at most 200) linked by `next` and
+    `previous`, each a URL with the `cursor` of its position."""
+
+    page_size = 50
+    max_page_size = 200
+
+    def page_size_of(self, request: Request) -> int:
+        try:
+            asked = int(request.query_params[PAGE_SIZE_PARAM])
+        except (KeyError, ValueError):
+            return self.page_size
+        return min(asked, self.max_page_size) if asked > 0 else self.page_size
+
+    def paginate_queryset(
+        self, queryset: Any, request: Request, view: Any = None
+    ) -> list[Any] | None:
+        self.request = request
+        size = self.page_size_of(request)
+        self.keys = keys = keys_of(queryset)
+        cursor = request.query_params.get(CURSOR_PARAM)
+        position = Position.read(cursor, keys) if cursor else None
+        backwards = position is not None and position.backwards
+        queryset = queryset.annotate(**{k.alias: k.expression for k in keys})
+        if position is not None:
+            queryset = queryset.filter(position.rows(keys))
+        queryset = queryset.order_by(*(k.order(backwards) for k in keys))
+        try:
+            rows = list(queryset[: size + 1])
+        except ValidationError:  # A value of the wrong type for its column.
+            raise InvalidCursor() from None
+        more = len(rows) > size
+        rows = rows[:size]
+        if backwards:
+            rows.reverse()
+        # Going forward, there is more after the page when the extra row came, and a way
+        # back when the page did not start the list; going back, the other way round.
+        more_after = True if backwards else more
+        more_before = more if backwards else position is not None
+        self.next_position = self.previous_position = None
+        if rows:
+            if more_after:
+                self.next_position = Position(self._values(rows[-1]))
+            if more_before:
+                self.previous_position = Position(self._values(rows[0]), backwards=True)
+        elif position is not None and not backwards:
+            # Past the end (the rows after the position went away): the way back starts
+            # at the position itself.
+            self.previous_position = Position(position.values, backwards=True, inclusive=True)
+        return rows
+
+    def _values(self, row: Any) -> tuple[Any, ...]:
+        return tuple(getattr(row, k.alias) for k in self.keys)
+
+    def _link(self, position: Position | None) -> str | None:
+        if position is None:
+            return None
+        url = self.request.build_absolute_uri()
+        return replace_query_param(url, CURSOR_PARAM, position.sign(self.keys))
+
+    def get_paginated_response(self, data: Any) -> Response:
+        return Response(
+            {
+                "next": self._link(self.next_position),
+                "previous": self._link(self.previous_position),
+                "results": data,
+            }
+        )
+
+    def get_paginated_response_schema(self, schema: dict[str, Any]) -> dict[str, Any]:
+        link = {"type": "string", "format": "uri", "nullable": True}
+        return {
+            "type": "object",
+            "required": ["next", "previous", "results"],
+            "properties": {"next": link, "previous": link, "results": schema},
+        }
+
+    def get_schema_operation_parameters(self, view: Any) -> list[dict[str, Any]]:
+        return schema_parameters()
+
+
+def schema_parameters() -> list[dict[str, Any]]:
+    """The query parameters of every list, for the OpenAPI schema."""
+    return [
+        {
+            "name": CURSOR_PARAM,
+            "in": "query",
+            "required": False,
+            "description": "The position of a page, as the `next` or `previous` link of "
+            "the page before gives it; none for the first page.",
+            "schema": {"type": "string"},
+        },
+        {
+            "name": PAGE_SIZE_PARAM,
+            "in": "query",
+            "required": False,
+            "description": f"Rows per page: {Pagination.page_size} unless asked, at most "
+            f"{Pagination.max_page_size}.",
+            "schema": {"type": "integer", "minimum": 1, "maximum": Pagination.max_page_size},
+        },
+    ]
