@@ -203,6 +203,67 @@ class Position:
         return found | tied if self.inclusive else found
 
 
+@dataclass(frozen=True, slots=True)
+class PageByPosition:
+    """One page of a list, with the cursors of the pages beside it (None at an end)."""
+
+    rows: list[Any]
+    next_cursor: str | None
+    previous_cursor: str | None
+
+
+def page_by_position(
+    queryset: models.QuerySet[Any], cursor: str | None, size: int
+) -> PageByPosition:
+    """The `size` rows of `queryset` from the position `cursor` names (the first page when
+    it names none), in the queryset's order; an invalid cursor raises InvalidCursor."""
+    keys = keys_of(queryset)
+    position = Position.read(cursor, keys) if cursor else None
+    backwards = position is not None and position.backwards
+    queryset = queryset.annotate(**{k.alias: k.expression for k in keys})
+    if position is not None:
+        queryset = queryset.filter(position.rows(keys))
+    queryset = queryset.order_by(*(k.order(backwards) for k in keys))
+    try:
+        rows = list(queryset[: size + 1])
+    except ValidationError:  # A value of the wrong type for its column.
+        raise InvalidCursor() from None
+    more = len(rows) > size
+    rows = rows[:size]
+    if backwards:
+        rows.reverse()
+
+    def at(row: Any, **where: bool) -> str:
+        return Position(tuple(getattr(row, k.alias) for k in keys), **where).sign(keys)
+
+    # Going forward, there is more after the page when the extra row came, and a way back
+    # when the page did not start the list; going back, the other way round.
+    more_after = True if backwards else more
+    more_before = more if backwards else position is not None
+    if rows:
+        return PageByPosition(
+            rows,
+            at(rows[-1]) if more_after else None,
+            at(rows[0], backwards=True) if more_before else None,
+        )
+    if position is not None and not backwards:
+        # Past the end (the rows after the position went away): the way back starts at
+        # the position itself.
+        back = Position(position.values, backwards=True, inclusive=True)
+        return PageByPosition(rows, None, back.sign(keys))
+    return PageByPosition(rows, None, None)
+
+
+def page_size_asked(asked: str | None, *, default: int, largest: int) -> int:
+    """The page size a client asked for, within bounds; `default` when it asked for none
+    or for nonsense."""
+    try:
+        size = int(asked or "")
+    except ValueError:
+        return default
+    return min(size, largest) if size > 0 else default
+
+
 class Pagination(BasePagination):
     """Pages of `page_size` rows (50 unless asked, at most 200) linked by `next` and
     `previous`, each a URL with the `cursor` of its position."""
@@ -210,64 +271,28 @@ class Pagination(BasePagination):
     page_size = 50
     max_page_size = 200
 
-    def page_size_of(self, request: Request) -> int:
-        try:
-            asked = int(request.query_params[PAGE_SIZE_PARAM])
-        except (KeyError, ValueError):
-            return self.page_size
-        return min(asked, self.max_page_size) if asked > 0 else self.page_size
-
     def paginate_queryset(
         self, queryset: Any, request: Request, view: Any = None
     ) -> list[Any] | None:
         self.request = request
-        size = self.page_size_of(request)
-        self.keys = keys = keys_of(queryset)
-        cursor = request.query_params.get(CURSOR_PARAM)
-        position = Position.read(cursor, keys) if cursor else None
-        backwards = position is not None and position.backwards
-        queryset = queryset.annotate(**{k.alias: k.expression for k in keys})
-        if position is not None:
-            queryset = queryset.filter(position.rows(keys))
-        queryset = queryset.order_by(*(k.order(backwards) for k in keys))
-        try:
-            rows = list(queryset[: size + 1])
-        except ValidationError:  # A value of the wrong type for its column.
-            raise InvalidCursor() from None
-        more = len(rows) > size
-        rows = rows[:size]
-        if backwards:
-            rows.reverse()
-        # Going forward, there is more after the page when the extra row came, and a way
-        # back when the page did not start the list; going back, the other way round.
-        more_after = True if backwards else more
-        more_before = more if backwards else position is not None
-        self.next_position = self.previous_position = None
-        if rows:
-            if more_after:
-                self.next_position = Position(self._values(rows[-1]))
-            if more_before:
-                self.previous_position = Position(self._values(rows[0]), backwards=True)
-        elif position is not None and not backwards:
-            # Past the end (the rows after the position went away): the way back starts
-            # at the position itself.
-            self.previous_position = Position(position.values, backwards=True, inclusive=True)
-        return rows
+        size = page_size_asked(
+            request.query_params.get(PAGE_SIZE_PARAM),
+            default=self.page_size,
+            largest=self.max_page_size,
+        )
+        self.page = page_by_position(queryset, request.query_params.get(CURSOR_PARAM), size)
+        return self.page.rows
 
-    def _values(self, row: Any) -> tuple[Any, ...]:
-        return tuple(getattr(row, k.alias) for k in self.keys)
-
-    def _link(self, position: Position | None) -> str | None:
-        if position is None:
+    def _link(self, cursor: str | None) -> str | None:
+        if cursor is None:
             return None
-        url = self.request.build_absolute_uri()
-        return replace_query_param(url, CURSOR_PARAM, position.sign(self.keys))
+        return replace_query_param(self.request.build_absolute_uri(), CURSOR_PARAM, cursor)
 
     def get_paginated_response(self, data: Any) -> Response:
         return Response(
             {
-                "next": self._link(self.next_position),
-                "previous": self._link(self.previous_position),
+                "next": self._link(self.page.next_cursor),
+                "previous": self._link(self.page.previous_cursor),
                 "results": data,
             }
         )

@@ -63,6 +63,16 @@ def bulletin_events(election: Election) -> QuerySet[ArchiveEntry]:
     return election.entries.filter(height__isnull=False).order_by("height")
 
 
+def counted_ballots_by_tracker(election: Election) -> QuerySet[EncryptedBallot]:
+    """The ballots that count, in the order of their trackers: the bulletin board's list,
+    read a page at a time."""
+    return (
+        EncryptedBallot.objects.filter(election=election, is_current=True)
+        .only("tracker")
+        .order_by("tracker")
+    )
+
+
 def counted_trackers(election: Election) -> list[str]:
     """Sorted trackers of the ballots that count (the last of each credential)."""
     return sorted(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.db.models import Q
@@ -325,6 +324,5 @@ def audit(request: HttpRequest, slug: str) -> HttpResponse:
         "kinds": audit_words.kind_choices(),
         "kind": kind if kind in audit_words.KINDS else "",
         "person": person,
-        "filter_query": urlencode({k: v for k, v in (("kind", kind), ("person", person)) if v}),
     }
     return render_coop(request, "frontend/board/audit.html", cooperative, role, "audit", context)

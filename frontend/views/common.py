@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any, cast
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Page, Paginator
 from django.db import transaction
 from django.http import (
     Http404,
@@ -23,6 +23,7 @@ from django.shortcuts import render
 from django.urls import reverse
 
 from core.errors import DomainError, Forbidden, InvalidInput, NotFound, RateLimited
+from core.pagination import InvalidCursor, page_by_position
 from governance.models import Cooperative, Person
 from governance.permissions import CooperativeRole, access_cooperative
 
@@ -147,6 +148,36 @@ def form_refusal(request: HttpRequest, message: str, *, redirect_to: str) -> Htt
     return refusal(request, InvalidInput(message), redirect_to=redirect_to)
 
 
-def paginate(request: HttpRequest, items: Any, per_page: int = PAGE_SIZE) -> Page:
-    """One page of `items` from the `page` query parameter (first page when invalid)."""
-    return Paginator(items, per_page).get_page(request.GET.get("page"))
+@dataclass(frozen=True)
+class WebPage:
+    """One page of a list on a web page: its rows, and the query strings of the pages
+    before and after it (the same query with the position of the page), None at an end."""
+
+    object_list: list[Any]
+    previous_query: str | None
+    next_query: str | None
+
+    @property
+    def has_other_pages(self) -> bool:
+        return bool(self.previous_query or self.next_query)
+
+
+def paginate(
+    request: HttpRequest, items: Any, per_page: int = PAGE_SIZE, *, param: str = "cursor"
+) -> WebPage:
+    """The page of the queryset `items` at the position the `param` query parameter names
+    (the first page when it names none or is not valid): read by position, so that no
+    page costs more than the first however long the list (core.pagination)."""
+    try:
+        page = page_by_position(items, request.GET.get(param), per_page)
+    except InvalidCursor:
+        page = page_by_position(items, None, per_page)
+
+    def query(cursor: str | None) -> str | None:
+        if cursor is None:
+            return None
+        asked = request.GET.copy()
+        asked[param] = cursor
+        return asked.urlencode()
+
+    return WebPage(page.rows, query(page.previous_cursor), query(page.next_cursor))

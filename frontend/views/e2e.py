@@ -3,7 +3,6 @@ open to members and observers, to anyone when the electoral board made it public
 
 from __future__ import annotations
 
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 
 from core.errors import NotFound
@@ -27,9 +26,14 @@ def bulletin(request: HttpRequest, pk: int, uuid: str) -> HttpResponse:
         raise Http404() from exc
     if election.vote_id != pk:
         raise Http404()
-    events = paginate(request, election_selectors.bulletin_events(election), EVENTS_PER_PAGE)
-    trackers = Paginator(election_selectors.counted_trackers(election), TRACKERS_PER_PAGE).get_page(
-        request.GET.get("trackers")
+    events = paginate(
+        request, election_selectors.bulletin_events(election), EVENTS_PER_PAGE, param="events"
+    )
+    trackers = paginate(
+        request,
+        election_selectors.counted_ballots_by_tracker(election),
+        TRACKERS_PER_PAGE,
+        param="trackers",
     )
     context = {
         **e2e_selectors.bulletin_board(election),
