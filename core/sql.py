@@ -27,9 +27,6 @@ class RowUpdate:
     pk: Any
     values: dict[str, Any]
 
-    def run(self) -> None:
-        self.model._default_manager.filter(pk=self.pk).update(**self.values)
-
 
 # An update of one row (RowUpdate), or of a queryset's rows with these values.
 type Update = RowUpdate | tuple[models.QuerySet[Any], dict[str, Any]]
@@ -38,7 +35,7 @@ type Update = RowUpdate | tuple[models.QuerySet[Any], dict[str, Any]]
 def run_update(update: Update) -> None:
     """Run `update` as a statement of its own."""
     if isinstance(update, RowUpdate):
-        update.run()
+        update.model._default_manager.filter(pk=update.pk).update(**update.values)
     else:
         queryset, values = update
         queryset.update(**values)

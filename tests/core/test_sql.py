@@ -11,7 +11,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from core.models import AuditEntry, AuditHead
-from core.sql import RowUpdate, insert_with
+from core.sql import RowUpdate, insert_with, run_update
 
 pytestmark = pytest.mark.django_db
 
@@ -206,5 +206,5 @@ def test_a_row_update_with_an_expression_goes_through_the_compiler() -> None:
     update = RowUpdate(AuditHead, 1, {"last_entry_id": F("last_entry_id") + 1})
     assert _row_update_sql(update) is None
     assert _update_sql(update) == _orm_update(update)
-    update.run()
+    run_update(update)
     assert AuditHead.objects.get(pk=1).last_entry_id == 6

@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.audit import head_lock, head_move
-from core.sql import RowUpdate, insert_with, write_together
+from core.sql import RowUpdate, insert_with, run_update, write_together
 from governance.acting import acting_members_filter
 from governance.models import Person
 from voting.choices import canonical_choice
@@ -162,7 +162,7 @@ def _cast(
         code = tracker_of(sealed)
         marks.update(sealed_ballot=sealed, tracker=code)
         if locked is None:
-            RowUpdate(RollEntry, entry.pk, marks).run()
+            run_update(RowUpdate(RollEntry, entry.pk, marks))
     else:
         if changed:
             Ballot.objects.filter(roll_entry=entry, is_current=True).update(
