@@ -7,9 +7,10 @@ cooperative:
 
 - opening a vote (the roll frozen), against a bare `INSERT ... SELECT` of the same rows
   (both rolled back, so every round sees the same database);
-- page 1 of the members API;
+- page 1 of the members, memberships, roll and comments APIs;
 - the booth, as a member;
-- the proposal page with N/10 comments.
+- the proposal page with N/10 comments;
+- the cooperative's page, and the board's page of its members.
 
 Rounds alternate (baseline, product, ... or small, large, ...) and each figure is the
 median of its rounds; the spread of the per-round ratios is reported. Every answer's
@@ -37,6 +38,27 @@ DEADLINE_SECONDS = 1800
 COLLEGES = (("Couriers", 30), ("Customers", 25), ("Restaurants", 25), ("Authorities", 20))
 PAGE_GOAL = 1.5
 OPEN_GOAL = 3.0
+# Each timed path: who asks (the member who views, or the chair) and its address.
+PATHS = {
+    "members_api": ("viewer", "/api/v1/cooperatives/{slug}/members/"),
+    "booth": ("viewer", "/votes/{vote}/"),
+    "proposal": ("viewer", "/proposals/{proposal}/"),
+    "cooperative": ("viewer", "/c/{slug}/"),
+    "roll_api": ("viewer", "/api/v1/votes/{vote}/roll/"),
+    "comments_api": ("viewer", "/api/v1/proposals/{proposal}/comments/"),
+    "memberships_api": ("chair", "/api/v1/cooperatives/{slug}/memberships/"),
+    "board_members": ("chair", "/c/{slug}/board/members/"),
+}
+LABELS = {
+    "members_api": "members API, page 1",
+    "booth": "booth page, as a member",
+    "proposal": "proposal page with N/10 comments",
+    "cooperative": "cooperative page, as a member",
+    "roll_api": "vote's roll API, page 1",
+    "comments_api": "comments API with N/10 comments, page 1",
+    "memberships_api": "memberships API as the board, page 1",
+    "board_members": "board's members page",
+}
 
 
 def _seed(size: int) -> dict[str, Any]:
@@ -264,22 +286,24 @@ def child(sizes: list[int]) -> dict[str, Any]:
     call_command("migrate", verbosity=0)
     seeds = [_seed(size) for size in sizes]
     out: dict[str, Any] = {"sizes": sizes, "seed_seconds": {}, "paths": {}, "open": {}}
-    clients = {}
-    urls: dict[str, dict[int, str]] = {"members_api": {}, "booth": {}, "proposal": {}}
+    clients: dict[tuple[str, int], Any] = {}
+    urls: dict[str, dict[int, tuple[str, str]]] = {path: {} for path in PATHS}
     for seed in seeds:
-        out["seed_seconds"][seed["size"]] = round(seed["seed_seconds"], 2)
-        client = Client()
-        client.force_login(Person.objects.get(pk=seed["viewer"]))
-        clients[seed["size"]] = client
-        urls["members_api"][seed["size"]] = f"/api/v1/cooperatives/{seed['slug']}/members/"
-        urls["booth"][seed["size"]] = f"/votes/{seed['vote']}/"
-        urls["proposal"][seed["size"]] = f"/proposals/{seed['proposal']}/"
+        size = seed["size"]
+        out["seed_seconds"][size] = round(seed["seed_seconds"], 2)
+        for who in ("viewer", "chair"):
+            client = Client()
+            client.force_login(Person.objects.get(pk=seed[who]))
+            clients[who, size] = client
+        for path, (who, pattern) in PATHS.items():
+            urls[path][size] = (who, pattern.format(**seed))
     for path, by_size in urls.items():
         rounds: dict[int, list[float]] = {size: [] for size in sizes}
         facts: dict[int, tuple[int, int]] = {}
         for _round in range(ROUNDS):
             for size in sizes:  # alternate the sizes inside each round
-                seconds, statements, length = _measure_request(clients[size], by_size[size])
+                who, url = by_size[size]
+                seconds, statements, length = _measure_request(clients[who, size], url)
                 rounds[size].append(seconds)
                 facts[size] = (statements, length)
         out["paths"][path] = {
@@ -336,12 +360,7 @@ def run(quick: bool) -> None:
             what=f"scale ({sizes} members)",
         )
     small, large = str(sizes[0]), str(sizes[-1])
-    labels = {
-        "members_api": "members API, page 1",
-        "booth": "booth page, as a member",
-        "proposal": "proposal page with N/10 comments",
-    }
-    for path, label in labels.items():
+    for path, label in LABELS.items():
         by_size = figures["paths"][path]
         for size in sizes:
             row = by_size[str(size)]
