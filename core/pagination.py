@@ -28,6 +28,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.db.models.constants import LOOKUP_SEP
 from django.db.models.expressions import OrderBy
+from django.utils import formats
 from django.utils.translation import gettext_lazy as _
 from rest_framework.pagination import BasePagination
 from rest_framework.request import Request
@@ -42,6 +43,29 @@ InvalidCursor = refusal(
     "invalid_cursor",
     _("This page link is not valid for this list; start again from its first page."),
 )
+
+# Lists shown with their size are counted up to this many rows, then shown as "10,000+".
+COUNT_CAP = 10_000
+
+
+@dataclass(frozen=True, slots=True)
+class CappedCount:
+    """How many rows a list holds, counted up to a cap: exact below it, "cap+" beyond, so
+    that showing a list's size costs the same however long the list grows."""
+
+    value: int
+    capped: bool
+
+    def __str__(self) -> str:
+        shown = formats.number_format(self.value, use_l10n=True, force_grouping=True)
+        return f"{shown}+" if self.capped else shown
+
+
+def count_up_to(queryset: models.QuerySet[Any], cap: int = COUNT_CAP) -> CappedCount:
+    """The size of `queryset`, read no further than `cap` rows past its start."""
+    counted = queryset.order_by()[: cap + 1].count()
+    return CappedCount(min(counted, cap), counted > cap)
+
 
 CURSOR_PARAM = "cursor"
 PAGE_SIZE_PARAM = "page_size"
@@ -71,6 +95,14 @@ class Key:
         if value is None:
             return Q(**{f"{self.alias}__isnull": True})
         return Q(**{self.alias: value})
+
+    def at_or_after(self, value: Any, backwards: bool) -> Q | None:
+        """The rows at or after `value`, as a range an index on this key can start from
+        (None when NULLs make it no range)."""
+        if self.nullable or value is None:
+            return None
+        descending = self.descending != backwards
+        return Q(**{f"{self.alias}__{'lte' if descending else 'gte'}": value})
 
     def after(self, value: Any, backwards: bool) -> Q:
         """The rows that come strictly after `value` in this key's order."""
@@ -200,7 +232,11 @@ class Position:
         for key, value in zip(keys, self.values, strict=True):
             found |= tied & key.after(value, self.backwards)
             tied &= key.equal(value)
-        return found | tied if self.inclusive else found
+        rows = found | tied if self.inclusive else found
+        # Said again as a range of the first key, which the disjunction above hides from
+        # the planner: the scan of its index starts at the position, not at the list's start.
+        start = keys[0].at_or_after(self.values[0], self.backwards)
+        return rows if start is None else start & rows
 
 
 @dataclass(frozen=True, slots=True)

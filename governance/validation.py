@@ -6,10 +6,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Q, Sum
+from django.db.models import Exists, OuterRef, Q, Sum
 from django.utils.translation import gettext as _
 
 from governance.models import (
+    Category,
     CategoryKind,
     Cooperative,
     LegalForm,
@@ -133,10 +134,16 @@ def composition_warnings(cooperative: Cooperative) -> list[Problem]:
     """
     if cooperative.legal_form == LegalForm.OTHER:
         return []
+    # One probe per category of the cooperative (a handful), each stopping at the first
+    # active member it finds: not a read of every membership.
     kinds = set(
-        Membership.objects.filter(
-            cooperative=cooperative, status=MembershipStatus.ACTIVE
-        ).values_list("category__kind", flat=True)
+        Category.objects.filter(cooperative=cooperative)
+        .filter(
+            Exists(
+                Membership.objects.filter(category=OuterRef("pk"), status=MembershipStatus.ACTIVE)
+            )
+        )
+        .values_list("kind", flat=True)
     )
     warnings: list[Problem] = []
     if len(kinds) < SCIC_MIN_CATEGORIES:

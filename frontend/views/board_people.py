@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 
 from core.audit import audit_verify
 from core.models import AuditEntry
+from core.pagination import count_up_to
 from frontend import audit_words
 from frontend.forms import (
     EndMembershipForm,
@@ -78,13 +79,13 @@ def members(request: HttpRequest, slug: str) -> HttpResponse:
             | Q(college__name__icontains=query)
         )
     counts = {
-        name: selectors.membership_list(cooperative).filter(status__in=s).count()
+        name: count_up_to(selectors.membership_list(cooperative).filter(status__in=s))
         for name, s in MEMBERSHIP_TABS
     }
     context = {
         "tab": tab,
         "query": query,
-        "found": memberships.count() if query else None,
+        "found": count_up_to(memberships) if query else None,
         "counts": counts,
         "page": paginate(request, memberships),
         "colleges": selectors.college_list(cooperative),

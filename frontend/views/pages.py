@@ -8,6 +8,7 @@ from django.shortcuts import render
 from django.urls import reverse
 
 from core.notifications import notification_mark_read
+from core.pagination import count_up_to
 from deliberation.selectors import notification_list
 from frontend import selectors as page_selectors
 from frontend.selectors.agenda import todo_list
@@ -34,7 +35,7 @@ def cooperative_home(request: HttpRequest, slug: str) -> HttpResponse:
         "weights": list(version.weights.all()) if version else [],
         "warnings": composition_warnings(cooperative) if role.is_board else [],
         "acting_for": selectors.members_acting_person(cooperative, request.user),
-        "members_count": selectors.active_roll(cooperative).count(),
+        "members_count": count_up_to(selectors.active_roll(cooperative)),
         **page_selectors.cooperative_dashboard(request.user, cooperative, role),
     }
     return render_coop(request, "frontend/cooperative.html", cooperative, role, "home", context)

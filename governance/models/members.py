@@ -117,7 +117,10 @@ class Membership(models.Model):
         # The membership list API pages in (status, id) order from this index alone; a
         # filter on the status alone is served by its first two columns.
         indexes = [
-            models.Index(fields=["cooperative", "status", "id"], name="membership_by_status")
+            models.Index(fields=["cooperative", "status", "id"], name="membership_by_status"),
+            # Whether a category counts an active member (the SCIC's composition) is
+            # one probe of this index, however many members came and went.
+            models.Index(fields=["category", "status"], name="membership_by_category"),
         ]
 
     def __str__(self) -> str:
