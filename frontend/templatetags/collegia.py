@@ -14,11 +14,15 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from core.pagination import CappedCount, count_up_to
 from frontend.charts import result_chart as chart
 from frontend.formatting import percent_text, share_text
 from governance.permissions import Viewer
 
 register = template.Library()
+
+# The notices badge counts to this many, then says "99+".
+UNREAD_SHOWN = 99
 
 
 @register.filter
@@ -91,14 +95,17 @@ def get_item(mapping: Any, key: Any) -> Any:
 
 
 @register.simple_tag(takes_context=True)
-def unread_notifications(context: Any) -> int:
-    """How many notices the signed-in person has not read (one query)."""
+def unread_notifications(context: Any) -> CappedCount:
+    """How many notices the signed-in person has not read, up to "99+" (one query that
+    reads no further than the hundredth)."""
     from core.models import Notification
 
     user = context.get("user")
     if user is None or not user.is_authenticated:
-        return 0
-    return Notification.objects.filter(person=user, read_at__isnull=True).count()
+        return CappedCount(0, capped=False)
+    return count_up_to(
+        Notification.objects.filter(person=user, read_at__isnull=True), cap=UNREAD_SHOWN
+    )
 
 
 @register.filter

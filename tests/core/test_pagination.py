@@ -16,7 +16,7 @@ from rest_framework.test import APIClient, APIRequestFactory
 
 from core.errors import InvalidInput
 from core.models import Notification
-from core.pagination import Pagination
+from core.pagination import Pagination, count_up_to
 from tests.governance.factories import PersonFactory
 
 pytestmark = pytest.mark.django_db
@@ -223,3 +223,28 @@ def test_the_api_answers_a_bad_cursor_with_400_and_its_code() -> None:
     assert answer.status_code == 400
     assert answer.json()["code"] == "invalid_cursor"
     assert answer.json()["message"]
+
+
+@pytest.mark.parametrize(("rows", "shown"), [(0, "0"), (3, "3"), (4, "4"), (5, "4+"), (9, "4+")])
+def test_a_list_is_counted_no_further_than_its_cap(rows: int, shown: str) -> None:
+    _notices(rows)
+    queryset = Notification.objects.order_by("-created_at")
+
+    with CaptureQueriesContext(connection) as captured:
+        counted = count_up_to(queryset, cap=4)
+
+    assert (counted.value, counted.capped, str(counted)) == (min(rows, 4), rows > 4, shown)
+    (statement,) = [q["sql"].upper() for q in captured.captured_queries]
+    assert "LIMIT 5" in statement and "ORDER BY" not in statement
+
+
+def test_the_notices_badge_says_99_plus_past_99(client: Any) -> None:
+    person = PersonFactory()
+    client.force_login(person)
+    Notification.objects.bulk_create(Notification(person=person, kind="k") for _ in range(99))
+    assert "99 unread" in client.get("/notifications/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+
+    Notification.objects.create(person=person, kind="k")
+    body = client.get("/notifications/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+
+    assert "99+ unread" in body and "100 unread" not in body
