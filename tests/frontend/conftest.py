@@ -272,3 +272,14 @@ def serious_violations(page: Any) -> list[dict[str, Any]]:
         for v in results.response["violations"]
         if v.get("impact") in {"serious", "critical"}
     ]
+
+
+@pytest.fixture
+def demo_chair(client: Any) -> Any:
+    """The test client signed in as the demo cooperative's chair, the demo loaded."""
+    from governance.demo import load_demo
+    from governance.models import Person
+
+    load_demo()
+    client.force_login(Person.objects.get(username="claire"))
+    return client

@@ -12,8 +12,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from core.models import AuditEntry
-from governance.demo import DEMO_SLUG, load_demo
-from governance.models import Cooperative, Person
+from governance.demo import DEMO_SLUG
+from governance.models import Cooperative
 
 pytestmark = pytest.mark.django_db
 
@@ -21,10 +21,8 @@ AUDIT = f"/c/{DEMO_SLUG}/board/audit/"
 
 
 @pytest.fixture
-def chair(client: Any) -> Any:
-    load_demo()
-    client.force_login(Person.objects.get(username="claire"))
-    return client
+def chair(demo_chair: Any) -> Any:
+    return demo_chair
 
 
 def _link(body: str, rel: str) -> str | None:

@@ -18,10 +18,8 @@ MEMBERS = f"/c/{DEMO_SLUG}/board/members/"
 
 
 @pytest.fixture
-def chair(client: Any) -> Any:
-    load_demo()
-    client.force_login(Person.objects.get(username="claire"))
-    return client
+def chair(demo_chair: Any) -> Any:
+    return demo_chair
 
 
 def _names(page: Any) -> list[str]:
