@@ -306,7 +306,8 @@ def observer_revoke(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 @page_view
 def audit(request: HttpRequest, slug: str) -> HttpResponse:
     """This cooperative's audit entries told in words, filtered by kind of act and person,
-    and whether the whole hash chain verifies."""
+    and, when the reader asks (`verify`), whether the whole hash chain verifies. The check
+    reads every entry of every cooperative, so it is not run on each view of each page."""
     cooperative, role = cooperative_for(request, slug, manage=True)
     kind = request.GET.get("kind", "")
     person = " ".join(request.GET.get("person", "").split())[:100]
@@ -321,7 +322,7 @@ def audit(request: HttpRequest, slug: str) -> HttpResponse:
     context = {
         "page": page,
         "lines": audit_words.describe(page.object_list),
-        "verification": audit_verify(),
+        "verification": audit_verify() if request.GET.get("verify") else None,
         "kinds": audit_words.kind_choices(),
         "kind": kind if kind in audit_words.KINDS else "",
         "person": person,

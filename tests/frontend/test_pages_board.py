@@ -316,13 +316,18 @@ def test_rules_page_refuses_an_unreadable_fraction(board: Any, coop: Any) -> Non
     assert RulesVersion.objects.filter(cooperative=coop).count() == 1
 
 
-def test_audit_page_shows_the_verification_and_a_broken_chain(board: Any, coop: Any) -> None:
-    page = board.get(f"/c/{coop.slug}/board/audit/")
+def test_audit_page_verifies_the_chain_when_asked_and_shows_a_broken_chain(
+    board: Any, coop: Any
+) -> None:
+    viewed = board.get(f"/c/{coop.slug}/board/audit/")
+    assert viewed.context["verification"] is None  # Not on every view: it reads every entry.
+    assert 'name="verify"' in viewed.content.decode()
+    page = board.get(f"/c/{coop.slug}/board/audit/", {"verify": "1"})
     assert page.context["verification"].ok
     assert 'class="alert alert-ok" id="audit-status"' in page.content.decode()
     entry = AuditEntry.objects.filter(cooperative_id=coop.pk).order_by("id").first()
     AuditEntry.objects.filter(pk=entry.pk).update(data={"tampered": True})
-    page = board.get(f"/c/{coop.slug}/board/audit/")
+    page = board.get(f"/c/{coop.slug}/board/audit/", {"verify": "1"})
     assert not page.context["verification"].ok
     assert page.context["verification"].first_broken_id == entry.pk, page.context["verification"]
     body = page.content.decode()
