@@ -3,7 +3,6 @@ trip, and nothing can run after it."""
 
 from __future__ import annotations
 
-import threading
 from typing import Any
 
 import pytest
@@ -184,11 +183,6 @@ class TestTheCastingEndpoints:
         with CaptureQueriesContext(connection) as queries:
             response = client.post(path, {"choice": "for"}, format="json")
         assert response.status_code == 201, response.content
-        # The turnout push runs on a timer thread with a connection of its own: let it
-        # finish, so that no session outlives the test.
-        for thread in threading.enumerate():
-            if thread.name.startswith("push-"):
-                thread.join(timeout=30)
         assert len(_closing_writes(queries)) == 1
         motion.refresh_from_db()
         assert _ballots_seen_from_outside(motion.vote_id) == 1

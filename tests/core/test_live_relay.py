@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from asgiref.sync import async_to_sync, sync_to_async
 from channels.layers import InMemoryChannelLayer, get_channel_layer
+from django.db import connection
 
 from core.live import relay
 from deliberation.room import room_emit, room_group
@@ -163,7 +164,18 @@ def test_a_busy_connection_gets_the_room_s_events_in_order_after_its_work(
         return replay(self, after, until)
 
     monkeypatch.setattr(ProposalConsumer, "replay_frames", held_replay)
-    emit = sync_to_async(room_emit, thread_sensitive=False)
+
+    def emit_and_give_back(**event: Any) -> Any:
+        # Emitted from another thread, as another request would, and like a request's
+        # the connection goes back to the pool at the end. Kept by the thread, it stayed
+        # checked out after the thread ended, until the garbage collector freed it: the
+        # pool cannot close it, and the run could not drop its test database meanwhile.
+        try:
+            return room_emit(**event)
+        finally:
+            connection.close()
+
+    emit = sync_to_async(emit_and_give_back, thread_sensitive=False)
 
     async def scenario() -> list[int]:
         socket = communicator(room.member, room.proposal.pk)
