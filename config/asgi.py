@@ -25,7 +25,8 @@ application = ProtocolTypeRouter({"http": http_application, "websocket": websock
 # Everything loaded now lives as long as the server: out of the collector's way (core.heap).
 from django.urls import get_resolver  # noqa: E402
 
-from core import heap  # noqa: E402
+from core import heap, interpreter  # noqa: E402
 
 get_resolver().url_patterns  # noqa: B018  (the URLconf loads lazily: load it before freezing)
 heap.install(float(str(settings.COLLEGIA.get("GC_FULL_COLLECT_SECONDS", 600))))
+interpreter.install(float(str(settings.COLLEGIA.get("ASGI_SWITCH_INTERVAL_SECONDS", 0))))

@@ -376,6 +376,9 @@ COLLEGIA = {
     # The ASGI server collects the garbage of its long-lived objects this often (core.heap);
     # 0 leaves Python's collector as it is.
     "GC_FULL_COLLECT_SECONDS": float(os.environ.get("GC_FULL_COLLECT_SECONDS", "600")),
+    # How often the ASGI server's event loop hands the GIL to a view's thread that waits
+    # for it (core.interpreter); 0 leaves Python's 5 ms.
+    "ASGI_SWITCH_INTERVAL_SECONDS": float(os.environ.get("ASGI_SWITCH_INTERVAL_SECONDS", "0.001")),
     # Background loops `manage.py serve` runs beside Daphne: dotted paths to functions
     # taking a `stop` threading.Event. Production runs each as its own command instead.
     "WORKER_LOOPS": [

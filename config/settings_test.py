@@ -37,6 +37,8 @@ COLLEGIA = {
     **COLLEGIA,
     "WEBHOOK_ALLOW_PRIVATE_DESTINATIONS": True,
     "TURNOUT_PUSH_SECONDS": 0,
-    # Tests import the ASGI application: the test process keeps Python's own collector.
+    # Tests import the ASGI application: the test process keeps Python's own collector
+    # and switch interval.
     "GC_FULL_COLLECT_SECONDS": 0,
+    "ASGI_SWITCH_INTERVAL_SECONDS": 0,
 }
