@@ -47,7 +47,7 @@ PATHS = {
     "roll_api": ("viewer", "/api/v1/votes/{vote}/roll/"),
     "comments_api": ("viewer", "/api/v1/proposals/{proposal}/comments/"),
     "memberships_api": ("chair", "/api/v1/cooperatives/{slug}/memberships/"),
-    "board_members": ("chair", "/c/{slug}/board/members/"),
+    "board_members": ("chair", "/c/{slug}/board/members/?status=active"),
 }
 LABELS = {
     "members_api": "members API, page 1",
@@ -57,7 +57,7 @@ LABELS = {
     "roll_api": "vote's roll API, page 1",
     "comments_api": "comments API with N/10 comments, page 1",
     "memberships_api": "memberships API as the board, page 1",
-    "board_members": "board's members page",
+    "board_members": "board's members page, active tab",
 }
 
 

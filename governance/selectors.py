@@ -89,12 +89,16 @@ def decision_rules(version: RulesVersion, decision_kind: str) -> DecisionRules:
 
 
 def membership_list(cooperative: Cooperative, *, status: str | None = None) -> QuerySet[Membership]:
-    queryset = Membership.objects.filter(cooperative=cooperative).select_related(
-        "member", "member__person", "category", "college"
-    )
+    """The memberships of a cooperative in the order of their members' names. The members
+    are the cooperative's: said in the filter, it lets the database walk the cooperative's
+    index of member names (`member_by_name`) and stop at the page, instead of sorting
+    every membership for every page."""
+    queryset = Membership.objects.filter(
+        cooperative=cooperative, member__cooperative=cooperative
+    ).select_related("member", "member__person", "category", "college")
     if status:
         queryset = queryset.filter(status=status)
-    return queryset.order_by("member__name", "id")
+    return queryset.order_by("member__name", "member_id")
 
 
 def membership_list_by_status(
