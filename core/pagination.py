@@ -44,8 +44,9 @@ InvalidCursor = refusal(
     _("This page link is not valid for this list; start again from its first page."),
 )
 
-# Lists shown with their size are counted up to this many rows, then shown as "10,000+".
-COUNT_CAP = 10_000
+# Lists shown with their size are counted up to this many rows, then shown as "1,000+":
+# counting 10,000 index entries already cost a page 3 ms at 100,000 members.
+COUNT_CAP = 1_000
 
 
 @dataclass(frozen=True, slots=True)
