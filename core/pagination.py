@@ -82,10 +82,15 @@ class Key:
     descending: bool
     nullable: bool
 
+    def runs_down(self, backwards: bool) -> bool:
+        """Whether the key is read in descending order (its own order, or the reverse
+        of it going back)."""
+        return self.descending != backwards
+
     def order(self, backwards: bool) -> OrderBy:
         """This key's order; NULLs sit where PostgreSQL puts them by default (after the
         values ascending, before them descending) on every database."""
-        descending = self.descending != backwards
+        descending = self.runs_down(backwards)
         if not self.nullable:
             return OrderBy(F(self.alias), descending=descending)
         if descending:
@@ -102,12 +107,11 @@ class Key:
         (None when NULLs make it no range)."""
         if self.nullable or value is None:
             return None
-        descending = self.descending != backwards
-        return Q(**{f"{self.alias}__{'lte' if descending else 'gte'}": value})
+        return Q(**{f"{self.alias}__{'lte' if self.runs_down(backwards) else 'gte'}": value})
 
     def after(self, value: Any, backwards: bool) -> Q:
         """The rows that come strictly after `value` in this key's order."""
-        if self.descending != backwards:  # Descending, NULLs first.
+        if self.runs_down(backwards):  # NULLs first.
             if value is None:
                 return Q(**{f"{self.alias}__isnull": False})
             return Q(**{f"{self.alias}__lt": value})
@@ -333,17 +337,6 @@ class Pagination(BasePagination):
                 "results": data,
             }
         )
-
-    def get_paginated_response_schema(self, schema: dict[str, Any]) -> dict[str, Any]:
-        link = {"type": "string", "format": "uri", "nullable": True}
-        return {
-            "type": "object",
-            "required": ["next", "previous", "results"],
-            "properties": {"next": link, "previous": link, "results": schema},
-        }
-
-    def get_schema_operation_parameters(self, view: Any) -> list[dict[str, Any]]:
-        return schema_parameters()
 
 
 def schema_parameters() -> list[dict[str, Any]]:

@@ -16,7 +16,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from core.api import Pagination, paginate, person_of
+from core.api import page_of, paginate, person_of
 from webhooks import catalog, selectors, services
 from webhooks.models import DisabledReason, Endpoint, MessageStatus
 from webhooks.permissions import access_cooperative_webhooks, access_endpoint, access_message
@@ -171,9 +171,6 @@ class EventTypeListApi(APIView):
 
 
 class EndpointListCreateApi(APIView):
-    # Declared so that the OpenAPI schema shows the paginated shape paginate() returns.
-    pagination_class = Pagination
-
     class InputSerializer(serializers.Serializer):
         url = serializers.CharField(max_length=2000)
         description = serializers.CharField(max_length=300, required=False, allow_blank=True)
@@ -181,7 +178,7 @@ class EndpointListCreateApi(APIView):
 
     @extend_schema(
         tags=TAG,
-        responses={200: EndpointOut(many=True)},
+        responses={200: page_of(EndpointOut)},
         operation_id="webhook_endpoints_list",
         description="Board: the cooperative's webhook endpoints (secrets excluded).",
     )
@@ -356,15 +353,12 @@ class EndpointReplayFailedApi(APIView):
 
 
 class MessageListApi(APIView):
-    # Declared so that the OpenAPI schema shows the paginated shape paginate() returns.
-    pagination_class = Pagination
-
     class FilterSerializer(serializers.Serializer):
         status = serializers.ChoiceField(choices=MessageStatus.choices, required=False)
 
     @extend_schema(
         tags=TAG,
-        responses={200: MessageOut(many=True)},
+        responses={200: page_of(MessageOut)},
         operation_id="webhook_messages_list",
         parameters=[
             OpenApiParameter(
@@ -397,12 +391,9 @@ class MessageDetailApi(APIView):
 
 
 class AttemptListApi(APIView):
-    # Declared so that the OpenAPI schema shows the paginated shape paginate() returns.
-    pagination_class = Pagination
-
     @extend_schema(
         tags=TAG,
-        responses={200: AttemptOut(many=True)},
+        responses={200: page_of(AttemptOut)},
         operation_id="webhook_attempts_list",
         description="Board: every attempt of one message, newest first.",
     )

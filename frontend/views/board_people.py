@@ -79,7 +79,7 @@ def members(request: HttpRequest, slug: str) -> HttpResponse:
             | Q(college__name__icontains=query)
         )
     counts = {
-        name: count_up_to(selectors.membership_list(cooperative).filter(status__in=s))
+        name: count_up_to(selectors.membership_list_by_status(cooperative).filter(status__in=s))
         for name, s in MEMBERSHIP_TABS
     }
     context = {
