@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db import connection
+from django.db.models import Count, F, Prefetch, Q, QuerySet
+from django.db.models.functions import Collate
 
 from elections.models import (
     ArchiveEntry,
@@ -64,22 +66,20 @@ def bulletin_events(election: Election) -> QuerySet[ArchiveEntry]:
 
 
 def counted_ballots_by_tracker(election: Election) -> QuerySet[EncryptedBallot]:
-    """The ballots that count, in the order of their trackers: the bulletin board's list,
-    read a page at a time."""
+    """The ballots that count (the last of each credential), in the byte order of their
+    trackers, as `sorted()` puts them: Base64, where case matters, which a database's
+    language collation would fold. The bulletin board reads them a page at a time."""
+    tracker = Collate("tracker", "C") if connection.vendor == "postgresql" else F("tracker")
     return (
         EncryptedBallot.objects.filter(election=election, is_current=True)
         .only("tracker")
-        .order_by("tracker")
+        .order_by(tracker)
     )
 
 
 def counted_trackers(election: Election) -> list[str]:
-    """Sorted trackers of the ballots that count (the last of each credential)."""
-    return sorted(
-        EncryptedBallot.objects.filter(election=election, is_current=True).values_list(
-            "tracker", flat=True
-        )
-    )
+    """The trackers of the ballots that count, sorted."""
+    return list(counted_ballots_by_tracker(election).values_list("tracker", flat=True))
 
 
 def bulletin_summary(election: Election) -> dict[str, Any]:

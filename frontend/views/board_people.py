@@ -318,7 +318,8 @@ def audit(request: HttpRequest, slug: str) -> HttpResponse:
         kind=kind,
         person=person,
     )
-    page = paginate(request, entries)
+    # The pages of the log do not run the check again: it is asked for once.
+    page = paginate(request, entries, forget=("verify",))
     context = {
         "page": page,
         "lines": audit_words.describe(page.object_list),

@@ -163,11 +163,17 @@ class WebPage:
 
 
 def paginate(
-    request: HttpRequest, items: Any, per_page: int = PAGE_SIZE, *, param: str = "cursor"
+    request: HttpRequest,
+    items: Any,
+    per_page: int = PAGE_SIZE,
+    *,
+    param: str = "cursor",
+    forget: tuple[str, ...] = (),
 ) -> WebPage:
     """The page of the queryset `items` at the position the `param` query parameter names
     (the first page when it names none or is not valid): read by position, so that no
-    page costs more than the first however long the list (core.pagination)."""
+    page costs more than the first however long the list (core.pagination). The links
+    keep the page's query but the parameters `forget` names (a one-off action's)."""
     try:
         page = page_by_position(items, request.GET.get(param), per_page)
     except InvalidCursor:
@@ -177,6 +183,8 @@ def paginate(
         if cursor is None:
             return None
         asked = request.GET.copy()
+        for name in forget:
+            asked.pop(name, None)
         asked[param] = cursor
         return asked.urlencode()
 

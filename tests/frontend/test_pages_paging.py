@@ -87,3 +87,13 @@ def test_a_link_that_is_not_valid_shows_the_first_page(chair: Any) -> None:
 
     assert answer.status_code == 200
     assert _ids(answer) == first
+
+
+def test_the_audit_log_s_pages_do_not_run_the_chain_check_again(chair: Any) -> None:
+    verified = chair.get(AUDIT, {"verify": "1", "kind": "members"})
+    assert verified.context["verification"].ok
+    following = _link(verified.content.decode(), "next")
+    assert following is not None and "kind=members" in following
+
+    assert "verify" not in following
+    assert chair.get(following).context["verification"] is None
