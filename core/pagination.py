@@ -146,16 +146,18 @@ def keys_of(queryset: models.QuerySet[Any]) -> list[Key]:
     keys: list[Key] = []
     for position, item in enumerate(ordering):
         alias = f"cursor_key_{position}"
+        expression: Any
         if isinstance(item, OrderBy):
             expression, descending = item.expression, item.descending
-            path = getattr(expression, "name", None) if isinstance(expression, F) else None
         elif isinstance(item, str):
             if item == "?":
                 raise ValueError("A randomly ordered list cannot be paged by position.")
-            descending, path = item.startswith("-"), item.lstrip("-+")
-            expression = F(path)
+            descending, expression = item.startswith("-"), F(item.lstrip("-+"))
+        elif hasattr(item, "resolve_expression"):  # An expression, ascending.
+            expression, descending = item, False
         else:
             raise ValueError(f"Cannot page by the order {item!r}.")
+        path = getattr(expression, "name", None) if isinstance(expression, F) else None
         nullable = True if path is None else _nullable(queryset.model, path)
         keys.append(Key(alias, expression, descending, nullable))
         if path in ("pk", queryset.model._meta.pk.name):

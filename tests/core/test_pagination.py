@@ -10,6 +10,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from django.db import connection
 from django.db.models import F
+from django.db.models.functions import Lower
 from django.test.utils import CaptureQueriesContext
 from rest_framework.request import Request
 from rest_framework.test import APIClient, APIRequestFactory
@@ -248,3 +249,13 @@ def test_the_notices_badge_says_99_plus_past_99(client: Any) -> None:
     body = client.get("/notifications/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
 
     assert "99+ unread" in body and "100 unread" not in body
+
+
+def test_an_order_by_a_bare_expression_pages_ascending() -> None:
+    notices = _notices(5)
+    queryset = Notification.objects.order_by(Lower("kind"), F("id"))
+
+    forward, backward = _walk(queryset, 2)
+
+    assert [pk for page in forward for pk in page] == [n.pk for n in notices]
+    assert backward == forward[::-1]
