@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from fractions import Fraction
 from functools import cache
@@ -53,49 +54,65 @@ class RollCollege:
     college_id: int | None
 
 
-@dataclass(frozen=True)
-class AssemblyRoll:
-    """The members with a vote right now, each with the college that weighs it."""
-
-    colleges: list[RollCollege]
-    member_college: dict[int, str]
-
-    def eligible(self, key: str) -> int:
-        return sum(1 for k in self.member_college.values() if k == key)
-
-
-def assembly_roll(cooperative: Cooperative) -> AssemblyRoll:
-    """Active members in the current colleges (members outside them cannot vote)."""
+def roll_colleges(cooperative: Cooperative) -> list[RollCollege]:
+    """The colleges of an assembly's roll: the current ones with their weights, or one
+    college of all members when the cooperative weighs none."""
     config = college_config_current(cooperative)
     weights = college_weights(config)
     if not weights:
-        colleges = [
+        return [
             RollCollege(
                 key=SINGLE_COLLEGE_KEY, name=_("All members"), weight=Fraction(1), college_id=None
             )
         ]
-        by_college: dict[int | None, str] = {}
-    else:
-        assert config is not None
-        colleges = [
-            RollCollege(
-                key=f"c{w.college_id}",
-                name=w.college.name,
-                weight=weights[w.college_id],
-                college_id=w.college_id,
-            )
-            for w in config.weights.all()
-        ]
-        by_college = {c.college_id: c.key for c in colleges}
-    member_college: dict[int, str] = {}
-    rows = Membership.objects.filter(
-        cooperative=cooperative, status=MembershipStatus.ACTIVE
-    ).values_list("member_id", "college_id")
+    assert config is not None
+    return [
+        RollCollege(
+            key=f"c{w.college_id}",
+            name=w.college.name,
+            weight=weights[w.college_id],
+            college_id=w.college_id,
+        )
+        for w in config.weights.all()
+    ]
+
+
+def voting_memberships(
+    cooperative: Cooperative, colleges: list[RollCollege]
+) -> QuerySet[Membership]:
+    """The memberships that give a vote in an assembly: active, in one of the roll's
+    `colleges` (members outside them cannot vote). Filter it to the members wanted, or
+    use it as a subquery: the cooperative may hold more members than a query can list."""
+    memberships = Membership.objects.filter(cooperative=cooperative, status=MembershipStatus.ACTIVE)
+    weighted = [c.college_id for c in colleges if c.college_id is not None]
+    if weighted:
+        memberships = memberships.filter(college_id__in=weighted)
+    return memberships
+
+
+def college_keys(
+    cooperative: Cooperative, member_ids: Iterable[int], colleges: list[RollCollege] | None = None
+) -> dict[int, str]:
+    """The roll's college key of each of `member_ids` who has a vote in an assembly of the
+    cooperative; those without a vote are left out. Reads those members only: the whole
+    roll is only ever counted, by the database (`call_attendance`)."""
+    colleges = roll_colleges(cooperative) if colleges is None else colleges
+    ids = sorted(set(member_ids))
+    if not ids:
+        return {}
+    rows = voting_memberships(cooperative, colleges).filter(member_id__in=ids)
+    return _keyed(rows.values_list("member_id", "college_id"), colleges)
+
+
+def _keyed(rows: Iterable[tuple[int, int]], colleges: list[RollCollege]) -> dict[int, str]:
+    by_college = {c.college_id: c.key for c in colleges}
+    single = by_college.get(None)
+    keys: dict[int, str] = {}
     for member_id, college_id in rows:
-        key = by_college.get(college_id) if weights else SINGLE_COLLEGE_KEY
+        key = single or by_college.get(college_id)
         if key is not None:
-            member_college[member_id] = key
-    return AssemblyRoll(colleges=colleges, member_college=member_college)
+            keys[member_id] = key
+    return keys
 
 
 @dataclass(frozen=True)
@@ -126,6 +143,7 @@ class AttendanceCount:
     quorum_ratio: Fraction
     quorum_reached: bool
     lowest_college: str | None
+    # Who takes part in each way: read only when asked (`call_attendance`'s `with_members`).
     present_ids: frozenset[int] = field(default_factory=frozenset)
     remote_ids: frozenset[int] = field(default_factory=frozenset)
     represented_ids: frozenset[int] = field(default_factory=frozenset)
@@ -188,57 +206,103 @@ def call_quorum_required(assembly: Assembly, call: int) -> Fraction | None:
     return assembly_rules(assembly).quorum_for_call(call)
 
 
-def call_attendance(assembly: Assembly, call: AssemblyCall) -> AttendanceCount:
+# How a member with a vote takes part in a call (`_taking_part_sql`), beside the attendance
+# modes; absent is "".
+PART_POSTAL = "postal"
+PART_REPRESENTED = "represented"
+
+
+def _taking_part_sql(
+    assembly: Assembly, call: AssemblyCall, colleges: list[RollCollege]
+) -> tuple[str, list[Any]]:
+    """Every member with a vote (`voting_memberships`), with their college and how they
+    take part in `call` (`part`): `present` or `remote` when checked in; else `postal`
+    when they voted by post; else `represented` when they gave a live proxy whose holder
+    attends (a holder with a vote, checked in), or that names no holder (the chair holds
+    it); else "". Each member counts once, in that order. One statement joining four
+    sets, which the database counts by hashing them (`call_attendance`), however many
+    members."""
+
+    def sql(queryset: QuerySet[Any]) -> tuple[str, list[Any]]:
+        text, params = queryset.order_by().query.sql_with_params()
+        return text, list(params)
+
+    voting = voting_memberships(assembly.cooperative, colleges)
+    checked_in = Attendance.objects.filter(call=call, checked_out_at__isnull=True)
+    holders_attending = checked_in.filter(member_id__in=voting.values("member_id"))
+    represented = AssemblyProxy.objects.filter(assembly=assembly, revoked_at__isnull=True).filter(
+        Q(holder__isnull=True) | Q(holder_id__in=holders_attending.values("member_id"))
+    )
+    parts = [
+        sql(voting.values("member_id", "college_id")),
+        # One open attendance per member and call: a constraint of the table.
+        sql(checked_in.values("member_id", "mode")),
+        sql(PostalVote.objects.filter(assembly=assembly).values("member_id").distinct()),
+        sql(represented.values("principal_id").distinct()),
+    ]
+    text = (
+        "SELECT ms.member_id, ms.college_id, COALESCE(a.mode, CASE"
+        f" WHEN pv.member_id IS NOT NULL THEN '{PART_POSTAL}'"
+        f" WHEN rp.principal_id IS NOT NULL THEN '{PART_REPRESENTED}' ELSE '' END) AS part"
+        " FROM ({}) ms"
+        " LEFT JOIN ({}) a ON a.member_id = ms.member_id"
+        " LEFT JOIN ({}) pv ON pv.member_id = ms.member_id"
+        " LEFT JOIN ({}) rp ON rp.principal_id = ms.member_id"
+    ).format(*(part for part, _params in parts))
+    return text, [param for _part, params in parts for param in params]
+
+
+def call_attendance(
+    assembly: Assembly, call: AssemblyCall, *, with_members: bool = False
+) -> AttendanceCount:
     """Count, right now, who takes part in a call and whether its quorum is reached.
 
     Present and remote members are those checked in; a member who gave a proxy for the
     assembly is represented when the holder attends (or the proxy names no holder, so the
     chair holds it); a member who voted by post counts as present. Each member counts
-    once: being there comes first, then the postal ballot, then the proxy. The quorum is
-    computed by the resolution tally engine over these counts, so attendance and votes
-    follow the same arithmetic in the rules' mode.
+    once: being there comes first, then the postal ballot, then the proxy
+    (`_taking_part_sql`). The quorum is computed by the resolution tally engine over these
+    counts, so attendance and votes follow the same arithmetic in the rules' mode.
+    With `with_members`, also who takes part in each way (the ids the opening and the
+    close of a point need); the counts alone cost one statement grouped by the database.
     """
-    roll = assembly_roll(assembly.cooperative)
-    on_roll = roll.member_college
-    present: set[int] = set()
-    remote: set[int] = set()
-    for member_id, mode in Attendance.objects.filter(
-        call=call, checked_out_at__isnull=True
-    ).values_list("member_id", "mode"):
-        if member_id in on_roll:
-            (present if mode == AttendanceMode.PRESENT else remote).add(member_id)
-    attending = present | remote
-    postal = {
-        pk
-        for pk in PostalVote.objects.filter(assembly=assembly)
-        .values_list("member_id", flat=True)
-        .distinct()
-        if pk in on_roll and pk not in attending
+    colleges = roll_colleges(assembly.cooperative)
+    parts, params = _taking_part_sql(assembly, call, colleges)
+    by_college = {c.college_id: c.key for c in colleges}
+    single = by_college.get(None)
+    counted: dict[str, dict[str, int]] = {c.key: {} for c in colleges}
+    members: dict[str, set[int]] = {
+        AttendanceMode.PRESENT: set(),
+        AttendanceMode.REMOTE: set(),
+        PART_POSTAL: set(),
+        PART_REPRESENTED: set(),
     }
-    represented: set[int] = set()
-    for principal_id, holder_id in AssemblyProxy.objects.filter(
-        assembly=assembly, revoked_at__isnull=True
-    ).values_list("principal_id", "holder_id"):
-        if principal_id not in on_roll or principal_id in attending or principal_id in postal:
-            continue
-        if holder_id is None or holder_id in attending:
-            represented.add(principal_id)
-
-    def count(ids: set[int], key: str) -> int:
-        return sum(1 for pk in ids if on_roll[pk] == key)
-
-    colleges = [
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT t.college_id, t.part, COUNT(*) FROM ({parts}) t GROUP BY t.college_id, t.part",
+            params,
+        )
+        for college_id, part, n in cursor.fetchall():
+            key = single or by_college[college_id]
+            counted[key][part] = counted[key].get(part, 0) + n
+        if with_members:
+            cursor.execute(
+                f"SELECT t.member_id, t.part FROM ({parts}) t WHERE t.part <> ''", params
+            )
+            for member_id, part in cursor.fetchall():
+                members[part].add(member_id)
+    colleges_counted = [
         CollegeAttendance(
             key=c.key,
             name=c.name,
             weight=c.weight,
-            eligible=roll.eligible(c.key),
-            present=count(present, c.key),
-            remote=count(remote, c.key),
-            represented=count(represented, c.key),
-            postal=count(postal, c.key),
+            eligible=sum(counted[c.key].values()),
+            present=counted[c.key].get(AttendanceMode.PRESENT, 0),
+            remote=counted[c.key].get(AttendanceMode.REMOTE, 0),
+            represented=counted[c.key].get(PART_REPRESENTED, 0),
+            postal=counted[c.key].get(PART_POSTAL, 0),
         )
-        for c in roll.colleges
+        for c in colleges
     ]
     rules = assembly_rules(assembly)
     required = call_quorum_required(assembly, call.number)
@@ -253,25 +317,25 @@ def call_attendance(assembly: Assembly, call: AssemblyCall) -> AttendanceCount:
                 no=0,
                 abstain=c.attending,
             )
-            for c in colleges
+            for c in colleges_counted
         ],
         rules=tally.ResolutionRules(
             quorum_mode=tally.QuorumMode(rules.quorum_mode), quorum=required
         ),
     )
-    lowest = next((c.name for c in colleges if c.key == result.quorum_lowest_college), None)
+    lowest = next((c.name for c in colleges_counted if c.key == result.quorum_lowest_college), None)
     return AttendanceCount(
         call=call.number,
-        colleges=colleges,
+        colleges=colleges_counted,
         quorum_mode=rules.quorum_mode,
         quorum_required=required,
         quorum_ratio=result.quorum_ratio,
         quorum_reached=result.quorum_reached,
         lowest_college=lowest,
-        present_ids=frozenset(present),
-        remote_ids=frozenset(remote),
-        represented_ids=frozenset(represented),
-        postal_ids=frozenset(postal),
+        present_ids=frozenset(members[AttendanceMode.PRESENT]),
+        remote_ids=frozenset(members[AttendanceMode.REMOTE]),
+        represented_ids=frozenset(members[PART_REPRESENTED]),
+        postal_ids=frozenset(members[PART_POSTAL]),
     )
 
 
@@ -380,12 +444,36 @@ def resolutions_of(assembly: Assembly) -> QuerySet[Resolution]:
     )
 
 
-def convocation_list(assembly: Assembly) -> QuerySet[Convocation]:
-    return (
-        Convocation.objects.filter(call__assembly=assembly)
-        .select_related("call", "member", "person", "sent_by")
-        .order_by("call__number", "member__name", "channel", "id")
+# The lists of an assembly's participants go in the order of their members' names. The
+# members are the assembly's cooperative's: said in the filter, it lets the database walk
+# the cooperative's index of member names (governance `member_by_name`) and stop at the
+# page, instead of sorting every row of the assembly for every page. What a member has
+# several of (calls, channels, resolutions) follows their name.
+
+
+def convocation_list(assembly: Assembly, call: AssemblyCall | None = None) -> QuerySet[Convocation]:
+    """The proof of sending by member name, then call and channel; of one `call` only when
+    given (the web page shows each call on its own)."""
+    convocations = Convocation.objects.filter(
+        call__assembly=assembly, member__cooperative_id=assembly.cooperative_id
     )
+    if call is not None:
+        convocations = convocations.filter(call=call)
+    return convocations.select_related("call", "member", "person", "sent_by").order_by(
+        "member__name", "member_id", "call__number", "channel", "id"
+    )
+
+
+def convocation_counts(call: AssemblyCall) -> dict[tuple[str, str], int]:
+    """How many convocations of `call` are in each (channel, status), counted by the
+    database (the call's index by status) rather than row by row."""
+    rows = (
+        Convocation.objects.filter(call=call)
+        .values_list("channel", "status")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    return {(channel, status): n for channel, status, n in rows}
 
 
 def proxy_list(
@@ -409,16 +497,21 @@ def postal_vote_list(
         "member", "resolution", "resolution__item"
     )
     if role.is_board:
-        return votes.order_by("resolution__item__position", "resolution_id", "member__name")
+        return votes.filter(member__cooperative_id=assembly.cooperative_id).order_by(
+            "member__name", "member_id", "resolution__item__position", "resolution_id", "id"
+        )
     mine = [m.pk for m in members_acting_person(assembly.cooperative, person)]
-    return votes.filter(member_id__in=mine).order_by("resolution__item__position", "resolution_id")
+    return votes.filter(member_id__in=mine).order_by(
+        "resolution__item__position", "resolution_id", "id"
+    )
 
 
-def attendance_list(call: AssemblyCall) -> QuerySet[Attendance]:
+def attendance_list(assembly: Assembly, call: AssemblyCall) -> QuerySet[Attendance]:
+    """The attendance sheet of one of the assembly's calls, by member name."""
     return (
-        Attendance.objects.filter(call=call)
+        Attendance.objects.filter(call=call, member__cooperative_id=assembly.cooperative_id)
         .select_related("call", "member", "person", "checked_in_by")
-        .order_by("member__name", "id")
+        .order_by("member__name", "member_id", "id")
     )
 
 

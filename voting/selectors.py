@@ -185,11 +185,14 @@ def proxy_holder_search(
 
 
 def open_ballot_list(vote: Vote) -> QuerySet[Ballot]:
-    """The ballots that count on an open vote, with who cast them."""
+    """The ballots that count on an open vote, with who cast them, in the order of their
+    members' names (walked by the cooperative's index of names, as `roll_list`)."""
     return (
-        Ballot.objects.filter(vote=vote, is_current=True)
+        Ballot.objects.filter(
+            vote=vote, is_current=True, roll_entry__member__cooperative_id=vote.cooperative_id
+        )
         .select_related("roll_entry__member", "vote_college", "cast_by", "proxy")
-        .order_by("roll_entry__member__name", "id")
+        .order_by("roll_entry__member__name", "roll_entry__member_id", "id")
     )
 
 

@@ -222,9 +222,8 @@ class AttendanceListCheckInApi(APIView):
                 code="attendance_hidden",
                 message=_("Only members and the board read the attendance sheet."),
             )
-        return paginate(
-            self, selectors.attendance_list(selectors.current_call(assembly)), AttendanceOut
-        )
+        call = selectors.current_call(assembly)
+        return paginate(self, selectors.attendance_list(assembly, call), AttendanceOut)
 
     @extend_schema(
         tags=TAG,

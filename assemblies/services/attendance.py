@@ -25,7 +25,7 @@ from assemblies.models import (
     PostalVote,
 )
 from assemblies.selectors import (
-    assembly_roll,
+    college_keys,
     current_call,
 )
 from assemblies.services._common import (
@@ -193,7 +193,7 @@ def attendance_check_in_batch(
             code="too_many_members",
             message=_("Sign in at most %(n)d members at once.") % {"n": BATCH_CHECK_IN_MAX},
         )
-    roll = assembly_roll(assembly.cooperative).member_college
+    roll = college_keys(assembly.cooperative, wanted)
     unknown = [pk for pk in wanted if pk not in roll]
     if unknown:
         raise NotAMember(

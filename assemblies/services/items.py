@@ -201,7 +201,7 @@ def item_open(*, actor: Person, item: AgendaItem, now: dt.datetime | None = None
     if item.kind == ItemKind.ELECTION and not resolutions:
         raise ItemStateError(code="no_candidates", message=_("The election has no candidate."))
     call = current_call(assembly)
-    count = call_attendance(assembly, call)
+    count = call_attendance(assembly, call, with_members=True)
     secret = item_is_secret(assembly, item)
     opened = []
     for resolution in resolutions:
@@ -261,7 +261,7 @@ def item_close(*, actor: Person, item: AgendaItem, now: dt.datetime | None = Non
     if item.status != ItemStatus.OPEN:
         raise ItemStateError(message=_("Only the open point can be closed."))
     results = []
-    count = call_attendance(assembly, current_call(assembly))
+    count = call_attendance(assembly, current_call(assembly), with_members=True)
     for resolution in item.resolutions.select_related("vote").order_by("id"):
         if resolution.vote is None or resolution.vote.status != VoteStatus.OPEN:
             continue

@@ -25,7 +25,7 @@ from assemblies.models import (
     Resolution,
 )
 from assemblies.selectors import (
-    assembly_roll,
+    college_keys,
     resolution_is_secret,
 )
 from assemblies.services._common import (
@@ -64,7 +64,7 @@ def acting_member_for(
             return member, False
     if board_may and is_board(actor, assembly):
         named = Member.objects.filter(pk=member_id, cooperative=assembly.cooperative).first()
-        if named is not None and member_id in assembly_roll(assembly.cooperative).member_college:
+        if named is not None and member_id in college_keys(assembly.cooperative, [member_id]):
             return named, True
     raise NotAMember(
         message=_("This member has no vote in this assembly, or you do not act for it.")
@@ -108,11 +108,10 @@ def assembly_proxy_give(
             message=_("The rules of this cooperative do not allow proxies."),
         )
     principal, on_paper = acting_member_for(actor, assembly, principal_id, board_may=True)
-    roll = assembly_roll(assembly.cooperative).member_college
     if holder_id is not None:
         if holder_id == principal.pk:
             raise InvalidInput(code="proxy_to_self", message=_("A proxy goes to another member."))
-        if holder_id not in roll:
+        if holder_id not in college_keys(assembly.cooperative, [holder_id]):
             raise InvalidInput(
                 code="holder_not_member",
                 message=_("The holder of a proxy must be a member with a vote."),

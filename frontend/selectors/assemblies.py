@@ -35,13 +35,15 @@ from assemblies.permissions import (
 from assemblies.selectors import (
     AttendanceCount,
     agenda_items,
-    assembly_roll,
     assembly_rules,
     call_attendance,
-    convocation_list,
+    college_keys,
+    convocation_counts,
     current_call,
     proxy_list,
     resolutions_of,
+    roll_colleges,
+    voting_memberships,
 )
 from assemblies.services import _common as services_clock
 from assemblies.services.attendance import CHECK_IN_OPENS
@@ -226,10 +228,11 @@ def holder_search(
     query = " ".join(query.split())[:100]
     if len(query) < 2:
         return []
-    roll = assembly_roll(assembly.cooperative).member_college
-    names = {c.key: c.name for c in assembly_roll(assembly.cooperative).colleges}
-    members = (
-        Member.objects.filter(pk__in=list(roll))
+    colleges = roll_colleges(assembly.cooperative)
+    names = {c.key: c.name for c in colleges}
+    voting = voting_memberships(assembly.cooperative, colleges)
+    members = list(
+        Member.objects.filter(pk__in=voting.values("member_id"))
         .exclude(pk__in=exclude)
         .filter(
             Q(name__icontains=query)
@@ -241,6 +244,7 @@ def holder_search(
         .distinct()
         .order_by("name")[:SEARCH_RESULTS_MAX]
     )
+    roll = college_keys(assembly.cooperative, [m.pk for m in members], colleges)
     held = dict(
         AssemblyProxy.objects.filter(assembly=assembly, revoked_at__isnull=True)
         .values("holder_id")
@@ -251,7 +255,7 @@ def holder_search(
     return [
         {
             "member": m,
-            "college": names.get(roll[m.pk], ""),
+            "college": names.get(roll.get(m.pk, ""), ""),
             "held": held.get(m.pk, 0),
             "full": rules.proxy_cap_reached(held.get(m.pk, 0)),
         }
@@ -260,27 +264,24 @@ def holder_search(
 
 
 def convocations_page(assembly: Assembly, role: CooperativeRole) -> dict[str, Any]:
-    """Each call's convocations with their state per channel, and the counts."""
+    """Each convened call with its convocations counted per channel and state; the view
+    adds a page of each call's rows (`convocation_list`)."""
     if not can_read_convocations(role):
         return {"calls": []}
-    rows = list(convocation_list(assembly))
     calls = []
+    email = ConvocationChannel.EMAIL
     for call in _calls(assembly):
-        mine = [r for r in rows if r.call_id == call.pk]
-        counts = {
-            (channel, status): sum(1 for r in mine if r.channel == channel and r.status == status)
-            for channel in ConvocationChannel.values
-            for status in ConvocationStatus.values
-        }
+        if call.convened_at is None:
+            continue
+        counts = convocation_counts(call)
         calls.append(
             {
                 "call": call,
-                "rows": mine,
-                "emails_sent": counts[("email", "sent")],
-                "emails_failed": counts[("email", "failed")],
-                "emails_queued": counts[("email", "queued")],
-                "no_address": counts[("email", "no_address")],
-                "in_app": counts[("in_app", "sent")],
+                "emails_sent": counts.get((email, ConvocationStatus.SENT), 0),
+                "emails_failed": counts.get((email, ConvocationStatus.FAILED), 0),
+                "emails_queued": counts.get((email, ConvocationStatus.QUEUED), 0),
+                "no_address": counts.get((email, ConvocationStatus.NO_ADDRESS), 0),
+                "in_app": counts.get((ConvocationChannel.IN_APP, ConvocationStatus.SENT), 0),
             }
         )
     return {"calls": calls}
@@ -301,9 +302,10 @@ def desk_rows(assembly: Assembly, query: str) -> list[DeskRow]:
     """The attendance sheet found by name: a member, or a legal person by the name of its
     representative; with what the desk must know (signed in, proxy given, postal vote)."""
     query = " ".join(query.split())[:100]
-    roll = assembly_roll(assembly.cooperative)
-    names = {c.key: c.name for c in roll.colleges}
-    members = Member.objects.filter(pk__in=list(roll.member_college)).prefetch_related(
+    colleges = roll_colleges(assembly.cooperative)
+    names = {c.key: c.name for c in colleges}
+    voting = voting_memberships(assembly.cooperative, colleges)
+    members = Member.objects.filter(pk__in=voting.values("member_id")).prefetch_related(
         "representatives__person"
     )
     if query:
@@ -319,9 +321,10 @@ def desk_rows(assembly: Assembly, query: str) -> list[DeskRow]:
             )
             | Q(person__username__icontains=query)
         ).distinct()
-    members = members.order_by("name")[: SEARCH_RESULTS_MAX if query else 200]
+    found = list(members.order_by("name")[: SEARCH_RESULTS_MAX if query else 200])
     call = current_call(assembly)
-    ids = [m.pk for m in members]
+    ids = [m.pk for m in found]
+    roll = college_keys(assembly.cooperative, ids, colleges)
     open_rows = {
         a.member_id: a
         for a in Attendance.objects.filter(
@@ -348,14 +351,14 @@ def desk_rows(assembly: Assembly, query: str) -> list[DeskRow]:
     return [
         DeskRow(
             member=m,
-            college=names.get(roll.member_college[m.pk], ""),
+            college=names.get(roll.get(m.pk, ""), ""),
             representatives=[r.person for r in m.representatives.all() if r.revoked_at is None],
             attendance=open_rows.get(m.pk),
             proxy=proxies.get(m.pk),
             proxies_held=held.get(m.pk, 0),
             postal=m.pk in postal,
         )
-        for m in members
+        for m in found
     ]
 
 

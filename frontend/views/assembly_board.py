@@ -16,7 +16,7 @@ from assemblies import services
 from assemblies.models import AgendaItem, AssemblyKind, ItemKind
 from assemblies.permissions import access_assembly
 from assemblies.room import room_last_seq
-from assemblies.selectors import assembly_rules
+from assemblies.selectors import assembly_rules, convocation_list
 from core.errors import NotFound
 from deliberation.models import Proposal
 from frontend.selectors import assemblies as page_selectors
@@ -26,12 +26,15 @@ from frontend.views.common import (
     form_refusal,
     optional_id,
     page_view,
+    paginate,
     perform,
     render_coop,
     signed_in,
 )
 from governance.models import College, Person
 
+# Rows of a call's proof of sending on one page of the convocations page.
+CONVOCATIONS_PER_PAGE = 100
 DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 
 
@@ -339,6 +342,14 @@ def _open(request: HttpRequest, assembly: Any, actor: Person, back: str) -> Http
 def assembly_convocations(request: HttpRequest, pk: int) -> HttpResponse:
     assembly, role = access_assembly(request.user, pk, manage=True)
     context = {"assembly": assembly, **page_selectors.convocations_page(assembly, role)}
+    # Each call's rows page on their own: its link keeps the other call's position.
+    for row in context["calls"]:
+        row["page"] = paginate(
+            request,
+            convocation_list(assembly, row["call"]),
+            CONVOCATIONS_PER_PAGE,
+            param=f"call{row['call'].number}",
+        )
     return render_coop(
         request,
         "frontend/assemblies/convocations.html",

@@ -4,6 +4,7 @@ proxies within the rules, and the three quorum modes."""
 from __future__ import annotations
 
 import datetime as dt
+import random
 
 import pytest
 
@@ -265,3 +266,104 @@ def test_the_second_call_uses_its_own_quorum():
     # A new call starts with an empty attendance sheet and the second call's fifth.
     assert count.total("present") == 0
     assert str(count.quorum_required) == "1/5"
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_the_count_agrees_with_a_member_by_member_reading(seed: int) -> None:
+    """The database counts the call (one statement); the same rules read member by
+    member here, over random mixes of check-ins, departures, postal ballots, proxies
+    (to attending, absent, departed or voteless holders, or to the chair) and members
+    who lost their vote, must give the same people in each way and the same counts."""
+    from assemblies.models import AssemblyProxy, Attendance, PostalVote
+    from governance.models import Member, Membership
+
+    rng = random.Random(seed)
+    coop = small_coop({"Workers": 6, "Users": 6, "Suppliers": 5, "Authorities": 3})
+    assembly = _convened(coop)
+    motion = resolution(assembly)
+    call = selectors.current_call(assembly)
+    members = list(Member.objects.filter(cooperative=coop.cooperative).order_by("id"))
+    rng.shuffle(members)
+    # Always there: a member who lost their vote, signed in, holds another's proxy.
+    principal, holder = members[0], members[1]
+    voteless = {holder.pk, *rng.sample([m.pk for m in members[2:]], 3)}
+    Membership.objects.filter(member_id__in=voteless).update(
+        status="resigned", ended_on=FIRST_CALL.date()
+    )
+    Attendance.objects.create(
+        call=call,
+        member=holder,
+        mode="present",
+        person=coop.chair,
+        checked_in_by=coop.chair,
+        checked_in_at=FIRST_CALL,
+    )
+    AssemblyProxy.objects.create(
+        assembly=assembly,
+        principal=principal,
+        holder=holder,
+        given_by=coop.chair,
+        created_at=BEFORE,
+    )
+    checked_in: dict[int, str] = {holder.pk: "present"}
+    for m in members[2:]:
+        roll = rng.random()
+        if roll < 0.4:
+            mode = rng.choice(["present", "remote"])
+            left = rng.random() < 0.25
+            Attendance.objects.create(
+                call=call,
+                member=m,
+                mode=mode,
+                person=coop.chair,
+                checked_in_by=coop.chair,
+                checked_in_at=FIRST_CALL,
+                checked_out_at=FIRST_CALL + dt.timedelta(minutes=5) if left else None,
+            )
+            if not left:
+                checked_in[m.pk] = mode
+        if rng.random() < 0.25:
+            PostalVote.objects.create(
+                resolution=motion,
+                assembly=assembly,
+                member=m,
+                choice="for",
+                submitted_by=coop.chair,
+                received_at=BEFORE,
+            )
+        if rng.random() < 0.4:
+            others = [o for o in members if o.pk != m.pk]
+            AssemblyProxy.objects.create(
+                assembly=assembly,
+                principal=m,
+                holder=None if rng.random() < 0.3 else rng.choice(others),
+                given_by=coop.chair,
+                created_at=BEFORE,
+                revoked_at=BEFORE if rng.random() < 0.2 else None,
+            )
+
+    voting = {m.pk for m in members if m.pk not in voteless}
+    attending = {pk: mode for pk, mode in checked_in.items() if pk in voting}
+    postal = {
+        pk
+        for pk in PostalVote.objects.filter(assembly=assembly).values_list("member_id", flat=True)
+        if pk in voting and pk not in attending
+    }
+    represented = {
+        p.principal_id
+        for p in AssemblyProxy.objects.filter(assembly=assembly, revoked_at__isnull=True)
+        if p.principal_id in voting
+        and p.principal_id not in attending
+        and p.principal_id not in postal
+        and (p.holder_id is None or p.holder_id in attending)
+    }
+    count = selectors.call_attendance(assembly, call, with_members=True)
+    assert count.present_ids == {pk for pk, mode in attending.items() if mode == "present"}
+    assert count.remote_ids == {pk for pk, mode in attending.items() if mode == "remote"}
+    assert count.postal_ids == postal
+    assert count.represented_ids == represented
+    figures = count.as_dict()
+    assert figures["eligible"] == len(voting)
+    assert figures["attending"] == len(attending) + len(postal) + len(represented)
+    # The counts alone, without the members, are the same.
+    assert selectors.call_attendance(assembly, call).as_dict() == figures

@@ -347,6 +347,46 @@ def test_assembly_page_and_desk_queries_do_not_grow_with_the_agenda_or_the_roll(
         client.get(desk)
 
 
+def test_searches_of_the_desk_and_of_proxy_holders_never_list_the_roll_in_a_statement(
+    client: Any,
+) -> None:
+    """The roll is read by the database, as a subquery: a statement listing every member
+    with a vote failed past 65,535 members (the bound of a statement's parameters) and
+    grew with the cooperative. No statement carries more ids than a page of results."""
+    import re
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from assemblies import services
+    from frontend.selectors.assemblies import SEARCH_RESULTS_MAX
+    from tests.assemblies.factories import small_coop
+    from tests.governance.factories import add_member
+
+    coop = small_coop({"Workers": 3, "Users": 3})
+    for number in range(SEARCH_RESULTS_MAX + 10):
+        add_member(coop.cooperative, "Users", display_name=f"Voter {number}")
+    assembly = make_assembly(coop.cooperative, chair=coop.chair, resolutions=["A"])
+    services.assembly_convene(actor=coop.chair, assembly=assembly, now=T0)
+    for who, url in (
+        (coop.chair, f"/assemblies/{assembly.pk}/desk/?q=Voter"),
+        (coop.people["Workers"][0], f"/assemblies/{assembly.pk}/?holder=Voter"),
+    ):
+        client.force_login(who)
+        with CaptureQueriesContext(connection) as statements:
+            answer = client.get(url)
+        assert answer.status_code == 200
+        longest = max(
+            (
+                group.count(",") + 1
+                for statement in statements.captured_queries
+                for group in re.findall(r"\bIN \(([^()]*)\)", statement["sql"])
+            ),
+            default=0,
+        )
+        assert longest <= SEARCH_RESULTS_MAX, (url, longest)
+
+
 def test_member_says_how_they_will_attend_and_the_desk_sees_the_counts(
     client: Any, at: Any
 ) -> None:
@@ -419,3 +459,47 @@ def test_secret_resolution_in_the_booth_gives_a_tracker_shown_once(client: Any, 
     assert receipt and receipt in answer.content.decode()
     assert len(receipt) == 64 and set(receipt) <= set("0123456789abcdef"), "a sha256 tracker"
     assert not Ballot.objects.filter(vote=res.vote).exists(), "a secret vote keeps no open ballot"
+
+
+def test_convocations_page_reads_each_call_by_pages_and_counts_every_row(
+    client: Any, at: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The proof of sending is read a page at a time per call, in the order of the
+    members' names, and counted by the database: the counts cover every row."""
+    import html
+    import re
+
+    from assemblies import services
+    from frontend.views import assembly_board
+
+    monkeypatch.setattr(assembly_board, "CONVOCATIONS_PER_PAGE", 7)
+    cooperative = demo()
+    assembly = make_assembly(cooperative)
+    services.assembly_convene(actor=person("claire"), assembly=assembly, now=T0)
+    _login(client, "claire")
+    base = f"/assemblies/{assembly.pk}/convocations/"
+    calls = {row["call"].number: row for row in client.get(base).context["calls"]}
+    assert calls, "the assembly is convened"
+    for number in calls:
+        expected = list(
+            Convocation.objects.filter(call__assembly=assembly, call__number=number)
+            .order_by("member__name", "member_id", "channel", "id")
+            .values_list("pk", flat=True)
+        )
+        assert len(expected) > 7  # More than a page.
+        seen: list[int] = []
+        url: str | None = base
+        while url:
+            answer = client.get(url)
+            row = next(r for r in answer.context["calls"] if r["call"].number == number)
+            seen.extend(c.pk for c in row["page"].object_list)
+            # Counted over the whole call, not the page.
+            in_app = Convocation.objects.filter(
+                call__assembly=assembly, call__number=number, channel="in_app", status="sent"
+            ).count()
+            assert row["in_app"] == in_app
+            found = re.search(
+                rf'<a href="(\?[^"]*call{number}=[^"]+)" rel="next">', answer.content.decode()
+            )
+            url = None if found is None else base + html.unescape(found.group(1))
+        assert seen == expected
