@@ -7,10 +7,14 @@ cooperative:
 
 - opening a vote (the roll frozen), against a bare `INSERT ... SELECT` of the same rows
   (both rolled back, so every round sees the same database);
-- page 1 of the members, memberships, roll and comments APIs;
+- page 1 of the members, memberships, roll, comments, open ballots and proposals APIs,
+  and of an assembly's convocations, attendance and postal ballots (every member has
+  one of each);
 - the booth, as a member;
 - the proposal page with N/10 comments;
-- the cooperative's page, and the board's page of its members.
+- the cooperative's page, and the board's page of its members;
+- an assembly's convocations page, its page searching a proxy holder, and the desk
+  searching a member (the desk also counts the live quorum, over every member).
 
 Rounds alternate (baseline, product, ... or small, large, ...) and each figure is the
 median of its rounds; the spread of the per-round ratios is reported. Every answer's
@@ -48,6 +52,14 @@ PATHS = {
     "comments_api": ("viewer", "/api/v1/proposals/{proposal}/comments/"),
     "memberships_api": ("chair", "/api/v1/cooperatives/{slug}/memberships/"),
     "board_members": ("chair", "/c/{slug}/board/members/?status=active"),
+    "ballots_api": ("chair", "/api/v1/votes/{vote}/ballots/"),
+    "proposals_api": ("viewer", "/api/v1/cooperatives/{slug}/proposals/"),
+    "convocations_api": ("chair", "/api/v1/assemblies/{assembly}/convocations/"),
+    "attendance_api": ("chair", "/api/v1/assemblies/{assembly}/attendance/"),
+    "postal_votes_api": ("chair", "/api/v1/assemblies/{assembly}/postal-votes/"),
+    "convocations_page": ("chair", "/assemblies/{assembly}/convocations/"),
+    "holder_search": ("viewer", "/assemblies/{assembly}/?holder=Member+00000"),
+    "desk_search": ("chair", "/assemblies/{assembly}/desk/?q=Member+00000"),
 }
 LABELS = {
     "members_api": "members API, page 1",
@@ -58,6 +70,14 @@ LABELS = {
     "comments_api": "comments API with N/10 comments, page 1",
     "memberships_api": "memberships API as the board, page 1",
     "board_members": "board's members page, active tab",
+    "ballots_api": "open ballots API of the vote, page 1",
+    "proposals_api": "proposals API with N/10 comments, page 1",
+    "convocations_api": "assembly's convocations API, page 1",
+    "attendance_api": "assembly's attendance API, page 1",
+    "postal_votes_api": "assembly's postal ballots API as the board, page 1",
+    "convocations_page": "assembly's convocations page",
+    "holder_search": "assembly page searching a proxy holder, as a member",
+    "desk_search": "desk searching a member (with the live quorum, counted)",
 }
 
 
@@ -101,6 +121,7 @@ def _seed(size: int) -> dict[str, Any]:
         shares=1,
     )
     person_access_sync(cooperative=cooperative, person=viewer)
+    assembly, resolution = _assembly(chair, cooperative)
     started = time.perf_counter()
     college_ids = [c.pk for c in colleges]
     with connection.cursor() as cursor:
@@ -153,6 +174,7 @@ def _seed(size: int) -> dict[str, Any]:
             " WHERE proposal_id = %s AND parent_id IS NULL ORDER BY id LIMIT %s",
             [proposal.pk, comments - roots],
         )
+    _crowd(size, vote, assembly, resolution, viewer)
     # What autovacuum gives a live database: statistics and the visibility map.
     with connection.cursor() as cursor:
         cursor.execute("VACUUM ANALYZE")
@@ -163,9 +185,78 @@ def _seed(size: int) -> dict[str, Any]:
         "viewer": viewer.pk,
         "vote": vote.pk,
         "proposal": proposal.pk,
+        "assembly": assembly.pk,
         "comments": comments,
         "seed_seconds": time.perf_counter() - started,
     }
+
+
+def _assembly(chair: Any, cooperative: Any) -> tuple[Any, Any]:
+    """A convened assembly with one resolution, made while the viewer is the only member:
+    the crowd's convocations, attendance and postal ballots are written by SQL after."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from assemblies import services as assemblies
+
+    first_call = timezone.now() + dt.timedelta(days=1)
+    assembly = assemblies.assembly_create(
+        actor=chair,
+        cooperative=cooperative,
+        kind="ordinary",
+        title="Scale assembly",
+        first_call_at=first_call,
+        place="Lyon",
+        now=first_call - dt.timedelta(days=40),
+    )
+    item = assemblies.agenda_item_add(
+        actor=chair, assembly=assembly, kind="resolution", title="Accounts", text="<p>Ok.</p>"
+    )
+    assembly = assemblies.assembly_convene(
+        actor=chair, assembly=assembly, now=first_call - dt.timedelta(days=30)
+    )
+    return assembly, item.resolutions.get()
+
+
+def _crowd(size: int, vote: Any, assembly: Any, resolution: Any, viewer: Any) -> None:
+    """Every member has a ballot on the open vote (shown live), a convocation, an
+    attendance and a postal ballot: the lists of ballots and of the assembly at full size."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE voting_vote SET results_live = true WHERE id = %s", [vote.pk])
+        cursor.execute(
+            "INSERT INTO voting_ballot (vote_id, roll_entry_id, vote_college_id, choice,"
+            " cast_by_id, is_current, created_at) SELECT r.vote_id, r.id, r.vote_college_id,"
+            " '\"for\"'::jsonb, %s, true, now() FROM voting_rollentry r WHERE r.vote_id = %s",
+            [viewer.pk, vote.pk],
+        )
+        cursor.execute(
+            "UPDATE voting_rollentry SET has_voted = true, voted_at = now() WHERE vote_id = %s",
+            [vote.pk],
+        )
+        members = "SELECT id FROM governance_member WHERE cooperative_id = %s AND kind = 'legal'"
+        cursor.execute(
+            "INSERT INTO assemblies_convocation (call_id, member_id, person_id, channel,"
+            " address, status, created_at, error) SELECT c.id, m.id, %s, 'in_app', '',"
+            f" 'queued', now(), '' FROM assemblies_assemblycall c, ({members}) m"
+            " WHERE c.assembly_id = %s",
+            [viewer.pk, vote.cooperative_id, assembly.pk],
+        )
+        cursor.execute(
+            "INSERT INTO assemblies_attendance (call_id, member_id, mode, person_id,"
+            " checked_in_by_id, checked_in_at) SELECT c.id, m.id, 'present', %s, %s, now()"
+            f" FROM assemblies_assemblycall c, ({members}) m"
+            " WHERE c.assembly_id = %s AND c.number = 1",
+            [viewer.pk, viewer.pk, vote.cooperative_id, assembly.pk],
+        )
+        cursor.execute(
+            "INSERT INTO assemblies_postalvote (resolution_id, assembly_id, member_id, choice,"
+            " submitted_by_id, on_paper, received_at, is_sealed, count_error)"
+            f" SELECT %s, %s, m.id, 'for', %s, false, now(), false, '' FROM ({members}) m",
+            [resolution.pk, assembly.pk, viewer.pk, vote.cooperative_id],
+        )
 
 
 def _measure_request(client: Any, url: str) -> tuple[float, int, int]:
