@@ -278,12 +278,18 @@ class Reaction(models.Model):
 
 
 class RoomCounter(models.Model):
-    """The last sequence number given in a proposal's room; its row is the lock writers take."""
+    """The last sequence number given in a proposal's room; its row is the lock writers take.
+
+    It also keeps the number of the proposal's comments not deleted (hidden ones count),
+    moved by the comment services in the transaction that posts or deletes one: lists
+    of proposals read it instead of counting every comment of every proposal listed.
+    """
 
     proposal = models.OneToOneField(
         Proposal, primary_key=True, on_delete=models.CASCADE, related_name="room_counter"
     )
     last_seq = models.PositiveBigIntegerField(default=0)
+    comment_count = models.PositiveIntegerField(default=0)
 
     def __str__(self) -> str:
         return f"Room {self.proposal_id} at {self.last_seq}"

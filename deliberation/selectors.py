@@ -6,8 +6,9 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import BooleanField, Count, Prefetch, Q, QuerySet, Value
+from django.db.models import BooleanField, Count, F, Prefetch, Q, QuerySet, Value
 from django.db.models.expressions import Case, When
+from django.db.models.functions import Coalesce
 
 from core.errors import InvalidInput, NotFound
 from core.models import Notification
@@ -43,13 +44,19 @@ from governance.permissions import (
 MAX_REPLAY = 1000
 
 
+def _with_comment_count(queryset: QuerySet[Proposal]) -> QuerySet[Proposal]:
+    """Annotate `comment_count` from the counter row the comment services keep, so a
+    list costs the same however long its debates are (0 for a proposal without a row)."""
+    return queryset.select_related("room_counter").annotate(
+        comment_count=Coalesce(F("room_counter__comment_count"), 0)
+    )
+
+
 def proposal_list(
     person: Viewer, cooperative: Cooperative, *, status: str | None = None
 ) -> QuerySet[Proposal]:
-    queryset = (
-        proposal_visible_queryset(person, cooperative)
-        .select_related("author", "cooperative", "room_counter")
-        .annotate(comment_count=Count("comments", filter=Q(comments__deleted_at__isnull=True)))
+    queryset = _with_comment_count(
+        proposal_visible_queryset(person, cooperative).select_related("author", "cooperative")
     )
     if status:
         queryset = queryset.filter(status=status)
@@ -58,10 +65,8 @@ def proposal_list(
 
 def proposal_detail(proposal: Proposal) -> Proposal:
     """A proposal reloaded with what its API answer shows."""
-    return (
-        Proposal.objects.select_related("author", "cooperative", "room_counter")
-        .annotate(comment_count=Count("comments", filter=Q(comments__deleted_at__isnull=True)))
-        .get(pk=proposal.pk)
+    return _with_comment_count(Proposal.objects.select_related("author", "cooperative")).get(
+        pk=proposal.pk
     )
 
 

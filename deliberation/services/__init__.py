@@ -13,6 +13,7 @@ from deliberation.services.amendments import (
     amendment_withdraw,
 )
 from deliberation.services.comments import (
+    comment_counts_refresh,
     comment_create,
     comment_delete,
     comment_edit,
@@ -41,6 +42,7 @@ __all__ = [
     "amendment_propose",
     "amendment_reject",
     "amendment_withdraw",
+    "comment_counts_refresh",
     "comment_create",
     "comment_delete",
     "comment_edit",

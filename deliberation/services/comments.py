@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from functools import reduce
 from operator import or_
 from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -24,6 +26,7 @@ from deliberation.models import (
     Proposal,
     Reaction,
     ReactionKind,
+    RoomCounter,
     Stance,
 )
 from deliberation.permissions import (
@@ -83,6 +86,58 @@ def _check_stance(stance: str) -> str:
     if stance and stance not in Stance.values:
         raise InvalidInput(code="stance_unknown", message=_("Unknown stance."))
     return stance
+
+
+def _counted_comments() -> QuerySet[Comment]:
+    """The comments a proposal's comment count counts: every one not deleted, hidden
+    ones included (their place in the thread stays, marked hidden)."""
+    return Comment.objects.filter(deleted_at__isnull=True)
+
+
+def _comment_count_move(proposal_id: int, change: int) -> None:
+    """Move a proposal's comment count by `change` in the caller's transaction.
+
+    One UPDATE adding to the stored value, so two posts at once never overwrite each
+    other's count. Called just before the room event, which locks the same counter row
+    until commit anyway: the lock order of the comment services stays as it was.
+    """
+    updated = RoomCounter.objects.filter(proposal_id=proposal_id).update(
+        comment_count=F("comment_count") + change
+    )
+    if updated:
+        return
+    # Every proposal is created with its counter row and the migration that added the
+    # count gave one to any proposal without it; should one still be missing, it is made
+    # here with a count of the comments as they are, this change included.
+    _counter, created = RoomCounter.objects.get_or_create(
+        proposal_id=proposal_id,
+        defaults={"comment_count": _counted_comments().filter(proposal_id=proposal_id).count()},
+    )
+    if not created:
+        RoomCounter.objects.filter(proposal_id=proposal_id).update(
+            comment_count=F("comment_count") + change
+        )
+
+
+def comment_counts_refresh(*, proposal_ids: Iterable[int]) -> int:
+    """Count again, from the comments themselves, the comment count of these proposals;
+    returns the number of proposals counted.
+
+    For code that writes comments without the services (a loader inserting them by SQL):
+    the services keep the count as they post and delete. One statement whatever the
+    number of proposals.
+    """
+    counted = (
+        _counted_comments()
+        .filter(proposal_id=OuterRef("proposal_id"))
+        .order_by()
+        .values("proposal_id")
+        .annotate(n=Count("id"))
+        .values("n")
+    )
+    return RoomCounter.objects.filter(proposal_id__in=list(proposal_ids)).update(
+        comment_count=Coalesce(Subquery(counted), 0)
+    )
 
 
 def _notify_mentions(
@@ -160,6 +215,7 @@ def comment_create(
     comment = Comment.objects.create(
         proposal=proposal, author=actor, parent=parent, depth=depth, body=body, stance=stance
     )
+    _comment_count_move(proposal.pk, +1)
     room_emit(
         proposal=proposal,
         type=events.COMMENT_CREATED,
@@ -248,6 +304,7 @@ def comment_delete(*, actor: Person, comment: Comment) -> Comment:
     comment.deleted_at = timezone.now()
     comment.save(update_fields=["body", "deleted_at"])
     audit(actor, "comment.deleted", comment.proposal, comment)
+    _comment_count_move(comment.proposal_id, -1)
     room_emit(
         proposal=comment.proposal,
         type=events.COMMENT_DELETED,

@@ -464,8 +464,10 @@ def assembly_state(assembly_id: int) -> dict[str, Any]:
 
 def long_debate(proposal_id: int, threads: int) -> dict[str, Any]:
     """`threads` more threads on a proposal, each a comment with one reply, posted by its
-    author (written directly: the posting limit is the comment services' business)."""
+    author (written directly: the posting limit is the comment services' business; the
+    proposal's comment count is then counted again from them)."""
     from deliberation.models import Comment, Proposal
+    from deliberation.services import comment_counts_refresh
 
     proposal = Proposal.objects.get(pk=proposal_id)
     for number in range(threads):
@@ -479,6 +481,7 @@ def long_debate(proposal_id: int, threads: int) -> dict[str, Any]:
             depth=1,
             body=f"<p>Réponse au fil {number}</p>",
         )
+    comment_counts_refresh(proposal_ids=[proposal.pk])
     return {"threads": threads}
 
 
