@@ -174,6 +174,7 @@ def _seed(size: int) -> dict[str, Any]:
             " WHERE proposal_id = %s AND parent_id IS NULL ORDER BY id LIMIT %s",
             [proposal.pk, comments - roots],
         )
+    deliberation.comment_counts_refresh(proposal_ids=[proposal.pk])
     _crowd(size, vote, assembly, resolution, viewer)
     # What autovacuum gives a live database: statistics and the visibility map.
     with connection.cursor() as cursor:
