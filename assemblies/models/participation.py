@@ -47,7 +47,9 @@ class Convocation(models.Model):
             ),
             reached_has_time("convocation_sent_has_time", state="sent", at="sent_at"),
         ]
-        indexes = [models.Index(fields=["call", "status"])]
+        # The undelivered of a call (call, status) for resending, and the counts of the
+        # convocations page per channel and state read from the index alone.
+        indexes = [models.Index(fields=["call", "status", "channel"], name="convocation_by_state")]
 
     def __str__(self) -> str:
         return f"{self.channel} to {self.person_id} for {self.call_id}"

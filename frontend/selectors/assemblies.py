@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, Q
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from assemblies.models import (
@@ -34,6 +34,7 @@ from assemblies.permissions import (
 )
 from assemblies.selectors import (
     AttendanceCount,
+    RollCollege,
     agenda_items,
     assembly_rules,
     call_attendance,
@@ -50,7 +51,7 @@ from assemblies.services.attendance import CHECK_IN_OPENS
 from assemblies.services.minutes import bureau_roles
 from frontend.selectors import e2e as e2e_selectors
 from frontend.selectors.votes import booth as vote_booth
-from governance.models import Cooperative, Member, Person
+from governance.models import Cooperative, Member, Person, Representative
 from governance.permissions import CooperativeRole, Viewer
 from governance.selectors import decision_rules, members_acting_person, rules_current
 from voting import selectors as voting_selectors
@@ -220,6 +221,31 @@ def _seats_by_college(elected: list[Any], reserved: list[Any]) -> list[dict[str,
     )
 
 
+def _members_named(
+    assembly: Assembly, colleges: list[RollCollege], query: str, *, usernames: bool
+) -> QuerySet[Member]:
+    """The members with a vote whose name contains `query` (any case), or the name of one
+    of their live representatives (and, with `usernames`, the member's or a
+    representative's user name), in name order. Every condition is a probe from the
+    member's row, with no join to deduplicate: the database walks the cooperative's index
+    of names and stops once the caller's slice is full."""
+    members = Member.objects.filter(cooperative=assembly.cooperative).filter(
+        Exists(voting_memberships(assembly.cooperative, colleges).filter(member_id=OuterRef("pk")))
+    )
+    if not query:
+        return members.order_by("name", "id")
+    named = Q(person__display_name__icontains=query)
+    if usernames:
+        named |= Q(person__username__icontains=query)
+    representative = Representative.objects.filter(
+        named, member_id=OuterRef("pk"), revoked_at__isnull=True
+    )
+    matches = Q(name__icontains=query) | Q(Exists(representative))
+    if usernames:
+        matches |= Q(person__username__icontains=query)
+    return members.filter(matches).order_by("name", "id")
+
+
 def holder_search(
     assembly: Assembly, person: Viewer, query: str, *, exclude: set[int]
 ) -> list[dict[str, Any]]:
@@ -230,19 +256,10 @@ def holder_search(
         return []
     colleges = roll_colleges(assembly.cooperative)
     names = {c.key: c.name for c in colleges}
-    voting = voting_memberships(assembly.cooperative, colleges)
     members = list(
-        Member.objects.filter(pk__in=voting.values("member_id"))
-        .exclude(pk__in=exclude)
-        .filter(
-            Q(name__icontains=query)
-            | Q(
-                representatives__person__display_name__icontains=query,
-                representatives__revoked_at__isnull=True,
-            )
-        )
-        .distinct()
-        .order_by("name")[:SEARCH_RESULTS_MAX]
+        _members_named(assembly, colleges, query, usernames=False).exclude(pk__in=exclude)[
+            :SEARCH_RESULTS_MAX
+        ]
     )
     roll = college_keys(assembly.cooperative, [m.pk for m in members], colleges)
     held = dict(
@@ -304,24 +321,10 @@ def desk_rows(assembly: Assembly, query: str) -> list[DeskRow]:
     query = " ".join(query.split())[:100]
     colleges = roll_colleges(assembly.cooperative)
     names = {c.key: c.name for c in colleges}
-    voting = voting_memberships(assembly.cooperative, colleges)
-    members = Member.objects.filter(pk__in=voting.values("member_id")).prefetch_related(
-        "representatives__person"
+    members = _members_named(assembly, colleges, query, usernames=True)
+    found = list(
+        members.prefetch_related("representatives__person")[: SEARCH_RESULTS_MAX if query else 200]
     )
-    if query:
-        members = members.filter(
-            Q(name__icontains=query)
-            | Q(
-                representatives__person__display_name__icontains=query,
-                representatives__revoked_at__isnull=True,
-            )
-            | Q(
-                representatives__person__username__icontains=query,
-                representatives__revoked_at__isnull=True,
-            )
-            | Q(person__username__icontains=query)
-        ).distinct()
-    found = list(members.order_by("name")[: SEARCH_RESULTS_MAX if query else 200])
     call = current_call(assembly)
     ids = [m.pk for m in found]
     roll = college_keys(assembly.cooperative, ids, colleges)
