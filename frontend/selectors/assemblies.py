@@ -261,9 +261,10 @@ def holder_search(
             :SEARCH_RESULTS_MAX
         ]
     )
-    roll = college_keys(assembly.cooperative, [m.pk for m in members], colleges)
+    ids = [m.pk for m in members]
+    roll = college_keys(assembly.cooperative, ids, colleges)
     held = dict(
-        AssemblyProxy.objects.filter(assembly=assembly, revoked_at__isnull=True)
+        AssemblyProxy.objects.filter(assembly=assembly, revoked_at__isnull=True, holder_id__in=ids)
         .values("holder_id")
         .annotate(n=Count("id"))
         .values_list("holder_id", "n")
