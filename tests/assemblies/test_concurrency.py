@@ -12,7 +12,6 @@ import pytest
 from django.db import OperationalError, connection, transaction
 
 from assemblies import services
-from assemblies.errors import ProxyError
 from assemblies.models import AssemblyProxy, Attendance, Resolution
 from assemblies.services._common import lock_assembly, lock_assembly_shared
 from governance import services as governance
@@ -25,33 +24,10 @@ from tests.assemblies.factories import (
     resolution,
     small_coop,
 )
+from tests.db import race
 from voting.models import Ballot, RollEntry
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
-
-
-def _race(work: list) -> list[str]:
-    """Run each callable in its own thread and connection, all released at once."""
-    start = threading.Barrier(len(work))
-    outcomes: list[str] = []
-
-    def run(job) -> None:  # type: ignore[no-untyped-def]
-        start.wait()
-        try:
-            with transaction.atomic(durable=True):
-                job()
-            outcomes.append("ok")
-        except ProxyError as exc:
-            outcomes.append(exc.code)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(job,)) for job in work]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return outcomes
 
 
 def test_parallel_proxies_to_one_holder_never_exceed_the_cap():
@@ -64,7 +40,7 @@ def test_parallel_proxies_to_one_holder_never_exceed_the_cap():
     holder = member(coop.cooperative, coop.usernames("Workers")[0]).pk
     givers = coop.people["Users"] + coop.people["Suppliers"][:2]
     when = T0 + dt.timedelta(days=1)
-    outcomes = _race(
+    outcomes = race(
         [
             (
                 lambda person=person: services.assembly_proxy_give(
@@ -82,7 +58,7 @@ def test_parallel_check_ins_are_all_counted_once():
     coop = small_coop()
     assembly = make_assembly(coop.cooperative, chair=coop.chair)
     services.assembly_convene(actor=coop.chair, assembly=assembly, now=T0)
-    outcomes = _race(
+    outcomes = race(
         [
             (
                 lambda username=username: services.attendance_check_in(
@@ -104,34 +80,6 @@ def test_parallel_check_ins_are_all_counted_once():
     present = [e.data["present"] for e in events]
     assert present == sorted(present)
     assert present[-1] == 16 and len(present) <= 16
-
-
-def _race_all(work: list[Callable[[], Any]]) -> list[str]:
-    """Like _race, for any domain error: each outcome is "ok" or the error's code."""
-    from core.errors import DomainError
-
-    start = threading.Barrier(len(work))
-    outcomes: list[str] = []
-
-    def run(job: Callable[[], Any]) -> None:
-        start.wait()
-        try:
-            with transaction.atomic(durable=True):
-                job()
-            outcomes.append("ok")
-        except DomainError as exc:
-            outcomes.append(exc.code)
-        except Exception as exc:  # noqa: BLE001 - reported as the outcome
-            outcomes.append(repr(exc))
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(job,)) for job in work]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    return outcomes
 
 
 def _in_session(sizes: dict[str, int], signed_in: int) -> tuple[Any, Any, Resolution]:
@@ -184,7 +132,7 @@ def test_casts_on_one_resolution_and_check_ins_run_together_without_a_lost_ballo
             actor=coop.chair, assembly=assembly, member_ids=batch_ids, now=when
         )
     )
-    outcomes = _race_all(work)
+    outcomes = race(work)
     assert outcomes == ["ok"] * len(work)
     # Every ballot stored once, every voter marked on the roll, nothing else.
     ballots = Ballot.objects.filter(vote=motion.vote, is_current=True)
@@ -266,7 +214,7 @@ def test_the_same_member_signed_in_twice_at_once_is_signed_in_once():
     assembly = make_assembly(coop.cooperative, chair=coop.chair)
     services.assembly_convene(actor=coop.chair, assembly=assembly, now=T0)
     target = member(coop.cooperative, coop.people["Users"][0].username).pk
-    outcomes = _race_all(
+    outcomes = race(
         [
             lambda: services.attendance_check_in(
                 actor=coop.chair,

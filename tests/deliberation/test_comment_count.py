@@ -4,18 +4,18 @@ post and delete comments, and read from there by every list, never by counting c
 from __future__ import annotations
 
 import re
-import threading
 from collections.abc import Callable
 from typing import Any
 
 import pytest
-from django.db import connection, transaction
+from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from core.errors import DomainError
 from deliberation import selectors, services
 from deliberation.models import Comment, Proposal, RoomCounter, RoomEvent
 from governance.models import Person
+from tests.db import race
 from tests.deliberation.factories import Room, make_proposal
 from tests.governance.factories import add_member
 
@@ -188,30 +188,6 @@ def test_the_proposals_and_cooperative_pages_show_the_count(client: Any, room: R
     assert _shown(home.content.decode()) == expected
 
 
-def _race(work: list[Callable[[], object]]) -> list[str]:
-    """Run each callable in its own thread, connection and transaction, all at once."""
-    start = threading.Barrier(len(work))
-    outcomes: list[str] = []
-
-    def run(job: Callable[[], object]) -> None:
-        start.wait()
-        try:
-            with transaction.atomic(durable=True):
-                job()
-            outcomes.append("ok")
-        except DomainError as exc:
-            outcomes.append(exc.code)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(job,)) for job in work]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return outcomes
-
-
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_posts_and_deletes_at_once_lose_no_count(room: Room) -> None:
@@ -228,5 +204,5 @@ def test_posts_and_deletes_at_once_lose_no_count(room: Room) -> None:
         )
         for person, comment in zip(people, mine, strict=True)
     ]
-    assert _race(posts + deletes) == ["ok"] * 8
+    assert race(posts + deletes) == ["ok"] * 8
     assert _stored(room.proposal) == _counted(room.proposal) == 4

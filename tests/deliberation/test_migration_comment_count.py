@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
 
 from deliberation.models import RoomCounter
+from tests.db import schema_at
 from tests.governance.factories import PersonFactory, make_cooperative
 
 BEFORE = [("deliberation", "0002_proposal_read")]
@@ -18,15 +18,8 @@ AFTER = [("deliberation", "0003_roomcounter_comment_count")]
 
 @pytest.fixture
 def executor(transactional_db: None) -> Iterator[MigrationExecutor]:
-    executor = MigrationExecutor(connection)
-    executor.migrate(BEFORE)
-    executor.loader.build_graph()
-    try:
+    with schema_at(BEFORE) as executor:
         yield executor
-    finally:
-        # Whatever happens, later tests find the schema of the code.
-        executor = MigrationExecutor(connection)
-        executor.migrate(executor.loader.graph.leaf_nodes())
 
 
 def test_existing_proposals_get_the_count_of_their_comments(executor: MigrationExecutor) -> None:

@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
+
+from tests.db import schema_at
 
 BEFORE = [("governance", "0001_initial")]
 AFTER = [("governance", "0002_decisionrules_majority_base")]
@@ -14,15 +15,8 @@ AFTER = [("governance", "0002_decisionrules_majority_base")]
 
 @pytest.fixture
 def executor(transactional_db: None) -> Iterator[MigrationExecutor]:
-    executor = MigrationExecutor(connection)
-    executor.migrate(BEFORE)
-    executor.loader.build_graph()
-    try:
+    with schema_at(BEFORE) as executor:
         yield executor
-    finally:
-        # Whatever happens, later tests find the schema of the code.
-        executor = MigrationExecutor(connection)
-        executor.migrate(executor.loader.graph.leaf_nodes())
 
 
 def test_existing_rules_keep_their_meaning_on_both_calls(executor: MigrationExecutor) -> None:
