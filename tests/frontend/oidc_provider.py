@@ -302,8 +302,9 @@ def _handler(provider: Provider) -> type[BaseHTTPRequestHandler]:
                 agent = provider.agents.get(request.form.get("email", "").lower())
                 if agent is None:
                     return self._send(403, "unknown agent", content="text/plain")
+                grant = provider.server.get_consent_grant(request=request, end_user=agent)
                 status, body, headers = provider.server.create_authorization_response(
-                    request=request, grant_user=agent
+                    request=request, grant_user=agent, grant=grant
                 )
                 return self._send(status, body, headers)
             if path == "/token":
