@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from fractions import Fraction
 from functools import cache
@@ -101,18 +101,16 @@ def college_keys(
     if not ids:
         return {}
     rows = voting_memberships(cooperative, colleges).filter(member_id__in=ids)
-    return _keyed(rows.values_list("member_id", "college_id"), colleges)
+    key_of = _college_key(colleges)
+    return {m: key_of(college) for m, college in rows.values_list("member_id", "college_id")}
 
 
-def _keyed(rows: Iterable[tuple[int, int]], colleges: list[RollCollege]) -> dict[int, str]:
+def _college_key(colleges: list[RollCollege]) -> Callable[[int], str]:
+    """The roll's key of a voting membership's college (`voting_memberships` keeps only
+    the roll's colleges): the single college's for every one when none is weighed."""
     by_college = {c.college_id: c.key for c in colleges}
     single = by_college.get(None)
-    keys: dict[int, str] = {}
-    for member_id, college_id in rows:
-        key = single or by_college.get(college_id)
-        if key is not None:
-            keys[member_id] = key
-    return keys
+    return lambda college_id: single or by_college[college_id]
 
 
 @dataclass(frozen=True)
@@ -268,8 +266,7 @@ def call_attendance(
     """
     colleges = roll_colleges(assembly.cooperative)
     parts, params = _taking_part_sql(assembly, call, colleges)
-    by_college = {c.college_id: c.key for c in colleges}
-    single = by_college.get(None)
+    key_of = _college_key(colleges)
     counted: dict[str, dict[str, int]] = {c.key: {} for c in colleges}
     members: dict[str, set[int]] = {
         AttendanceMode.PRESENT: set(),
@@ -283,7 +280,7 @@ def call_attendance(
             params,
         )
         for college_id, part, n in cursor.fetchall():
-            key = single or by_college[college_id]
+            key = key_of(college_id)
             counted[key][part] = counted[key].get(part, 0) + n
         if with_members:
             cursor.execute(
