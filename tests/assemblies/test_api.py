@@ -251,3 +251,61 @@ def test_the_session_the_booth_and_the_minutes_through_the_api(
     assert types[0] == "assembly.convened" and types[-1] == "assembly.closed"
     assert "item.opened" in types and "resolution.turnout" in types
     assert [e["seq"] for e in events] == list(range(1, len(events) + 1))
+
+
+def test_the_board_s_lists_of_an_assembly_go_by_member_name_every_row_once(
+    coop: SmallCoop,
+) -> None:
+    """Convocations, attendance and postal ballots page by member name (then call,
+    channel or resolution): small pages, followed to the end, give every row once, in
+    that order."""
+    from assemblies.models import Attendance, Convocation
+    from assemblies.selectors import current_call
+
+    assembly_id = _create(coop)["id"]
+    first = _add_resolution(coop, assembly_id, "Accounts")["resolutions"][0]["id"]
+    second = _add_resolution(coop, assembly_id, "Budget")["resolutions"][0]["id"]
+    assembly = Assembly.objects.get(pk=assembly_id)
+    services.assembly_convene(actor=coop.chair, assembly=assembly)
+    members = list(Member.objects.filter(cooperative=coop.cooperative))
+    call = current_call(assembly)
+    now = timezone.now()
+    for member in members:
+        Attendance.objects.create(
+            call=call,
+            member=member,
+            mode="present",
+            person=coop.chair,
+            checked_in_by=coop.chair,
+            checked_in_at=now,
+        )
+        for resolution_id in (second, first):
+            PostalVote.objects.create(
+                resolution_id=resolution_id,
+                assembly=assembly,
+                member=member,
+                choice="for",
+                submitted_by=coop.chair,
+                received_at=now,
+            )
+    board = client_for(coop.chair)
+    by_name = {m.pk: (m.name, m.pk) for m in members}
+    base = f"/api/v1/assemblies/{assembly_id}"
+
+    convocations = every_row(board, f"{base}/convocations/", {"page_size": 3})
+    expected = sorted(
+        Convocation.objects.filter(call__assembly=assembly).select_related("call"),
+        key=lambda c: (*by_name[c.member_id], c.call.number, c.channel, c.pk),
+    )
+    assert [c["id"] for c in convocations] == [c.pk for c in expected]
+
+    attendance = every_row(board, f"{base}/attendance/", {"page_size": 3})
+    assert [a["member"]["id"] for a in attendance] == sorted(by_name, key=by_name.__getitem__)
+
+    postal = every_row(board, f"{base}/postal-votes/", {"page_size": 3})
+    expected_postal = sorted(
+        PostalVote.objects.filter(assembly=assembly).select_related("resolution__item"),
+        key=lambda v: (*by_name[v.member_id], v.resolution.item.position, v.resolution_id, v.pk),
+    )
+    assert [v["id"] for v in postal] == [v.pk for v in expected_postal]
+    assert len(postal) == 2 * len(members)
