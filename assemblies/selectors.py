@@ -22,6 +22,7 @@ from assemblies.models import (
     AttendanceMode,
     Candidate,
     Convocation,
+    ConvocationCount,
     PostalVote,
     Resolution,
 )
@@ -462,15 +463,10 @@ def convocation_list(assembly: Assembly, call: AssemblyCall | None = None) -> Qu
 
 
 def convocation_counts(call: AssemblyCall) -> dict[tuple[str, str], int]:
-    """How many convocations of `call` are in each (channel, status), counted by the
-    database from its index `convocation_by_state` alone."""
-    rows = (
-        Convocation.objects.filter(call=call)
-        .values_list("channel", "status")
-        .annotate(n=Count("*"))
-        .order_by()
-    )
-    return {(channel, status): n for channel, status, n in rows}
+    """How many convocations of `call` are in each (channel, status): the counts the
+    services keep (`ConvocationCount`), a few rows whatever the size of the roll."""
+    rows = ConvocationCount.objects.filter(call=call).values_list("channel", "status", "count")
+    return {(channel, status): n for channel, status, n in rows if n}
 
 
 def proxy_list(

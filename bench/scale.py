@@ -225,6 +225,8 @@ def _crowd(size: int, vote: Any, assembly: Any, resolution: Any, viewer: Any) ->
     attendance and a postal ballot: the lists of ballots and of the assembly at full size."""
     from django.db import connection
 
+    from assemblies import services as assemblies
+
     with connection.cursor() as cursor:
         cursor.execute("UPDATE voting_vote SET results_live = true WHERE id = %s", [vote.pk])
         cursor.execute(
@@ -258,6 +260,9 @@ def _crowd(size: int, vote: Any, assembly: Any, resolution: Any, viewer: Any) ->
             f" SELECT %s, %s, m.id, 'for', %s, false, now(), false, '' FROM ({members}) m",
             [resolution.pk, assembly.pk, viewer.pk, vote.cooperative_id],
         )
+    assemblies.convocation_counts_refresh(
+        call_ids=list(assembly.calls.values_list("pk", flat=True))
+    )
 
 
 def _measure_request(client: Any, url: str) -> tuple[float, int, int]:

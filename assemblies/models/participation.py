@@ -47,12 +47,34 @@ class Convocation(models.Model):
             ),
             reached_has_time("convocation_sent_has_time", state="sent", at="sent_at"),
         ]
-        # The undelivered of a call (call, status) for resending, and the counts of the
-        # convocations page per channel and state read from the index alone.
+        # The queued and failed emails of a call, for sending and resending.
         indexes = [models.Index(fields=["call", "status", "channel"], name="convocation_by_state")]
 
     def __str__(self) -> str:
         return f"{self.channel} to {self.person_id} for {self.call_id}"
+
+
+class ConvocationCount(models.Model):
+    """How many convocations of a call are in one (channel, status): the convocations
+    page's figures, read in a few rows at any roll size. Moved in the transaction of
+    every write that creates a convocation or changes its status
+    (assemblies.services.convocation), so it always agrees with the rows."""
+
+    call = models.ForeignKey(AssemblyCall, on_delete=models.CASCADE, related_name="+")
+    channel = models.CharField(max_length=16, choices=ConvocationChannel.choices)
+    status = models.CharField(max_length=16, choices=ConvocationStatus.choices)
+    count = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["call", "channel", "status"], name="convocation_count_unique"
+            ),
+            models.CheckConstraint(condition=Q(count__gte=0), name="convocation_count_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.count} {self.channel} {self.status} for {self.call_id}"
 
 
 class AssemblyProxy(models.Model):

@@ -11,6 +11,7 @@ from assemblies.services.booth import assembly_ballot_cast, assembly_e2e_ballot_
 from assemblies.services.convocation import (
     assembly_convene,
     assembly_convene_second_call,
+    convocation_counts_refresh,
     convocations_resend,
     convocations_send,
 )
@@ -47,6 +48,7 @@ __all__ = [
     "assembly_convene",
     "assembly_convene_second_call",
     "assembly_create",
+    "convocation_counts_refresh",
     "assembly_open",
     "assembly_proxy_give",
     "assembly_proxy_revoke",

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections import Counter
 from typing import Any
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, mailers
 from django.db import transaction
+from django.db.models import Count, F
 from django.template.loader import render_to_string
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
@@ -23,6 +25,7 @@ from assemblies.models import (
     CallStatus,
     Convocation,
     ConvocationChannel,
+    ConvocationCount,
     ConvocationStatus,
 )
 from assemblies.room import room_emit
@@ -286,6 +289,7 @@ def _convene_members(
                 )
             )
     Convocation.objects.bulk_create(rows)
+    _counts_create(call, Counter((row.channel, row.status) for row in rows))
     unique = list({p.pk: p for p in notified}.values())
     notify(
         people=unique,
@@ -320,12 +324,14 @@ def convocations_resend(
     call = AssemblyCall.objects.filter(assembly=assembly, number=call_number).first()
     if call is None or call.convened_at is None:
         raise AssemblyStateError(message=_("This call is not convened."))
-    rows = Convocation.objects.filter(
-        call=call,
-        channel=ConvocationChannel.EMAIL,
-        status__in=[ConvocationStatus.FAILED, ConvocationStatus.QUEUED],
+    emails = Convocation.objects.filter(call=call, channel=ConvocationChannel.EMAIL)
+    # Each statement says how many rows it changed: the failed ones moved are counted as
+    # they are found when the update runs (a sending may end meanwhile).
+    failed = emails.filter(status=ConvocationStatus.FAILED).update(
+        status=ConvocationStatus.QUEUED, error=""
     )
-    queued = rows.update(status=ConvocationStatus.QUEUED, error="")
+    _count_move(call.pk, ConvocationChannel.EMAIL, ConvocationStatus.FAILED, failed)
+    queued = emails.filter(status=ConvocationStatus.QUEUED).count()
     audit(
         actor,
         "assembly.convocations_resent",
@@ -371,15 +377,64 @@ def convocations_send(*, call_id: int) -> int:
             except Exception as exc:
                 # A refused address must not stop the others; the row keeps the reason.
                 logger.warning("Convocation %s could not be sent: %s", row.pk, exc)
-                Convocation.objects.filter(pk=row.pk).update(
-                    status=ConvocationStatus.FAILED, error=str(exc)[:500]
-                )
+                _sending_ended(row, ConvocationStatus.FAILED, error=str(exc)[:500])
                 continue
-            Convocation.objects.filter(pk=row.pk).update(
-                status=ConvocationStatus.SENT, sent_at=clock()
-            )
+            _sending_ended(row, ConvocationStatus.SENT, sent_at=clock())
             sent += 1
     return sent
+
+
+@transaction.atomic
+def _sending_ended(row: Convocation, status: str, **fields: Any) -> None:
+    """Record how the sending of a queued row ended, and move the count with it; a row
+    no longer queued (another sender recorded it first) is left as it is."""
+    moved = Convocation.objects.filter(pk=row.pk, status=ConvocationStatus.QUEUED).update(
+        status=status, **fields
+    )
+    _count_move(row.call_id, row.channel, ConvocationStatus.QUEUED, moved, to=status)
+
+
+def _counts_create(call: AssemblyCall, counted: Counter[tuple[str, str]]) -> None:
+    """The counts of a newly convened call: a row for every channel and state, zeros
+    included, so that a later move only updates rows that exist."""
+    ConvocationCount.objects.bulk_create(
+        ConvocationCount(call=call, channel=channel, status=status, count=counted[channel, status])
+        for channel in ConvocationChannel.values
+        for status in ConvocationStatus.values
+    )
+
+
+def _count_move(
+    call_id: int, channel: str, source: str, n: int, *, to: str = ConvocationStatus.QUEUED
+) -> None:
+    """Move `n` convocations of a call from one state to another in its counts, in the
+    transaction of the rows' own update (a row lock each, held to the commit)."""
+    if n <= 0 or source == to:
+        return
+    counts = ConvocationCount.objects.filter(call_id=call_id, channel=channel)
+    counts.filter(status=source).update(count=F("count") - n)
+    counts.filter(status=to).update(count=F("count") + n)
+
+
+def convocation_counts_refresh(*, call_ids: list[int]) -> int:
+    """Count again, from the convocations themselves, the counts of these calls; returns
+    the number of calls counted.
+
+    For code that writes convocations without the services (a loader inserting them by
+    SQL): the services keep the counts as they convene, send and resend.
+    """
+    calls = list(AssemblyCall.objects.filter(pk__in=call_ids))
+    with transaction.atomic():
+        ConvocationCount.objects.filter(call__in=calls).delete()
+        for call in calls:
+            rows = (
+                Convocation.objects.filter(call=call)
+                .values_list("channel", "status")
+                .annotate(n=Count("*"))
+                .order_by()
+            )
+            _counts_create(call, Counter({(c, s): n for c, s, n in rows}))
+    return len(calls)
 
 
 def convocation_context(call: AssemblyCall) -> dict[str, Any]:
