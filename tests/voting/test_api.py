@@ -155,6 +155,35 @@ def test_open_ballots_are_shown_live_only_when_configured() -> None:
     assert member.get(f"/api/v1/votes/{hidden.pk}/ballots/").status_code == 200
 
 
+def test_open_ballots_page_by_member_name_every_current_ballot_once() -> None:
+    """Small pages of the open ballots, followed to the end, give each counting ballot
+    once, by member name then member (two members share a name), never a replaced one."""
+    from governance.models import Member
+    from tests.api_pages import every_row
+    from voting.models import Ballot
+
+    coop = make_coop({"Workers": 4, "Users": 3, "Suppliers": 2, "Authorities": 2})
+    vote = make_vote(coop, results_live=True)
+    twins = [coop.members["Users"][0].member, coop.members["Workers"][3].member]
+    Member.objects.filter(pk__in=[m.pk for m in twins]).update(name="Dupont")
+    for person in coop.everyone:
+        cast(person, vote, "for")
+    for person in coop.people("Workers")[:2]:
+        cast(person, vote, "against")  # Replaces the first ballot.
+    reader, url = client_for(coop.person("Users", 1)), f"/api/v1/votes/{vote.pk}/ballots/"
+    first = reader.get(url, {"page_size": 2}).json()
+    assert len(first["results"]) == 2 and first["next"], "read in several pages"
+    rows = every_row(reader, url, {"page_size": 2})
+    current = Ballot.objects.filter(vote=vote, is_current=True).select_related("roll_entry__member")
+    expected = sorted(current, key=lambda b: (b.roll_entry.member.name, b.roll_entry.member_id))
+    # One counting ballot per member: the member says which ballot a row is.
+    assert [(r["member"]["id"], r["choice"]) for r in rows] == [
+        (b.roll_entry.member_id, b.choice) for b in expected
+    ]
+    assert len(rows) == len(coop.everyone) == 11
+    assert Ballot.objects.filter(vote=vote, is_current=False).count() == 2
+
+
 def test_secret_vote_tracker_box_and_check() -> None:
     coop = make_coop(SMALL)
     vote = make_vote(coop, is_secret=True)
