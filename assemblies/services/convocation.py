@@ -412,7 +412,12 @@ def _count_move(
     if n <= 0 or source == to:
         return
     counts = ConvocationCount.objects.filter(call_id=call_id, channel=channel)
-    counts.filter(status=source).update(count=F("count") - n)
+    if not counts.filter(status=source, count__gte=n).update(count=F("count") - n):
+        # Fewer counted than moved: rows were written around the services. The rows,
+        # already moved in this transaction, are the truth: count them again.
+        logger.error("Convocation counts of call %s disagreed with its rows", call_id)
+        convocation_counts_refresh(call_ids=[call_id])
+        return
     counts.filter(status=to).update(count=F("count") + n)
 
 

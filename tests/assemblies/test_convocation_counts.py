@@ -173,3 +173,28 @@ def test_the_migration_counts_the_calls_convened_before_it(executor: MigrationEx
         (c.channel, c.status): c.count for c in counts.filter(call_id=convened.pk, count__gt=0)
     } == {("in_app", "sent"): 1, ("email", "failed"): 1}
     assert not counts.exclude(call_id=convened.pk).exists(), "a call never convened has none"
+
+
+def test_a_move_finding_fewer_counted_than_moved_counts_the_call_again(settings, caplog):
+    """Rows turned to failed around the services, then resent: the counts had none
+    failed, so the move recounts the call from its rows and says so."""
+    coop, call = convened(settings, refused=0)
+    services.convocations_send(call_id=call.pk)
+    Convocation.objects.filter(call=call, channel="email", status="sent").update(
+        status=ConvocationStatus.FAILED, error="mailbox full"
+    )
+    with caplog.at_level("ERROR", logger="assemblies.services.convocation"):
+        queued = services.convocations_resend(
+            actor=coop.chair, assembly=call.assembly, call_number=1
+        )
+    assert queued == 15
+    assert "disagreed" in caplog.text
+    assert (
+        convocation_counts(call)
+        == counted_from_rows(call)
+        == {
+            ("in_app", "sent"): 16,
+            ("email", "queued"): 15,
+            ("email", "no_address"): 1,
+        }
+    )

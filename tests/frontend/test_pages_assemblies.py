@@ -143,6 +143,9 @@ def test_board_prepares_and_convenes_and_sees_the_notice_refusal_explained(
     failed = Convocation.objects.filter(call__assembly=assembly, channel="email").first()
     assert failed is not None
     Convocation.objects.filter(pk=failed.pk).update(status="failed", error="mailbox full")
+    from assemblies.services import convocation_counts_refresh
+
+    convocation_counts_refresh(call_ids=[failed.call_id])
     page = client.get(f"/assemblies/{assembly.pk}/convocations/")
     assert "mailbox full" in page.content.decode()
     with capture_on_commit(execute=True):
