@@ -18,8 +18,10 @@ from assemblies.models import (
     Assembly,
     AssemblyCall,
     AssemblyProxy,
+    AssemblyStatus,
     Attendance,
     AttendanceMode,
+    CallAttendanceCount,
     Candidate,
     Convocation,
     ConvocationCount,
@@ -147,6 +149,8 @@ class AttendanceCount:
     remote_ids: frozenset[int] = field(default_factory=frozenset)
     represented_ids: frozenset[int] = field(default_factory=frozenset)
     postal_ids: frozenset[int] = field(default_factory=frozenset)
+    # How many take part in each way per (college key, part), as counted (no zeros).
+    parts: Parts = field(default_factory=dict, compare=False)
 
     def total(self, what: str) -> int:
         return sum(getattr(c, what) for c in self.colleges)
@@ -207,12 +211,31 @@ def call_quorum_required(assembly: Assembly, call: int) -> Fraction | None:
 
 # How a member with a vote takes part in a call (`_taking_part_sql`), beside the attendance
 # modes; absent is "".
+PART_ABSENT = ""
 PART_POSTAL = "postal"
 PART_REPRESENTED = "represented"
+PARTS = (
+    PART_ABSENT,
+    AttendanceMode.PRESENT.value,
+    AttendanceMode.REMOTE.value,
+    PART_POSTAL,
+    PART_REPRESENTED,
+)
+# A count of some members only names at most this many of them in one statement.
+MEMBERS_PER_COUNT = 500
+# The states in which an assembly's current call is under way, its counts kept
+# (`CallAttendanceCount`, moved by assemblies.services.attendance_counts).
+COUNTED_STATUSES = (AssemblyStatus.CONVENED, AssemblyStatus.IN_SESSION)
+
+# How many members take part in each way, per (college key, part).
+Parts = dict[tuple[str, str], int]
 
 
 def _taking_part_sql(
-    assembly: Assembly, call: AssemblyCall, colleges: list[RollCollege]
+    assembly: Assembly,
+    call: AssemblyCall,
+    colleges: list[RollCollege],
+    member_ids: list[int] | None = None,
 ) -> tuple[str, list[Any]]:
     """Every member with a vote (`voting_memberships`), with their college and how they
     take part in `call` (`part`): `present` or `remote` when checked in; else `postal`
@@ -220,7 +243,8 @@ def _taking_part_sql(
     attends (a holder with a vote, checked in), or that names no holder (the chair holds
     it); else "". Each member counts once, in that order. One statement joining four
     sets, which the database counts by hashing them (`call_attendance`), however many
-    members."""
+    members. With `member_ids` (at most `MEMBERS_PER_COUNT`), those members only, read
+    by their ids: the same rules for the kept counts' moves (`call_parts`)."""
 
     def sql(queryset: QuerySet[Any]) -> tuple[str, list[Any]]:
         text, params = queryset.order_by().query.sql_with_params()
@@ -228,15 +252,26 @@ def _taking_part_sql(
 
     voting = voting_memberships(assembly.cooperative, colleges)
     checked_in = Attendance.objects.filter(call=call, checked_out_at__isnull=True)
+    postal = PostalVote.objects.filter(assembly=assembly)
+    proxies = AssemblyProxy.objects.filter(assembly=assembly, revoked_at__isnull=True)
     holders_attending = checked_in.filter(member_id__in=voting.values("member_id"))
-    represented = AssemblyProxy.objects.filter(assembly=assembly, revoked_at__isnull=True).filter(
+    members = voting
+    if member_ids is not None:
+        assert len(member_ids) <= MEMBERS_PER_COUNT, "count the members a slice at a time"
+        members = voting.filter(member_id__in=member_ids)
+        checked_in = checked_in.filter(member_id__in=member_ids)
+        postal = postal.filter(member_id__in=member_ids)
+        proxies = proxies.filter(principal_id__in=member_ids)
+        # Only the holders of these members' proxies are looked up.
+        holders_attending = holders_attending.filter(member_id__in=proxies.values("holder_id"))
+    represented = proxies.filter(
         Q(holder__isnull=True) | Q(holder_id__in=holders_attending.values("member_id"))
     )
     parts = [
-        sql(voting.values("member_id", "college_id")),
+        sql(members.values("member_id", "college_id")),
         # One open attendance per member and call: a constraint of the table.
         sql(checked_in.values("member_id", "mode")),
-        sql(PostalVote.objects.filter(assembly=assembly).values("member_id").distinct()),
+        sql(postal.values("member_id").distinct()),
         sql(represented.values("principal_id").distinct()),
     ]
     text = (
@@ -251,8 +286,71 @@ def _taking_part_sql(
     return text, [param for _part, params in parts for param in params]
 
 
+def call_parts(
+    assembly: Assembly,
+    call: AssemblyCall,
+    colleges: list[RollCollege],
+    member_ids: Iterable[int] | None = None,
+) -> Parts:
+    """How many members with a vote take part in `call` in each way, per college of the
+    roll, counted by the database (`_taking_part_sql`, grouped): over the whole roll, or
+    over `member_ids` only, `MEMBERS_PER_COUNT` of them a statement. No zeros."""
+    key_of = _college_key(colleges)
+    if member_ids is None:
+        slices: list[list[int] | None] = [None]
+    else:
+        ids = sorted(set(member_ids))
+        slices = [ids[i : i + MEMBERS_PER_COUNT] for i in range(0, len(ids), MEMBERS_PER_COUNT)]
+    counted: Parts = {}
+    with connection.cursor() as cursor:
+        for ids_slice in slices:
+            parts, params = _taking_part_sql(assembly, call, colleges, ids_slice)
+            cursor.execute(
+                f"SELECT t.college_id, t.part, COUNT(*) FROM ({parts}) t"
+                " GROUP BY t.college_id, t.part",
+                params,
+            )
+            for college_id, part, n in cursor.fetchall():
+                key = (key_of(college_id), part)
+                counted[key] = counted.get(key, 0) + n
+    return counted
+
+
+def call_is_counted(assembly: Assembly, call: AssemblyCall) -> bool:
+    """Whether `call` is the call under way of the assembly, whose counts are kept."""
+    return (
+        assembly.status in COUNTED_STATUSES
+        and call.assembly_id == assembly.pk
+        and call.number == assembly.current_call
+    )
+
+
+def call_parts_kept(call: AssemblyCall) -> Parts:
+    """The counts kept for `call` (`CallAttendanceCount`), zeros included; empty for a
+    call whose counts were never kept."""
+    rows = CallAttendanceCount.objects.filter(call=call).values_list("college_key", "part", "count")
+    return {(key, part): n for key, part, n in rows}
+
+
+def _kept_for_roll(kept: Parts, colleges: list[RollCollege]) -> Parts | None:
+    """The kept counts as the roll's colleges read them, or None when they do not cover
+    the roll (never kept, or the roll changed without a recount): then the database
+    counts."""
+    if not kept:
+        return None
+    keys = {key for key, _part in kept}
+    if any(c.key not in keys for c in colleges):
+        return None
+    roll = {c.key for c in colleges}
+    return {(key, part): n for (key, part), n in kept.items() if key in roll and n}
+
+
 def call_attendance(
-    assembly: Assembly, call: AssemblyCall, *, with_members: bool = False
+    assembly: Assembly,
+    call: AssemblyCall,
+    *,
+    with_members: bool = False,
+    recount: bool = False,
 ) -> AttendanceCount:
     """Count, right now, who takes part in a call and whether its quorum is reached.
 
@@ -262,43 +360,39 @@ def call_attendance(
     once: being there comes first, then the postal ballot, then the proxy
     (`_taking_part_sql`). The quorum is computed by the resolution tally engine over these
     counts, so attendance and votes follow the same arithmetic in the rules' mode.
-    With `with_members`, also who takes part in each way (the ids the opening and the
-    close of a point need); the counts alone cost one statement grouped by the database.
+
+    The call under way is read from its kept counts (`call_parts_kept`, a handful of
+    rows whatever the roll). The database counts the whole roll instead with `recount`
+    (what the acts that bind go by, assemblies.services.attendance_counts), with
+    `with_members`, which also reads who takes part in each way (the ids the opening and
+    the close of a point need), and for any other call.
     """
     colleges = roll_colleges(assembly.cooperative)
-    parts, params = _taking_part_sql(assembly, call, colleges)
-    key_of = _college_key(colleges)
-    counted: dict[str, dict[str, int]] = {c.key: {} for c in colleges}
-    members: dict[str, set[int]] = {
-        AttendanceMode.PRESENT: set(),
-        AttendanceMode.REMOTE: set(),
-        PART_POSTAL: set(),
-        PART_REPRESENTED: set(),
-    }
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT t.college_id, t.part, COUNT(*) FROM ({parts}) t GROUP BY t.college_id, t.part",
-            params,
-        )
-        for college_id, part, n in cursor.fetchall():
-            key = key_of(college_id)
-            counted[key][part] = counted[key].get(part, 0) + n
-        if with_members:
-            cursor.execute(
-                f"SELECT t.member_id, t.part FROM ({parts}) t WHERE t.part <> ''", params
-            )
+    counted: Parts | None = None
+    if not (with_members or recount) and call_is_counted(assembly, call):
+        counted = _kept_for_roll(call_parts_kept(call), colleges)
+    if counted is None:
+        counted = call_parts(assembly, call, colleges)
+    members: dict[str, set[int]] = {part: set() for part in PARTS if part}
+    if with_members:
+        text, params = _taking_part_sql(assembly, call, colleges)
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT t.member_id, t.part FROM ({text}) t WHERE t.part <> ''", params)
             for member_id, part in cursor.fetchall():
                 members[part].add(member_id)
+    in_college: dict[str, dict[str, int]] = {c.key: {} for c in colleges}
+    for (key, part), n in counted.items():
+        in_college[key][part] = n
     colleges_counted = [
         CollegeAttendance(
             key=c.key,
             name=c.name,
             weight=c.weight,
-            eligible=sum(counted[c.key].values()),
-            present=counted[c.key].get(AttendanceMode.PRESENT, 0),
-            remote=counted[c.key].get(AttendanceMode.REMOTE, 0),
-            represented=counted[c.key].get(PART_REPRESENTED, 0),
-            postal=counted[c.key].get(PART_POSTAL, 0),
+            eligible=sum(in_college[c.key].values()),
+            present=in_college[c.key].get(AttendanceMode.PRESENT, 0),
+            remote=in_college[c.key].get(AttendanceMode.REMOTE, 0),
+            represented=in_college[c.key].get(PART_REPRESENTED, 0),
+            postal=in_college[c.key].get(PART_POSTAL, 0),
         )
         for c in colleges
     ]
@@ -334,6 +428,7 @@ def call_attendance(
         remote_ids=frozenset(members[AttendanceMode.REMOTE]),
         represented_ids=frozenset(members[PART_REPRESENTED]),
         postal_ids=frozenset(members[PART_POSTAL]),
+        parts=counted,
     )
 
 

@@ -14,7 +14,7 @@ cooperative:
 - the proposal page with N/10 comments;
 - the cooperative's page, and the board's page of its members;
 - an assembly's convocations page, its page searching a proxy holder, and the desk
-  searching a member (the desk also counts the live quorum, over every member).
+  searching a member (the desk also shows the live quorum, from the call's kept counts).
 
 Rounds alternate (baseline, product, ... or small, large, ...) and each figure is the
 median of its rounds; the spread of the per-round ratios is reported. Every answer's
@@ -77,7 +77,7 @@ LABELS = {
     "postal_votes_api": "assembly's postal ballots API as the board, page 1",
     "convocations_page": "assembly's convocations page",
     "holder_search": "assembly page searching a proxy holder, as a member",
-    "desk_search": "desk searching a member (with the live quorum, counted)",
+    "desk_search": "desk searching a member (with the live quorum, kept)",
 }
 
 
@@ -263,6 +263,9 @@ def _crowd(size: int, vote: Any, assembly: Any, resolution: Any, viewer: Any) ->
     assemblies.convocation_counts_refresh(
         call_ids=list(assembly.calls.values_list("pk", flat=True))
     )
+    # The live quorum of the call under way is read from its kept counts: count them
+    # again after the attendance, proxies and postal ballots written here.
+    assemblies.call_attendance_recount(call=assembly.calls.get(number=1))
 
 
 def _measure_request(client: Any, url: str) -> tuple[float, int, int]:

@@ -163,6 +163,14 @@ def head_lock(condition: str = "") -> tuple[str, list[Any]] | None:
     )
 
 
+def audit_head_lock() -> None:
+    """Take the chain head's lock now, ahead of the act's entry: for a writer that takes
+    other locks after it. Every audited write holds the head until it commits, so a lock
+    taken after the head is never held by a transaction waiting for it. The act's own
+    append later reads the head it already holds."""
+    _lock_head()
+
+
 def _lock_head() -> tuple[str, int | None]:
     """Lock the head row and read the chain's end. The first append creates the head; a
     head that went missing is rebuilt from the last entry rather than restarting a chain.

@@ -220,3 +220,35 @@ class AttendanceIntent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.member_id} {self.mode} at {self.assembly_id}"
+
+
+class CallAttendanceCount(models.Model):
+    """How many members with a vote take part in a call under way in one way (`part`: the
+    attendance modes, "postal", "represented", or "" for absent), per college of the roll
+    (`college_key`, as `assemblies.selectors.roll_colleges` keys them): the live quorum
+    read in a handful of rows at any roll size. A call convened gets a row for every
+    college and part, zeros included; every write that changes how members take part moves
+    them in its own transaction (assemblies.services.attendance_counts), and the acts that
+    bind count the roll again and compare."""
+
+    call = models.ForeignKey(AssemblyCall, on_delete=models.CASCADE, related_name="+")
+    college_key = models.CharField(max_length=32)
+    part = models.CharField(max_length=16, blank=True)
+    count = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["call", "college_key", "part"], name="call_attendance_count_unique"
+            ),
+            models.CheckConstraint(
+                condition=Q(count__gte=0), name="call_attendance_count_positive"
+            ),
+            models.CheckConstraint(
+                condition=Q(part__in=["", "present", "remote", "postal", "represented"]),
+                name="call_attendance_count_part",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.count} {self.part or 'absent'} in {self.college_key} at {self.call_id}"

@@ -7,6 +7,10 @@ from assemblies.services.attendance import (
     attendance_check_in_batch,
     attendance_check_out,
 )
+from assemblies.services.attendance_counts import (
+    call_attendance_checked,
+    call_attendance_recount,
+)
 from assemblies.services.booth import assembly_ballot_cast, assembly_e2e_ballot_cast
 from assemblies.services.convocation import (
     assembly_convene,
@@ -60,6 +64,8 @@ __all__ = [
     "attendance_check_in_batch",
     "attendance_intent_declare",
     "attendance_check_out",
+    "call_attendance_checked",
+    "call_attendance_recount",
     "candidate_add",
     "convocations_resend",
     "convocations_send",

@@ -34,6 +34,7 @@ from assemblies.services._common import (
     is_board,
     lock_assembly_shared,
 )
+from assemblies.services.attendance_counts import attendance_counts_follow
 from assemblies.services.participation import (
     acting_member_for,
 )
@@ -102,8 +103,10 @@ def attendance_check_in(
     mode; a member signs themself in remotely when the assembly allows remote attendance.
     A member who voted by post took part that way and cannot sign in. Opens three hours
     before the call. Holds the assembly row FOR KEY SHARE (check-ins run side by side; the
-    chair's acts wait for them); the database keeps one open sign-in per member. Audits;
-    after commit, asks for a push of the new counts to the room (assemblies.live).
+    chair's acts wait for them); the database keeps one open sign-in per member. Moves
+    the call's kept counts with the write (the member, and the principals of the proxies
+    they hold: assemblies.services.attendance_counts). Audits; after commit, asks for a
+    push of the new counts to the room (assemblies.live).
     """
     assembly = lock_assembly_shared(assembly.pk)
     now = current(now)
@@ -126,18 +129,21 @@ def attendance_check_in(
             code="no_representative",
             message=_("This legal person has no representative to attend."),
         )
-    [attendance] = _insert_attendances(
-        [
-            Attendance(
-                call=call,
-                member=member,
-                mode=mode,
-                person=person,
-                checked_in_by=actor,
-                checked_in_at=now,
-            )
-        ]
-    )
+    with attendance_counts_follow(
+        assembly=assembly, call=call, member_ids=[member.pk], holders=True
+    ):
+        [attendance] = _insert_attendances(
+            [
+                Attendance(
+                    call=call,
+                    member=member,
+                    mode=mode,
+                    person=person,
+                    checked_in_by=actor,
+                    checked_in_at=now,
+                )
+            ]
+        )
     audit(
         actor,
         "assembly.checked_in",
@@ -177,8 +183,8 @@ def attendance_check_in_batch(
     The board only. Every member must have a vote; a member who voted by post, or a legal
     person without a representative, refuses the whole batch (the error names them).
     Members already signed in are left as they are and listed. Each sign-in is audited as
-    one; holds the assembly row FOR KEY SHARE like a single sign-in; one push of the
-    counts after commit.
+    one; holds the assembly row FOR KEY SHARE and moves the kept counts like a single
+    sign-in; one push of the counts after commit.
     """
     assembly = lock_assembly_shared(assembly.pk)
     require_board(actor, assembly.cooperative)
@@ -228,19 +234,22 @@ def attendance_check_in_batch(
             message=_("Some of these legal persons have no representative to attend."),
             details={"member_ids": nobody},
         )
-    rows = _insert_attendances(
-        [
-            Attendance(
-                call=call,
-                member=member,
-                mode=mode,
-                person=person,
-                checked_in_by=actor,
-                checked_in_at=now,
-            )
-            for member, person in members
-        ]
-    )
+    with attendance_counts_follow(
+        assembly=assembly, call=call, member_ids=[m.pk for m, _person in members], holders=True
+    ):
+        rows = _insert_attendances(
+            [
+                Attendance(
+                    call=call,
+                    member=member,
+                    mode=mode,
+                    person=person,
+                    checked_in_by=actor,
+                    checked_in_at=now,
+                )
+                for member, person in members
+            ]
+        )
     for attendance in rows:
         audit(
             actor,
@@ -261,7 +270,8 @@ def attendance_check_out(
     *, actor: Person, attendance: Attendance, now: dt.datetime | None = None
 ) -> Attendance:
     """Record that a member left; the member or the board may. Holds the assembly row FOR
-    KEY SHARE like a sign-in; audited; pushes the counts after commit."""
+    KEY SHARE and moves the kept counts like a sign-in; audited; pushes the counts after
+    commit."""
     call = attendance.call
     assembly = lock_assembly_shared(call.assembly_id)
     now = current(now)
@@ -276,7 +286,10 @@ def attendance_check_out(
     if assembly.status not in (AssemblyStatus.CONVENED, AssemblyStatus.IN_SESSION):
         raise AssemblyStateError(message=_("The meeting is over."))
     attendance.checked_out_at = max(now, attendance.checked_in_at)
-    attendance.save(update_fields=["checked_out_at"])
+    with attendance_counts_follow(
+        assembly=assembly, call=call, member_ids=[attendance.member_id], holders=True
+    ):
+        attendance.save(update_fields=["checked_out_at"])
     audit(
         actor,
         "assembly.checked_out",

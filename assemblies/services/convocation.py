@@ -37,6 +37,7 @@ from assemblies.services._common import (
     current,
     lock_assembly,
 )
+from assemblies.services.attendance_counts import call_attendance_recount
 from core.notifications import notify
 from core.outbox import outbox_emit
 from governance.models import Member, Membership, Person, Representative
@@ -96,7 +97,8 @@ def assembly_convene(
     periods of the rules (the first call's, and the later call's for a second call the
     convocation announces), and send the convocation to every member with a vote.
 
-    The board only. Locks the assembly row; audits; emits `assembly.convened`. Emails
+    The board only. Locks the assembly row; starts the call's kept attendance counts
+    (call_attendance_recount); audits; emits `assembly.convened`. Emails
     leave after the commit and their sending is recorded on each convocation row.
     """
     assembly = lock_assembly(assembly.pk)
@@ -122,6 +124,7 @@ def assembly_convene(
     assembly.rules_version = rules_version
     assembly.save(update_fields=["status", "rules_version"])
     recipients = _convene_members(assembly, first, actor=actor, now=now)
+    call_attendance_recount(call=first)
     audit(
         actor,
         "assembly.convened",
@@ -160,7 +163,8 @@ def assembly_convene_second_call(
 
     The later-call notice of the rules applies: counted from the first convocation when
     that convocation already announced this date, from now otherwise. The board only;
-    locks the assembly row; audits; emits `assembly.convened` for call 2.
+    locks the assembly row; starts the call's kept attendance counts; audits; emits
+    `assembly.convened` for call 2.
     """
     assembly = lock_assembly(assembly.pk)
     require_board(actor, assembly.cooperative)
@@ -205,6 +209,7 @@ def assembly_convene_second_call(
     assembly.current_call = 2
     assembly.save(update_fields=["status", "current_call"])
     recipients = _convene_members(assembly, second, actor=actor, now=now)
+    call_attendance_recount(call=second)
     audit(
         actor,
         "assembly.convened",

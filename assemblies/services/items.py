@@ -23,7 +23,6 @@ from assemblies.models import (
 from assemblies.room import room_emit
 from assemblies.selectors import (
     AttendanceCount,
-    call_attendance,
     current_call,
     item_is_secret,
     vote_attendance,
@@ -34,6 +33,7 @@ from assemblies.services._common import (
     lock_assembly,
     require_status,
 )
+from assemblies.services.attendance_counts import call_attendance_checked
 from assemblies.services.elections import election_declare
 from core.errors import DomainError
 from deliberation.sanitize import html_to_text
@@ -201,7 +201,7 @@ def item_open(*, actor: Person, item: AgendaItem, now: dt.datetime | None = None
     if item.kind == ItemKind.ELECTION and not resolutions:
         raise ItemStateError(code="no_candidates", message=_("The election has no candidate."))
     call = current_call(assembly)
-    count = call_attendance(assembly, call, with_members=True)
+    count = call_attendance_checked(assembly=assembly, call=call, with_members=True)
     secret = item_is_secret(assembly, item)
     opened = []
     for resolution in resolutions:
@@ -261,7 +261,9 @@ def item_close(*, actor: Person, item: AgendaItem, now: dt.datetime | None = Non
     if item.status != ItemStatus.OPEN:
         raise ItemStateError(message=_("Only the open point can be closed."))
     results = []
-    count = call_attendance(assembly, current_call(assembly), with_members=True)
+    count = call_attendance_checked(
+        assembly=assembly, call=current_call(assembly), with_members=True
+    )
     for resolution in item.resolutions.select_related("vote").order_by("id"):
         if resolution.vote is None or resolution.vote.status != VoteStatus.OPEN:
             continue

@@ -34,6 +34,7 @@ from assemblies.services._common import (
     is_board,
     lock_assembly,
 )
+from assemblies.services.attendance_counts import attendance_counts_follow
 from core.errors import InvalidInput, NotFound
 from governance.models import Member, Person
 from governance.selectors import decision_rules, members_acting_person
@@ -95,7 +96,8 @@ def assembly_proxy_give(
     A member gives it for themself (or a legal person they represent); the board records
     a paper proxy for any member. Refused when the rules forbid proxies, when the holder
     reached the cap, when the member already gave one or voted by post. The rules version
-    is the one the assembly was convened under. Locks the assembly row; audited.
+    is the one the assembly was convened under. Locks the assembly row; moves the kept
+    counts of a call under way (assemblies.services.attendance_counts); audited.
     """
     assembly = lock_assembly(assembly.pk)
     now = current(now)
@@ -133,14 +135,15 @@ def assembly_proxy_give(
             holder=lambda: Member.objects.get(pk=holder_id).name,
             error=ProxyError,
         )
-    proxy = AssemblyProxy.objects.create(
-        assembly=assembly,
-        principal=principal,
-        holder_id=holder_id,
-        given_by=actor,
-        on_paper=on_paper,
-        created_at=now,
-    )
+    with attendance_counts_follow(assembly=assembly, member_ids=[principal.pk]):
+        proxy = AssemblyProxy.objects.create(
+            assembly=assembly,
+            principal=principal,
+            holder_id=holder_id,
+            given_by=actor,
+            on_paper=on_paper,
+            created_at=now,
+        )
     audit(
         actor,
         "assembly.proxy_given",
@@ -158,7 +161,8 @@ def assembly_proxy_revoke(
     *, actor: Person, proxy: AssemblyProxy, now: dt.datetime | None = None
 ) -> AssemblyProxy:
     """Withdraw a proxy until the meeting opens; the principal (or the board, for a paper
-    proxy) may. Locks the assembly row; audited."""
+    proxy) may. Locks the assembly row; moves the kept counts of a call under way;
+    audited."""
     assembly = lock_assembly(proxy.assembly_id)
     now = current(now)
     proxy = AssemblyProxy.objects.select_for_update().get(pk=proxy.pk)
@@ -169,7 +173,8 @@ def assembly_proxy_revoke(
     if proxy.revoked_at is not None:
         raise ProxyError(code="proxy_revoked", message=_("This proxy is already revoked."))
     proxy.revoked_at = now
-    proxy.save(update_fields=["revoked_at"])
+    with attendance_counts_follow(assembly=assembly, member_ids=[proxy.principal_id]):
+        proxy.save(update_fields=["revoked_at"])
     audit(
         actor,
         "assembly.proxy_revoked",
@@ -198,7 +203,8 @@ def postal_vote_submit(
     gave a proxy. Each ballot is cast into its resolution's vote when the chair opens it.
     On a secret resolution, postal and paper ballots alike are sealed to the resolution's
     postal key and their choice is stored nowhere in the clear (voting.sealing).
-    Locks the assembly row; audited without the choices of secret resolutions.
+    Locks the assembly row; moves the kept counts of a call under way; audited without
+    the choices of secret resolutions.
     """
     assembly = lock_assembly(assembly.pk)
     now = current(now)
@@ -225,43 +231,44 @@ def postal_vote_submit(
     }
     recorded: list[PostalVote] = []
     summary: list[dict[str, Any]] = []
-    for resolution_id, choice in ballots.items():
-        resolution = resolutions.get(resolution_id)
-        if resolution is None or resolution.item.kind == ItemKind.INFORMATION:
-            raise InvalidInput(
-                code="unknown_resolution",
-                message=_("Resolution %(id)s is not on this agenda.") % {"id": resolution_id},
+    with attendance_counts_follow(assembly=assembly, member_ids=[member.pk]):
+        for resolution_id, choice in ballots.items():
+            resolution = resolutions.get(resolution_id)
+            if resolution is None or resolution.item.kind == ItemKind.INFORMATION:
+                raise InvalidInput(
+                    code="unknown_resolution",
+                    message=_("Resolution %(id)s is not on this agenda.") % {"id": resolution_id},
+                )
+            if resolution.item.status != ItemStatus.PENDING:
+                raise PostalVoteError(
+                    message=_("The vote on “%(title)s” has already opened.")
+                    % {"title": resolution.title}
+                )
+            if choice not in ResolutionChoice.values:
+                raise InvalidInput(
+                    code="invalid_choice",
+                    message=_("Choose one of: %(allowed)s.")
+                    % {"allowed": ", ".join(ResolutionChoice.values)},
+                    details={"allowed": list(ResolutionChoice.values)},
+                )
+            secret = resolution_is_secret(assembly, resolution)
+            vote, _created = PostalVote.objects.update_or_create(
+                resolution=resolution,
+                member=member,
+                defaults={
+                    "assembly": assembly,
+                    "choice": "" if secret else choice,
+                    "sealed_choice": _seal_postal(resolution, choice) if secret else None,
+                    "submitted_by": actor,
+                    "on_paper": on_paper,
+                    "received_at": now,
+                },
             )
-        if resolution.item.status != ItemStatus.PENDING:
-            raise PostalVoteError(
-                message=_("The vote on “%(title)s” has already opened.")
-                % {"title": resolution.title}
-            )
-        if choice not in ResolutionChoice.values:
-            raise InvalidInput(
-                code="invalid_choice",
-                message=_("Choose one of: %(allowed)s.")
-                % {"allowed": ", ".join(ResolutionChoice.values)},
-                details={"allowed": list(ResolutionChoice.values)},
-            )
-        secret = resolution_is_secret(assembly, resolution)
-        vote, _created = PostalVote.objects.update_or_create(
-            resolution=resolution,
-            member=member,
-            defaults={
-                "assembly": assembly,
-                "choice": "" if secret else choice,
-                "sealed_choice": _seal_postal(resolution, choice) if secret else None,
-                "submitted_by": actor,
-                "on_paper": on_paper,
-                "received_at": now,
-            },
-        )
-        recorded.append(vote)
-        entry: dict[str, Any] = {"resolution_id": resolution.pk}
-        if not secret:
-            entry["choice"] = choice
-        summary.append(entry)
+            recorded.append(vote)
+            entry: dict[str, Any] = {"resolution_id": resolution.pk}
+            if not secret:
+                entry["choice"] = choice
+            summary.append(entry)
     audit(
         actor,
         "assembly.postal_vote_recorded",

@@ -28,7 +28,6 @@ from assemblies.models import (
 from assemblies.room import room_emit
 from assemblies.selectors import (
     AttendanceCount,
-    call_attendance,
     current_call,
 )
 from assemblies.services._common import (
@@ -37,6 +36,7 @@ from assemblies.services._common import (
     lock_assembly,
     require_status,
 )
+from assemblies.services.attendance_counts import call_attendance_checked
 from assemblies.services.convocation import assembly_web_path, recipients_of
 from assemblies.services.minutes import minutes_generate
 from core.errors import InvalidInput
@@ -84,8 +84,10 @@ def assembly_open(
     scrutineers) is recorded and later signs the minutes. Refuses before the convened time,
     and without quorum (with the figures, so the chair may wait for latecomers or record
     the failure). Proxies and
-    postal votes are frozen from here. Locks the assembly row; records the attendance
-    and quorum on the call; audits; emits `assembly.opened`; pushes to the room.
+    postal votes are frozen from here. Locks the assembly row; the quorum is counted over
+    the whole roll (call_attendance_checked, which also checks the kept counts); records
+    the attendance and quorum on the call; audits; emits `assembly.opened`; pushes to the
+    room.
     """
     assembly = lock_assembly(assembly.pk)
     require_board(actor, assembly.cooperative)
@@ -98,7 +100,7 @@ def assembly_open(
         )
     call = current_call(assembly)
     _require_call_time(call, now)
-    count = call_attendance(assembly, call)
+    count = call_attendance_checked(assembly=assembly, call=call)
     if not count.quorum_reached:
         raise QuorumNotReached(
             _(
@@ -160,7 +162,8 @@ def assembly_record_no_quorum(
 
     After a first call the assembly is adjourned to the second call (convene it with
     assembly_convene_second_call); after a second call it closes without deciding, and
-    its minutes say so. Refused while the quorum is reached. The board only; audited.
+    its minutes say so. Refused while the quorum is reached, counted over the whole roll
+    (call_attendance_checked). The board only; audited.
     """
     assembly = lock_assembly(assembly.pk)
     require_board(actor, assembly.cooperative)
@@ -168,7 +171,7 @@ def assembly_record_no_quorum(
     require_status(assembly, AssemblyStatus.CONVENED)
     call = current_call(assembly)
     _require_call_time(call, now)
-    count = call_attendance(assembly, call)
+    count = call_attendance_checked(assembly=assembly, call=call)
     if count.quorum_reached:
         raise QuorumReached(details=count.as_dict())
     _snapshot(call, count, now)

@@ -32,6 +32,7 @@ from governance.permissions import require_board
 from governance.presets import default_rules
 from governance.services._common import BOARD_TERM_MAX_YEARS, _add_years, _audit
 from governance.services.access import person_access_sync
+from governance.signals import college_roll_changed
 from governance.validation import validate_college_weights
 
 
@@ -99,7 +100,8 @@ def colleges_configure(
 
     Refuses a configuration breaking art. 19 octies, naming each college at fault, and
     the removal of a college that still holds open memberships. Locks the cooperative row
-    so that two boards editing at once make two versions, one after the other.
+    so that two boards editing at once make two versions, one after the other. The apps
+    counting who has a vote count again (governance.signals.college_roll_changed).
     """
     require_board(actor, cooperative)
     Cooperative.objects.select_for_update().filter(pk=cooperative.pk).first()
@@ -142,6 +144,7 @@ def colleges_configure(
             college.position, college.is_active, college.name = position, True, spec.name.strip()
             college.save(update_fields=["position", "is_active", "name"])
         CollegeWeight.objects.create(version=version, college=college, weight=spec.weight)
+    college_roll_changed.send(sender=None, cooperative_id=cooperative.pk)
     weights = [
         {"college_id": w.college_id, "college": w.college.name, "weight": str(w.weight)}
         for w in version.weights.select_related("college")

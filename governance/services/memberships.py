@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from contextlib import AbstractContextManager
 
 from django.db import transaction
 from django.utils import timezone
@@ -42,6 +43,7 @@ from governance.models import (
 from governance.permissions import can_manage_cooperative, require_board
 from governance.services._common import _audit
 from governance.services.access import person_access_sync
+from governance.signals import membership_change
 from governance.validation import check_local_authority_capital
 
 
@@ -123,6 +125,14 @@ def membership_apply(
     return membership
 
 
+def _vote_change(membership: Membership) -> AbstractContextManager[None]:
+    """Around the write of a membership's state or college: the apps that count who has
+    a vote follow it (governance.signals.membership_changing)."""
+    return membership_change(
+        cooperative_id=membership.cooperative_id, member_ids=[membership.member_id]
+    )
+
+
 def _lock_membership(membership: Membership) -> Membership:
     # Lock only the membership row: PostgreSQL refuses FOR UPDATE across nullable joins.
     return (
@@ -137,7 +147,8 @@ def membership_admit(
     *, actor: Person, membership: Membership, started_on: dt.date | None = None
 ) -> Membership:
     """Board approval of an application. Refuses a subscription that would give local
-    authorities more than half of the capital. Locks the membership row."""
+    authorities more than half of the capital. Locks the membership row; tells the apps
+    counting who has a vote (governance.signals.membership_changing)."""
     membership = _lock_membership(membership)
     cooperative = membership.cooperative
     require_board(actor, cooperative)
@@ -155,7 +166,8 @@ def membership_admit(
         )
     membership.status = MembershipStatus.ACTIVE
     membership.started_on = started_on or timezone.localdate()
-    membership.save(update_fields=["status", "started_on"])
+    with _vote_change(membership):
+        membership.save(update_fields=["status", "started_on"])
     for person in _people_of(membership.member):
         person_access_sync(cooperative=cooperative, person=person)
     _audit(
@@ -198,7 +210,8 @@ def membership_refuse(*, actor: Person, membership: Membership, reason: str = ""
         raise MembershipStateError(message=_("Only an application can be refused."))
     membership.status = MembershipStatus.REFUSED
     membership.end_reason = reason
-    membership.save(update_fields=["status", "end_reason"])
+    with _vote_change(membership):
+        membership.save(update_fields=["status", "end_reason"])
     _audit(actor, "membership.refused", membership.cooperative, membership, reason=reason)
     _notify_decided(membership, "refused")
     return membership
@@ -215,7 +228,8 @@ def _end(
     membership.status = status
     membership.ended_on = ended_on or timezone.localdate()
     membership.end_reason = reason
-    membership.save(update_fields=["status", "ended_on", "end_reason"])
+    with _vote_change(membership):
+        membership.save(update_fields=["status", "ended_on", "end_reason"])
     for person in _people_of(membership.member):
         person_access_sync(cooperative=membership.cooperative, person=person)
     _audit(
@@ -262,7 +276,8 @@ def membership_exclude(
 def membership_move_college(
     *, actor: Person, membership: Membership, college: College
 ) -> Membership:
-    """Move a member to another college. Votes already open keep their frozen roll."""
+    """Move a member to another college. Votes already open keep their frozen roll; the
+    apps counting who has a vote are told (governance.signals.membership_changing)."""
     membership = _lock_membership(membership)
     require_board(actor, membership.cooperative)
     if college.cooperative_id != membership.cooperative_id or not college.is_active:
@@ -271,7 +286,8 @@ def membership_move_college(
         raise MembershipStateError(message=_("Only an open membership can change college."))
     previous = membership.college.name if membership.college else None
     membership.college = college
-    membership.save(update_fields=["college"])
+    with _vote_change(membership):
+        membership.save(update_fields=["college"])
     _audit(
         actor,
         "membership.moved",

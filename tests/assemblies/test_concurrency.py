@@ -228,3 +228,144 @@ def test_the_same_member_signed_in_twice_at_once_is_signed_in_once():
     )
     assert sorted(outcomes) == ["already_checked_in"] * 3 + ["ok"]
     assert Attendance.objects.filter(member_id=target).count() == 1
+
+
+def test_principals_and_the_holders_of_their_proxies_signing_in_at_once_leave_exact_counts():
+    """Each of a principal's and their holder's sign-in changes the other's part (the
+    principal is represented while the holder attends, until they come themself): run at
+    the same moment, the kept counts still say what counting the roll says, and so when
+    they leave at once."""
+    from tests.assemblies.test_attendance_counts import assert_kept_counts_agree
+
+    coop = small_coop({"Workers": 4, "Users": 4, "Suppliers": 4, "Authorities": 4})
+    assembly = make_assembly(coop.cooperative, chair=coop.chair)
+    services.assembly_convene(actor=coop.chair, assembly=assembly, now=T0)
+    when = T0 + dt.timedelta(days=1)
+    pairs = []
+    for principal, holder in zip(coop.people["Users"], coop.people["Workers"], strict=True):
+        holder_id = member(coop.cooperative, holder.username).pk
+        services.assembly_proxy_give(
+            actor=principal, assembly=assembly, holder_id=holder_id, now=when
+        )
+        pairs.append((member(coop.cooperative, principal.username).pk, holder_id))
+    # A holder of three proxies, signed in by the desk in a batch with one of them.
+    authorities = [member(coop.cooperative, p.username).pk for p in coop.people["Authorities"]]
+    for principal in coop.people["Suppliers"][:3]:
+        services.assembly_proxy_give(
+            actor=principal, assembly=assembly, holder_id=authorities[0], now=when
+        )
+    suppliers = [member(coop.cooperative, p.username).pk for p in coop.people["Suppliers"]]
+
+    def sign_in(member_id: int) -> Callable[[], Any]:
+        return lambda: services.attendance_check_in(
+            actor=coop.chair,
+            assembly=assembly,
+            mode="present",
+            member_id=member_id,
+            now=FIRST_CALL,
+        )
+
+    work = [sign_in(member_id) for pair in pairs for member_id in pair]
+    work.append(
+        lambda: services.attendance_check_in_batch(
+            actor=coop.chair,
+            assembly=assembly,
+            member_ids=[authorities[0], suppliers[0]],
+            now=FIRST_CALL,
+        )
+    )
+    work += [sign_in(suppliers[1]), sign_in(suppliers[2])]
+    assert race(work) == ["ok"] * len(work)
+    assembly.refresh_from_db()
+    assert_kept_counts_agree(assembly)
+    count = services.call_attendance_checked(assembly=assembly, call=assembly.calls.get(number=1))
+    assert count.total("present") == 12 and count.total("represented") == 0
+
+    call = assembly.calls.get(number=1)
+    leaving = list(
+        Attendance.objects.filter(
+            call=call, member_id__in=[authorities[0], *(h for _p, h in pairs)]
+        )
+    )
+    outcomes = race(
+        [
+            (
+                lambda row=row: services.attendance_check_out(
+                    actor=coop.chair, attendance=row, now=FIRST_CALL + dt.timedelta(minutes=5)
+                )
+            )
+            for row in leaving
+        ]
+    )
+    assert outcomes == ["ok"] * len(leaving)
+    assert_kept_counts_agree(assembly)
+
+
+def test_members_admitted_moved_and_resigning_during_check_ins_leave_exact_counts():
+    """Governance's changes of who has a vote move the counts of a call under way while
+    the desk signs members in, without a deadlock: an associate added and admitted in one
+    transaction (which holds the audit chain's head before its membership changes), a
+    holder of proxies resigning, a member moved to another college."""
+    from tests.assemblies.test_attendance_counts import assert_kept_counts_agree
+    from tests.governance.factories import PersonFactory, category, chair_of, college
+
+    coop = small_coop({"Workers": 4, "Users": 4, "Suppliers": 4, "Authorities": 4})
+    assembly = make_assembly(coop.cooperative, chair=coop.chair)
+    services.assembly_convene(actor=coop.chair, assembly=assembly, now=T0)
+    when = T0 + dt.timedelta(days=1)
+    holder = member(coop.cooperative, coop.usernames("Workers")[0])
+    for principal in coop.people["Users"][:3]:
+        services.assembly_proxy_give(
+            actor=principal, assembly=assembly, holder_id=holder.pk, now=when
+        )
+    check_in(assembly, [coop.usernames("Workers")[0]], at=FIRST_CALL, by=coop.chair)
+    board = chair_of(coop.cooperative)
+    newcomers = [PersonFactory() for _ in range(3)]
+
+    def add_and_admit(person: Any) -> Callable[[], Any]:
+        def job() -> None:
+            membership = governance.membership_apply(
+                actor=board,
+                cooperative=coop.cooperative,
+                category=category(coop.cooperative),
+                college=college(coop.cooperative, "Suppliers"),
+                person=person,
+            )
+            governance.membership_admit(actor=board, membership=membership)
+
+        return job
+
+    def membership_of(username: str) -> Any:
+        return member(coop.cooperative, username).memberships.get(status="active")
+
+    work: list[Callable[[], Any]] = [add_and_admit(p) for p in newcomers]
+    work.append(
+        lambda: governance.membership_resign(
+            actor=board, membership=membership_of(coop.usernames("Workers")[0])
+        )
+    )
+    work.append(
+        lambda: governance.membership_move_college(
+            actor=board,
+            membership=membership_of(coop.usernames("Suppliers")[0]),
+            college=college(coop.cooperative, "Users"),
+        )
+    )
+    work += [
+        (
+            lambda username=username: services.attendance_check_in(
+                actor=coop.chair,
+                assembly=assembly,
+                mode="present",
+                member_id=member(coop.cooperative, username).pk,
+                now=FIRST_CALL,
+            )
+        )
+        for username in coop.usernames("Suppliers") + coop.usernames("Authorities")
+    ]
+    assert race(work) == ["ok"] * len(work)
+    assembly.refresh_from_db()
+    assert_kept_counts_agree(assembly)
+    count = services.call_attendance_checked(assembly=assembly, call=assembly.calls.get(number=1))
+    assert count.total("eligible") == 16 + 3 - 1
+    assert count.total("represented") == 0

@@ -390,6 +390,40 @@ def test_searches_of_the_desk_and_of_proxy_holders_never_list_the_roll_in_a_stat
         assert longest <= SEARCH_RESULTS_MAX, (url, longest)
 
 
+def test_searches_of_the_desk_read_the_kept_quorum_and_never_count_the_roll(
+    client: Any,
+) -> None:
+    """The desk's page and its live quorum read the call's kept counts (a few rows): no
+    statement they run counts the members of the roll, however many there are, and the
+    figures are those of the roll."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from assemblies import services
+    from assemblies.selectors import call_attendance, current_call
+    from tests.assemblies.factories import check_in, small_coop
+    from tests.governance.factories import add_member
+
+    coop = small_coop({"Workers": 3, "Users": 3})
+    for number in range(12):
+        add_member(coop.cooperative, "Users", display_name=f"Voter {number}")
+    assembly = make_assembly(coop.cooperative, chair=coop.chair, resolutions=["A"])
+    services.assembly_convene(actor=coop.chair, assembly=assembly, now=T0)
+    check_in(assembly, coop.usernames("Workers"), at=FIRST_CALL, by=coop.chair)
+    client.force_login(coop.chair)
+    base = f"/assemblies/{assembly.pk}/"
+    for url in (base + "desk/?q=Voter", base + "desk/", base + "live/quorum/"):
+        with CaptureQueriesContext(connection) as statements:
+            answer = client.get(url)
+        assert answer.status_code == 200, url
+        counting = [s["sql"] for s in statements.captured_queries if "COALESCE(a.mode" in s["sql"]]
+        assert not counting, (url, counting)
+    live = client.get(base + "live/quorum/").context["quorum"]["live"]
+    assert (live["present"], live["eligible"]) == (3, 18)
+    counted = call_attendance(assembly, current_call(assembly), recount=True).as_dict()
+    assert live == counted
+
+
 def test_member_says_how_they_will_attend_and_the_desk_sees_the_counts(
     client: Any, at: Any
 ) -> None:
