@@ -89,6 +89,7 @@ def _seed(size: int) -> dict[str, Any]:
     from django.db import connection, transaction
     from django.utils import timezone
 
+    from assemblies import services as assemblies
     from deliberation import services as deliberation
     from governance import services as governance
     from governance.models import Category, Member, Membership, Person
@@ -179,6 +180,12 @@ def _seed(size: int) -> dict[str, Any]:
     # What autovacuum gives a live database: statistics and the visibility map.
     with connection.cursor() as cursor:
         cursor.execute("VACUUM ANALYZE")
+    # The counts the pages read, kept by the services, counted again after the rows
+    # written by SQL (with statistics: the planner hashes the roll's joins).
+    assemblies.convocation_counts_refresh(
+        call_ids=list(assembly.calls.values_list("pk", flat=True))
+    )
+    assemblies.call_attendance_recount(call=assembly.calls.get(number=1))
     return {
         "size": size,
         "slug": slug,
@@ -225,8 +232,6 @@ def _crowd(size: int, vote: Any, assembly: Any, resolution: Any, viewer: Any) ->
     attendance and a postal ballot: the lists of ballots and of the assembly at full size."""
     from django.db import connection
 
-    from assemblies import services as assemblies
-
     with connection.cursor() as cursor:
         cursor.execute("UPDATE voting_vote SET results_live = true WHERE id = %s", [vote.pk])
         cursor.execute(
@@ -260,12 +265,6 @@ def _crowd(size: int, vote: Any, assembly: Any, resolution: Any, viewer: Any) ->
             f" SELECT %s, %s, m.id, 'for', %s, false, now(), false, '' FROM ({members}) m",
             [resolution.pk, assembly.pk, viewer.pk, vote.cooperative_id],
         )
-    assemblies.convocation_counts_refresh(
-        call_ids=list(assembly.calls.values_list("pk", flat=True))
-    )
-    # The live quorum of the call under way is read from its kept counts: count them
-    # again after the attendance, proxies and postal ballots written here.
-    assemblies.call_attendance_recount(call=assembly.calls.get(number=1))
 
 
 def _measure_request(client: Any, url: str) -> tuple[float, int, int]:
