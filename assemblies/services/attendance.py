@@ -88,6 +88,36 @@ def _insert_attendances(rows: list[Attendance]) -> list[Attendance]:
         ) from None
 
 
+def _sign_in(
+    assembly: Assembly,
+    call: AssemblyCall,
+    members: list[tuple[Member, Person]],
+    *,
+    mode: str,
+    actor: Person,
+    now: dt.datetime,
+) -> list[Attendance]:
+    """Write the sign-ins of `members` (each with the person attending for it) and move
+    the call's kept counts with them: the members, and the principals of the proxies they
+    hold (assemblies.services.attendance_counts)."""
+    with attendance_counts_follow(
+        assembly=assembly, call=call, member_ids=[m.pk for m, _person in members], holders=True
+    ):
+        return _insert_attendances(
+            [
+                Attendance(
+                    call=call,
+                    member=member,
+                    mode=mode,
+                    person=person,
+                    checked_in_by=actor,
+                    checked_in_at=now,
+                )
+                for member, person in members
+            ]
+        )
+
+
 @transaction.atomic
 def attendance_check_in(
     *,
@@ -129,21 +159,7 @@ def attendance_check_in(
             code="no_representative",
             message=_("This legal person has no representative to attend."),
         )
-    with attendance_counts_follow(
-        assembly=assembly, call=call, member_ids=[member.pk], holders=True
-    ):
-        [attendance] = _insert_attendances(
-            [
-                Attendance(
-                    call=call,
-                    member=member,
-                    mode=mode,
-                    person=person,
-                    checked_in_by=actor,
-                    checked_in_at=now,
-                )
-            ]
-        )
+    [attendance] = _sign_in(assembly, call, [(member, person)], mode=mode, actor=actor, now=now)
     audit(
         actor,
         "assembly.checked_in",
@@ -234,22 +250,7 @@ def attendance_check_in_batch(
             message=_("Some of these legal persons have no representative to attend."),
             details={"member_ids": nobody},
         )
-    with attendance_counts_follow(
-        assembly=assembly, call=call, member_ids=[m.pk for m, _person in members], holders=True
-    ):
-        rows = _insert_attendances(
-            [
-                Attendance(
-                    call=call,
-                    member=member,
-                    mode=mode,
-                    person=person,
-                    checked_in_by=actor,
-                    checked_in_at=now,
-                )
-                for member, person in members
-            ]
-        )
+    rows = _sign_in(assembly, call, members, mode=mode, actor=actor, now=now)
     for attendance in rows:
         audit(
             actor,
