@@ -159,7 +159,12 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         headers["Retry-After"] = str(int(exc.wait))  # type: ignore[attr-defined]
     if isinstance(exc, drf_exceptions.ValidationError):
         detail = exc.detail
-        details = detail if isinstance(detail, dict) else {"non_field_errors": detail}
+        # Keys as JSON writes them: a list field's errors are keyed by the item's index.
+        details: dict[str, Any] = (
+            {str(key): value for key, value in detail.items()}
+            if isinstance(detail, dict)
+            else {"non_field_errors": detail}
+        )
         first = _first_message(detail)
         body = error_body(code, first or str(_("The input is not valid.")), details)
     else:
