@@ -351,6 +351,7 @@ def call_attendance(
     *,
     with_members: bool = False,
     recount: bool = False,
+    colleges: list[RollCollege] | None = None,
 ) -> AttendanceCount:
     """Count, right now, who takes part in a call and whether its quorum is reached.
 
@@ -367,7 +368,7 @@ def call_attendance(
     `with_members`, which also reads who takes part in each way (the ids the opening and
     the close of a point need), and for any other call.
     """
-    colleges = roll_colleges(assembly.cooperative)
+    colleges = roll_colleges(assembly.cooperative) if colleges is None else colleges
     counted: Parts | None = None
     if not (with_members or recount) and call_is_counted(assembly, call):
         counted = _kept_for_roll(call_parts_kept(call), colleges)

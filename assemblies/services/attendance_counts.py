@@ -289,15 +289,19 @@ def call_attendance_checked(
     rewritten from the roll. A call whose counts were never kept gets them here. The
     caller holds the assembly row (lock_assembly).
     """
-    count = call_attendance(assembly, call, with_members=with_members, recount=True)
+    colleges = roll_colleges(assembly.cooperative)
+    count = call_attendance(
+        assembly, call, with_members=with_members, recount=True, colleges=colleges
+    )
     if not call_is_counted(assembly, call):
         return count
-    colleges = roll_colleges(assembly.cooperative)
     if _agrees(call_parts_kept(call), count.parts, colleges):
         return count
     audit_head_lock()
     locked = _lock([(assembly, call)])
-    count = call_attendance(assembly, call, with_members=with_members, recount=True)
+    count = call_attendance(
+        assembly, call, with_members=with_members, recount=True, colleges=colleges
+    )
     kept = locked[0] if locked else _Kept(assembly, call, colleges, {})
     held = {key: n for key, (_pk, n) in kept.rows.items() if n}
     if kept.rows and held != count.parts:

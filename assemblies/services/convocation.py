@@ -433,17 +433,20 @@ def convocation_counts_refresh(*, call_ids: list[int]) -> int:
     For code that writes convocations without the services (a loader inserting them by
     SQL): the services keep the counts as they convene, send and resend.
     """
-    calls = list(AssemblyCall.objects.filter(pk__in=call_ids))
     with transaction.atomic():
+        calls = list(AssemblyCall.objects.filter(pk__in=call_ids))
+        counted: dict[int, Counter[tuple[str, str]]] = {call.pk: Counter() for call in calls}
+        rows = (
+            Convocation.objects.filter(call__in=calls)
+            .values_list("call_id", "channel", "status")
+            .annotate(n=Count("*"))
+            .order_by()
+        )
+        for call_id, channel, status, n in rows:
+            counted[call_id][channel, status] = n
         ConvocationCount.objects.filter(call__in=calls).delete()
         for call in calls:
-            rows = (
-                Convocation.objects.filter(call=call)
-                .values_list("channel", "status")
-                .annotate(n=Count("*"))
-                .order_by()
-            )
-            _counts_create(call, Counter({(c, s): n for c, s, n in rows}))
+            _counts_create(call, counted[call.pk])
     return len(calls)
 
 
